@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian package husk's build, tests and benchmarks need.
+# Idempotent: safe to run again; does nothing when all are present.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config g++
+  nlohmann-json3-dev libcli11-dev libseccomp-dev libcap-dev libgtest-dev
+  libarchive-dev libcurl4-openssl-dev
+  # the container image used by `husk` and the tests
+  busybox-static
+  # tests and peers
+  bats iproute2 procps util-linux kmod uidmap
+  runc crun podman containerd conmon
+  skopeo umoci
+  # benchmarks
+  hyperfine time
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: need root to install: ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+stamp=/var/lib/apt/periodic/husk-update-stamp
+if [ ! -e "$stamp" ] || [ -n "$(find "$stamp" -mmin +720 2>/dev/null)" ]; then
+  apt-get update -q
+  mkdir -p "$(dirname "$stamp")" && touch "$stamp"
+fi
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,23 @@
+// Whole-file reads and writes, with errno and the path in every error.
+#pragma once
+
+#include <string>
+
+#include "base/error.hpp"
+
+namespace husk {
+
+Result<std::string> read_file(const std::string& path);
+Result<std::string> read_file_at(int dirfd, const std::string& path);
+// Writes DATA with a single write(2) to an existing file (cgroup/proc files).
+Result<void> write_file(const std::string& path, std::string_view data);
+Result<void> write_file_at(int dirfd, const std::string& path, std::string_view data);
+// Writes DATA to PATH atomically: a temp file beside it, fsync-free rename.
+Result<void> write_file_atomic(const std::string& path, std::string_view data, unsigned mode = 0644);
+// mkdir -p; existing directories are fine.
+Result<void> mkdir_all(const std::string& path, unsigned mode = 0755);
+// rm -rf that stays on one filesystem and never follows symlinks.
+Result<void> remove_all(const std::string& path);
+bool path_exists(const std::string& path);
+
+}  // namespace husk

@@ -1,0 +1,87 @@
+#include "base/log.hpp"
+
+#include <fcntl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+namespace husk {
+namespace {
+
+const char* level_name(LogLevel l) {
+  switch (l) {
+    case LogLevel::debug: return "debug";
+    case LogLevel::info: return "info";
+    case LogLevel::warning: return "warning";
+    case LogLevel::error: return "error";
+  }
+  return "info";
+}
+
+std::string now_rfc3339() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::system_clock::to_time_t(now);
+  auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() %
+               1000000000;
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(nanos));
+  return buf;
+}
+
+std::string quote_text(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') { out += "\\n"; continue; }
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string format_log_line(LogFormat format, LogLevel level, const std::string& msg,
+                            const std::string& time) {
+  if (format == LogFormat::json) {
+    nlohmann::ordered_json j;
+    j["level"] = level_name(level);
+    j["msg"] = msg;
+    j["time"] = time;
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  return "time=\"" + time + "\" level=" + level_name(level) + " msg=" + quote_text(msg);
+}
+
+Result<Logger> Logger::open(const std::string& file, LogFormat format, bool debug) {
+  Logger l;
+  l.format_ = format;
+  l.debug_ = debug;
+  if (!file.empty() && file != "/dev/stderr") {
+    l.file_ = HUSK_TRY_CTX(open_fd(file, O_WRONLY | O_CREAT | O_APPEND, 0644), "open log file");
+  }
+  return l;
+}
+
+void Logger::log(LogLevel level, const std::string& msg) const {
+  if (level == LogLevel::debug && !debug_) return;
+  if (file_.valid()) {
+    std::string line = format_log_line(format_, level, msg, now_rfc3339()) + "\n";
+    // One write per line: concurrent writers (shim, runtime) never interleave.
+    (void)!::write(file_.get(), line.data(), line.size());
+    return;
+  }
+  if (level == LogLevel::debug || level == LogLevel::info) {
+    if (!debug_) return;
+  }
+  std::string line = format_log_line(format_, level, msg, now_rfc3339()) + "\n";
+  (void)!::write(STDERR_FILENO, line.data(), line.size());
+}
+
+}  // namespace husk

@@ -1,0 +1,24 @@
+// Small string helpers.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace husk {
+
+std::vector<std::string> split(std::string_view s, char sep);
+bool starts_with(std::string_view s, std::string_view prefix);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+std::string to_upper(std::string_view s);
+std::string trim(std::string_view s);
+// Whole-string unsigned/signed parse; nullopt on junk or overflow.
+std::optional<unsigned long long> parse_u64(std::string_view s);
+std::optional<long long> parse_i64(std::string_view s);
+// Joins a container path onto a root: ("/r", "/a/../b") stays lexically under "/r".
+std::string path_join(std::string_view root, std::string_view path);
+// Lexically cleaned absolute path: "/a//b/../c/." -> "/a/c".
+std::string clean_path(std::string_view path);
+
+}  // namespace husk

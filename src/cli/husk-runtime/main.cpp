@@ -1,0 +1,77 @@
+// husk-runtime: an OCI runtime with runc's command line.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "cli/husk-runtime/commands.hpp"
+
+namespace {
+
+// The exit code an error maps to: docker's 126/127 for a command that cannot
+// run; 1 for everything else, as runc.
+int exit_code_for(const husk::Error& e) {
+  if (e.message().starts_with("exec: \"")) return e.err() == ENOENT ? 127 : 126;
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A hook or console peer that goes away must be an error, not our death.
+  ::signal(SIGPIPE, SIG_IGN);
+  CLI::App app{"husk-runtime: an OCI container runtime (runc-compatible command line)", "husk-runtime"};
+  app.require_subcommand(1);
+  std::string root = "/run/husk", log_file, log_format = "text", criu;
+  bool debug = false, systemd_cgroup = false, rootless_flag = false;
+  std::string rootless = "auto";
+  app.add_option("--root", root, "directory for container state (default /run/husk)");
+  app.add_option("--log", log_file, "log file (default: stderr)");
+  app.add_option("--log-format", log_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  app.add_flag("--debug", debug, "log debug messages");
+  app.add_flag("--systemd-cgroup", systemd_cgroup, "use the systemd cgroup driver (not supported yet)");
+  app.add_option("--rootless", rootless, "true, false or auto")->expected(0, 1)->default_str("auto");
+  app.add_option("--criu", criu, "ignored: checkpoint/restore is not supported");
+  app.set_version_flag("-v,--version",
+                       std::string("husk-runtime version 0.1.0\nspec: 1.2.0 (accepts 1.0.0 through 1.3.x)"));
+  (void)rootless_flag;
+
+  husk::cli::Invocation inv;
+  husk::cli::add_create(app, inv);
+  husk::cli::add_start(app, inv);
+  husk::cli::add_run(app, inv);
+  husk::cli::add_state(app, inv);
+  husk::cli::add_kill(app, inv);
+  husk::cli::add_delete(app, inv);
+  husk::cli::add_list(app, inv);
+  husk::cli::add_ps(app, inv);
+  husk::cli::add_exec(app, inv);
+  husk::cli::add_spec(app, inv);
+  husk::cli::add_features(app, inv);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  auto logger = husk::Logger::open(log_file, log_format == "json" ? husk::LogFormat::json : husk::LogFormat::text, debug);
+  if (!logger) {
+    std::fprintf(stderr, "husk-runtime: %s\n", logger.error().what().c_str());
+    return 1;
+  }
+  husk::runtime::Context ctx;
+  ctx.root = root;
+  ctx.log = &*logger;
+  ctx.systemd_cgroup = systemd_cgroup;
+  ctx.rootless = rootless == "true";
+  auto result = inv.action(ctx);
+  if (!result) {
+    const auto& err = result.error();
+    if (logger->fd() >= 0) logger->error(err.what());
+    std::fprintf(stderr, "husk-runtime: %s\n", err.what().c_str());
+    return exit_code_for(err);
+  }
+  return *result;
+}

@@ -1,0 +1,45 @@
+// Terminals: the pty a container gets when process.terminal is true. The init
+// opens it in the container's own devpts and hands the master out over the
+// console socket (SCM_RIGHTS), as runc does.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "base/fd.hpp"
+#include "spec/config.hpp"
+
+namespace husk::linux {
+
+struct Pty {
+  UniqueFd master;
+  UniqueFd slave;
+  std::string slave_path;
+};
+
+Result<UniqueFd> connect_unix_socket(const std::string& path);
+// Opens /dev/ptmx of the current root; sizes it when SIZE is given.
+Result<Pty> open_pty(const std::optional<spec::ConsoleSize>& size);
+// Makes SLAVE the controlling terminal and stdin/stdout/stderr. Needs setsid first.
+Result<void> become_terminal_user(int slave);
+
+// Our terminal in raw mode for as long as a foreground container has the
+// pty; restored on destruction. A no-op when stdin is not a terminal.
+class RawTerminal {
+ public:
+  RawTerminal();
+  ~RawTerminal();
+  RawTerminal(const RawTerminal&) = delete;
+  RawTerminal& operator=(const RawTerminal&) = delete;
+
+ private:
+  bool active_ = false;
+  unsigned char saved_[128];
+};
+
+// Window size of FROM's terminal onto TO (a pty master).
+void copy_window_size(int from, int to);
+// Copies what is readable now from FROM to TO; false at end of input.
+bool pump(int from, int to);
+
+}  // namespace husk::linux

@@ -1,0 +1,91 @@
+#include "linux/namespaces.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+namespace husk::linux {
+
+using spec::NamespaceType;
+
+int clone_flag(NamespaceType t) {
+  switch (t) {
+    case NamespaceType::pid: return CLONE_NEWPID;
+    case NamespaceType::network: return CLONE_NEWNET;
+    case NamespaceType::mount: return CLONE_NEWNS;
+    case NamespaceType::ipc: return CLONE_NEWIPC;
+    case NamespaceType::uts: return CLONE_NEWUTS;
+    case NamespaceType::user: return CLONE_NEWUSER;
+    case NamespaceType::cgroup: return CLONE_NEWCGROUP;
+    case NamespaceType::time: return CLONE_NEWTIME;
+  }
+  return 0;
+}
+
+std::string proc_ns_name(NamespaceType t) {
+  switch (t) {
+    case NamespaceType::pid: return "pid";
+    case NamespaceType::network: return "net";
+    case NamespaceType::mount: return "mnt";
+    case NamespaceType::ipc: return "ipc";
+    case NamespaceType::uts: return "uts";
+    case NamespaceType::user: return "user";
+    case NamespaceType::cgroup: return "cgroup";
+    case NamespaceType::time: return "time";
+  }
+  return "?";
+}
+
+Result<NamespacePlan> plan_namespaces(const spec::Linux& linux) {
+  NamespacePlan plan;
+  for (auto& ns : linux.namespaces) {
+    std::string name = spec::namespace_type_name(ns.type);
+    if (ns.path.empty()) {
+      switch (ns.type) {
+        case NamespaceType::cgroup: plan.new_cgroup = true; break;
+        case NamespaceType::time: plan.new_time = true; break;
+        case NamespaceType::user:
+          plan.new_user = true;
+          plan.clone_flags |= CLONE_NEWUSER;
+          break;
+        case NamespaceType::pid:
+          plan.new_pid = true;
+          plan.clone_flags |= CLONE_NEWPID;
+          break;
+        default: plan.clone_flags |= clone_flag(ns.type);
+      }
+      continue;
+    }
+    auto fd = open_fd(ns.path, O_RDONLY);
+    if (!fd) return fail(std::move(fd).error().context(name + " namespace"));
+    NamespaceJoin j{ns.type, std::move(*fd), ns.path};
+    if (ns.type == NamespaceType::pid || ns.type == NamespaceType::time) {
+      plan.parent_joins.push_back(std::move(j));
+    } else if (ns.type == NamespaceType::user) {
+      plan.join_user_first = true;
+      plan.child_joins.insert(plan.child_joins.begin(), std::move(j));
+    } else {
+      plan.child_joins.push_back(std::move(j));
+    }
+  }
+  return plan;
+}
+
+Result<void> join_namespace(const NamespaceJoin& ns) {
+  if (::setns(ns.fd.get(), clone_flag(ns.type)) < 0)
+    return fail_errno("join " + spec::namespace_type_name(ns.type) + " namespace " + ns.path);
+  return {};
+}
+
+Result<unsigned long long> namespace_inode(int pid, NamespaceType t) {
+  std::string path = "/proc/" + std::to_string(pid) + "/ns/" + proc_ns_name(t);
+  struct stat st;
+  if (::stat(path.c_str(), &st) < 0) return fail_errno("stat " + path);
+  return static_cast<unsigned long long>(st.st_ino);
+}
+
+}  // namespace husk::linux

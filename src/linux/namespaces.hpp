@@ -1,0 +1,46 @@
+// The eight namespaces: which to create, which to join, and how.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/fd.hpp"
+#include "spec/config.hpp"
+
+namespace husk::linux {
+
+int clone_flag(spec::NamespaceType t);
+// The name under /proc/PID/ns/ ("net" for network, "mnt" for mount, ...).
+std::string proc_ns_name(spec::NamespaceType t);
+
+struct NamespaceJoin {
+  spec::NamespaceType type;
+  UniqueFd fd;  // opened in the runtime, before anything changes
+  std::string path;
+};
+
+// What the container needs, split by who does it and when:
+//  - pid and time act on children only, so the runtime (parent) joins or
+//    creates them before cloning the init;
+//  - the others are joined by the init itself, user namespace first;
+//  - cgroup is unshared by the init after the runtime placed it in its cgroup.
+struct NamespacePlan {
+  int clone_flags = 0;        // new namespaces created by clone()
+  bool new_cgroup = false;    // unshared by the child once in its cgroup
+  bool new_user = false;
+  bool new_time = false;
+  bool new_pid = false;
+  bool join_user_first = false;  // a user namespace is joined by path
+  std::vector<NamespaceJoin> child_joins;   // setns in the child, user first
+  std::vector<NamespaceJoin> parent_joins;  // pid/time by path, in the parent
+};
+
+// Opens every namespace path now so a later failure cannot be a vanished path.
+Result<NamespacePlan> plan_namespaces(const spec::Linux& linux);
+
+Result<void> join_namespace(const NamespaceJoin& ns);
+
+// The namespace inode of a process, e.g. "net:[4026531840]" -> 4026531840.
+Result<unsigned long long> namespace_inode(int pid, spec::NamespaceType t);
+
+}  // namespace husk::linux

@@ -1,0 +1,133 @@
+#include "linux/process.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "base/fd.hpp"
+#include "base/strings.hpp"
+#include "linux/capabilities.hpp"
+
+namespace husk::linux {
+
+Result<RuntimeBinary> identify_runtime_binary() {
+  struct stat st;
+  if (::stat("/proc/self/exe", &st) < 0) return fail_errno("stat /proc/self/exe");
+  return RuntimeBinary{st.st_dev, st.st_ino};
+}
+
+Result<std::string> find_executable(const std::string& arg0, const std::vector<std::string>& env) {
+  auto check = [](const std::string& p) -> int {
+    struct stat st;
+    if (::stat(p.c_str(), &st) < 0) return errno;
+    if (S_ISDIR(st.st_mode)) return EACCES;
+    if (::access(p.c_str(), X_OK) < 0) return errno;
+    return 0;
+  };
+  if (arg0.find('/') != std::string::npos) {
+    int err = check(arg0);
+    if (err == ENOENT) return fail_code(ENOENT, "exec: \"" + arg0 + "\": stat " + arg0 + ": no such file or directory");
+    if (err) return fail_code(err, "exec: \"" + arg0 + "\": permission denied");
+    return arg0;
+  }
+  std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (auto& e : env)
+    if (e.starts_with("PATH=")) path = e.substr(5);
+  int last = ENOENT;
+  for (auto& dir : split(path, ':')) {
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + arg0;
+    int err = check(candidate);
+    if (err == 0) return candidate;
+    if (err != ENOENT && err != ENOTDIR) last = err;
+  }
+  if (last == EACCES) return fail_code(EACCES, "exec: \"" + arg0 + "\": permission denied");
+  return fail_code(ENOENT, "exec: \"" + arg0 + "\": executable file not found in $PATH");
+}
+
+Result<void> refuse_runtime_binary(const std::string& path, const RuntimeBinary& self) {
+  std::string current = path;
+  // The kernel follows at most a handful of interpreters; so do we.
+  for (int depth = 0; depth < 5; ++depth) {
+    UniqueFd fd(::open(current.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return {};  // execve will report it
+    struct stat st;
+    if (::fstat(fd.get(), &st) == 0 && st.st_dev == self.dev && st.st_ino == self.ino)
+      return fail_code(EACCES, "exec: \"" + path + "\": refusing to run the runtime binary inside the container");
+    char head[256];
+    ssize_t n = ::read(fd.get(), head, sizeof head - 1);
+    if (n < 4 || head[0] != '#' || head[1] != '!') return {};
+    head[n] = 0;
+    std::string line(head + 2, strcspn(head + 2, "\n"));
+    line = trim(line);
+    current = line.substr(0, line.find_first_of(" \t"));
+    if (current.empty()) return {};
+  }
+  return {};
+}
+
+Result<void> set_rlimits(const std::vector<spec::Rlimit>& rlimits) {
+  for (auto& r : rlimits) {
+    struct rlimit rl = {static_cast<rlim_t>(r.soft), static_cast<rlim_t>(r.hard)};
+    if (::setrlimit(r.resource, &rl) < 0) return fail_errno("set " + r.type);
+  }
+  return {};
+}
+
+Result<void> apply_identity(const spec::Process& p, bool may_setgroups) {
+  if (p.capabilities) HUSK_TRY(drop_bounding_set(*p.capabilities));
+  if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return fail_errno("keep capabilities");
+  if (may_setgroups) {
+    std::vector<gid_t> groups(p.user.additional_gids.begin(), p.user.additional_gids.end());
+    if (::setgroups(groups.size(), groups.data()) < 0) return fail_errno("setgroups");
+  }
+  if (::setresgid(p.user.gid, p.user.gid, p.user.gid) < 0)
+    return fail_errno("setgid " + std::to_string(p.user.gid));
+  if (::setresuid(p.user.uid, p.user.uid, p.user.uid) < 0)
+    return fail_errno("setuid " + std::to_string(p.user.uid));
+  if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return fail_errno("clear keep capabilities");
+  if (p.capabilities) {
+    HUSK_TRY(apply_capabilities(*p.capabilities));
+  } else {
+    // No capabilities object: the process gets none, as the spec implies.
+    HUSK_TRY(apply_capabilities(spec::Capabilities{}));
+  }
+  if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return fail_errno("set no_new_privs");
+  return {};
+}
+
+void reset_signals() {
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    ::signal(sig, SIG_DFL);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+void exec_process(const std::string& path, const spec::Process& p, int error_fd) {
+  std::vector<char*> argv, envp;
+  for (auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  ::execve(path.c_str(), argv.data(), envp.data());
+  int err = errno;
+  std::string msg = "exec " + path + ": " + std::strerror(err);
+  if (error_fd >= 0) (void)!::write(error_fd, msg.data(), msg.size());
+  ::_exit(exit_code_for_exec_error(err));
+}
+
+int exit_code_for_exec_error(int err) {
+  if (err == ENOENT || err == ENOTDIR) return 127;
+  return 126;
+}
+
+}  // namespace husk::linux

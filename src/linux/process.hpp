@@ -1,0 +1,44 @@
+// The container process's last steps: its executable, limits, identity,
+// capabilities and no_new_privs, then execve.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+#include "spec/config.hpp"
+
+namespace husk::linux {
+
+// The file identity of the runtime's own binary, taken before the container
+// can touch anything: the container must never be able to execute it
+// (CVE-2019-5736 used `#!/proc/self/exe` to get a writable handle on it).
+struct RuntimeBinary {
+  dev_t dev = 0;
+  ino_t ino = 0;
+};
+Result<RuntimeBinary> identify_runtime_binary();
+
+// Resolves ARG0 through PATH from ENV, as execvp would. The error message is
+// the one podman and containerd recognise ("executable file not found").
+Result<std::string> find_executable(const std::string& arg0, const std::vector<std::string>& env);
+// Refuses PATH when it, or an interpreter it names with "#!", is the runtime.
+Result<void> refuse_runtime_binary(const std::string& path, const RuntimeBinary& self);
+
+Result<void> set_rlimits(const std::vector<spec::Rlimit>& rlimits);
+// Drops the bounding set, switches uid/gid/groups keeping capabilities, then
+// sets the capability sets and no_new_privs: the order runc uses.
+Result<void> apply_identity(const spec::Process& p, bool may_setgroups);
+
+// Default dispositions and an empty mask: what a new process expects, whatever
+// the runtime had set for itself (it ignores SIGPIPE, blocks what it forwards).
+void reset_signals();
+
+[[noreturn]] void exec_process(const std::string& path, const spec::Process& p, int error_fd);
+
+// Docker's convention for a command that cannot be run: 127 not found, 126 not executable.
+int exit_code_for_exec_error(int err);
+
+}  // namespace husk::linux

@@ -1,0 +1,45 @@
+// The container's root filesystem: mounts resolved safely inside the rootfs,
+// /dev, pivot_root (chroot only with --no-pivot), masked and read-only paths.
+// Runs in the container's init, inside its new mount namespace.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/fd.hpp"
+#include "spec/config.hpp"
+
+namespace husk::linux {
+
+// One cgroup hierarchy as the container should see it under /sys/fs/cgroup.
+struct CgroupView {
+  std::string name;      // directory under the mount point ("memory", "unified"); "" = the mount itself
+  std::string host_dir;  // the container's cgroup directory on the host
+  bool cgroup2 = false;
+};
+
+struct RootfsSpec {
+  const spec::Config* config = nullptr;
+  std::string rootfs;  // absolute host path of root.path
+  std::string bundle;  // relative bind sources are resolved against it
+  bool in_user_namespace = false;  // devices are bind-mounted, not mknod-ed
+  bool new_cgroup_namespace = false;
+  bool no_pivot = false;
+  std::vector<CgroupView> cgroups;
+};
+
+// Step 1, before the createContainer hooks: propagation, the rootfs bind,
+// every mount in config order, /dev. Returns an O_PATH fd of the new root.
+Result<UniqueFd> prepare_rootfs(const RootfsSpec& spec);
+// Step 2: pivot_root into it (or chroot for --no-pivot) and drop the old root.
+Result<void> enter_rootfs(const RootfsSpec& spec);
+// /dev/console for a terminal: a bind of the pty's slave. After enter_rootfs.
+Result<void> mount_console(const std::string& slave_path);
+// Step 3: sysctl, masked and read-only paths, root.readonly, rootfsPropagation.
+Result<void> finalize_rootfs(const RootfsSpec& spec);
+
+// Create PATH (a directory, or a file when DIR is false) inside ROOTFD with
+// every component resolved in the root; returns it opened O_PATH.
+Result<UniqueFd> ensure_path_in_root(int rootfd, const std::string& path, bool dir);
+
+}  // namespace husk::linux

@@ -1,0 +1,56 @@
+// The typed channel between the runtime (parent) and the container's init
+// (child): each side waits for the exact message it expects next; an error
+// from the other side arrives as {errno, message} and becomes the caller's error.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "base/fd.hpp"
+
+namespace husk::linux {
+
+enum class SyncMsg : uint32_t {
+  go = 1,             // parent -> child: ids mapped, cgroup joined; set up
+  create_hooks,       // child -> parent: namespaces and mounts ready; run prestart/createRuntime
+  hooks_done,         // parent -> child: hooks ran
+  ready,              // child -> parent: set up, waiting for `start`
+  child_pid,          // middle child -> parent: the pid of the real init
+  error,              // either way: {errno, message}
+};
+std::string sync_msg_name(SyncMsg m);
+
+struct SyncMessage {
+  SyncMsg type;
+  int32_t value = 0;  // errno for error, pid for child_pid
+  std::string text;
+};
+
+class SyncChannel {
+ public:
+  SyncChannel() = default;
+  explicit SyncChannel(UniqueFd fd) : fd_(std::move(fd)) {}
+  // A connected pair (SOCK_SEQPACKET, close-on-exec).
+  static Result<std::pair<SyncChannel, SyncChannel>> make_pair();
+
+  Result<void> send(SyncMsg type, int32_t value = 0, const std::string& text = {}) const;
+  // The full text travels; the errno rides along to classify it.
+  Result<void> send_error(const Error& e) const { return send(SyncMsg::error, e.err(), e.what()); }
+  // Waits for TYPE. An error message from the peer is returned as that Error;
+  // end of stream means the peer died before sending it.
+  Result<SyncMessage> expect(SyncMsg type) const;
+  Result<SyncMessage> receive() const;
+
+  int fd() const { return fd_.get(); }
+  void close() { fd_.reset(); }
+
+ private:
+  UniqueFd fd_;
+};
+
+// SCM_RIGHTS: pass a descriptor over a unix socket.
+Result<void> send_fd(int sock, int fd, const std::string& name);
+Result<UniqueFd> receive_fd(int sock);
+
+}  // namespace husk::linux

@@ -1,0 +1,406 @@
+#include "runtime/container.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <climits>
+#include <cstdlib>
+#include <ctime>
+#include <optional>
+
+#include "base/file.hpp"
+#include "cgroups/manager.hpp"
+#include "linux/console.hpp"
+#include "linux/idmap.hpp"
+#include "linux/proc.hpp"
+#include "runtime/container_init.hpp"
+#include "runtime/foreground.hpp"
+#include "runtime/hooks.hpp"
+#include "runtime/state_store.hpp"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+namespace husk::runtime {
+namespace {
+
+std::string now_rfc3339() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::system_clock::to_time_t(now);
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() % 1000000000;
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(ns));
+  return buf;
+}
+
+Result<std::string> absolute(const std::string& path) {
+  char buf[PATH_MAX];
+  if (!::realpath(path.c_str(), buf)) return fail_errno("resolve " + path);
+  return std::string(buf);
+}
+
+// The live status: the stored one says what we did; /proc says what is.
+spec::Status live_status(const spec::State& s) {
+  if (s.status == spec::Status::creating || s.pid <= 0) return s.status;
+  if (!linux::process_alive(s.pid, s.pid_start_time)) return spec::Status::stopped;
+  if (s.start_fd >= 0) {
+    std::string link = "/proc/" + std::to_string(s.pid) + "/fd/" + std::to_string(s.start_fd);
+    char buf[64];
+    ssize_t n = ::readlink(link.c_str(), buf, sizeof buf - 1);
+    if (n > 0 && std::string_view(buf, static_cast<size_t>(n)).starts_with("pipe:"))
+      return spec::Status::created;
+  }
+  return spec::Status::running;
+}
+
+Result<cgroups::Manager> cgroup_manager_for(const spec::State& s) {
+  auto layout = HUSK_TRY(cgroups::detect_layout());
+  return cgroups::Manager(std::move(layout), s.cgroup_path);
+}
+
+// Everything a half-made container holds, undone unless disarmed.
+struct LaunchGuard {
+  std::optional<ContainerDir> dir;
+  std::optional<cgroups::Manager> cgroup;
+  pid_t child = -1;
+  bool armed = true;
+  ~LaunchGuard() {
+    if (!armed) return;
+    if (child > 0) {
+      ::kill(child, SIGKILL);
+      ::waitpid(child, nullptr, 0);
+    }
+    if (cgroup) (void)cgroup->destroy();
+    if (dir) (void)dir->remove();
+  }
+};
+
+struct Launched {
+  ContainerDir dir;
+  spec::State state;
+  spec::Config config;
+  UniqueFd start_fd;  // our copy of the init's start pipe (write end)
+  UniqueFd master;    // pty master for a foreground terminal
+  pid_t pid = -1;
+};
+
+Result<void> write_pid_file(const std::string& path, int pid) {
+  if (path.empty()) return {};
+  return with_context(write_file_atomic(path, std::to_string(pid), 0644), "write pid file");
+}
+
+Result<void> set_time_offsets(const spec::Linux& l) {
+  std::string text;
+  if (l.monotonic_offset)
+    text += "monotonic " + std::to_string(l.monotonic_offset->secs) + " " +
+            std::to_string(l.monotonic_offset->nanosecs) + "\n";
+  if (l.boottime_offset)
+    text += "boottime " + std::to_string(l.boottime_offset->secs) + " " +
+            std::to_string(l.boottime_offset->nanosecs) + "\n";
+  if (text.empty()) return {};
+  return with_context(write_file("/proc/self/timens_offsets", text), "set time namespace offsets");
+}
+
+// Clones the container's init with the namespaces the plan creates. pid and
+// time namespaces apply to children only, so they are entered (or made) here
+// around the clone and left again right after.
+Result<pid_t> clone_init(const linux::NamespacePlan& ns, const spec::Linux& l, const InitPlan& plan) {
+  UniqueFd own_pid, own_time;
+  bool switched = !ns.parent_joins.empty() || ns.new_time;
+  if (switched) {
+    own_pid = HUSK_TRY(open_fd("/proc/self/ns/pid", O_RDONLY));
+    own_time = HUSK_TRY(open_fd("/proc/self/ns/time", O_RDONLY));
+  }
+  for (auto& j : ns.parent_joins) HUSK_TRY(linux::join_namespace(j));
+  if (ns.new_time) {
+    if (::unshare(CLONE_NEWTIME) < 0) return fail_errno("unshare time namespace");
+    HUSK_TRY(set_time_offsets(l));
+  }
+  long pid = ::syscall(SYS_clone, static_cast<unsigned long>(ns.clone_flags | SIGCHLD), nullptr,
+                       nullptr, nullptr, 0);
+  if (pid == 0) container_init(plan);
+  int err = errno;
+  if (switched) {
+    ::setns(own_pid.get(), CLONE_NEWPID);
+    ::setns(own_time.get(), CLONE_NEWTIME);
+  }
+  if (pid < 0) return fail_code(err, "clone container init");
+  return static_cast<pid_t>(pid);
+}
+
+Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool foreground) {
+  LaunchGuard guard;
+  StateStore store(ctx.root);
+  HUSK_TRY(validate_id(opts.id));
+  // Taken before we chdir into the bundle.
+  std::string pid_file = opts.pid_file;
+  if (!pid_file.empty() && pid_file[0] != '/') pid_file = HUSK_TRY(absolute(".")) + "/" + pid_file;
+  std::string bundle = HUSK_TRY_CTX(absolute(opts.bundle.empty() ? "." : opts.bundle), "bundle");
+  auto config_text = HUSK_TRY_CTX(read_file(bundle + "/config.json"), "bundle");
+  spec::Config config = HUSK_TRY_CTX(spec::parse_config(config_text), "config.json");
+  if (!config.process) return fail_code(EINVAL, "config.json: process is required to create a container");
+  if (ctx.systemd_cgroup)
+    return fail_code(ENOTSUP, "--systemd-cgroup: the systemd cgroup driver is not supported yet");
+  std::string rootfs = config.root.path[0] == '/' ? config.root.path : bundle + "/" + config.root.path;
+  struct stat st;
+  if (::stat(rootfs.c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
+    return fail_code(ENOENT, "rootfs (" + rootfs + ") does not exist");
+  rootfs = HUSK_TRY(absolute(rootfs));
+  const auto& proc = *config.process;
+  if (proc.terminal && opts.console_socket.empty() && !foreground)
+    return fail_code(EINVAL, "cannot allocate a tty without --console-socket when the runtime detaches");
+  HUSK_TRY(linux::check_id_map(config.linux.uid_mappings, "linux.uidMappings"));
+  HUSK_TRY(linux::check_id_map(config.linux.gid_mappings, "linux.gidMappings"));
+
+  auto ns = HUSK_TRY(linux::plan_namespaces(config.linux));
+  auto cgroup_path = HUSK_TRY(cgroups::resolve_cgroups_path(config.linux.cgroups_path, opts.id));
+
+  guard.dir = HUSK_TRY(store.create(opts.id));
+  HUSK_TRY(guard.dir->save_config_text(config_text));
+
+  auto layout = HUSK_TRY(cgroups::detect_layout());
+  guard.cgroup.emplace(std::move(layout), cgroup_path);
+  HUSK_TRY(guard.cgroup->create());
+
+  // The console: a socket we were given, or our own pair for a foreground tty.
+  UniqueFd console, console_peer;
+  if (proc.terminal) {
+    if (!opts.console_socket.empty()) {
+      console = HUSK_TRY(linux::connect_unix_socket(opts.console_socket));
+    } else {
+      int sv[2];
+      if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return fail_errno("socketpair");
+      console = UniqueFd(sv[0]);
+      console_peer = UniqueFd(sv[1]);
+    }
+  }
+  auto [parent_ch, child_ch] = HUSK_TRY(linux::SyncChannel::make_pair());
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) < 0) return fail_errno("start pipe");
+  UniqueFd start_read(pipefd[0]), start_write(pipefd[1]);
+
+  InitPlan plan;
+  plan.id = opts.id;
+  plan.config = &config;
+  plan.namespaces = &ns;
+  plan.rootfs.config = &config;
+  plan.rootfs.rootfs = rootfs;
+  plan.rootfs.bundle = bundle;
+  plan.rootfs.in_user_namespace = ns.new_user || ns.join_user_first;
+  plan.rootfs.new_cgroup_namespace = ns.new_cgroup;
+  plan.rootfs.no_pivot = opts.no_pivot;
+  plan.rootfs.cgroups = guard.cgroup->views();
+  plan.channel = &child_ch;
+  plan.console_fd = console.get();
+  plan.start_fd = start_read.get();
+  plan.preserve_fds = opts.preserve_fds;
+  plan.self = HUSK_TRY(linux::identify_runtime_binary());
+
+  // Relative bind sources and hooks see the bundle as their cwd, as with runc.
+  if (::chdir(bundle.c_str()) < 0) return fail_errno("chdir " + bundle);
+  pid_t pid = HUSK_TRY(clone_init(ns, config.linux, plan));
+  guard.child = pid;
+  child_ch.close();
+  start_read.reset();
+  console.reset();
+
+  HUSK_TRY(guard.cgroup->add_process(pid));
+  if (ns.new_user)
+    HUSK_TRY(linux::write_id_maps(pid, config.linux.uid_mappings, config.linux.gid_mappings));
+  HUSK_TRY(parent_ch.send(linux::SyncMsg::go));
+
+  spec::State state;
+  state.id = opts.id;
+  state.pid = pid;
+  state.bundle = bundle;
+  state.rootfs = rootfs;
+  state.created = now_rfc3339();
+  state.annotations = config.annotations;
+  state.cgroup_path = cgroup_path;
+  state.status = spec::Status::creating;
+  state.pid_namespace_owned = ns.new_pid;
+  state.start_fd = start_write.get();
+
+  if (!config.hooks.prestart.empty() || !config.hooks.create_runtime.empty()) {
+    HUSK_TRY_CTX(parent_ch.expect(linux::SyncMsg::create_hooks), "create " + opts.id);
+    std::string sj = spec::state_to_spec_json(state);
+    HUSK_TRY(run_hooks(config.hooks.prestart, "prestart", sj));
+    HUSK_TRY(run_hooks(config.hooks.create_runtime, "createRuntime", sj));
+    HUSK_TRY(parent_ch.send(linux::SyncMsg::hooks_done));
+  }
+  HUSK_TRY(parent_ch.expect(linux::SyncMsg::ready));
+
+  Launched out;
+  if (console_peer) out.master = HUSK_TRY_CTX(linux::receive_fd(console_peer.get()), "receive pty");
+  state.status = spec::Status::created;
+  state.pid_start_time = HUSK_TRY(linux::process_start_time(pid));
+  HUSK_TRY(guard.dir->save_state(state));
+  HUSK_TRY(write_pid_file(pid_file, pid));
+
+  guard.armed = false;
+  out.dir = std::move(*guard.dir);
+  out.state = std::move(state);
+  out.config = std::move(config);
+  out.start_fd = std::move(start_write);
+  out.pid = pid;
+  return out;
+}
+
+// Tears down a container whose init is gone or must go: every process in its
+// cgroup killed, poststop hooks, cgroup and state removed.
+Result<void> destroy(const ContainerDir& dir, const spec::State& s, const Context& ctx) {
+  if (s.pid > 0 && linux::process_alive(s.pid, s.pid_start_time)) ::kill(s.pid, SIGKILL);
+  auto cg = cgroup_manager_for(s);
+  if (cg) HUSK_TRY(cg->destroy());
+  if (auto text = dir.load_config_text()) {
+    if (auto config = spec::parse_config(*text); config && !config->hooks.poststop.empty()) {
+      spec::State stopped = s;
+      stopped.status = spec::Status::stopped;
+      if (auto r = run_hooks(config->hooks.poststop, "poststop", spec::state_to_spec_json(stopped)); !r && ctx.log)
+        ctx.log->warn(r.error().what());
+    }
+  }
+  return dir.remove();
+}
+
+Result<void> wake_init(const spec::State& s) {
+  std::string path = "/proc/" + std::to_string(s.pid) + "/fd/" + std::to_string(s.start_fd);
+  UniqueFd fd = HUSK_TRY_CTX(open_fd(path, O_WRONLY), "start " + s.id);
+  char byte = 0;
+  if (::write(fd.get(), &byte, 1) != 1) return fail_errno("start " + s.id);
+  return {};
+}
+
+void run_poststart(const spec::Config& c, const spec::State& s, const Context& ctx) {
+  if (c.hooks.poststart.empty()) return;
+  spec::State running = s;
+  running.status = spec::Status::running;
+  // The spec: a failing poststart hook is logged, and the container goes on.
+  if (auto r = run_hooks(c.hooks.poststart, "poststart", spec::state_to_spec_json(running)); !r && ctx.log)
+    ctx.log->warn(r.error().what());
+}
+
+}  // namespace
+
+int exit_code_from_wait_status(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 255;
+}
+
+Result<void> create_container(const Context& ctx, const CreateOptions& opts) {
+  auto l = HUSK_TRY(launch(ctx, opts, false));
+  return {};
+}
+
+Result<void> start_container(const Context& ctx, const std::string& id) {
+  StateStore store(ctx.root);
+  auto dir = HUSK_TRY(store.open(id));
+  auto s = HUSK_TRY(dir.load_state());
+  switch (live_status(s)) {
+    case spec::Status::created: break;
+    case spec::Status::stopped: return fail_code(EINVAL, "cannot start a container that has stopped");
+    default: return fail_code(EINVAL, "cannot start an already running container");
+  }
+  HUSK_TRY(wake_init(s));
+  s.status = spec::Status::running;
+  HUSK_TRY(dir.save_state(s));
+  if (auto text = dir.load_config_text())
+    if (auto config = spec::parse_config(*text)) run_poststart(*config, s, ctx);
+  return {};
+}
+
+Result<int> run_container(const Context& ctx, const CreateOptions& opts, bool detach) {
+  std::optional<SignalForwarder> signals;
+  if (!detach) signals.emplace(HUSK_TRY(SignalForwarder::install()));
+  auto l = HUSK_TRY(launch(ctx, opts, !detach));
+  char byte = 0;
+  if (::write(l.start_fd.get(), &byte, 1) != 1) {
+    int err = errno;
+    (void)destroy(l.dir, l.state, ctx);
+    return fail_code(err, "start " + opts.id);
+  }
+  l.start_fd.reset();
+  l.state.status = spec::Status::running;
+  HUSK_TRY(l.dir.save_state(l.state));
+  run_poststart(l.config, l.state, ctx);
+  if (detach) return 0;
+
+  auto code = supervise(l.pid, l.master.get(), *signals);
+  l.master.reset();
+  // runc run removes the container once its process is gone.
+  HUSK_TRY(destroy(l.dir, l.state, ctx));
+  return code;
+}
+
+Result<spec::State> container_state(const Context& ctx, const std::string& id) {
+  StateStore store(ctx.root);
+  auto dir = HUSK_TRY(store.open(id));
+  auto s = HUSK_TRY(dir.load_state());
+  s.status = live_status(s);
+  return s;
+}
+
+Result<void> kill_container(const Context& ctx, const std::string& id, int signal, bool all) {
+  StateStore store(ctx.root);
+  auto dir = HUSK_TRY(store.open(id));
+  auto s = HUSK_TRY(dir.load_state());
+  auto status = live_status(s);
+  if (status == spec::Status::stopped && !all) return fail_code(ESRCH, "container not running");
+  if (all) {
+    auto cg = HUSK_TRY(cgroup_manager_for(s));
+    return cg.signal_all(signal);
+  }
+  // A pidfd pins the process: the signal cannot reach a recycled pid.
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, s.pid, 0)));
+  if (!pidfd || !linux::process_alive(s.pid, s.pid_start_time))
+    return fail_code(ESRCH, "container not running");
+  if (::syscall(SYS_pidfd_send_signal, pidfd.get(), signal, nullptr, 0) < 0)
+    return fail_errno("kill " + id);
+  return {};
+}
+
+Result<void> delete_container(const Context& ctx, const std::string& id, bool force) {
+  StateStore store(ctx.root);
+  auto dir = store.open(id);
+  if (!dir) {
+    if (force && dir.error().err() == ENOENT) return {};
+    return fail(std::move(dir).error());
+  }
+  auto s = HUSK_TRY(dir->load_state());
+  auto status = live_status(s);
+  if ((status == spec::Status::running || status == spec::Status::paused) && !force)
+    return fail_code(EBUSY, "cannot delete container " + id + " that is not stopped: " + spec::status_name(status));
+  return destroy(*dir, s, ctx);
+}
+
+Result<std::vector<spec::State>> list_containers(const Context& ctx) {
+  StateStore store(ctx.root);
+  std::vector<spec::State> out;
+  for (auto& id : store.list_ids()) {
+    auto s = container_state(ctx, id);
+    if (s) out.push_back(std::move(*s));
+  }
+  return out;
+}
+
+Result<std::vector<int>> container_pids(const Context& ctx, const std::string& id) {
+  StateStore store(ctx.root);
+  auto dir = HUSK_TRY(store.open(id));
+  auto s = HUSK_TRY(dir.load_state());
+  auto cg = HUSK_TRY(cgroup_manager_for(s));
+  return cg.pids();
+}
+
+}  // namespace husk::runtime

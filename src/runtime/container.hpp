@@ -1,0 +1,37 @@
+// The container lifecycle behind husk-runtime's commands (and, later, the
+// engine): create, start, run, state, kill, delete, list, ps.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "runtime/context.hpp"
+#include "spec/state.hpp"
+
+namespace husk::runtime {
+
+struct CreateOptions {
+  std::string id;
+  std::string bundle;          // default: the current directory
+  std::string pid_file;
+  std::string console_socket;
+  int preserve_fds = 0;
+  bool no_pivot = false;
+  bool no_new_keyring = false;
+};
+
+Result<void> create_container(const Context& ctx, const CreateOptions& opts);
+Result<void> start_container(const Context& ctx, const std::string& id);
+// create + start; in the foreground it forwards signals, proxies a terminal,
+// deletes the container when it exits and returns its exit code.
+Result<int> run_container(const Context& ctx, const CreateOptions& opts, bool detach);
+Result<spec::State> container_state(const Context& ctx, const std::string& id);
+Result<void> kill_container(const Context& ctx, const std::string& id, int signal, bool all);
+Result<void> delete_container(const Context& ctx, const std::string& id, bool force);
+Result<std::vector<spec::State>> list_containers(const Context& ctx);
+Result<std::vector<int>> container_pids(const Context& ctx, const std::string& id);
+
+// Docker's exit status for a wait(2) status: the code, or 128+signal.
+int exit_code_from_wait_status(int status);
+
+}  // namespace husk::runtime

@@ -1,0 +1,152 @@
+#include "runtime/container_init.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "base/file.hpp"
+#include "spec/state.hpp"
+#include "linux/console.hpp"
+#include "runtime/hooks.hpp"
+
+namespace husk::runtime {
+namespace {
+
+Result<void> become_namespace_root() {
+  // Fresh in a user namespace our ids are unmapped; 0 is its root.
+  if (::setresgid(0, 0, 0) < 0) return fail_errno("setgid 0 in the user namespace");
+  if (::setresuid(0, 0, 0) < 0) return fail_errno("setuid 0 in the user namespace");
+  return {};
+}
+
+Result<void> set_oom_score_adj(int value) {
+  auto current = read_file("/proc/self/oom_score_adj");
+  if (current && std::stoi(*current) == value) return {};
+  return with_context(write_file("/proc/self/oom_score_adj", std::to_string(value)), "set oom_score_adj");
+}
+
+Result<void> verify_cwd_inside_root() {
+  // A cwd reached through a leaked host fd (CVE-2024-21626) is outside our
+  // root: the kernel reports it as unreachable.
+  char buf[PATH_MAX];
+  if (::getcwd(buf, sizeof buf) == nullptr || buf[0] != '/')
+    return fail_code(EPERM, "current working directory is outside of the container root");
+  return {};
+}
+
+Result<std::string> setup(const InitPlan& plan) {
+  const auto& c = *plan.config;
+  const auto& proc = *c.process;
+  const auto& ns = *plan.namespaces;
+
+  HUSK_TRY(plan.channel->expect(linux::SyncMsg::go));
+  if (ns.new_user) HUSK_TRY(become_namespace_root());
+  for (auto& j : ns.child_joins) {
+    HUSK_TRY(linux::join_namespace(j));
+    if (j.type == spec::NamespaceType::user) HUSK_TRY(become_namespace_root());
+  }
+  // Unshared only now that the runtime has put us in our cgroup, so the
+  // container sees that cgroup as its root.
+  if (ns.new_cgroup && ::unshare(CLONE_NEWCGROUP) < 0) return fail_errno("unshare cgroup namespace");
+  if (::setsid() < 0) return fail_errno("setsid");
+  if (!c.hostname.empty() && ::sethostname(c.hostname.data(), c.hostname.size()) < 0)
+    return fail_errno("set hostname");
+  if (!c.domainname.empty() && ::setdomainname(c.domainname.data(), c.domainname.size()) < 0)
+    return fail_errno("set domainname");
+
+  UniqueFd rootfd = HUSK_TRY_CTX(linux::prepare_rootfs(plan.rootfs), "rootfs");
+  if (!c.hooks.prestart.empty() || !c.hooks.create_runtime.empty()) {
+    HUSK_TRY(plan.channel->send(linux::SyncMsg::create_hooks));
+    HUSK_TRY(plan.channel->expect(linux::SyncMsg::hooks_done));
+  }
+  if (!c.hooks.create_container.empty()) {
+    HUSK_TRY(run_hooks(c.hooks.create_container, "createContainer",
+                       hook_state_json(c, plan.id, ::getpid(), plan.rootfs.bundle, "creating")));
+  }
+  rootfd.reset();
+  HUSK_TRY_CTX(linux::enter_rootfs(plan.rootfs), "rootfs");
+
+  if (proc.terminal) {
+    auto pty = HUSK_TRY_CTX(linux::open_pty(proc.console_size), "console");
+    HUSK_TRY_CTX(linux::send_fd(plan.console_fd, pty.master.get(), pty.slave_path), "console");
+    HUSK_TRY_CTX(linux::mount_console(pty.slave_path), "console");
+    HUSK_TRY_CTX(linux::become_terminal_user(pty.slave.get()), "console");
+  }
+  HUSK_TRY_CTX(linux::finalize_rootfs(plan.rootfs), "rootfs");
+
+  if (proc.oom_score_adj) HUSK_TRY(set_oom_score_adj(*proc.oom_score_adj));
+  if (c.linux.personality && c.linux.personality->domain == "LINUX32" &&
+      ::personality(PER_LINUX32) < 0)
+    return fail_errno("set personality LINUX32");
+  HUSK_TRY(linux::set_rlimits(proc.rlimits));
+  ::umask(proc.user.umask.value_or(022));
+  if (::chdir(proc.cwd.c_str()) < 0) return fail_errno("chdir to cwd \"" + proc.cwd + "\"");
+  HUSK_TRY(verify_cwd_inside_root());
+
+  std::string path = HUSK_TRY(linux::find_executable(proc.args[0], proc.env));
+  HUSK_TRY(linux::refuse_runtime_binary(path, plan.self));
+  // setgroups is denied in a user namespace whose gid map a rootless parent wrote.
+  bool may_setgroups = true;
+  if (auto sg = read_file("/proc/self/setgroups"); sg && sg->starts_with("deny")) may_setgroups = false;
+  HUSK_TRY(linux::apply_identity(proc, may_setgroups));
+  return path;
+}
+
+}  // namespace
+
+std::string hook_state_json(const spec::Config& c, const std::string& id, int pid,
+                            const std::string& bundle, const std::string& status) {
+  spec::State s;
+  s.id = id;
+  s.pid = pid;
+  s.bundle = bundle;
+  s.annotations = c.annotations;
+  s.status = status == "creating"  ? spec::Status::creating
+             : status == "created" ? spec::Status::created
+                                   : spec::Status::running;
+  return spec::state_to_spec_json(s);
+}
+
+void container_init(const InitPlan& plan) {
+  // Until `start`, nobody inside may open our /proc entries (exe, fds).
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  auto path = setup(plan);
+  if (!path) {
+    (void)plan.channel->send_error(path.error());
+    ::_exit(1);
+  }
+  // From here on the runtime may exit: we wait for `start` instead.
+  ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (!plan.channel->send(linux::SyncMsg::ready)) ::_exit(1);
+
+  char byte;
+  ssize_t n;
+  do {
+    n = ::read(plan.start_fd, &byte, 1);
+  } while (n < 0 && errno == EINTR);
+  if (n != 1) ::_exit(1);  // every writer went away: the container was deleted
+
+  const auto& c = *plan.config;
+  if (!c.hooks.start_container.empty()) {
+    auto r = run_hooks(c.hooks.start_container, "startContainer",
+                       hook_state_json(c, plan.id, ::getpid(), plan.rootfs.bundle, "running"));
+    if (!r) {
+      std::string msg = "husk-runtime: " + r.error().what() + "\n";
+      (void)!::write(STDERR_FILENO, msg.data(), msg.size());
+      ::_exit(1);
+    }
+  }
+  linux::reset_signals();
+  // Nothing of ours crosses exec except the fds the caller asked to keep.
+  ::syscall(SYS_close_range, 3 + plan.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  linux::exec_process(*path, *c.process, STDERR_FILENO);
+}
+
+}  // namespace husk::runtime

@@ -1,0 +1,34 @@
+// The container's first process, from clone() to execve: joins namespaces,
+// builds the rootfs, takes its identity, waits for `start`, then becomes the
+// user's command. Every failure goes back to the runtime as {errno, message}.
+#pragma once
+
+#include <string>
+
+#include "linux/namespaces.hpp"
+#include "linux/process.hpp"
+#include "linux/rootfs.hpp"
+#include "linux/sync.hpp"
+#include "spec/config.hpp"
+
+namespace husk::runtime {
+
+struct InitPlan {
+  std::string id;
+  const spec::Config* config = nullptr;
+  const linux::NamespacePlan* namespaces = nullptr;
+  linux::RootfsSpec rootfs;
+  const linux::SyncChannel* channel = nullptr;
+  int console_fd = -1;     // where the pty master goes (console socket), -1 for none
+  int start_fd = -1;       // read end of the start pipe: one byte means "exec now"
+  int preserve_fds = 0;    // fds 3 .. 3+N-1 pass into the container
+  linux::RuntimeBinary self;
+};
+
+[[noreturn]] void container_init(const InitPlan& plan);
+
+// The state JSON a hook inside the container reads (status "created"/"running").
+std::string hook_state_json(const spec::Config& c, const std::string& id, int pid,
+                            const std::string& bundle, const std::string& status);
+
+}  // namespace husk::runtime

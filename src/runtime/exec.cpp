@@ -1,0 +1,212 @@
+#include "runtime/exec.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <optional>
+
+#include "base/file.hpp"
+#include "cgroups/manager.hpp"
+#include "linux/console.hpp"
+#include "linux/namespaces.hpp"
+#include "linux/proc.hpp"
+#include "linux/process.hpp"
+#include "linux/sync.hpp"
+#include "runtime/container.hpp"
+#include "runtime/foreground.hpp"
+#include "runtime/state_store.hpp"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+namespace husk::runtime {
+namespace {
+
+struct Joins {
+  int parent_flags = 0;  // pid, time: for our children
+  int child_flags = 0;   // the rest, all at once through the pidfd
+};
+
+Joins namespaces_to_join(int pid) {
+  Joins j;
+  for (auto t : spec::kAllNamespaceTypes) {
+    auto theirs = linux::namespace_inode(pid, t);
+    auto ours = linux::namespace_inode(::getpid(), t);
+    if (!theirs || (ours && *ours == *theirs)) continue;
+    int flag = linux::clone_flag(t);
+    if (t == spec::NamespaceType::pid || t == spec::NamespaceType::time) j.parent_flags |= flag;
+    else j.child_flags |= flag;
+  }
+  return j;
+}
+
+struct ExecChild {
+  const spec::Process* process;
+  const linux::SyncChannel* channel;
+  int pidfd;
+  int child_flags;
+  int console_fd;
+  int preserve_fds;
+  linux::RuntimeBinary self;
+};
+
+Result<std::string> exec_setup(const ExecChild& c) {
+  HUSK_TRY(c.channel->expect(linux::SyncMsg::go));
+  if (c.child_flags && ::setns(c.pidfd, c.child_flags) < 0)
+    return fail_errno("join the container's namespaces");
+  if (c.child_flags & CLONE_NEWUSER) {
+    if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) return fail_errno("become root in user namespace");
+  }
+  if (::setsid() < 0) return fail_errno("setsid");
+  const auto& p = *c.process;
+  if (p.terminal) {
+    auto pty = HUSK_TRY_CTX(linux::open_pty(p.console_size), "console");
+    HUSK_TRY_CTX(linux::send_fd(c.console_fd, pty.master.get(), pty.slave_path), "console");
+    HUSK_TRY_CTX(linux::become_terminal_user(pty.slave.get()), "console");
+  }
+  HUSK_TRY(linux::set_rlimits(p.rlimits));
+  if (p.user.umask) ::umask(*p.user.umask);
+  if (::chdir(p.cwd.c_str()) < 0) return fail_errno("chdir to cwd \"" + p.cwd + "\"");
+  char buf[PATH_MAX];
+  if (::getcwd(buf, sizeof buf) == nullptr || buf[0] != '/')
+    return fail_code(EPERM, "current working directory is outside of the container root");
+  std::string path = HUSK_TRY(linux::find_executable(p.args[0], p.env));
+  HUSK_TRY(linux::refuse_runtime_binary(path, c.self));
+  bool may_setgroups = true;
+  if (auto sg = read_file("/proc/self/setgroups"); sg && sg->starts_with("deny")) may_setgroups = false;
+  HUSK_TRY(linux::apply_identity(p, may_setgroups));
+  return path;
+}
+
+[[noreturn]] void exec_child(const ExecChild& c) {
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  auto path = exec_setup(c);
+  if (!path) {
+    (void)c.channel->send_error(path.error());
+    ::_exit(1);
+  }
+  linux::reset_signals();
+  ::syscall(SYS_close_range, 3 + c.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  std::vector<char*> argv, envp;
+  for (auto& a : c.process->args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (auto& e : c.process->env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  ::execve(path->c_str(), argv.data(), envp.data());
+  int err = errno;
+  (void)c.channel->send(linux::SyncMsg::error, err, "exec: \"" + c.process->args[0] + "\": " + std::strerror(err));
+  ::_exit(linux::exit_code_for_exec_error(err));
+}
+
+}  // namespace
+
+Result<spec::Process> container_process(const Context& ctx, const std::string& id) {
+  StateStore store(ctx.root);
+  auto dir = HUSK_TRY(store.open(id));
+  auto text = HUSK_TRY(dir.load_config_text());
+  auto config = HUSK_TRY(spec::parse_config(text));
+  if (!config.process) return fail_code(EINVAL, "container " + id + " has no process");
+  return *config.process;
+}
+
+Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
+  HUSK_TRY(spec::validate_process(opts.process));
+  if (opts.process.terminal && opts.console_socket.empty() && opts.detach)
+    return fail_code(EINVAL, "cannot allocate a tty without --console-socket when the runtime detaches");
+  std::string pid_file = opts.pid_file;
+  if (!pid_file.empty() && pid_file[0] != '/') {
+    char cwd[PATH_MAX];
+    if (::getcwd(cwd, sizeof cwd)) pid_file = std::string(cwd) + "/" + pid_file;
+  }
+
+  spec::State state;
+  {
+    StateStore store(ctx.root);
+    auto dir = HUSK_TRY(store.open(opts.id));
+    state = HUSK_TRY(dir.load_state());
+  }
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, state.pid, 0)));
+  if (!pidfd || !linux::process_alive(state.pid, state.pid_start_time))
+    return fail_code(ESRCH, "cannot exec in a stopped container: container not running");
+  auto layout = HUSK_TRY(cgroups::detect_layout());
+  cgroups::Manager cgroup(std::move(layout), state.cgroup_path);
+  Joins joins = namespaces_to_join(state.pid);
+
+  UniqueFd console, console_peer;
+  if (opts.process.terminal) {
+    if (!opts.console_socket.empty()) {
+      console = HUSK_TRY(linux::connect_unix_socket(opts.console_socket));
+    } else {
+      int sv[2];
+      if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return fail_errno("socketpair");
+      console = UniqueFd(sv[0]);
+      console_peer = UniqueFd(sv[1]);
+    }
+  }
+  std::optional<SignalForwarder> signals;
+  if (!opts.detach) signals.emplace(HUSK_TRY(SignalForwarder::install()));
+  auto [parent_ch, child_ch] = HUSK_TRY(linux::SyncChannel::make_pair());
+
+  ExecChild child{&opts.process, &child_ch, pidfd.get(), joins.child_flags, console.get(),
+                  opts.preserve_fds, HUSK_TRY(linux::identify_runtime_binary())};
+  UniqueFd own_pid, own_time;
+  if (joins.parent_flags) {
+    own_pid = HUSK_TRY(open_fd("/proc/self/ns/pid", O_RDONLY));
+    own_time = HUSK_TRY(open_fd("/proc/self/ns/time", O_RDONLY));
+    if (::setns(pidfd.get(), joins.parent_flags) < 0) return fail_errno("join the container's pid namespace");
+  }
+  long pid = ::syscall(SYS_clone, static_cast<unsigned long>(SIGCHLD), nullptr, nullptr, nullptr, 0);
+  if (pid == 0) exec_child(child);
+  int clone_err = errno;
+  if (joins.parent_flags) {
+    ::setns(own_pid.get(), CLONE_NEWPID);
+    ::setns(own_time.get(), CLONE_NEWTIME);
+  }
+  if (pid < 0) return fail_code(clone_err, "clone exec process");
+  child_ch.close();
+  console.reset();
+
+  auto abort_child = [&](Error e) -> Result<int> {
+    ::kill(static_cast<pid_t>(pid), SIGKILL);
+    ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
+    return fail(std::move(e));
+  };
+  if (auto r = cgroup.add_process(static_cast<int>(pid)); !r) return abort_child(r.error());
+  if (auto r = parent_ch.send(linux::SyncMsg::go); !r) return abort_child(r.error());
+  UniqueFd master;
+  if (console_peer) {
+    auto m = linux::receive_fd(console_peer.get());
+    if (!m) {
+      // The child failed before it had a terminal: its error says why.
+      if (auto msg = parent_ch.receive(); msg && msg->type == linux::SyncMsg::error)
+        return abort_child(Error(msg->value, msg->text));
+      return abort_child(m.error().context("receive pty"));
+    }
+    master = std::move(*m);
+  }
+  // Close-on-exec: the channel reaches end-of-stream exactly when exec succeeded.
+  auto msg = parent_ch.receive();
+  if (msg && msg->type == linux::SyncMsg::error) {
+    int status = 0;
+    ::waitpid(static_cast<pid_t>(pid), &status, 0);
+    return fail_code(msg->value, msg->text);
+  }
+  if (!pid_file.empty()) {
+    if (auto r = write_file_atomic(pid_file, std::to_string(pid), 0644); !r)
+      return abort_child(r.error().context("write pid file"));
+  }
+  if (opts.detach) return 0;
+  return supervise(static_cast<pid_t>(pid), master.get(), *signals);
+}
+
+}  // namespace husk::runtime

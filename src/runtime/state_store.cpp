@@ -1,0 +1,104 @@
+#include "runtime/state_store.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "base/file.hpp"
+
+namespace husk::runtime {
+
+Result<void> validate_id(const std::string& id) {
+  if (id.empty()) return fail_code(EINVAL, "container id must not be empty");
+  if (id == "." || id == "..") return fail_code(EINVAL, "invalid container id \"" + id + "\"");
+  if (id.size() > 1024) return fail_code(EINVAL, "container id is longer than 1024 characters");
+  for (char c : id) {
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '+' || c == '-' || c == '.'))
+      return fail_code(EINVAL, "invalid container id \"" + id +
+                                   "\": only letters, digits and _+-. are allowed");
+  }
+  return {};
+}
+
+namespace {
+Result<UniqueFd> lock_dir(const std::string& path) {
+  UniqueFd fd = HUSK_TRY(open_fd(path, O_RDONLY | O_DIRECTORY));
+  while (::flock(fd.get(), LOCK_EX) < 0) {
+    if (errno != EINTR) return fail_errno("lock " + path);
+  }
+  return fd;
+}
+}  // namespace
+
+Result<ContainerDir> StateStore::create(const std::string& id) const {
+  HUSK_TRY(validate_id(id));
+  HUSK_TRY_CTX(mkdir_all(root_, 0700), "create state root");
+  std::string path = root_ + "/" + id;
+  if (::mkdir(path.c_str(), 0700) < 0) {
+    if (errno == EEXIST) return fail_code(EEXIST, "container with id exists: " + id);
+    return fail_errno("create state directory " + path);
+  }
+  ContainerDir d;
+  d.path_ = path;
+  auto fd = lock_dir(path);
+  if (!fd) {
+    ::rmdir(path.c_str());
+    return fail(std::move(fd).error());
+  }
+  d.fd_ = std::move(*fd);
+  return d;
+}
+
+Result<ContainerDir> StateStore::open(const std::string& id) const {
+  HUSK_TRY(validate_id(id));
+  std::string path = root_ + "/" + id;
+  ContainerDir d;
+  d.path_ = path;
+  auto fd = lock_dir(path);
+  if (!fd) {
+    if (fd.error().err() == ENOENT) return fail_code(ENOENT, "container \"" + id + "\" does not exist");
+    return fail(std::move(fd).error());
+  }
+  d.fd_ = std::move(*fd);
+  // A concurrent delete may have emptied it while we waited for the lock.
+  if (::faccessat(d.fd_.get(), "state.json", F_OK, 0) < 0)
+    return fail_code(ENOENT, "container \"" + id + "\" does not exist");
+  return d;
+}
+
+std::vector<std::string> StateStore::list_ids() const {
+  std::vector<std::string> ids;
+  DIR* d = ::opendir(root_.c_str());
+  if (!d) return ids;
+  while (auto* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n == "." || n == "..") continue;
+    if (validate_id(n)) ids.push_back(n);
+  }
+  ::closedir(d);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+Result<spec::State> ContainerDir::load_state() const {
+  auto text = HUSK_TRY(read_file_at(fd_.get(), "state.json"));
+  return spec::state_from_store_json(text);
+}
+
+Result<void> ContainerDir::save_state(const spec::State& s) const {
+  return write_file_atomic(path_ + "/state.json", spec::state_to_store_json(s), 0600);
+}
+
+Result<std::string> ContainerDir::load_config_text() const { return read_file_at(fd_.get(), "config.json"); }
+
+Result<void> ContainerDir::save_config_text(const std::string& text) const {
+  return write_file_atomic(path_ + "/config.json", text, 0600);
+}
+
+Result<void> ContainerDir::remove() const { return remove_all(path_); }
+
+}  // namespace husk::runtime

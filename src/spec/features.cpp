@@ -1,0 +1,37 @@
+#include <nlohmann/json.hpp>
+
+#include "linux/capabilities.hpp"
+#include "linux/mount_options.hpp"
+#include "spec/config.hpp"
+#include "spec/features.hpp"
+
+namespace husk::spec {
+
+std::string features_json() {
+  using ojson = nlohmann::ordered_json;
+  ojson f;
+  f["ociVersionMin"] = "1.0.0";
+  f["ociVersionMax"] = "1.3.0";
+  f["hooks"] = {"prestart", "createRuntime", "createContainer", "startContainer", "poststart",
+                "poststop"};
+  f["mountOptions"] = linux::known_mount_option_names();
+  ojson l;
+  ojson ns = ojson::array();
+  for (auto t : kAllNamespaceTypes) ns.push_back(namespace_type_name(t));
+  l["namespaces"] = ns;
+  l["capabilities"] = linux::all_capability_names();
+  // cgroup placement works on v1, hybrid and v2; resource limits, systemd
+  // and rdma are not implemented yet, and this document says so.
+  l["cgroup"] = {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false},
+                 {"rdma", false}};
+  l["seccomp"] = {{"enabled", false}};
+  l["apparmor"] = {{"enabled", false}};
+  l["selinux"] = {{"enabled", false}};
+  l["intelRdt"] = {{"enabled", false}};
+  l["mountExtensions"] = {{"idmap", {{"enabled", false}}}};
+  f["linux"] = l;
+  f["annotations"] = {{"io.github.husk.runtime", "husk-runtime"}};
+  return f.dump(4);
+}
+
+}  // namespace husk::spec

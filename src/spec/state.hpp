@@ -1,0 +1,42 @@
+// The runtime-spec state document (what `state ID` prints) plus the private
+// fields husk keeps beside it to find the container again.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "base/error.hpp"
+
+namespace husk::spec {
+
+enum class Status { creating, created, running, paused, stopped };
+std::string status_name(Status s);
+
+struct State {
+  std::string oci_version = "1.2.0";
+  std::string id;
+  Status status = Status::creating;
+  int pid = 0;
+  std::string bundle;
+  std::string rootfs;
+  std::string created;  // RFC 3339, UTC
+  std::string owner;
+  std::map<std::string, std::string> annotations;
+
+  // husk's own: identifies the init process across pid reuse.
+  unsigned long long pid_start_time = 0;
+  std::string cgroup_path;  // resolved cgroupsPath
+  bool systemd_cgroup = false;
+  bool pid_namespace_owned = true;  // whether killing init ends every process
+  // The init holds this fd (the write end of its start pipe) until `start`:
+  // /proc/PID/fd/START_FD is how `start` wakes it and how "created" is told apart.
+  int start_fd = -1;
+};
+
+// The spec's state JSON (what `state` prints, what hooks read on stdin).
+std::string state_to_spec_json(const State& s);
+// The stored form: the spec fields plus husk's.
+std::string state_to_store_json(const State& s);
+Result<State> state_from_store_json(std::string_view text);
+
+}  // namespace husk::spec
