@@ -206,6 +206,8 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   plan.start_fd = start_read.get();
   plan.preserve_fds = opts.preserve_fds;
   plan.self = HUSK_TRY(linux::identify_runtime_binary());
+  plan.parent_only_fds = {guard.dir->fd(), parent_ch.fd(), console_peer.get()};
+  if (ctx.log && ctx.log->fd() >= 0) plan.parent_only_fds.push_back(ctx.log->fd());
 
   // Relative bind sources and hooks see the bundle as their cwd, as with runc.
   if (::chdir(bundle.c_str()) < 0) return fail_errno("chdir " + bundle);

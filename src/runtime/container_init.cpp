@@ -117,6 +117,7 @@ void container_init(const InitPlan& plan) {
   // Until `start`, nobody inside may open our /proc entries (exe, fds).
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  for (int fd : plan.parent_only_fds) ::close(fd);
   auto path = setup(plan);
   if (!path) {
     (void)plan.channel->send_error(path.error());

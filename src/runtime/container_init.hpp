@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "linux/namespaces.hpp"
 #include "linux/process.hpp"
@@ -22,6 +23,9 @@ struct InitPlan {
   int console_fd = -1;     // where the pty master goes (console socket), -1 for none
   int start_fd = -1;       // read end of the start pipe: one byte means "exec now"
   int preserve_fds = 0;    // fds 3 .. 3+N-1 pass into the container
+  // The runtime's own descriptors the init must not keep: the state lock
+  // (held by the runtime only), the parent's channel end, the pty peer.
+  std::vector<int> parent_only_fds;
   linux::RuntimeBinary self;
 };
 

@@ -57,6 +57,7 @@ struct ExecChild {
   int console_fd;
   int preserve_fds;
   linux::RuntimeBinary self;
+  std::vector<int> parent_only_fds;  // closed first: the parent's channel end, the pty peer
 };
 
 Result<std::string> exec_setup(const ExecChild& c) {
@@ -90,11 +91,14 @@ Result<std::string> exec_setup(const ExecChild& c) {
 [[noreturn]] void exec_child(const ExecChild& c) {
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  for (int fd : c.parent_only_fds) ::close(fd);
   auto path = exec_setup(c);
   if (!path) {
     (void)c.channel->send_error(path.error());
     ::_exit(1);
   }
+  // It survives execve: a detached process must outlive this runtime.
+  ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   linux::reset_signals();
   ::syscall(SYS_close_range, 3 + c.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   std::vector<char*> argv, envp;
@@ -158,7 +162,9 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
   auto [parent_ch, child_ch] = HUSK_TRY(linux::SyncChannel::make_pair());
 
   ExecChild child{&opts.process, &child_ch, pidfd.get(), joins.child_flags, console.get(),
-                  opts.preserve_fds, HUSK_TRY(linux::identify_runtime_binary())};
+                  opts.preserve_fds, HUSK_TRY(linux::identify_runtime_binary()),
+                  {parent_ch.fd(), console_peer.get()}};
+  if (ctx.log && ctx.log->fd() >= 0) child.parent_only_fds.push_back(ctx.log->fd());
   UniqueFd own_pid, own_time;
   if (joins.parent_flags) {
     own_pid = HUSK_TRY(open_fd("/proc/self/ns/pid", O_RDONLY));
