@@ -15,7 +15,7 @@ packages=(
   runc crun podman containerd conmon
   skopeo umoci
   # benchmarks
-  hyperfine time
+  hyperfine time jq
 )
 
 missing=()
