@@ -78,7 +78,7 @@ Result<Layout> parse_layout(std::string_view mountinfo) {
       if (opt == "rw" || opt == "ro" || opt.empty() || opt == "clone_children" ||
           opt.starts_with("release_agent=") || opt == "noprefix" || opt == "xattr" ||
           opt == "cpuset_v2_mode" || opt == "favordynmods" || opt == "nsdelegate" ||
-          opt == "memory_recursiveprot" || opt == "memory_localevents")
+          opt == "memory_recursiveprot" || opt == "memory_localevents" || opt == "seclabel")
         continue;
       h.controllers.push_back(opt);
     }

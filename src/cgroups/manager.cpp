@@ -23,12 +23,20 @@ Result<std::string> resolve_cgroups_path(const std::string& cgroups_path, const 
   return cgroups_path;
 }
 
+namespace {
+// PATH with the mount's root taken off, only at a component boundary.
+std::string strip_root(const std::string& path, const std::string& root) {
+  if (root == "/" || root.empty()) return path;
+  if (path == root) return "/";
+  if (path.starts_with(root) && path[root.size()] == '/') return path.substr(root.size());
+  return path;
+}
+}  // namespace
+
 std::string Manager::dir(const Hierarchy& h) const {
   if (!path_.empty() && path_[0] == '/') {
     // Absolute: from the hierarchy's root as this mount shows it.
-    std::string rel = path_;
-    if (h.root != "/" && rel.starts_with(h.root)) rel = rel.substr(h.root.size());
-    return path_join(h.mount_point, rel);
+    return path_join(h.mount_point, strip_root(path_, h.root));
   }
   // Relative: under the runtime's own cgroup in that hierarchy.
   std::string own = "/";
@@ -38,8 +46,7 @@ std::string Manager::dir(const Hierarchy& h) const {
       if (match) own = p;
     }
   }
-  if (h.root != "/" && own.starts_with(h.root)) own = own.substr(h.root.size());
-  return path_join(path_join(h.mount_point, own), path_);
+  return path_join(path_join(h.mount_point, strip_root(own, h.root)), path_);
 }
 
 namespace {

@@ -96,8 +96,11 @@ Result<void> apply_capabilities(const spec::Capabilities& caps) {
   }
   if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
     return fail_errno("clear ambient capabilities");
+  // The kernel only lets a capability be ambient when it is also permitted
+  // and inheritable; `runc spec` lists ambient ones without inheritable.
+  // Like runc and crun, those are skipped, not fatal.
   for (int cap : caps.ambient) {
-    if (cap > last) continue;
+    if (cap > last || !in(caps.permitted, cap) || !in(caps.inheritable, cap)) continue;
     if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
       return fail_errno("raise ambient " + capability_name(cap));
   }

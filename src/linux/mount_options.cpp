@@ -86,8 +86,10 @@ Result<MountOptions> parse_mount_options(const std::vector<std::string>& options
       } else {
         // atime modes are one field: setting one clears the others.
         if (r.attr == MOUNT_ATTR_NOATIME || r.attr == MOUNT_ATTR_RELATIME ||
-            r.attr == MOUNT_ATTR_STRICTATIME)
+            r.attr == MOUNT_ATTR_STRICTATIME) {
           out.rec_attr_clr |= MOUNT_ATTR__ATIME;
+          out.rec_attr_set &= ~static_cast<uint64_t>(MOUNT_ATTR__ATIME);
+        }
         out.rec_attr_set |= r.attr;
       }
       matched = true;

@@ -102,7 +102,7 @@ Result<std::vector<IdMapping>> get_mappings(const json& j, const char* key,
   for (size_t i = 0; i < it->size(); ++i) {
     auto& m = (*it)[i];
     std::string w = where + key + "[" + std::to_string(i) + "].";
-    if (!m.is_object()) return fail(field_error(w, "must be an object"));
+    if (!m.is_object()) return fail(field_error(w.substr(0, w.size() - 1), "must be an object"));
     IdMapping idm;
     idm.container_id = HUSK_TRY(get_int<uint32_t>(m, "containerID", w)).value_or(0);
     idm.host_id = HUSK_TRY(get_int<uint32_t>(m, "hostID", w)).value_or(0);
@@ -150,6 +150,7 @@ Result<std::optional<TimeOffset>> time_offset(const json& offsets, const char* c
   auto it = offsets.find(clock);
   if (it == offsets.end() || it->is_null()) return std::optional<TimeOffset>();
   std::string w = std::string("linux.timeOffsets.") + clock + ".";
+  if (!it->is_object()) return fail(field_error(w.substr(0, w.size() - 1), "must be an object"));
   TimeOffset t;
   t.secs = HUSK_TRY(get_int<int64_t>(*it, "secs", w)).value_or(0);
   t.nanosecs = HUSK_TRY(get_int<uint32_t>(*it, "nanosecs", w)).value_or(0);
@@ -165,7 +166,7 @@ Result<Linux> linux_from_json(const json& j) {
     for (size_t i = 0; i < nss->size(); ++i) {
       std::string nw = "linux.namespaces[" + std::to_string(i) + "].";
       auto& n = (*nss)[i];
-      if (!n.is_object()) return fail(field_error(nw, "must be an object"));
+      if (!n.is_object()) return fail(field_error(nw.substr(0, nw.size() - 1), "must be an object"));
       auto type = HUSK_TRY(get_string(n, "type", nw, true));
       auto t = namespace_type_from_name(type);
       if (!t) return fail(field_error(nw + "type", "unknown namespace type \"" + type + "\""));
@@ -210,6 +211,7 @@ Result<Linux> linux_from_json(const json& j) {
   l.readonly_paths = HUSK_TRY(get_strings(j, "readonlyPaths", w));
   l.mount_label = HUSK_TRY(get_string(j, "mountLabel", w));
   if (auto* p = get_object(j, "personality")) {
+    if (!p->is_object()) return fail(field_error("linux.personality", "must be an object"));
     Personality per;
     per.domain = HUSK_TRY(get_string(*p, "domain", "linux.personality.", true));
     if (per.domain != "LINUX" && per.domain != "LINUX32")
@@ -240,7 +242,7 @@ Result<Config> config_from_json(const json& j) {
     for (size_t i = 0; i < ms->size(); ++i) {
       std::string mw = "mounts[" + std::to_string(i) + "].";
       auto& m = (*ms)[i];
-      if (!m.is_object()) return fail(field_error(mw, "must be an object"));
+      if (!m.is_object()) return fail(field_error(mw.substr(0, mw.size() - 1), "must be an object"));
       Mount mount;
       mount.destination = HUSK_TRY(get_string(m, "destination", mw, true));
       mount.type = HUSK_TRY(get_string(m, "type", mw));
@@ -287,12 +289,14 @@ Result<Process> process_from_json(const json& j) {
   Process p;
   p.terminal = HUSK_TRY(get_bool(j, "terminal", w));
   if (auto* cs = get_object(j, "consoleSize")) {
+    if (!cs->is_object()) return fail(field_error("process.consoleSize", "must be an object"));
     ConsoleSize s;
     s.height = HUSK_TRY(get_int<unsigned>(*cs, "height", "process.consoleSize.")).value_or(0);
     s.width = HUSK_TRY(get_int<unsigned>(*cs, "width", "process.consoleSize.")).value_or(0);
     p.console_size = s;
   }
   if (auto* u = get_object(j, "user")) {
+    if (!u->is_object()) return fail(field_error("process.user", "must be an object"));
     const std::string uw = "process.user.";
     p.user.uid = HUSK_TRY(get_int<uint32_t>(*u, "uid", uw)).value_or(0);
     p.user.gid = HUSK_TRY(get_int<uint32_t>(*u, "gid", uw)).value_or(0);
@@ -312,6 +316,7 @@ Result<Process> process_from_json(const json& j) {
   p.cwd = HUSK_TRY(get_string(j, "cwd", w));
   if (p.cwd.empty()) p.cwd = "/";
   if (auto* caps = get_object(j, "capabilities")) {
+    if (!caps->is_object()) return fail(field_error("process.capabilities", "must be an object"));
     const std::string cw = "process.capabilities.";
     Capabilities c;
     c.bounding = HUSK_TRY(get_caps(*caps, "bounding", cw));

@@ -114,7 +114,7 @@ TEST(ParseLayout, PureV1HostWithCoMountedControllers) {
 // as a controller, and Manager::dir's match against /proc/self/cgroup
 // ("memory" vs "seclabel,memory") fails for relative cgroupsPaths.
 // Enable once fixed.
-TEST(ParseLayout, DISABLED_SeclabelIsNotAController) {
+TEST(ParseLayout, SeclabelIsNotAController) {
   Layout l = parse(
       "30 25 0:26 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:11 - cgroup cgroup "
       "rw,seclabel,memory\n");
@@ -260,7 +260,7 @@ TEST(ManagerDir, MountRootIsStrippedFromAbsolutePaths) {
 // path prefix, so with root "/docker/abc" the cgroup "/docker/abcdef/x" is
 // placed at MOUNT/def/x, a different cgroup inside the container's own.
 // Enable once fixed.
-TEST(ManagerDir, DISABLED_MountRootIsStrippedOnlyAtAComponentBoundary) {
+TEST(ManagerDir, MountRootIsStrippedOnlyAtAComponentBoundary) {
   TempDir tmp;
   Hierarchy h = v1_hierarchy(tmp, "memory", "/docker/abc");
   EXPECT_NE(Manager(Layout{LayoutKind::v1, {h}}, "/docker/abcdef/x").dir(h), tmp / "memory/def/x");

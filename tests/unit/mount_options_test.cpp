@@ -130,7 +130,7 @@ TEST(MountOptions, RecursiveAtimeClearsTheAtimeField) {
 // rec_attr_set instead of replacing the first, so {"rnoatime","rstrictatime"}
 // yields NOATIME|STRICTATIME (0x30), which mount_setattr rejects with EINVAL,
 // and {"rnoatime","rrelatime"} stays noatime. Enable once fixed.
-TEST(MountOptions, DISABLED_LastRecursiveAtimeWins) {
+TEST(MountOptions, LastRecursiveAtimeWins) {
   EXPECT_EQ(parse({"rnoatime", "rstrictatime"}).rec_attr_set & MOUNT_ATTR__ATIME,
             static_cast<uint64_t>(MOUNT_ATTR_STRICTATIME));
   EXPECT_EQ(parse({"rnoatime", "rrelatime"}).rec_attr_set & MOUNT_ATTR__ATIME,

@@ -621,7 +621,7 @@ TEST(ParseConfigErrors, GidAndAdditionalGids) {
 // Known bug (reported): a process.user that is not an object is read as an
 // empty one, so "user": "1000" (or 1000) silently runs the process as uid 0.
 // Enable once fixed.
-TEST(ParseConfigErrors, DISABLED_UserMustBeAnObject) {
+TEST(ParseConfigErrors, UserMustBeAnObject) {
   json j = default_spec();
   j["process"]["user"] = "1000";
   EXPECT_TRUE(FailsWith(parse(j), EINVAL, "process.user"));
@@ -645,7 +645,7 @@ TEST(ParseConfigErrors, UnknownNamespaceType) {
   j["linux"]["namespaces"][0] = {{"path", "/proc/1/ns/pid"}};
   EXPECT_TRUE(FailsWith(parse(j), EINVAL, "linux.namespaces[0].type: is required"));
   j["linux"]["namespaces"] = {"pid"};
-  EXPECT_TRUE(FailsWith(parse(j), EINVAL, "linux.namespaces[0].: must be an object"));
+  EXPECT_TRUE(FailsWith(parse(j), EINVAL, "linux.namespaces[0]: must be an object"));
 }
 
 TEST(ParseConfigErrors, DuplicateNamespace) {
@@ -696,7 +696,7 @@ TEST(ParseConfigErrors, BadMappingFields) {
   EXPECT_TRUE(FailsWith(parse(j), EINVAL, "linux.gidMappings[1].hostID: must not be negative"));
   j = full_spec();
   j["mounts"][7]["uidMappings"] = json::array({5});
-  EXPECT_TRUE(FailsWith(parse(j), EINVAL, "mounts[7].uidMappings[0].: must be an object"));
+  EXPECT_TRUE(FailsWith(parse(j), EINVAL, "mounts[7].uidMappings[0]: must be an object"));
 }
 
 TEST(ParseConfigErrors, HostnameWithoutUtsNamespace) {
