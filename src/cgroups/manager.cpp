@@ -103,6 +103,9 @@ Result<std::vector<int>> Manager::pids() const {
 }
 
 Result<void> Manager::signal_all(int signal) const {
+  // Frozen tasks do not act on SIGKILL until thawed.
+  if (signal == SIGKILL)
+    if (auto f = frozen(); f && *f) HUSK_TRY(set_frozen(false));
   auto deadline = [] {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -118,6 +121,48 @@ Result<void> Manager::signal_all(int signal) const {
       return fail_code(EBUSY, "cgroup " + path_ + " still has processes after SIGKILL");
     ::usleep(1000);
   }
+}
+
+const Hierarchy* Manager::freezer() const {
+  for (auto& h : layout_.hierarchies)
+    if (!h.cgroup2 && std::find(h.controllers.begin(), h.controllers.end(), "freezer") != h.controllers.end())
+      return &h;
+  return layout_.unified();
+}
+
+Result<bool> Manager::frozen() const {
+  auto* h = freezer();
+  if (!h) return fail_code(ENOTSUP, "no freezer: neither a v1 freezer hierarchy nor cgroup2");
+  if (!h->cgroup2) {
+    auto state = HUSK_TRY(read_file(dir(*h) + "/freezer.state"));
+    return trim(state) == "FROZEN";
+  }
+  auto events = read_file(dir(*h) + "/cgroup.events");
+  if (!events) return false;  // a hybrid host's cgroup2 may predate cgroup.freeze
+  return events->find("frozen 1") != std::string::npos;
+}
+
+Result<void> Manager::set_frozen(bool frozen) const {
+  auto* h = freezer();
+  if (!h) return fail_code(ENOTSUP, "no freezer: neither a v1 freezer hierarchy nor cgroup2");
+  std::string d = dir(*h);
+  if (!h->cgroup2) {
+    const char* want = frozen ? "FROZEN" : "THAWED";
+    // FREEZING can linger while tasks are caught; ask again until it holds.
+    for (int attempt = 0; attempt < 5000; ++attempt) {
+      HUSK_TRY_CTX(write_file(d + "/freezer.state", want), frozen ? "freeze" : "thaw");
+      auto state = HUSK_TRY(read_file(d + "/freezer.state"));
+      if (trim(state) == want) return {};
+      ::usleep(1000);
+    }
+    return fail_code(EBUSY, std::string("cgroup ") + path_ + " did not become " + want);
+  }
+  HUSK_TRY_CTX(write_file(d + "/cgroup.freeze", frozen ? "1" : "0"), frozen ? "freeze" : "thaw");
+  for (int attempt = 0; attempt < 5000; ++attempt) {
+    if (HUSK_TRY(this->frozen()) == frozen) return {};
+    ::usleep(1000);
+  }
+  return fail_code(EBUSY, "cgroup " + path_ + (frozen ? " did not freeze" : " did not thaw"));
 }
 
 Result<void> Manager::destroy() const {

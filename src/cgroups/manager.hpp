@@ -31,11 +31,18 @@ class Manager {
   Result<std::vector<int>> pids() const;
   // SIGNAL to every process; with SIGKILL, waits until the cgroup is empty.
   Result<void> signal_all(int signal) const;
+  // Freezes or thaws every process (v1 freezer, or v2 cgroup.freeze) and
+  // waits until the kernel reports the new state.
+  Result<void> set_frozen(bool frozen) const;
+  Result<bool> frozen() const;
   // Kills what is left and removes the directories (not their parents).
   Result<void> destroy() const;
   std::vector<linux::CgroupView> views() const;
 
  private:
+  // The freezer: the v1 freezer hierarchy when mounted, else cgroup2.
+  const Hierarchy* freezer() const;
+
   Layout layout_;
   std::string path_;
 };

@@ -50,7 +50,12 @@ Result<std::string> absolute(const std::string& path) {
   return std::string(buf);
 }
 
-// The live status: the stored one says what we did; /proc says what is.
+Result<cgroups::Manager> cgroup_manager_for(const spec::State& s) {
+  auto layout = HUSK_TRY(cgroups::detect_layout());
+  return cgroups::Manager(std::move(layout), s.cgroup_path);
+}
+
+// The live status: the stored one says what we did; /proc and the freezer say what is.
 spec::Status live_status(const spec::State& s) {
   if (s.status == spec::Status::creating || s.pid <= 0) return s.status;
   if (!linux::process_alive(s.pid, s.pid_start_time)) return spec::Status::stopped;
@@ -61,13 +66,14 @@ spec::Status live_status(const spec::State& s) {
     if (n > 0 && std::string_view(buf, static_cast<size_t>(n)).starts_with("pipe:"))
       return spec::Status::created;
   }
+  if (s.status == spec::Status::paused) {
+    if (auto cg = cgroup_manager_for(s)) {
+      if (auto f = cg->frozen(); f && *f) return spec::Status::paused;
+    }
+  }
   return spec::Status::running;
 }
 
-Result<cgroups::Manager> cgroup_manager_for(const spec::State& s) {
-  auto layout = HUSK_TRY(cgroups::detect_layout());
-  return cgroups::Manager(std::move(layout), s.cgroup_path);
-}
 
 // Everything a half-made container holds, undone unless disarmed.
 struct LaunchGuard {
@@ -386,6 +392,26 @@ Result<void> delete_container(const Context& ctx, const std::string& id, bool fo
     return fail_code(EBUSY, "cannot delete container " + id + " that is not stopped: " + spec::status_name(status));
   return destroy(*dir, s, ctx);
 }
+
+namespace {
+Result<void> set_paused(const Context& ctx, const std::string& id, bool pause) {
+  StateStore store(ctx.root);
+  auto dir = HUSK_TRY(store.open(id));
+  auto s = HUSK_TRY(dir.load_state());
+  auto status = live_status(s);
+  if (pause && status != spec::Status::running)
+    return fail_code(EINVAL, "container " + id + " is not running: " + spec::status_name(status));
+  if (!pause && status != spec::Status::paused)
+    return fail_code(EINVAL, "container " + id + " is not paused: " + spec::status_name(status));
+  auto cg = HUSK_TRY(cgroup_manager_for(s));
+  HUSK_TRY(cg.set_frozen(pause));
+  s.status = pause ? spec::Status::paused : spec::Status::running;
+  return dir.save_state(s);
+}
+}  // namespace
+
+Result<void> pause_container(const Context& ctx, const std::string& id) { return set_paused(ctx, id, true); }
+Result<void> resume_container(const Context& ctx, const std::string& id) { return set_paused(ctx, id, false); }
 
 Result<std::vector<spec::State>> list_containers(const Context& ctx) {
   StateStore store(ctx.root);

@@ -28,6 +28,8 @@ Result<int> run_container(const Context& ctx, const CreateOptions& opts, bool de
 Result<spec::State> container_state(const Context& ctx, const std::string& id);
 Result<void> kill_container(const Context& ctx, const std::string& id, int signal, bool all);
 Result<void> delete_container(const Context& ctx, const std::string& id, bool force);
+Result<void> pause_container(const Context& ctx, const std::string& id);
+Result<void> resume_container(const Context& ctx, const std::string& id);
 Result<std::vector<spec::State>> list_containers(const Context& ctx);
 Result<std::vector<int>> container_pids(const Context& ctx, const std::string& id);
 

@@ -27,6 +27,7 @@ void add_ps(CLI::App& app, Invocation& inv);
 void add_exec(CLI::App& app, Invocation& inv);
 void add_spec(CLI::App& app, Invocation& inv);
 void add_features(CLI::App& app, Invocation& inv);
+void add_pause(CLI::App& app, Invocation& inv);  // pause and resume
 
 }  // namespace husk::cli
 

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   husk::cli::add_exec(app, inv);
   husk::cli::add_spec(app, inv);
   husk::cli::add_features(app, inv);
+  husk::cli::add_pause(app, inv);
 
   try {
     app.parse(argc, argv);
