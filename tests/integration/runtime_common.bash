@@ -1,0 +1,281 @@
+# shellcheck shell=bash
+# Shared setup for the husk-runtime bats files (runtime*.bats, seeds.bats).
+#
+# Loaded with `load runtime_common` from a .bats file in this directory.  Not
+# a .bats file itself, so ctest does not register it.
+#
+# Every test gets:
+#   T          its own temp dir ($BATS_TEST_TMPDIR)
+#   ROOT       the runtime's --root state dir ($T/state)
+#   CG_PARENT  a unique cgroup parent: containers use /$CG_PARENT/<bundle name>
+#   ID, ID2    unique container ids
+#   BUNDLE     $T/bundle (created by mkbundle)
+# and teardown removes containers, cgroups, mounts and processes, pass or fail.
+#
+#   bats tests/integration/runtime.bats
+#   RUNTIME=/usr/sbin/runc bats tests/integration/runtime.bats   # another runtime
+
+HUSK_SOURCE_DIR=${HUSK_SOURCE_DIR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
+HUSK_BUILD_DIR=${HUSK_BUILD_DIR:-$HUSK_SOURCE_DIR/build}
+export HUSK_SOURCE_DIR HUSK_BUILD_DIR
+
+load ../lib/fixtures
+load ../lib/assert
+load ../lib/leakcheck
+
+HUSK=$(husk_runtime)
+
+# ---- file level ------------------------------------------------------------
+
+common_setup_file() {
+  husk_require_runtime
+  command -v jq >/dev/null || skip "jq missing (scripts/install-deps.sh)"
+  command -v runc >/dev/null || skip "runc missing: the fixtures use 'runc spec'"
+  export HUSK_LEAK_SNAPSHOT="$BATS_FILE_TMPDIR/leak.before"
+  leakcheck_snapshot "$HUSK_LEAK_SNAPSHOT"
+}
+
+common_teardown_file() {
+  [ -z "${HUSK_LEAK_SNAPSHOT:-}" ] || leakcheck_compare "$HUSK_LEAK_SNAPSHOT"
+}
+
+# ---- test level ------------------------------------------------------------
+
+common_setup() {
+  T=$BATS_TEST_TMPDIR
+  ROOT=$T/state
+  CG_PARENT=husk-test-$$-${BATS_TEST_NUMBER}-$RANDOM
+  ID=$(husk_unique_name ht)
+  ID2=$(husk_unique_name ht2)
+  BUNDLE=$T/bundle
+  HRUN_N=0
+  # Extra dirs outside $T a test made (removed by teardown).
+  EXTRA_DIRS=()
+  # Cgroups outside $CG_PARENT a test made, relative to the hierarchy roots.
+  EXTRA_CGROUPS=()
+  : >"$T/bg.pids"
+}
+
+common_teardown() {
+  local id cg d pid
+  # Background helpers (console receivers, foreground runs) we started.
+  while read -r pid; do
+    [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+  done <"$T/bg.pids"
+  if [ -d "$ROOT" ]; then
+    for id in "$ROOT"/*; do
+      [ -e "$id" ] || continue
+      timeout 30 "$HUSK" --root "$ROOT" delete --force "${id##*/}" >/dev/null 2>&1 </dev/null
+    done
+  fi
+  # Whatever the runtime left: processes in our cgroups are killed, the
+  # cgroups removed depth-first.
+  for cg in "$CG_PARENT" "${EXTRA_CGROUPS[@]}"; do
+    for d in /sys/fs/cgroup/*/"$cg"; do
+      [ -d "$d" ] && husk_rm_cgroup_tree "$d"
+    done
+  done
+  # Container processes that escaped their cgroup: their root is in $T.
+  for pid in $(procs_rooted_under "$T"); do
+    kill -KILL "$pid" 2>/dev/null
+  done
+  husk_unmount_under "$T"
+  for d in "${EXTRA_DIRS[@]}"; do
+    husk_unmount_under "$d"
+    rm -rf "$d"
+  done
+  rm -rf "$ROOT"
+  return 0
+}
+
+# ---- helpers ---------------------------------------------------------------
+
+# hk ARGS... : the runtime under test with this test's --root.
+hk() {
+  "$HUSK" --root "$ROOT" "$@"
+}
+
+# hrun CMD... : like bats' `run`, but through files and with stdin from
+# /dev/null, so a container process that inherits the runtime's stdout
+# (create, run -d, exec -d) cannot keep the test waiting for end-of-file.
+# Sets status, output (stdout then stderr), stdout, stderr, lines.
+hrun() {
+  HRUN_N=$((HRUN_N + 1))
+  local o="$T/hrun.$HRUN_N.out" e="$T/hrun.$HRUN_N.err"
+  status=0
+  "$@" >"$o" 2>"$e" </dev/null || status=$?
+  stdout=$(cat "$o")
+  stderr=$(cat "$e")
+  output=$stdout${stdout:+${stderr:+$'\n'}}$stderr
+  mapfile -t lines <<<"$output"
+  return 0
+}
+
+# bg CMD... : run CMD in the background; teardown kills it.
+bg() {
+  # fd 3 is bats' own output: a background job holding it stalls bats.
+  "$@" 3>&- &
+  echo $! >>"$T/bg.pids"
+}
+
+# mkbundle DIR [ARGS...] : busybox bundle (tests/lib/fixtures.bash) whose
+# cgroupsPath is /$CG_PARENT/<basename DIR>.
+mkbundle() {
+  local dir=$1
+  shift
+  husk_bundle "$dir" "$@" || return 1
+  cfg_at "$dir" '.linux.cgroupsPath = $cg' --arg cg "/$CG_PARENT/${dir##*/}"
+}
+
+# cfg_at DIR FILTER [JQ ARGS...] : edit DIR/config.json in place with jq.
+cfg_at() {
+  local dir=$1 filter=$2
+  shift 2
+  jq "$@" "$filter" "$dir/config.json" >"$dir/config.json.tmp" &&
+    mv "$dir/config.json.tmp" "$dir/config.json"
+}
+
+# cfg FILTER [JQ ARGS...] : cfg_at $BUNDLE.
+cfg() {
+  cfg_at "$BUNDLE" "$@"
+}
+
+# add_mount_at DIR JSON : append a mount to DIR's config.
+add_mount_at() {
+  cfg_at "$1" '.mounts += [$m]' --argjson m "$2"
+}
+
+# Capabilities: every set of process.capabilities set to the given list.
+set_caps_at() {
+  local dir=$1 caps
+  shift
+  caps=$(jq -n '$ARGS.positional' --args -- "$@")
+  cfg_at "$dir" '.process.capabilities = {bounding: $c, effective: $c, permitted: $c, inheritable: $c, ambient: $c}' \
+    --argjson c "$caps"
+}
+
+# state_of ID FIELD : one field of `state ID`.
+state_of() {
+  hk state "$1" | jq -r ".$2"
+}
+
+status_is() {
+  [ "$(state_of "$1" status 2>/dev/null)" = "$2" ]
+}
+
+# wait_status ID STATUS [TIMEOUT]
+wait_status() {
+  wait_for "${3:-10}" status_is "$1" "$2" || {
+    echo "container $1 did not reach status $2; state: $(hk state "$1" 2>&1)" >&2
+    return 1
+  }
+}
+
+# hk_create ID BUNDLE [CREATE ARGS...] : create with stdio on files; fails the
+# test with the runtime's message when create fails.
+hk_create() {
+  local id=$1 bundle=$2
+  shift 2
+  hrun hk create --bundle "$bundle" "$@" "$id"
+  if [ "$status" -ne 0 ]; then
+    echo "create $id failed ($status): $output" >&2
+    return 1
+  fi
+}
+
+# hk_start_sleeper ID BUNDLE : create + start; the container must already
+# run something long-lived.
+hk_create_start() {
+  hk_create "$1" "$2" || return 1
+  hrun hk start "$1"
+  if [ "$status" -ne 0 ]; then
+    echo "start $1 failed ($status): $output" >&2
+    return 1
+  fi
+}
+
+# Pids of processes whose root directory is DIR or below it: container
+# processes of bundles under DIR.  After pivot_root /proc/PID/root reads as
+# "/", so for a process in another mount namespace the root mount's source
+# path (mountinfo field 4, relative to its filesystem) is what is compared.
+procs_rooted_under() {
+  local dir=$1 mine p r ns fsmnt rel
+  local -A nsroot=()
+  mine=$(readlink /proc/self/ns/mnt)
+  fsmnt=$(findmnt -n -o TARGET --target "$dir" 2>/dev/null | head -1)
+  rel=${dir#"${fsmnt%/}"}
+  for p in /proc/[0-9]*; do
+    ns=$(readlink "$p/ns/mnt" 2>/dev/null) || continue
+    if [ "$ns" = "$mine" ]; then
+      r=$(readlink "$p/root" 2>/dev/null) || continue
+      case "$r" in "$dir" | "$dir"/*) echo "${p#/proc/}" ;; esac
+      continue
+    fi
+    if [ -z "${nsroot[$ns]+set}" ]; then
+      nsroot[$ns]=$(awk '$5 == "/" { r = $4 } END { print r }' "$p/mountinfo" 2>/dev/null)
+    fi
+    r=${nsroot[$ns]}
+    case "$r" in "$rel" | "$rel"/*) echo "${p#/proc/}" ;; esac
+  done
+}
+
+# assert_nothing_left ID : no state, cgroup, mount or process of container ID
+# (and of this test's cgroup parent) remains.
+assert_nothing_left() {
+  local id=$1 bad="" cg m p
+  [ ! -e "$ROOT/$id" ] || bad+="state dir $ROOT/$id exists: $(ls -A "$ROOT/$id" | tr '\n' ' ')"$'\n'
+  for cg in /sys/fs/cgroup/*/"$CG_PARENT"; do
+    [ -d "$cg" ] || continue
+    m=$(find "$cg" -mindepth 1 -type d 2>/dev/null)
+    [ -z "$m" ] || bad+="cgroup dirs left: $m"$'\n'
+  done
+  m=$(_husk_mounts_under "$T")
+  [ -z "$m" ] || bad+="mounts left: $m"$'\n'
+  p=$(procs_rooted_under "$T")
+  [ -z "$p" ] || bad+="processes left: $(for x in $p; do printf '%s(%s) ' "$x" "$(cat /proc/"$x"/comm 2>/dev/null)"; done)"$'\n'
+  if [ -n "$bad" ]; then
+    printf 'container %s left things behind:\n%s' "$id" "$bad" >&2
+    return 1
+  fi
+}
+
+# assert_contains HAYSTACK NEEDLE [WHAT]
+assert_contains() {
+  if [[ $1 != *"$2"* ]]; then
+    printf '%s: expected to contain [%s], got:\n%s\n' "${3:-output}" "$2" "$1" >&2
+    return 1
+  fi
+}
+
+assert_not_contains() {
+  if [[ $1 == *"$2"* ]]; then
+    printf '%s: expected NOT to contain [%s], got:\n%s\n' "${3:-output}" "$2" "$1" >&2
+    return 1
+  fi
+}
+
+# assert_failed_cleanly WANT_MSG : the last hrun failed, with one message on
+# stderr (one line, "husk-runtime: ..." for husk) that contains WANT_MSG.
+assert_failed_cleanly() {
+  local want=$1
+  if [ "$status" -eq 0 ]; then
+    printf 'expected failure, got exit 0; output:\n%s\n' "$output" >&2
+    return 1
+  fi
+  assert_contains "$stderr" "$want" stderr || return 1
+  local n
+  n=$(printf '%s\n' "$stderr" | grep -c .)
+  if [ "$n" -ne 1 ]; then
+    printf 'expected one error line on stderr, got %s:\n%s\n' "$n" "$stderr" >&2
+    return 1
+  fi
+}
+
+# A static helper program compiled once per file into $BATS_FILE_TMPDIR.
+# build_static NAME <<'EOF' ... C source ... EOF
+build_static() {
+  local name=$1
+  command -v gcc >/dev/null || skip "gcc missing"
+  cat >"$BATS_FILE_TMPDIR/$name.c"
+  gcc -static -O1 -o "$BATS_FILE_TMPDIR/$name" "$BATS_FILE_TMPDIR/$name.c"
+}
