@@ -25,6 +25,7 @@ class Logger {
   bool debug_enabled() const { return debug_; }
   // The log's descriptor, for a child that must log after fork (-1: stderr).
   int fd() const { return file_.get(); }
+  LogFormat format() const { return format_; }
 
  private:
   UniqueFd file_;

@@ -211,6 +211,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   plan.console_fd = console.get();
   plan.start_fd = start_read.get();
   plan.preserve_fds = opts.preserve_fds;
+  plan.new_session_keyring = !opts.no_new_keyring;
   plan.self = HUSK_TRY(linux::identify_runtime_binary());
   plan.parent_only_fds = {guard.dir->fd(), parent_ch.fd(), console_peer.get()};
   if (ctx.log && ctx.log->fd() >= 0) plan.parent_only_fds.push_back(ctx.log->fd());

@@ -31,6 +31,19 @@ Result<void> set_oom_score_adj(int value) {
   return with_context(write_file("/proc/self/oom_score_adj", std::to_string(value)), "set oom_score_adj");
 }
 
+// A keyring of its own, so the container cannot read or plant keys in the
+// session keyring of whoever ran the runtime.
+Result<void> join_new_session_keyring(const std::string& id) {
+  constexpr long kKeyctlJoinSessionKeyring = 1;
+  std::string name = "_ses." + id;
+  if (::syscall(SYS_keyctl, kKeyctlJoinSessionKeyring, name.c_str(), 0, 0, 0) < 0) {
+    // No keyrings in this kernel, or the user namespace's quota: runc goes on too.
+    if (errno == ENOSYS || errno == EDQUOT) return {};
+    return fail_errno("join a new session keyring");
+  }
+  return {};
+}
+
 Result<void> verify_cwd_inside_root() {
   // A cwd reached through a leaked host fd (CVE-2024-21626) is outside our
   // root: the kernel reports it as unreachable.
@@ -55,6 +68,7 @@ Result<std::string> setup(const InitPlan& plan) {
   // container sees that cgroup as its root.
   if (ns.new_cgroup && ::unshare(CLONE_NEWCGROUP) < 0) return fail_errno("unshare cgroup namespace");
   if (::setsid() < 0) return fail_errno("setsid");
+  if (plan.new_session_keyring) HUSK_TRY(join_new_session_keyring(plan.id));
   if (!c.hostname.empty() && ::sethostname(c.hostname.data(), c.hostname.size()) < 0)
     return fail_errno("set hostname");
   if (!c.domainname.empty() && ::setdomainname(c.domainname.data(), c.domainname.size()) < 0)

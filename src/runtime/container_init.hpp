@@ -27,6 +27,7 @@ struct InitPlan {
   // (held by the runtime only), the parent's channel end, the pty peer.
   std::vector<int> parent_only_fds;
   linux::RuntimeBinary self;
+  bool new_session_keyring = true;  // runc's default; --no-new-keyring turns it off
 };
 
 [[noreturn]] void container_init(const InitPlan& plan);

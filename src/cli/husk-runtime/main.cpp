@@ -70,8 +70,13 @@ int main(int argc, char** argv) {
   auto result = inv.action(ctx);
   if (!result) {
     const auto& err = result.error();
+    // One line with level "error": in the log file when there is one (the
+    // shim and conmon read it), and on stderr in the chosen format.
     if (logger->fd() >= 0) logger->error(err.what());
-    std::fprintf(stderr, "husk-runtime: %s\n", err.what().c_str());
+    if (logger->fd() < 0 && logger->format() == husk::LogFormat::json)
+      logger->error(err.what());
+    else
+      std::fprintf(stderr, "husk-runtime: %s\n", err.what().c_str());
     return exit_code_for(err);
   }
   return *result;
