@@ -94,6 +94,7 @@ struct LaunchGuard {
 
 struct Launched {
   ContainerDir dir;
+  std::optional<cgroups::Manager> cgroup;
   spec::State state;
   spec::Config config;
   UniqueFd start_fd;  // our copy of the init's start pipe (write end)
@@ -172,12 +173,17 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   auto ns = HUSK_TRY(linux::plan_namespaces(config.linux));
   auto cgroup_path = HUSK_TRY(cgroups::resolve_cgroups_path(config.linux.cgroups_path, opts.id));
 
+  auto debug = [&](const std::string& m) {
+    if (ctx.log) ctx.log->debug(opts.id + ": " + m);
+  };
+  debug("config parsed; rootfs " + rootfs);
   guard.dir = HUSK_TRY(store.create(opts.id));
   HUSK_TRY(guard.dir->save_config_text(config_text));
 
   auto layout = HUSK_TRY(cgroups::detect_layout());
   guard.cgroup.emplace(std::move(layout), cgroup_path);
   HUSK_TRY(guard.cgroup->create());
+  debug("cgroup " + cgroup_path + " created (" + cgroups::layout_name(guard.cgroup->layout().kind) + " layout)");
 
   // The console: a socket we were given, or our own pair for a foreground tty.
   UniqueFd console, console_peer;
@@ -219,6 +225,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   // Relative bind sources and hooks see the bundle as their cwd, as with runc.
   if (::chdir(bundle.c_str()) < 0) return fail_errno("chdir " + bundle);
   pid_t pid = HUSK_TRY(clone_init(ns, config.linux, plan));
+  debug("init cloned: pid " + std::to_string(pid));
   guard.child = pid;
   child_ch.close();
   start_read.reset();
@@ -227,6 +234,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   HUSK_TRY(guard.cgroup->add_process(pid));
   if (ns.new_user)
     HUSK_TRY(linux::write_id_maps(pid, config.linux.uid_mappings, config.linux.gid_mappings));
+  debug("init joined its cgroup" + std::string(ns.new_user ? " and got its id maps" : ""));
   HUSK_TRY(parent_ch.send(linux::SyncMsg::go));
 
   spec::State state;
@@ -249,6 +257,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
     HUSK_TRY(parent_ch.send(linux::SyncMsg::hooks_done));
   }
   HUSK_TRY(parent_ch.expect(linux::SyncMsg::ready));
+  debug("init is set up (namespaces, rootfs, pivot_root, identity) and waits for start");
 
   Launched out;
   if (console_peer) out.master = HUSK_TRY_CTX(linux::receive_fd(console_peer.get()), "receive pty");
@@ -259,6 +268,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
 
   guard.armed = false;
   out.dir = std::move(*guard.dir);
+  out.cgroup = std::move(guard.cgroup);
   out.state = std::move(state);
   out.config = std::move(config);
   out.start_fd = std::move(start_write);
@@ -268,17 +278,27 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
 
 // Tears down a container whose init is gone or must go: every process in its
 // cgroup killed, poststop hooks, cgroup and state removed.
-Result<void> destroy(const ContainerDir& dir, const spec::State& s, const Context& ctx) {
+// `run` passes the config and cgroup it already has; `delete` reads them back.
+Result<void> destroy(const ContainerDir& dir, const spec::State& s, const Context& ctx,
+                     const spec::Config* config = nullptr, const cgroups::Manager* cgroup = nullptr) {
   if (s.pid > 0 && linux::process_alive(s.pid, s.pid_start_time)) ::kill(s.pid, SIGKILL);
-  auto cg = cgroup_manager_for(s);
-  if (cg) HUSK_TRY(cg->destroy());
-  if (auto text = dir.load_config_text()) {
-    if (auto config = spec::parse_config(*text); config && !config->hooks.poststop.empty()) {
-      spec::State stopped = s;
-      stopped.status = spec::Status::stopped;
-      if (auto r = run_hooks(config->hooks.poststop, "poststop", spec::state_to_spec_json(stopped)); !r && ctx.log)
-        ctx.log->warn(r.error().what());
-    }
+  std::optional<cgroups::Manager> own_cgroup;
+  if (!cgroup) {
+    if (auto cg = cgroup_manager_for(s)) own_cgroup.emplace(std::move(*cg));
+    cgroup = own_cgroup ? &*own_cgroup : nullptr;
+  }
+  if (cgroup) HUSK_TRY(cgroup->destroy());
+  std::optional<spec::Config> own_config;
+  if (!config) {
+    if (auto text = dir.load_config_text())
+      if (auto parsed = spec::parse_config(*text)) own_config.emplace(std::move(*parsed));
+    config = own_config ? &*own_config : nullptr;
+  }
+  if (config && !config->hooks.poststop.empty()) {
+    spec::State stopped = s;
+    stopped.status = spec::Status::stopped;
+    if (auto r = run_hooks(config->hooks.poststop, "poststop", spec::state_to_spec_json(stopped)); !r && ctx.log)
+      ctx.log->warn(r.error().what());
   }
   return dir.remove();
 }
@@ -337,7 +357,7 @@ Result<int> run_container(const Context& ctx, const CreateOptions& opts, bool de
   char byte = 0;
   if (::write(l.start_fd.get(), &byte, 1) != 1) {
     int err = errno;
-    (void)destroy(l.dir, l.state, ctx);
+    (void)destroy(l.dir, l.state, ctx, &l.config, l.cgroup ? &*l.cgroup : nullptr);
     return fail_code(err, "start " + opts.id);
   }
   l.start_fd.reset();
@@ -346,10 +366,13 @@ Result<int> run_container(const Context& ctx, const CreateOptions& opts, bool de
   run_poststart(l.config, l.state, ctx);
   if (detach) return 0;
 
+  if (ctx.log) ctx.log->debug(opts.id + ": started");
   auto code = supervise(l.pid, l.master.get(), *signals);
   l.master.reset();
+  if (ctx.log) ctx.log->debug(opts.id + ": process exited");
   // runc run removes the container once its process is gone.
-  HUSK_TRY(destroy(l.dir, l.state, ctx));
+  HUSK_TRY(destroy(l.dir, l.state, ctx, &l.config, l.cgroup ? &*l.cgroup : nullptr));
+  if (ctx.log) ctx.log->debug(opts.id + ": deleted");
   return code;
 }
 
