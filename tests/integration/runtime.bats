@@ -403,6 +403,21 @@ exec_target() {
   assert_output "bar /nowhere:/bin"
 }
 
+@test "exec --cap CAP_NET_ADMIN ID adds the capability (as runc)" {
+  exec_target
+  run hk exec --cap CAP_NET_ADMIN "$ID" grep -E '^Cap(Prm|Eff|Bnd)' /proc/self/status
+  assert_status 0
+  # runc's defaults (AUDIT_WRITE, KILL, NET_BIND_SERVICE) plus NET_ADMIN (12).
+  assert_output "$(printf 'Cap%s:\t0000000020001420\n' Prm Eff Bnd)"
+}
+
+@test "exec -u 1000:1000 -g 5 -g 65534 ID id: additional gids (as runc)" {
+  exec_target
+  run hk exec -u 1000:1000 -g 5 -g 65534 "$ID" id
+  assert_status 0
+  assert_output "uid=1000(user) gid=1000(user) groups=5(tty),65534(nogroup)"
+}
+
 @test "exec -u 1000:1000 ID id" {
   exec_target
   run hk exec -u 1000:1000 "$ID" id
