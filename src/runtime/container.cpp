@@ -297,8 +297,8 @@ Result<void> destroy(const ContainerDir& dir, const spec::State& s, const Contex
   if (config && !config->hooks.poststop.empty()) {
     spec::State stopped = s;
     stopped.status = spec::Status::stopped;
-    if (auto r = run_hooks(config->hooks.poststop, "poststop", spec::state_to_spec_json(stopped)); !r && ctx.log)
-      ctx.log->warn(r.error().what());
+    for (auto& e : run_hooks_all(config->hooks.poststop, "poststop", spec::state_to_spec_json(stopped)))
+      if (ctx.log) ctx.log->warn(e.what());
   }
   return dir.remove();
 }
@@ -316,8 +316,8 @@ void run_poststart(const spec::Config& c, const spec::State& s, const Context& c
   spec::State running = s;
   running.status = spec::Status::running;
   // The spec: a failing poststart hook is logged, and the container goes on.
-  if (auto r = run_hooks(c.hooks.poststart, "poststart", spec::state_to_spec_json(running)); !r && ctx.log)
-    ctx.log->warn(r.error().what());
+  for (auto& e : run_hooks_all(c.hooks.poststart, "poststart", spec::state_to_spec_json(running)))
+    if (ctx.log) ctx.log->warn(e.what());
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "base/file.hpp"
 #include "spec/state.hpp"
 #include "linux/console.hpp"
+#include "linux/network.hpp"
 #include "runtime/hooks.hpp"
 
 namespace husk::runtime {
@@ -69,6 +70,7 @@ Result<std::string> setup(const InitPlan& plan) {
   if (ns.new_cgroup && ::unshare(CLONE_NEWCGROUP) < 0) return fail_errno("unshare cgroup namespace");
   if (::setsid() < 0) return fail_errno("setsid");
   if (plan.new_session_keyring) HUSK_TRY(join_new_session_keyring(plan.id));
+  if (ns.clone_flags & CLONE_NEWNET) HUSK_TRY(linux::bring_up_loopback());
   if (!c.hostname.empty() && ::sethostname(c.hostname.data(), c.hostname.size()) < 0)
     return fail_errno("set hostname");
   if (!c.domainname.empty() && ::setdomainname(c.domainname.data(), c.domainname.size()) < 0)
@@ -151,7 +153,7 @@ void container_init(const InitPlan& plan) {
   const auto& c = *plan.config;
   if (!c.hooks.start_container.empty()) {
     auto r = run_hooks(c.hooks.start_container, "startContainer",
-                       hook_state_json(c, plan.id, ::getpid(), plan.rootfs.bundle, "running"));
+                       hook_state_json(c, plan.id, ::getpid(), plan.rootfs.bundle, "created"));
     if (!r) {
       std::string msg = "husk-runtime: " + r.error().what() + "\n";
       (void)!::write(STDERR_FILENO, msg.data(), msg.size());

@@ -73,4 +73,12 @@ Result<void> run_hooks(const std::vector<spec::Hook>& hooks, const std::string& 
   return {};
 }
 
+std::vector<Error> run_hooks_all(const std::vector<spec::Hook>& hooks, const std::string& stage,
+                                 const std::string& state_json) {
+  std::vector<Error> failures;
+  for (auto& h : hooks)
+    if (auto r = run_hook(h, stage, state_json); !r) failures.push_back(r.error());
+  return failures;
+}
+
 }  // namespace husk::runtime

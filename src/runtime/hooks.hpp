@@ -12,5 +12,9 @@ namespace husk::runtime {
 // the rest and is returned naming the stage and the hook's path.
 Result<void> run_hooks(const std::vector<spec::Hook>& hooks, const std::string& stage,
                        const std::string& state_json);
+// poststart and poststop: every hook runs whatever the others did (the spec:
+// a failure is a warning); the failures are returned, one per hook.
+std::vector<Error> run_hooks_all(const std::vector<spec::Hook>& hooks, const std::string& stage,
+                                 const std::string& state_json);
 
 }  // namespace husk::runtime
