@@ -67,16 +67,16 @@ Result<T> with_context(Result<T>&& r, const std::string& layer) {
 }  // namespace husk
 
 // Propagate an error, prefixing context. Evaluates to the value on success.
-#define HUSK_TRY(expr)                                        \
-  ({                                                          \
-    auto husk_try_r_ = (expr);                                \
+#define HUSK_TRY(expr)                                                        \
+  ({                                                                          \
+    auto husk_try_r_ = (expr);                                                \
     if (!husk_try_r_) return std::unexpected(std::move(husk_try_r_).error()); \
-    std::move(husk_try_r_).value();                           \
+    std::move(husk_try_r_).value();                                           \
   })
 
-#define HUSK_TRY_CTX(expr, ctx)                               \
-  ({                                                          \
-    auto husk_try_r_ = (expr);                                \
+#define HUSK_TRY_CTX(expr, ctx)                                                            \
+  ({                                                                                       \
+    auto husk_try_r_ = (expr);                                                             \
     if (!husk_try_r_) return std::unexpected(std::move(husk_try_r_).error().context(ctx)); \
-    std::move(husk_try_r_).value();                           \
+    std::move(husk_try_r_).value();                                                        \
   })

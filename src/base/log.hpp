@@ -18,7 +18,9 @@ class Logger {
   static Result<Logger> open(const std::string& file, LogFormat format, bool debug);
 
   void log(LogLevel level, const std::string& msg) const;
-  void debug(const std::string& msg) const { if (debug_) log(LogLevel::debug, msg); }
+  void debug(const std::string& msg) const {
+    if (debug_) log(LogLevel::debug, msg);
+  }
   void info(const std::string& msg) const { log(LogLevel::info, msg); }
   void warn(const std::string& msg) const { log(LogLevel::warning, msg); }
   void error(const std::string& msg) const { log(LogLevel::error, msg); }

@@ -7,9 +7,12 @@ namespace husk::cgroups {
 
 std::string layout_name(LayoutKind k) {
   switch (k) {
-    case LayoutKind::v1: return "v1";
-    case LayoutKind::hybrid: return "hybrid";
-    case LayoutKind::v2: return "v2";
+    case LayoutKind::v1:
+      return "v1";
+    case LayoutKind::hybrid:
+      return "hybrid";
+    case LayoutKind::v2:
+      return "v2";
   }
   return "?";
 }

@@ -12,8 +12,8 @@ enum class LayoutKind { v1, hybrid, v2 };
 std::string layout_name(LayoutKind k);
 
 struct Hierarchy {
-  std::string mount_point;   // /sys/fs/cgroup/memory
-  std::string root;          // the mount's root within the hierarchy (usually "/")
+  std::string mount_point;               // /sys/fs/cgroup/memory
+  std::string root;                      // the mount's root within the hierarchy (usually "/")
   std::vector<std::string> controllers;  // "memory"; "name=systemd"; empty for cgroup2
   bool cgroup2 = false;
 };

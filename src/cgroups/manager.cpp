@@ -19,7 +19,8 @@ Result<std::string> resolve_cgroups_path(const std::string& cgroups_path, const 
     return fail_code(ENOTSUP, "cgroupsPath \"" + cgroups_path +
                                   "\" is a systemd unit path; the systemd cgroup driver is not supported");
   for (auto& part : split(cgroups_path, '/'))
-    if (part == "..") return fail_code(EINVAL, "cgroupsPath \"" + cgroups_path + "\" must not contain \"..\"");
+    if (part == "..")
+      return fail_code(EINVAL, "cgroupsPath \"" + cgroups_path + "\" must not contain \"..\"");
   return cgroups_path;
 }
 

@@ -8,7 +8,9 @@
 
 #include "base/error.hpp"
 
-namespace husk::spec { struct Capabilities; }
+namespace husk::spec {
+struct Capabilities;
+}
 
 namespace husk::linux {
 

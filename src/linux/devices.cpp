@@ -24,16 +24,19 @@ std::vector<spec::Device> default_devices() {
     d.gid = 0;
     return d;
   };
-  return {dev("/dev/null", 1, 3),    dev("/dev/zero", 1, 5), dev("/dev/full", 1, 7),
-          dev("/dev/random", 1, 8),  dev("/dev/urandom", 1, 9), dev("/dev/tty", 5, 0)};
+  return {dev("/dev/null", 1, 3),   dev("/dev/zero", 1, 5),    dev("/dev/full", 1, 7),
+          dev("/dev/random", 1, 8), dev("/dev/urandom", 1, 9), dev("/dev/tty", 5, 0)};
 }
 
 namespace {
 mode_t type_bits(char t) {
   switch (t) {
-    case 'b': return S_IFBLK;
-    case 'p': return S_IFIFO;
-    default: return S_IFCHR;
+    case 'b':
+      return S_IFBLK;
+    case 'p':
+      return S_IFIFO;
+    default:
+      return S_IFCHR;
   }
 }
 
@@ -76,16 +79,17 @@ Result<void> create_devices(int rootfd, const std::vector<spec::Device>& devices
 Result<void> create_dev_symlinks(int rootfd) {
   UniqueFd dev = HUSK_TRY(ensure_path_in_root(rootfd, "/dev", true));
   UniqueFd devdir = HUSK_TRY(open_at(dev.get(), ".", O_RDONLY | O_DIRECTORY));
-  const std::pair<const char*, const char*> links[] = {
-      {"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
-      {"/proc/self/fd/2", "stderr"}, {"/proc/kcore", "core"}};
+  const std::pair<const char*, const char*> links[] = {{"/proc/self/fd", "fd"},
+                                                       {"/proc/self/fd/0", "stdin"},
+                                                       {"/proc/self/fd/1", "stdout"},
+                                                       {"/proc/self/fd/2", "stderr"},
+                                                       {"/proc/kcore", "core"}};
   for (auto& [target, name] : links) {
     if (::symlinkat(target, devdir.get(), name) < 0 && errno != EEXIST)
       return fail_errno(std::string("symlink /dev/") + name);
   }
   // The container's own devpts instance owns /dev/ptmx.
-  if (::unlinkat(devdir.get(), "ptmx", 0) < 0 && errno != ENOENT)
-    return fail_errno("remove /dev/ptmx");
+  if (::unlinkat(devdir.get(), "ptmx", 0) < 0 && errno != ENOENT) return fail_errno("remove /dev/ptmx");
   if (::symlinkat("pts/ptmx", devdir.get(), "ptmx") < 0) return fail_errno("symlink /dev/ptmx");
   return {};
 }

@@ -7,8 +7,8 @@ namespace husk::linux {
 std::string format_id_map(const std::vector<spec::IdMapping>& maps) {
   std::string out;
   for (auto& m : maps)
-    out += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " +
-           std::to_string(m.size) + "\n";
+    out += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " + std::to_string(m.size) +
+           "\n";
   return out;
 }
 
@@ -30,7 +30,8 @@ Result<void> check_id_map(const std::vector<spec::IdMapping>& maps, const std::s
                     b.container_id < uint64_t(a.container_id) + a.size;
       bool outside = a.host_id < uint64_t(b.host_id) + b.size && b.host_id < uint64_t(a.host_id) + a.size;
       if (inside || outside)
-        return fail_code(EINVAL, what + ": ranges " + std::to_string(i) + " and " + std::to_string(k) + " overlap");
+        return fail_code(EINVAL,
+                         what + ": ranges " + std::to_string(i) + " and " + std::to_string(k) + " overlap");
     }
   }
   return {};

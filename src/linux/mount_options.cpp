@@ -14,19 +14,32 @@ struct FlagOption {
   unsigned long flag;
 };
 constexpr FlagOption kFlags[] = {
-    {"ro", false, MS_RDONLY},         {"rw", true, MS_RDONLY},
-    {"nosuid", false, MS_NOSUID},     {"suid", true, MS_NOSUID},
-    {"nodev", false, MS_NODEV},       {"dev", true, MS_NODEV},
-    {"noexec", false, MS_NOEXEC},     {"exec", true, MS_NOEXEC},
-    {"sync", false, MS_SYNCHRONOUS}, {"async", true, MS_SYNCHRONOUS},
-    {"dirsync", false, MS_DIRSYNC},   {"remount", false, MS_REMOUNT},
-    {"mand", false, MS_MANDLOCK},     {"nomand", true, MS_MANDLOCK},
-    {"noatime", false, MS_NOATIME},   {"atime", true, MS_NOATIME},
-    {"nodiratime", false, MS_NODIRATIME}, {"diratime", true, MS_NODIRATIME},
-    {"relatime", false, MS_RELATIME}, {"norelatime", true, MS_RELATIME},
-    {"strictatime", false, MS_STRICTATIME}, {"nostrictatime", true, MS_STRICTATIME},
-    {"silent", false, MS_SILENT},     {"loud", true, MS_SILENT},
-    {"lazytime", false, MS_LAZYTIME}, {"nolazytime", true, MS_LAZYTIME},
+    {"ro", false, MS_RDONLY},
+    {"rw", true, MS_RDONLY},
+    {"nosuid", false, MS_NOSUID},
+    {"suid", true, MS_NOSUID},
+    {"nodev", false, MS_NODEV},
+    {"dev", true, MS_NODEV},
+    {"noexec", false, MS_NOEXEC},
+    {"exec", true, MS_NOEXEC},
+    {"sync", false, MS_SYNCHRONOUS},
+    {"async", true, MS_SYNCHRONOUS},
+    {"dirsync", false, MS_DIRSYNC},
+    {"remount", false, MS_REMOUNT},
+    {"mand", false, MS_MANDLOCK},
+    {"nomand", true, MS_MANDLOCK},
+    {"noatime", false, MS_NOATIME},
+    {"atime", true, MS_NOATIME},
+    {"nodiratime", false, MS_NODIRATIME},
+    {"diratime", true, MS_NODIRATIME},
+    {"relatime", false, MS_RELATIME},
+    {"norelatime", true, MS_RELATIME},
+    {"strictatime", false, MS_STRICTATIME},
+    {"nostrictatime", true, MS_STRICTATIME},
+    {"silent", false, MS_SILENT},
+    {"loud", true, MS_SILENT},
+    {"lazytime", false, MS_LAZYTIME},
+    {"nolazytime", true, MS_LAZYTIME},
     {"nosymfollow", false, MS_NOSYMFOLLOW},
 };
 
@@ -35,10 +48,10 @@ struct PropagationOption {
   unsigned long flags;
 };
 constexpr PropagationOption kPropagation[] = {
-    {"private", MS_PRIVATE},          {"rprivate", MS_PRIVATE | MS_REC},
-    {"shared", MS_SHARED},            {"rshared", MS_SHARED | MS_REC},
-    {"slave", MS_SLAVE},              {"rslave", MS_SLAVE | MS_REC},
-    {"unbindable", MS_UNBINDABLE},    {"runbindable", MS_UNBINDABLE | MS_REC},
+    {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+    {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+    {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
 struct RecursiveOption {
@@ -47,13 +60,20 @@ struct RecursiveOption {
   uint64_t attr;
 };
 constexpr RecursiveOption kRecursive[] = {
-    {"rro", false, MOUNT_ATTR_RDONLY},       {"rrw", true, MOUNT_ATTR_RDONLY},
-    {"rnosuid", false, MOUNT_ATTR_NOSUID},   {"rsuid", true, MOUNT_ATTR_NOSUID},
-    {"rnodev", false, MOUNT_ATTR_NODEV},     {"rdev", true, MOUNT_ATTR_NODEV},
-    {"rnoexec", false, MOUNT_ATTR_NOEXEC},   {"rexec", true, MOUNT_ATTR_NOEXEC},
-    {"rnodiratime", false, MOUNT_ATTR_NODIRATIME}, {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
-    {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW}, {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
-    {"rnoatime", false, MOUNT_ATTR_NOATIME}, {"rrelatime", false, MOUNT_ATTR_RELATIME},
+    {"rro", false, MOUNT_ATTR_RDONLY},
+    {"rrw", true, MOUNT_ATTR_RDONLY},
+    {"rnosuid", false, MOUNT_ATTR_NOSUID},
+    {"rsuid", true, MOUNT_ATTR_NOSUID},
+    {"rnodev", false, MOUNT_ATTR_NODEV},
+    {"rdev", true, MOUNT_ATTR_NODEV},
+    {"rnoexec", false, MOUNT_ATTR_NOEXEC},
+    {"rexec", true, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", false, MOUNT_ATTR_NODIRATIME},
+    {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
+    {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rnoatime", false, MOUNT_ATTR_NOATIME},
+    {"rrelatime", false, MOUNT_ATTR_RELATIME},
     {"rstrictatime", false, MOUNT_ATTR_STRICTATIME},
 };
 
@@ -65,8 +85,10 @@ Result<MountOptions> parse_mount_options(const std::vector<std::string>& options
     bool matched = false;
     for (auto& f : kFlags) {
       if (f.name != opt) continue;
-      if (f.clear) out.flags &= ~f.flag;
-      else out.flags |= f.flag;
+      if (f.clear)
+        out.flags &= ~f.flag;
+      else
+        out.flags |= f.flag;
       matched = true;
       break;
     }

@@ -14,28 +14,44 @@ using spec::NamespaceType;
 
 int clone_flag(NamespaceType t) {
   switch (t) {
-    case NamespaceType::pid: return CLONE_NEWPID;
-    case NamespaceType::network: return CLONE_NEWNET;
-    case NamespaceType::mount: return CLONE_NEWNS;
-    case NamespaceType::ipc: return CLONE_NEWIPC;
-    case NamespaceType::uts: return CLONE_NEWUTS;
-    case NamespaceType::user: return CLONE_NEWUSER;
-    case NamespaceType::cgroup: return CLONE_NEWCGROUP;
-    case NamespaceType::time: return CLONE_NEWTIME;
+    case NamespaceType::pid:
+      return CLONE_NEWPID;
+    case NamespaceType::network:
+      return CLONE_NEWNET;
+    case NamespaceType::mount:
+      return CLONE_NEWNS;
+    case NamespaceType::ipc:
+      return CLONE_NEWIPC;
+    case NamespaceType::uts:
+      return CLONE_NEWUTS;
+    case NamespaceType::user:
+      return CLONE_NEWUSER;
+    case NamespaceType::cgroup:
+      return CLONE_NEWCGROUP;
+    case NamespaceType::time:
+      return CLONE_NEWTIME;
   }
   return 0;
 }
 
 std::string proc_ns_name(NamespaceType t) {
   switch (t) {
-    case NamespaceType::pid: return "pid";
-    case NamespaceType::network: return "net";
-    case NamespaceType::mount: return "mnt";
-    case NamespaceType::ipc: return "ipc";
-    case NamespaceType::uts: return "uts";
-    case NamespaceType::user: return "user";
-    case NamespaceType::cgroup: return "cgroup";
-    case NamespaceType::time: return "time";
+    case NamespaceType::pid:
+      return "pid";
+    case NamespaceType::network:
+      return "net";
+    case NamespaceType::mount:
+      return "mnt";
+    case NamespaceType::ipc:
+      return "ipc";
+    case NamespaceType::uts:
+      return "uts";
+    case NamespaceType::user:
+      return "user";
+    case NamespaceType::cgroup:
+      return "cgroup";
+    case NamespaceType::time:
+      return "time";
   }
   return "?";
 }
@@ -46,8 +62,12 @@ Result<NamespacePlan> plan_namespaces(const spec::Linux& linux) {
     std::string name = spec::namespace_type_name(ns.type);
     if (ns.path.empty()) {
       switch (ns.type) {
-        case NamespaceType::cgroup: plan.new_cgroup = true; break;
-        case NamespaceType::time: plan.new_time = true; break;
+        case NamespaceType::cgroup:
+          plan.new_cgroup = true;
+          break;
+        case NamespaceType::time:
+          plan.new_time = true;
+          break;
         case NamespaceType::user:
           plan.new_user = true;
           plan.clone_flags |= CLONE_NEWUSER;
@@ -56,7 +76,8 @@ Result<NamespacePlan> plan_namespaces(const spec::Linux& linux) {
           plan.new_pid = true;
           plan.clone_flags |= CLONE_NEWPID;
           break;
-        default: plan.clone_flags |= clone_flag(ns.type);
+        default:
+          plan.clone_flags |= clone_flag(ns.type);
       }
       continue;
     }

@@ -25,12 +25,12 @@ struct NamespaceJoin {
 //  - the others are joined by the init itself, user namespace first;
 //  - cgroup is unshared by the init after the runtime placed it in its cgroup.
 struct NamespacePlan {
-  int clone_flags = 0;        // new namespaces created by clone()
-  bool new_cgroup = false;    // unshared by the child once in its cgroup
+  int clone_flags = 0;      // new namespaces created by clone()
+  bool new_cgroup = false;  // unshared by the child once in its cgroup
   bool new_user = false;
   bool new_time = false;
   bool new_pid = false;
-  bool join_user_first = false;  // a user namespace is joined by path
+  bool join_user_first = false;             // a user namespace is joined by path
   std::vector<NamespaceJoin> child_joins;   // setns in the child, user first
   std::vector<NamespaceJoin> parent_joins;  // pid/time by path, in the parent
 };

@@ -32,7 +32,8 @@ Result<std::string> find_executable(const std::string& arg0, const std::vector<s
   };
   if (arg0.find('/') != std::string::npos) {
     int err = check(arg0);
-    if (err == ENOENT) return fail_code(ENOENT, "exec: \"" + arg0 + "\": stat " + arg0 + ": no such file or directory");
+    if (err == ENOENT)
+      return fail_code(ENOENT, "exec: \"" + arg0 + "\": stat " + arg0 + ": no such file or directory");
     if (err) return fail_code(err, "exec: \"" + arg0 + "\": permission denied");
     return arg0;
   }
@@ -58,7 +59,8 @@ Result<void> refuse_runtime_binary(const std::string& path, const RuntimeBinary&
     if (!fd) return {};  // execve will report it
     struct stat st;
     if (::fstat(fd.get(), &st) == 0 && st.st_dev == self.dev && st.st_ino == self.ino)
-      return fail_code(EACCES, "exec: \"" + path + "\": refusing to run the runtime binary inside the container");
+      return fail_code(EACCES,
+                       "exec: \"" + path + "\": refusing to run the runtime binary inside the container");
     char head[256];
     ssize_t n = ::read(fd.get(), head, sizeof head - 1);
     if (n < 4 || head[0] != '#' || head[1] != '!') return {};

@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 
-#include <algorithm>
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <sys/mount.h>
@@ -10,6 +9,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include "base/file.hpp"
 #include "base/strings.hpp"
@@ -157,8 +157,8 @@ Result<void> mount_cgroup_views(int rootfd, const std::string& dest, const Mount
   // v1 and hybrid: a tmpfs laid out like the host's, each hierarchy a bind
   // of the container's own cgroup directory.
   auto target = HUSK_TRY(ensure_path_in_root(rootfd, dest, true));
-  if (::mount("tmpfs", fd_path(target.get()).c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-              "mode=755") < 0)
+  if (::mount("tmpfs", fd_path(target.get()).c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") <
+      0)
     return fail_errno("mount tmpfs on " + dest);
   MountOptions b = o;
   b.bind = true;
@@ -255,8 +255,10 @@ unsigned long propagation_flags(const std::string& p) {
 Result<UniqueFd> ensure_path_in_root(int rootfd, const std::string& path, bool dir) {
   std::string clean = clean_path(path);
   if (clean == "/") return open_at(rootfd, ".", O_PATH | O_DIRECTORY);
-  if (auto existing = open_in_root(rootfd, clean, O_PATH); existing) return existing;
-  else if (existing.error().err() != ENOENT) return existing;
+  if (auto existing = open_in_root(rootfd, clean, O_PATH); existing)
+    return existing;
+  else if (existing.error().err() != ENOENT)
+    return existing;
 
   auto parts = split(clean.substr(1), '/');
   UniqueFd parent = HUSK_TRY(open_at(rootfd, ".", O_PATH | O_DIRECTORY));
@@ -276,8 +278,8 @@ Result<UniqueFd> ensure_path_in_root(int rootfd, const std::string& path, bool d
       if (::mkdirat(parent.get(), parts[i].c_str(), 0755) < 0 && errno != EEXIST)
         return fail_errno("mkdir " + prefix + " in rootfs");
     } else {
-      int fd = ::openat(parent.get(), parts[i].c_str(),
-                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+      int fd = ::openat(parent.get(), parts[i].c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                        0644);
       if (fd < 0 && errno != EEXIST) return fail_errno("create " + prefix + " in rootfs");
       if (fd >= 0) ::close(fd);
     }
@@ -369,8 +371,7 @@ Result<void> finalize_rootfs(const RootfsSpec& spec) {
     struct stat st;
     if (::stat(p.c_str(), &st) < 0) continue;
     if (S_ISDIR(st.st_mode)) {
-      if (::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, nullptr) < 0)
-        return fail_errno("mask " + p);
+      if (::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, nullptr) < 0) return fail_errno("mask " + p);
     } else if (::mount("/dev/null", p.c_str(), nullptr, MS_BIND, nullptr) < 0) {
       return fail_errno("mask " + p);
     }

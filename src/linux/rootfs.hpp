@@ -20,8 +20,8 @@ struct CgroupView {
 
 struct RootfsSpec {
   const spec::Config* config = nullptr;
-  std::string rootfs;  // absolute host path of root.path
-  std::string bundle;  // relative bind sources are resolved against it
+  std::string rootfs;              // absolute host path of root.path
+  std::string bundle;              // relative bind sources are resolved against it
   bool in_user_namespace = false;  // devices are bind-mounted, not mknod-ed
   bool new_cgroup_namespace = false;
   bool no_pivot = false;

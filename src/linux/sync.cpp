@@ -17,12 +17,18 @@ constexpr size_t kMaxText = 16 * 1024;
 
 std::string sync_msg_name(SyncMsg m) {
   switch (m) {
-    case SyncMsg::go: return "go";
-    case SyncMsg::create_hooks: return "create-hooks";
-    case SyncMsg::hooks_done: return "hooks-done";
-    case SyncMsg::ready: return "ready";
-    case SyncMsg::child_pid: return "child-pid";
-    case SyncMsg::error: return "error";
+    case SyncMsg::go:
+      return "go";
+    case SyncMsg::create_hooks:
+      return "create-hooks";
+    case SyncMsg::hooks_done:
+      return "hooks-done";
+    case SyncMsg::ready:
+      return "ready";
+    case SyncMsg::child_pid:
+      return "child-pid";
+    case SyncMsg::error:
+      return "error";
   }
   return "unknown";
 }
@@ -73,8 +79,8 @@ Result<SyncMessage> SyncChannel::expect(SyncMsg type) const {
   }
   if (m->type == SyncMsg::error) return fail_code(m->value, m->text);
   if (m->type != type)
-    return fail_code(EPROTO, "sync: expected \"" + sync_msg_name(type) + "\", got \"" +
-                                 sync_msg_name(m->type) + "\"");
+    return fail_code(
+        EPROTO, "sync: expected \"" + sync_msg_name(type) + "\", got \"" + sync_msg_name(m->type) + "\"");
   return m;
 }
 

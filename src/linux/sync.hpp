@@ -12,12 +12,12 @@
 namespace husk::linux {
 
 enum class SyncMsg : uint32_t {
-  go = 1,             // parent -> child: ids mapped, cgroup joined; set up
-  create_hooks,       // child -> parent: namespaces and mounts ready; run prestart/createRuntime
-  hooks_done,         // parent -> child: hooks ran
-  ready,              // child -> parent: set up, waiting for `start`
-  child_pid,          // middle child -> parent: the pid of the real init
-  error,              // either way: {errno, message}
+  go = 1,        // parent -> child: ids mapped, cgroup joined; set up
+  create_hooks,  // child -> parent: namespaces and mounts ready; run prestart/createRuntime
+  hooks_done,    // parent -> child: hooks ran
+  ready,         // child -> parent: set up, waiting for `start`
+  child_pid,     // middle child -> parent: the pid of the real init
+  error,         // either way: {errno, message}
 };
 std::string sync_msg_name(SyncMsg m);
 

@@ -74,7 +74,6 @@ spec::Status live_status(const spec::State& s) {
   return spec::Status::running;
 }
 
-
 // Everything a half-made container holds, undone unless disarmed.
 struct LaunchGuard {
   std::optional<ContainerDir> dir;
@@ -134,8 +133,8 @@ Result<pid_t> clone_init(const linux::NamespacePlan& ns, const spec::Linux& l, c
     if (::unshare(CLONE_NEWTIME) < 0) return fail_errno("unshare time namespace");
     HUSK_TRY(set_time_offsets(l));
   }
-  long pid = ::syscall(SYS_clone, static_cast<unsigned long>(ns.clone_flags | SIGCHLD), nullptr,
-                       nullptr, nullptr, 0);
+  long pid = ::syscall(SYS_clone, static_cast<unsigned long>(ns.clone_flags | SIGCHLD), nullptr, nullptr,
+                       nullptr, 0);
   if (pid == 0) container_init(plan);
   int err = errno;
   if (switched) {
@@ -183,7 +182,8 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   auto layout = HUSK_TRY(cgroups::detect_layout());
   guard.cgroup.emplace(std::move(layout), cgroup_path);
   HUSK_TRY(guard.cgroup->create());
-  debug("cgroup " + cgroup_path + " created (" + cgroups::layout_name(guard.cgroup->layout().kind) + " layout)");
+  debug("cgroup " + cgroup_path + " created (" + cgroups::layout_name(guard.cgroup->layout().kind) +
+        " layout)");
 
   // The console: a socket we were given, or our own pair for a foreground tty.
   UniqueFd console, console_peer;
@@ -232,8 +232,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   console.reset();
 
   HUSK_TRY(guard.cgroup->add_process(pid));
-  if (ns.new_user)
-    HUSK_TRY(linux::write_id_maps(pid, config.linux.uid_mappings, config.linux.gid_mappings));
+  if (ns.new_user) HUSK_TRY(linux::write_id_maps(pid, config.linux.uid_mappings, config.linux.gid_mappings));
   debug("init joined its cgroup" + std::string(ns.new_user ? " and got its id maps" : ""));
   HUSK_TRY(parent_ch.send(linux::SyncMsg::go));
 
@@ -338,9 +337,12 @@ Result<void> start_container(const Context& ctx, const std::string& id) {
   auto dir = HUSK_TRY(store.open(id));
   auto s = HUSK_TRY(dir.load_state());
   switch (live_status(s)) {
-    case spec::Status::created: break;
-    case spec::Status::stopped: return fail_code(EINVAL, "cannot start a container that has stopped");
-    default: return fail_code(EINVAL, "cannot start an already running container");
+    case spec::Status::created:
+      break;
+    case spec::Status::stopped:
+      return fail_code(EINVAL, "cannot start a container that has stopped");
+    default:
+      return fail_code(EINVAL, "cannot start an already running container");
   }
   HUSK_TRY(wake_init(s));
   s.status = spec::Status::running;
@@ -398,8 +400,7 @@ Result<void> kill_container(const Context& ctx, const std::string& id, int signa
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, s.pid, 0)));
   if (!pidfd || !linux::process_alive(s.pid, s.pid_start_time))
     return fail_code(ESRCH, "container not running");
-  if (::syscall(SYS_pidfd_send_signal, pidfd.get(), signal, nullptr, 0) < 0)
-    return fail_errno("kill " + id);
+  if (::syscall(SYS_pidfd_send_signal, pidfd.get(), signal, nullptr, 0) < 0) return fail_errno("kill " + id);
   return {};
 }
 
@@ -413,7 +414,8 @@ Result<void> delete_container(const Context& ctx, const std::string& id, bool fo
   auto s = HUSK_TRY(dir->load_state());
   auto status = live_status(s);
   if ((status == spec::Status::running || status == spec::Status::paused) && !force)
-    return fail_code(EBUSY, "cannot delete container " + id + " that is not stopped: " + spec::status_name(status));
+    return fail_code(EBUSY,
+                     "cannot delete container " + id + " that is not stopped: " + spec::status_name(status));
   return destroy(*dir, s, ctx);
 }
 
@@ -435,7 +437,9 @@ Result<void> set_paused(const Context& ctx, const std::string& id, bool pause) {
 }  // namespace
 
 Result<void> pause_container(const Context& ctx, const std::string& id) { return set_paused(ctx, id, true); }
-Result<void> resume_container(const Context& ctx, const std::string& id) { return set_paused(ctx, id, false); }
+Result<void> resume_container(const Context& ctx, const std::string& id) {
+  return set_paused(ctx, id, false);
+}
 
 Result<std::vector<spec::State>> list_containers(const Context& ctx) {
   StateStore store(ctx.root);

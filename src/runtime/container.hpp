@@ -12,7 +12,7 @@ namespace husk::runtime {
 
 struct CreateOptions {
   std::string id;
-  std::string bundle;          // default: the current directory
+  std::string bundle;  // default: the current directory
   std::string pid_file;
   std::string console_socket;
   int preserve_fds = 0;

@@ -1,9 +1,9 @@
 #include "runtime/container_init.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <linux/close_range.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "base/file.hpp"
-#include "spec/state.hpp"
 #include "linux/console.hpp"
 #include "linux/network.hpp"
 #include "runtime/hooks.hpp"
+#include "spec/state.hpp"
 
 namespace husk::runtime {
 namespace {
@@ -97,8 +97,7 @@ Result<std::string> setup(const InitPlan& plan) {
   HUSK_TRY_CTX(linux::finalize_rootfs(plan.rootfs), "rootfs");
 
   if (proc.oom_score_adj) HUSK_TRY(set_oom_score_adj(*proc.oom_score_adj));
-  if (c.linux.personality && c.linux.personality->domain == "LINUX32" &&
-      ::personality(PER_LINUX32) < 0)
+  if (c.linux.personality && c.linux.personality->domain == "LINUX32" && ::personality(PER_LINUX32) < 0)
     return fail_errno("set personality LINUX32");
   HUSK_TRY(linux::set_rlimits(proc.rlimits));
   ::umask(proc.user.umask.value_or(022));
@@ -116,8 +115,8 @@ Result<std::string> setup(const InitPlan& plan) {
 
 }  // namespace
 
-std::string hook_state_json(const spec::Config& c, const std::string& id, int pid,
-                            const std::string& bundle, const std::string& status) {
+std::string hook_state_json(const spec::Config& c, const std::string& id, int pid, const std::string& bundle,
+                            const std::string& status) {
   spec::State s;
   s.id = id;
   s.pid = pid;

@@ -20,9 +20,9 @@ struct InitPlan {
   const linux::NamespacePlan* namespaces = nullptr;
   linux::RootfsSpec rootfs;
   const linux::SyncChannel* channel = nullptr;
-  int console_fd = -1;     // where the pty master goes (console socket), -1 for none
-  int start_fd = -1;       // read end of the start pipe: one byte means "exec now"
-  int preserve_fds = 0;    // fds 3 .. 3+N-1 pass into the container
+  int console_fd = -1;   // where the pty master goes (console socket), -1 for none
+  int start_fd = -1;     // read end of the start pipe: one byte means "exec now"
+  int preserve_fds = 0;  // fds 3 .. 3+N-1 pass into the container
   // The runtime's own descriptors the init must not keep: the state lock
   // (held by the runtime only), the parent's channel end, the pty peer.
   std::vector<int> parent_only_fds;
@@ -33,7 +33,7 @@ struct InitPlan {
 [[noreturn]] void container_init(const InitPlan& plan);
 
 // The state JSON a hook inside the container reads (status "created"/"running").
-std::string hook_state_json(const spec::Config& c, const std::string& id, int pid,
-                            const std::string& bundle, const std::string& status);
+std::string hook_state_json(const spec::Config& c, const std::string& id, int pid, const std::string& bundle,
+                            const std::string& status);
 
 }  // namespace husk::runtime

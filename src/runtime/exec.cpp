@@ -43,8 +43,10 @@ Joins namespaces_to_join(int pid) {
     auto ours = linux::namespace_inode(::getpid(), t);
     if (!theirs || (ours && *ours == *theirs)) continue;
     int flag = linux::clone_flag(t);
-    if (t == spec::NamespaceType::pid || t == spec::NamespaceType::time) j.parent_flags |= flag;
-    else j.child_flags |= flag;
+    if (t == spec::NamespaceType::pid || t == spec::NamespaceType::time)
+      j.parent_flags |= flag;
+    else
+      j.child_flags |= flag;
   }
   return j;
 }
@@ -65,7 +67,8 @@ Result<std::string> exec_setup(const ExecChild& c) {
   if (c.child_flags && ::setns(c.pidfd, c.child_flags) < 0)
     return fail_errno("join the container's namespaces");
   if (c.child_flags & CLONE_NEWUSER) {
-    if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) return fail_errno("become root in user namespace");
+    if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
+      return fail_errno("become root in user namespace");
   }
   if (::setsid() < 0) return fail_errno("setsid");
   const auto& p = *c.process;
@@ -108,7 +111,8 @@ Result<std::string> exec_setup(const ExecChild& c) {
   envp.push_back(nullptr);
   ::execve(path->c_str(), argv.data(), envp.data());
   int err = errno;
-  (void)c.channel->send(linux::SyncMsg::error, err, "exec: \"" + c.process->args[0] + "\": " + std::strerror(err));
+  (void)c.channel->send(linux::SyncMsg::error, err,
+                        "exec: \"" + c.process->args[0] + "\": " + std::strerror(err));
   ::_exit(linux::exit_code_for_exec_error(err));
 }
 
@@ -161,8 +165,13 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
   if (!opts.detach) signals.emplace(HUSK_TRY(SignalForwarder::install()));
   auto [parent_ch, child_ch] = HUSK_TRY(linux::SyncChannel::make_pair());
 
-  ExecChild child{&opts.process, &child_ch, pidfd.get(), joins.child_flags, console.get(),
-                  opts.preserve_fds, HUSK_TRY(linux::identify_runtime_binary()),
+  ExecChild child{&opts.process,
+                  &child_ch,
+                  pidfd.get(),
+                  joins.child_flags,
+                  console.get(),
+                  opts.preserve_fds,
+                  HUSK_TRY(linux::identify_runtime_binary()),
                   {parent_ch.fd(), console_peer.get()}};
   if (ctx.log && ctx.log->fd() >= 0) child.parent_only_fds.push_back(ctx.log->fd());
   UniqueFd own_pid, own_time;

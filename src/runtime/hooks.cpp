@@ -50,8 +50,8 @@ Result<void> run_hook(const spec::Hook& h, const std::string& stage, const std::
     if (r == 0) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, nullptr, 0);
-      return fail_code(ETIMEDOUT, stage + " hook " + h.path + " timed out after " +
-                                      std::to_string(*h.timeout) + "s");
+      return fail_code(ETIMEDOUT,
+                       stage + " hook " + h.path + " timed out after " + std::to_string(*h.timeout) + "s");
     }
   }
   int status = 0;
@@ -60,9 +60,10 @@ Result<void> run_hook(const spec::Hook& h, const std::string& stage, const std::
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
   if (WIFSIGNALED(status))
-    return fail_code(ECANCELED, stage + " hook " + h.path + " killed by signal " + std::to_string(WTERMSIG(status)));
-  return fail_code(ECANCELED, stage + " hook " + h.path + " exited with status " +
-                                  std::to_string(WEXITSTATUS(status)));
+    return fail_code(ECANCELED,
+                     stage + " hook " + h.path + " killed by signal " + std::to_string(WTERMSIG(status)));
+  return fail_code(ECANCELED,
+                   stage + " hook " + h.path + " exited with status " + std::to_string(WEXITSTATUS(status)));
 }
 
 }  // namespace

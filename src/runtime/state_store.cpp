@@ -18,8 +18,8 @@ Result<void> validate_id(const std::string& id) {
   if (id.size() > 1024) return fail_code(EINVAL, "container id is longer than 1024 characters");
   for (char c : id) {
     if (!(isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '+' || c == '-' || c == '.'))
-      return fail_code(EINVAL, "invalid container id \"" + id +
-                                   "\": only letters, digits and _+-. are allowed");
+      return fail_code(EINVAL,
+                       "invalid container id \"" + id + "\": only letters, digits and _+-. are allowed");
   }
   return {};
 }

@@ -61,8 +61,7 @@ Result<std::optional<T>> get_int(const json& j, const char* key, const std::stri
   }
 }
 
-Result<std::vector<std::string>> get_strings(const json& j, const char* key,
-                                             const std::string& where) {
+Result<std::vector<std::string>> get_strings(const json& j, const char* key, const std::string& where) {
   std::vector<std::string> out;
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return out;
@@ -93,8 +92,7 @@ const json* get_object(const json& j, const char* key) {
   return &*it;
 }
 
-Result<std::vector<IdMapping>> get_mappings(const json& j, const char* key,
-                                            const std::string& where) {
+Result<std::vector<IdMapping>> get_mappings(const json& j, const char* key, const std::string& where) {
   std::vector<IdMapping> out;
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return out;
@@ -141,8 +139,8 @@ Result<std::vector<Hook>> hook_list(const json& j, const char* key) {
   if (it == j.end() || it->is_null()) return out;
   if (!it->is_array()) return fail(field_error(std::string("hooks.") + key, "must be an array"));
   for (size_t i = 0; i < it->size(); ++i)
-    out.push_back(HUSK_TRY(hook_from_json((*it)[i], std::string("hooks.") + key + "[" +
-                                                        std::to_string(i) + "]")));
+    out.push_back(
+        HUSK_TRY(hook_from_json((*it)[i], std::string("hooks.") + key + "[" + std::to_string(i) + "]")));
   return out;
 }
 
@@ -267,14 +265,22 @@ Result<Config> config_from_json(const json& j) {
 
 std::optional<int> rlimit_from_name(std::string_view name) {
   static constexpr std::pair<std::string_view, int> table[] = {
-      {"RLIMIT_AS", RLIMIT_AS},         {"RLIMIT_CORE", RLIMIT_CORE},
-      {"RLIMIT_CPU", RLIMIT_CPU},       {"RLIMIT_DATA", RLIMIT_DATA},
-      {"RLIMIT_FSIZE", RLIMIT_FSIZE},   {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-      {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-      {"RLIMIT_NICE", RLIMIT_NICE},     {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-      {"RLIMIT_NPROC", RLIMIT_NPROC},   {"RLIMIT_RSS", RLIMIT_RSS},
-      {"RLIMIT_RTPRIO", RLIMIT_RTPRIO}, {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-      {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_STACK", RLIMIT_STACK},
+      {"RLIMIT_AS", RLIMIT_AS},
+      {"RLIMIT_CORE", RLIMIT_CORE},
+      {"RLIMIT_CPU", RLIMIT_CPU},
+      {"RLIMIT_DATA", RLIMIT_DATA},
+      {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+      {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+      {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+      {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+      {"RLIMIT_NICE", RLIMIT_NICE},
+      {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+      {"RLIMIT_NPROC", RLIMIT_NPROC},
+      {"RLIMIT_RSS", RLIMIT_RSS},
+      {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+      {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+      {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+      {"RLIMIT_STACK", RLIMIT_STACK},
   };
   for (auto& [n, v] : table)
     if (n == name) return v;
@@ -385,14 +391,22 @@ Result<Process> parse_process(std::string_view text) {
 
 std::string namespace_type_name(NamespaceType t) {
   switch (t) {
-    case NamespaceType::pid: return "pid";
-    case NamespaceType::network: return "network";
-    case NamespaceType::mount: return "mount";
-    case NamespaceType::ipc: return "ipc";
-    case NamespaceType::uts: return "uts";
-    case NamespaceType::user: return "user";
-    case NamespaceType::cgroup: return "cgroup";
-    case NamespaceType::time: return "time";
+    case NamespaceType::pid:
+      return "pid";
+    case NamespaceType::network:
+      return "network";
+    case NamespaceType::mount:
+      return "mount";
+    case NamespaceType::ipc:
+      return "ipc";
+    case NamespaceType::uts:
+      return "uts";
+    case NamespaceType::user:
+      return "user";
+    case NamespaceType::cgroup:
+      return "cgroup";
+    case NamespaceType::time:
+      return "time";
   }
   return "?";
 }

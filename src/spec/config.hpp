@@ -82,8 +82,7 @@ struct Hook {
 };
 
 struct Hooks {
-  std::vector<Hook> prestart, create_runtime, create_container, start_container, poststart,
-      poststop;
+  std::vector<Hook> prestart, create_runtime, create_container, start_container, poststart, poststop;
   bool empty() const {
     return prestart.empty() && create_runtime.empty() && create_container.empty() &&
            start_container.empty() && poststart.empty() && poststop.empty();
@@ -92,7 +91,7 @@ struct Hooks {
 
 enum class NamespaceType { pid, network, mount, ipc, uts, user, cgroup, time };
 inline constexpr NamespaceType kAllNamespaceTypes[] = {
-    NamespaceType::pid, NamespaceType::network, NamespaceType::mount, NamespaceType::ipc,
+    NamespaceType::pid, NamespaceType::network, NamespaceType::mount,  NamespaceType::ipc,
     NamespaceType::uts, NamespaceType::user,    NamespaceType::cgroup, NamespaceType::time};
 
 struct Namespace {

@@ -24,29 +24,41 @@ std::string default_spec_json(bool rootless, unsigned uid, unsigned gid) {
   s["hostname"] = "husk";
   ojson mounts = ojson::array();
   mounts.push_back({{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}});
-  mounts.push_back({{"destination", "/dev"}, {"type", "tmpfs"}, {"source", "tmpfs"},
+  mounts.push_back({{"destination", "/dev"},
+                    {"type", "tmpfs"},
+                    {"source", "tmpfs"},
                     {"options", {"nosuid", "strictatime", "mode=755", "size=65536k"}}});
   ojson devpts_opts = {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"};
   if (!rootless) devpts_opts.push_back("gid=5");
-  mounts.push_back({{"destination", "/dev/pts"}, {"type", "devpts"}, {"source", "devpts"},
-                    {"options", devpts_opts}});
-  mounts.push_back({{"destination", "/dev/shm"}, {"type", "tmpfs"}, {"source", "shm"},
+  mounts.push_back(
+      {{"destination", "/dev/pts"}, {"type", "devpts"}, {"source", "devpts"}, {"options", devpts_opts}});
+  mounts.push_back({{"destination", "/dev/shm"},
+                    {"type", "tmpfs"},
+                    {"source", "shm"},
                     {"options", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}}});
-  mounts.push_back({{"destination", "/dev/mqueue"}, {"type", "mqueue"}, {"source", "mqueue"},
+  mounts.push_back({{"destination", "/dev/mqueue"},
+                    {"type", "mqueue"},
+                    {"source", "mqueue"},
                     {"options", {"nosuid", "noexec", "nodev"}}});
   if (rootless) {
-    mounts.push_back({{"destination", "/sys"}, {"type", "none"}, {"source", "/sys"},
+    mounts.push_back({{"destination", "/sys"},
+                      {"type", "none"},
+                      {"source", "/sys"},
                       {"options", {"rbind", "nosuid", "noexec", "nodev", "ro"}}});
   } else {
-    mounts.push_back({{"destination", "/sys"}, {"type", "sysfs"}, {"source", "sysfs"},
+    mounts.push_back({{"destination", "/sys"},
+                      {"type", "sysfs"},
+                      {"source", "sysfs"},
                       {"options", {"nosuid", "noexec", "nodev", "ro"}}});
-    mounts.push_back({{"destination", "/sys/fs/cgroup"}, {"type", "cgroup"}, {"source", "cgroup"},
+    mounts.push_back({{"destination", "/sys/fs/cgroup"},
+                      {"type", "cgroup"},
+                      {"source", "cgroup"},
                       {"options", {"nosuid", "noexec", "nodev", "relatime", "ro"}}});
   }
   s["mounts"] = mounts;
   ojson linux;
-  ojson namespaces = {{{"type", "pid"}}, {{"type", "ipc"}}, {{"type", "uts"}}, {{"type", "mount"}},
-                      {{"type", "cgroup"}}};
+  ojson namespaces = {
+      {{"type", "pid"}}, {{"type", "ipc"}}, {{"type", "uts"}}, {{"type", "mount"}}, {{"type", "cgroup"}}};
   if (rootless) {
     namespaces.push_back({{"type", "user"}});
     linux["uidMappings"] = {{{"containerID", 0}, {"hostID", uid}, {"size", 1}}};
@@ -56,11 +68,10 @@ std::string default_spec_json(bool rootless, unsigned uid, unsigned gid) {
     linux["resources"] = {{"devices", {{{"allow", false}, {"access", "rwm"}}}}};
   }
   linux["namespaces"] = namespaces;
-  linux["maskedPaths"] = {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
-                          "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-                          "/proc/sched_debug", "/sys/firmware", "/proc/scsi"};
-  linux["readonlyPaths"] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-                            "/proc/sysrq-trigger"};
+  linux["maskedPaths"] = {"/proc/acpi",          "/proc/asound",     "/proc/kcore",       "/proc/keys",
+                          "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+                          "/sys/firmware",       "/proc/scsi"};
+  linux["readonlyPaths"] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
   s["linux"] = linux;
   return s.dump(1, '\t');
 }

@@ -12,8 +12,7 @@ std::string features_json() {
   ojson f;
   f["ociVersionMin"] = "1.0.0";
   f["ociVersionMax"] = "1.3.0";
-  f["hooks"] = {"prestart", "createRuntime", "createContainer", "startContainer", "poststart",
-                "poststop"};
+  f["hooks"] = {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"};
   f["mountOptions"] = linux::known_mount_option_names();
   ojson l;
   ojson ns = ojson::array();
@@ -22,8 +21,7 @@ std::string features_json() {
   l["capabilities"] = linux::all_capability_names();
   // cgroup placement works on v1, hybrid and v2; resource limits, systemd
   // and rdma are not implemented yet, and this document says so.
-  l["cgroup"] = {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false},
-                 {"rdma", false}};
+  l["cgroup"] = {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}, {"rdma", false}};
   l["seccomp"] = {{"enabled", false}};
   l["apparmor"] = {{"enabled", false}};
   l["selinux"] = {{"enabled", false}};

@@ -17,9 +17,9 @@ bool owns_new(const Config& c, NamespaceType t) {
 bool has_ns(const Config& c, NamespaceType t) { return c.linux.find_namespace(t) != nullptr; }
 
 Result<void> validate_sysctl(const Config& c) {
-  static const std::set<std::string> ipc_sysctls = {
-      "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
-      "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
+  static const std::set<std::string> ipc_sysctls = {"kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
+                                                    "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
+                                                    "kernel.shmmni", "kernel.shm_rmid_forced"};
   for (auto& [key, value] : c.linux.sysctl) {
     (void)value;
     if (key.empty() || key.find("..") != std::string::npos || key.find('/') != std::string::npos)
@@ -67,7 +67,8 @@ Result<void> validate_process(const Process& p) {
   if (p.oom_score_adj && (*p.oom_score_adj < -1000 || *p.oom_score_adj > 1000))
     return fail(invalid("process.oomScoreAdj: must be between -1000 and 1000"));
   for (auto& r : p.rlimits)
-    if (r.soft > r.hard) return fail(invalid("process.rlimits: " + r.type + " soft limit exceeds hard limit"));
+    if (r.soft > r.hard)
+      return fail(invalid("process.rlimits: " + r.type + " soft limit exceeds hard limit"));
   return {};
 }
 
@@ -92,8 +93,7 @@ Result<void> validate(const Config& c) {
   bool maps = !c.linux.uid_mappings.empty() || !c.linux.gid_mappings.empty();
   if (new_user && (c.linux.uid_mappings.empty() || c.linux.gid_mappings.empty()))
     return fail(invalid("linux: a new user namespace requires uidMappings and gidMappings"));
-  if (maps && !new_user)
-    return fail(invalid("linux: uidMappings/gidMappings require a new user namespace"));
+  if (maps && !new_user) return fail(invalid("linux: uidMappings/gidMappings require a new user namespace"));
   if (!c.hostname.empty() && !has_ns(c, NamespaceType::uts))
     return fail(invalid("hostname: setting it requires a uts namespace"));
   if (!c.domainname.empty() && !has_ns(c, NamespaceType::uts))

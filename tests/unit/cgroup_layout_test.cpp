@@ -151,7 +151,8 @@ TEST(ParseLayout, NonRootMountAndEscapedPaths) {
 
 TEST(ParseLayout, NoCgroupFilesystemIsEnoent) {
   EXPECT_TRUE(FailsWith(parse_layout(""), ENOENT, "no cgroup filesystem"));
-  EXPECT_TRUE(FailsWith(parse_layout("22 1 0:21 / / rw - ext4 /dev/sda1 rw\n"), ENOENT, "no cgroup filesystem"));
+  EXPECT_TRUE(
+      FailsWith(parse_layout("22 1 0:21 / / rw - ext4 /dev/sda1 rw\n"), ENOENT, "no cgroup filesystem"));
   EXPECT_TRUE(FailsWith(parse_layout("garbage\n\n  \n"), ENOENT, "no cgroup filesystem"));
 }
 
@@ -175,7 +176,9 @@ TEST(ParseProcCgroup, PathMayContainColonsAndJunkIsSkipped) {
   EXPECT_EQ(entries[0].second, "/a:b:c");
 }
 
-TEST(ResolveCgroupsPath, EmptyIsUnderHusk) { EXPECT_EQ(resolve_cgroups_path("", "c1").value_or(""), "/husk/c1"); }
+TEST(ResolveCgroupsPath, EmptyIsUnderHusk) {
+  EXPECT_EQ(resolve_cgroups_path("", "c1").value_or(""), "/husk/c1");
+}
 
 TEST(ResolveCgroupsPath, AbsoluteAndRelativeKept) {
   EXPECT_EQ(resolve_cgroups_path("/machine/c1", "c1").value_or(""), "/machine/c1");
@@ -235,7 +238,8 @@ bool is_dir(const std::string& path) {
 
 TEST(ManagerDir, AbsolutePathUnderEachMountPoint) {
   TempDir tmp;
-  Manager m(Layout{LayoutKind::hybrid, {v1_hierarchy(tmp, "memory"), v2_hierarchy(tmp, "unified")}}, "/husk/c1");
+  Manager m(Layout{LayoutKind::hybrid, {v1_hierarchy(tmp, "memory"), v2_hierarchy(tmp, "unified")}},
+            "/husk/c1");
   EXPECT_EQ(m.path(), "/husk/c1");
   EXPECT_EQ(m.dir(m.layout().hierarchies[0]), tmp / "memory/husk/c1");
   EXPECT_EQ(m.dir(m.layout().hierarchies[1]), tmp / "unified/husk/c1");

@@ -67,7 +67,8 @@ TEST(CheckIdMap, OverlapNamesTheRightPair) {
 }
 
 TEST(CheckIdMap, IdenticalRangesOverlap) {
-  EXPECT_TRUE(testing::FailsWith(check_id_map({{0, 1000, 1}, {0, 1000, 1}}, "uidMappings"), EINVAL, "overlap"));
+  EXPECT_TRUE(
+      testing::FailsWith(check_id_map({{0, 1000, 1}, {0, 1000, 1}}, "uidMappings"), EINVAL, "overlap"));
 }
 
 TEST(CheckIdMap, RangeOverflowingThirtyTwoBits) {

@@ -52,8 +52,8 @@ TEST(MountOptions, AtimeFlags) {
 
 TEST(MountOptions, OtherKernelFlags) {
   EXPECT_EQ(parse({"sync", "dirsync", "remount", "mand", "silent", "lazytime", "nosymfollow"}).flags,
-            static_cast<unsigned long>(MS_SYNCHRONOUS | MS_DIRSYNC | MS_REMOUNT | MS_MANDLOCK |
-                                       MS_SILENT | MS_LAZYTIME | MS_NOSYMFOLLOW));
+            static_cast<unsigned long>(MS_SYNCHRONOUS | MS_DIRSYNC | MS_REMOUNT | MS_MANDLOCK | MS_SILENT |
+                                       MS_LAZYTIME | MS_NOSYMFOLLOW));
   EXPECT_EQ(parse({"sync", "async", "mand", "nomand", "silent", "loud"}).flags, 0ul);
 }
 
@@ -90,9 +90,9 @@ TEST(MountOptions, LastPropagationWins) {
 
 TEST(MountOptions, RecursiveAttributesSet) {
   auto m = parse({"rro", "rnosuid", "rnodev", "rnoexec", "rnodiratime", "rnosymfollow"});
-  EXPECT_EQ(m.rec_attr_set, static_cast<uint64_t>(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                                                  MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME |
-                                                  MOUNT_ATTR_NOSYMFOLLOW));
+  EXPECT_EQ(m.rec_attr_set,
+            static_cast<uint64_t>(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                  MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW));
   EXPECT_EQ(m.rec_attr_clr, 0u);
   EXPECT_EQ(m.flags, 0ul) << "recursive attributes are not mount(2) flags";
 }

@@ -214,7 +214,8 @@ json full_spec() {
                          {"gidMappings", {{{"containerID", 0}, {"hostID", 300000}, {"size", 1000}}}}});
   auto& p = j["process"];
   p["consoleSize"] = {{"height", 24}, {"width", 80}};
-  p["user"] = {{"uid", 1000}, {"gid", 1001}, {"umask", 18}, {"additionalGids", {5, 10}}, {"username", "alice"}};
+  p["user"] = {
+      {"uid", 1000}, {"gid", 1001}, {"umask", 18}, {"additionalGids", {5, 10}}, {"username", "alice"}};
   p["args"] = {"/bin/app", "--flag", "value"};
   p["cwd"] = "/work";
   p["capabilities"] = {{"bounding", {"CAP_CHOWN", "CAP_SYS_ADMIN", "CAP_NET_RAW"}},
@@ -229,30 +230,35 @@ json full_spec() {
   p["selinuxLabel"] = "system_u:system_r:container_t:s0";
   p["oomScoreAdj"] = -500;
   auto& l = j["linux"];
-  l["namespaces"] = {{{"type", "pid"}},
-                     {{"type", "network"}, {"path", "/var/run/netns/blue"}},
-                     {{"type", "ipc"}},
-                     {{"type", "uts"}},
-                     {{"type", "mount"}},
-                     {{"type", "cgroup"}},
-                     {{"type", "user"}},
-                     {{"type", "time"}}};
+  l["namespaces"] = {{{"type", "pid"}},   {{"type", "network"}, {"path", "/var/run/netns/blue"}},
+                     {{"type", "ipc"}},   {{"type", "uts"}},
+                     {{"type", "mount"}}, {{"type", "cgroup"}},
+                     {{"type", "user"}},  {{"type", "time"}}};
   l["uidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
   l["gidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}},
                       {{"containerID", 65536}, {"hostID", 5}, {"size", 1}}};
   l["timeOffsets"] = {{"boottime", {{"secs", 3600}, {"nanosecs", 500}}}, {"monotonic", {{"secs", -60}}}};
-  l["devices"] = {{{"type", "c"}, {"path", "/dev/fuse"}, {"major", 10}, {"minor", 229},
-                   {"fileMode", 438}, {"uid", 0}, {"gid", 0}},
+  l["devices"] = {{{"type", "c"},
+                   {"path", "/dev/fuse"},
+                   {"major", 10},
+                   {"minor", 229},
+                   {"fileMode", 438},
+                   {"uid", 0},
+                   {"gid", 0}},
                   {{"type", "b"}, {"path", "/dev/sdz"}, {"major", 8}, {"minor", 0}}};
   l["cgroupsPath"] = "/husk/full";
   l["rootfsPropagation"] = "rslave";
-  l["sysctl"] = {{"net.ipv4.ip_forward", "1"}, {"kernel.shmmax", "68719476736"}, {"fs.mqueue.msg_max", "20"},
+  l["sysctl"] = {{"net.ipv4.ip_forward", "1"},
+                 {"kernel.shmmax", "68719476736"},
+                 {"fs.mqueue.msg_max", "20"},
                  {"kernel.domainname", "example.org"}};
   l["mountLabel"] = "system_u:object_r:container_file_t:s0";
   l["personality"] = {{"domain", "LINUX32"}};
   l["seccomp"] = {{"defaultAction", "SCMP_ACT_ERRNO"}, {"syscalls", json::array()}};
   auto hook = [](const std::string& name, int timeout) {
-    return json{{"path", "/usr/bin/" + name}, {"args", {name, "--stage"}}, {"env", {"STAGE=" + name}},
+    return json{{"path", "/usr/bin/" + name},
+                {"args", {name, "--stage"}},
+                {"env", {"STAGE=" + name}},
                 {"timeout", timeout}};
   };
   j["hooks"] = {{"prestart", {hook("prestart", 5)}},
@@ -287,7 +293,8 @@ TEST(ParseConfig, DefaultSpecProcess) {
   EXPECT_EQ(p.user.gid, 0u);
   EXPECT_FALSE(p.user.umask.has_value());
   EXPECT_EQ(p.args, (Strings{"sh"}));
-  EXPECT_EQ(p.env, (Strings{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"}));
+  EXPECT_EQ(p.env,
+            (Strings{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"}));
   EXPECT_EQ(p.cwd, "/");
   ASSERT_TRUE(p.capabilities.has_value());
   const std::vector<int> defaults = {29, 5, 10};  // AUDIT_WRITE, KILL, NET_BIND_SERVICE
@@ -310,7 +317,8 @@ TEST(ParseConfig, DefaultSpecMounts) {
   ASSERT_EQ(c.mounts.size(), 7u);
   Strings destinations;
   for (auto& m : c.mounts) destinations.push_back(m.destination);
-  EXPECT_EQ(destinations, (Strings{"/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys", "/sys/fs/cgroup"}));
+  EXPECT_EQ(destinations,
+            (Strings{"/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys", "/sys/fs/cgroup"}));
   EXPECT_EQ(c.mounts[0].type, "proc");
   EXPECT_EQ(c.mounts[0].source, "proc");
   EXPECT_TRUE(c.mounts[0].options.empty());
@@ -329,15 +337,17 @@ TEST(ParseConfig, DefaultSpecLinux) {
     types.push_back(ns.type);
     EXPECT_EQ(ns.path, "") << namespace_type_name(ns.type);
   }
-  EXPECT_EQ(types, (std::vector<NamespaceType>{NamespaceType::pid, NamespaceType::network, NamespaceType::ipc,
-                                               NamespaceType::uts, NamespaceType::mount, NamespaceType::cgroup}));
+  EXPECT_EQ(types,
+            (std::vector<NamespaceType>{NamespaceType::pid, NamespaceType::network, NamespaceType::ipc,
+                                        NamespaceType::uts, NamespaceType::mount, NamespaceType::cgroup}));
   EXPECT_EQ(l.find_namespace(NamespaceType::user), nullptr);
   ASSERT_NE(l.find_namespace(NamespaceType::mount), nullptr);
   EXPECT_TRUE(l.uid_mappings.empty());
   EXPECT_EQ(l.masked_paths.size(), 10u);
   EXPECT_EQ(l.masked_paths.front(), "/proc/acpi");
   EXPECT_EQ(l.masked_paths.back(), "/proc/scsi");
-  EXPECT_EQ(l.readonly_paths, (Strings{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}));
+  EXPECT_EQ(l.readonly_paths,
+            (Strings{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}));
   EXPECT_EQ(json::parse(l.resources_json), (json{{"devices", {{{"allow", false}, {"access", "rwm"}}}}}));
   EXPECT_EQ(l.seccomp_json, "");
   EXPECT_EQ(l.cgroups_path, "");
@@ -476,7 +486,8 @@ TEST(ParseConfig, FullLinuxScalarsAndDocuments) {
   EXPECT_EQ(l.mount_label, "system_u:object_r:container_file_t:s0");
   ASSERT_TRUE(l.personality.has_value());
   EXPECT_EQ(l.personality->domain, "LINUX32");
-  EXPECT_EQ(json::parse(l.seccomp_json), (json{{"defaultAction", "SCMP_ACT_ERRNO"}, {"syscalls", json::array()}}));
+  EXPECT_EQ(json::parse(l.seccomp_json),
+            (json{{"defaultAction", "SCMP_ACT_ERRNO"}, {"syscalls", json::array()}}));
 }
 
 TEST(ParseConfig, FullHooks) {
@@ -671,7 +682,8 @@ TEST(ParseConfigErrors, MountNamespaceRequired) {
 TEST(ParseConfigErrors, UserNamespaceWithoutMappings) {
   json j = default_spec();
   j["linux"]["namespaces"].push_back({{"type", "user"}});
-  EXPECT_TRUE(FailsWith(parse(j), EINVAL, "linux: a new user namespace requires uidMappings and gidMappings"));
+  EXPECT_TRUE(
+      FailsWith(parse(j), EINVAL, "linux: a new user namespace requires uidMappings and gidMappings"));
   j["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 1000}, {"size", 1}}};
   EXPECT_TRUE(FailsWith(parse(j), EINVAL, "linux: a new user namespace requires uidMappings and gidMappings"))
       << "gidMappings still missing";
@@ -765,7 +777,8 @@ TEST(ParseConfigErrors, SysctlNotNamespaced) {
   j["linux"]["sysctl"] = {{"kernel.foo", "1"}};
   EXPECT_TRUE(FailsWith(parse(j), EINVAL, "linux.sysctl: kernel.foo is not in a separate kernel namespace"));
   j["linux"]["sysctl"] = {{"vm.swappiness", "0"}};
-  EXPECT_TRUE(FailsWith(parse(j), EINVAL, "linux.sysctl: vm.swappiness is not in a separate kernel namespace"));
+  EXPECT_TRUE(
+      FailsWith(parse(j), EINVAL, "linux.sysctl: vm.swappiness is not in a separate kernel namespace"));
 }
 
 TEST(ParseConfigErrors, SysctlBadKeyOrValue) {
@@ -780,7 +793,8 @@ TEST(ParseConfigErrors, RootfsPropagation) {
   json j = default_spec();
   j["linux"]["rootfsPropagation"] = "bogus";
   EXPECT_TRUE(FailsWith(parse(j), EINVAL, "linux.rootfsPropagation: unknown value \"bogus\""));
-  for (const char* ok : {"shared", "slave", "private", "rshared", "rslave", "rprivate", "unbindable", "runbindable"}) {
+  for (const char* ok :
+       {"shared", "slave", "private", "rshared", "rslave", "rprivate", "unbindable", "runbindable"}) {
     j["linux"]["rootfsPropagation"] = ok;
     EXPECT_TRUE(parse(j).has_value()) << ok;
   }
@@ -912,9 +926,10 @@ TEST(ParseProcess, Refusals) {
   EXPECT_TRUE(FailsWith(parse_process(R"({"args": []})"), EINVAL, "process.args: must not be empty"));
   EXPECT_TRUE(FailsWith(parse_process(R"({"args": ["x"], "cwd": "rel"})"), EINVAL, "process.cwd"));
   EXPECT_TRUE(FailsWith(parse_process(R"({"args": ["x"], "env": ["X"]})"), EINVAL, "process.env"));
-  EXPECT_TRUE(FailsWith(parse_process(R"({"args": ["x"], "user": {"uid": -1}})"), EINVAL, "process.user.uid"));
-  EXPECT_TRUE(FailsWith(parse_process(R"({"args": ["x"], "capabilities": {"permitted": ["CAP_FOO"]}})"), EINVAL,
-                        "process.capabilities.permitted: unknown capability \"CAP_FOO\""));
+  EXPECT_TRUE(
+      FailsWith(parse_process(R"({"args": ["x"], "user": {"uid": -1}})"), EINVAL, "process.user.uid"));
+  EXPECT_TRUE(FailsWith(parse_process(R"({"args": ["x"], "capabilities": {"permitted": ["CAP_FOO"]}})"),
+                        EINVAL, "process.capabilities.permitted: unknown capability \"CAP_FOO\""));
 }
 
 // --- Namespace names ------------------------------------------------------------

@@ -150,8 +150,8 @@ TEST(StateStoreJson, BadDocuments) {
   EXPECT_TRUE(testing::FailsWith(state_from_store_json(R"({"pid":1})"), EINVAL, "state.json: "));
   EXPECT_TRUE(testing::FailsWith(state_from_store_json(R"({"id":7})"), EINVAL, "state.json: "));
   EXPECT_TRUE(testing::FailsWith(state_from_store_json(R"({"id":"x","pid":"7"})"), EINVAL, "state.json: "));
-  EXPECT_TRUE(
-      testing::FailsWith(state_from_store_json(R"({"id":"x","annotations":{"k":1}})"), EINVAL, "state.json: "));
+  EXPECT_TRUE(testing::FailsWith(state_from_store_json(R"({"id":"x","annotations":{"k":1}})"), EINVAL,
+                                 "state.json: "));
 }
 
 }  // namespace

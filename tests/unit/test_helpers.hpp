@@ -52,7 +52,8 @@ inline std::string get_file(const std::string& path) {
 // Passes when R failed with errno ERR and its message contains TEXT.
 template <typename T>
 ::testing::AssertionResult FailsWith(const Result<T>& r, int err, std::string_view text) {
-  if (r.has_value()) return ::testing::AssertionFailure() << "succeeded; expected an error with \"" << text << "\"";
+  if (r.has_value())
+    return ::testing::AssertionFailure() << "succeeded; expected an error with \"" << text << "\"";
   const Error& e = r.error();
   if (e.err() != err)
     return ::testing::AssertionFailure() << "errno " << e.err() << " (wanted " << err << "): " << e.what();

@@ -31,7 +31,9 @@ void add_pause(CLI::App& app, Invocation& inv);  // pause and resume
 
 }  // namespace husk::cli
 
-namespace husk::runtime { struct CreateOptions; }
+namespace husk::runtime {
+struct CreateOptions;
+}
 
 namespace husk::cli {
 

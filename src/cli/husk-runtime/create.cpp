@@ -10,7 +10,8 @@ void add_create_flags(CLI::App& cmd, runtime::CreateOptions& o) {
                  "unix socket that receives the pty master when process.terminal is true");
   cmd.add_option("--preserve-fds", o.preserve_fds, "pass N extra fds (from 3) into the container")
       ->check(CLI::NonNegativeNumber);
-  cmd.add_flag("--no-pivot", o.no_pivot, "use chroot instead of pivot_root (the rootfs must not be on a ramdisk)");
+  cmd.add_flag("--no-pivot", o.no_pivot,
+               "use chroot instead of pivot_root (the rootfs must not be on a ramdisk)");
   cmd.add_flag("--no-new-keyring", o.no_new_keyring, "keep the caller's session keyring");
   cmd.add_option("id", o.id, "container id")->required();
 }

@@ -1,8 +1,8 @@
+#include "runtime/exec.hpp"
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "cli/husk-runtime/commands.hpp"
 #include "linux/capabilities.hpp"
-#include "runtime/exec.hpp"
 
 namespace husk::cli {
 namespace {
@@ -36,7 +36,8 @@ Result<spec::Process> build_process(const runtime::Context& ctx, const ExecFlags
   if (!f.user.empty()) {
     auto parts = split(f.user, ':');
     auto uid = parse_u64(parts[0]);
-    if (!uid || parts.size() > 2) return fail_code(EINVAL, "--user must be UID[:GID], got \"" + f.user + "\"");
+    if (!uid || parts.size() > 2)
+      return fail_code(EINVAL, "--user must be UID[:GID], got \"" + f.user + "\"");
     p.user.uid = static_cast<uint32_t>(*uid);
     if (parts.size() == 2) {
       auto gid = parse_u64(parts[1]);
@@ -67,17 +68,14 @@ void add_exec(CLI::App& app, Invocation& inv) {
   auto* cmd = app.add_subcommand("exec", "run a new process inside a running container");
   cmd->add_option("--console-socket", f->exec.console_socket, "unix socket that receives the pty master");
   cmd->add_option("--cwd", f->cwd, "working directory in the container");
-  cmd->add_option("-e,--env", f->env, "set an environment variable (KEY=VALUE)")
-      ->allow_extra_args(false);
+  cmd->add_option("-e,--env", f->env, "set an environment variable (KEY=VALUE)")->allow_extra_args(false);
   cmd->add_flag("-t,--tty", f->tty, "allocate a pseudo-terminal");
   cmd->add_option("-u,--user", f->user, "UID[:GID] to run as");
-  cmd->add_option("-g,--additional-gids", f->gids, "additional gids")
-      ->allow_extra_args(false);
+  cmd->add_option("-g,--additional-gids", f->gids, "additional gids")->allow_extra_args(false);
   cmd->add_option("-p,--process", f->process_file, "process.json describing the process");
   cmd->add_flag("-d,--detach", f->exec.detach, "do not wait for the process");
   cmd->add_option("--pid-file", f->exec.pid_file, "write the process's pid to this file");
-  cmd->add_option("-c,--cap", f->caps, "add a capability")
-      ->allow_extra_args(false);
+  cmd->add_option("-c,--cap", f->caps, "add a capability")->allow_extra_args(false);
   cmd->add_flag("--no-new-privs", f->no_new_privs, "set no_new_privs");
   cmd->add_option("--preserve-fds", f->exec.preserve_fds, "pass N extra fds (from 3)")
       ->check(CLI::NonNegativeNumber);

@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
 
-  auto logger = husk::Logger::open(log_file, log_format == "json" ? husk::LogFormat::json : husk::LogFormat::text, debug);
+  auto logger = husk::Logger::open(
+      log_file, log_format == "json" ? husk::LogFormat::json : husk::LogFormat::text, debug);
   if (!logger) {
     std::fprintf(stderr, "husk-runtime: %s\n", logger.error().what().c_str());
     return 1;

@@ -41,7 +41,8 @@ Result<int> print_ps_table(const std::vector<int>& pids, const std::vector<std::
       continue;
     }
     if (static_cast<int>(cols.size()) > pid_col)
-      if (auto v = parse_i64(cols[pid_col]); v && want.contains(static_cast<int>(*v))) std::fputs(line, stdout);
+      if (auto v = parse_i64(cols[pid_col]); v && want.contains(static_cast<int>(*v)))
+        std::fputs(line, stdout);
   }
   int status = ::pclose(f);
   if (status != 0) return fail_code(ECHILD, "ps failed");

@@ -13,7 +13,9 @@ void add_run(CLI::App& app, Invocation& inv) {
   add_create_flags(*cmd, o->create);
   cmd->add_flag("-d,--detach", o->detach, "do not wait for the container's process");
   cmd->callback([o, &inv] {
-    inv.action = [o](const runtime::Context& ctx) { return runtime::run_container(ctx, o->create, o->detach); };
+    inv.action = [o](const runtime::Context& ctx) {
+      return runtime::run_container(ctx, o->create, o->detach);
+    };
   });
 }
 
