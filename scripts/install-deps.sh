@@ -11,7 +11,7 @@ packages=(
   # the container image used by `husk` and the tests
   busybox-static
   # tests and peers
-  bats iproute2 procps util-linux kmod uidmap
+  bats iproute2 procps util-linux kmod uidmap python3
   runc crun podman containerd conmon
   skopeo umoci
   # benchmarks

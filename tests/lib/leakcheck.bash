@@ -1,0 +1,83 @@
+# shellcheck shell=bash
+# Detect mounts, cgroups and processes a test run left behind on the host.
+#
+#   leakcheck_snapshot FILE   record the current state in FILE
+#   leakcheck_compare FILE    fail (return 1), listing them on stderr, if
+#                             mounts/cgroups/processes appeared since FILE
+#
+# Recorded:
+#   mount  <mount point>        from /proc/self/mountinfo (field 5, escaped)
+#   cgroup <dir>                find /sys/fs/cgroup/*/ -maxdepth 3 -type d
+#   proc   <pid> <pidns> <comm> every process
+# A new process counts as a leak if it lives in another PID namespace (a
+# container process that outlived its container) or is one of the container
+# plumbing programs (conmon, shims, containerd, the runtimes).  Other new
+# processes are the test's own short-lived helpers and are not reported.
+#
+# Tests are assumed to run serially: anything new is attributed to them.
+#
+# HUSK_LEAKCHECK_IGNORE: extended regex of "kind path" lines to ignore.
+# By default it ignores the per-command memory cgroups that the sandbox
+# running our shell creates and removes on its own (/process_api/...), which
+# come and go independently of the tests.
+HUSK_LEAKCHECK_IGNORE=${HUSK_LEAKCHECK_IGNORE:-'^cgroup /sys/fs/cgroup/[^/]+/process_api(/|$)'}
+HUSK_LEAKCHECK_PROCS=${HUSK_LEAKCHECK_PROCS:-'^(conmon|containerd.*|runc|crun|husk.*|podman|ctr)$'}
+
+_leakcheck_state() {
+  local p ns comm mypidns
+  awk '{ print "mount " $5 }' /proc/self/mountinfo
+  # -mindepth 1: the hierarchy roots themselves are the host's.
+  find /sys/fs/cgroup/*/ -mindepth 1 -maxdepth 3 -type d 2>/dev/null |
+    sed 's|//*|/|g; s|^|cgroup |'
+  mypidns=$(readlink /proc/self/ns/pid)
+  for p in /proc/[0-9]*; do
+    ns=$(readlink "$p/ns/pid" 2>/dev/null) || continue
+    comm=$(cat "$p/comm" 2>/dev/null) || continue
+    [ "$ns" = "$mypidns" ] && ns=host
+    printf 'proc %s %s %s\n' "${p#/proc/}" "$ns" "$comm"
+  done
+}
+
+leakcheck_snapshot() {
+  local file=${1:?usage: leakcheck_snapshot FILE}
+  _leakcheck_state | LC_ALL=C sort >"$file"
+}
+
+# One comparison; prints leaks (if any) on stdout.
+_leakcheck_diff() {
+  local file=$1 now new leaks pid ns comm line state
+  now=$(_leakcheck_state | LC_ALL=C sort)
+  # comm -13 on sorted multisets: lines only in "now" (a mount point mounted
+  # twice counts twice, so stacked mounts are caught too).
+  new=$(LC_ALL=C comm -13 "$file" <(printf '%s\n' "$now"))
+  leaks=$(printf '%s\n' "$new" | grep -E '^(mount|cgroup) ' | grep -Ev -- "$HUSK_LEAKCHECK_IGNORE" || true)
+  # Processes: new ones only, and only suspicious ones, still alive now.
+  while read -r _ pid ns comm; do
+    [ -n "$pid" ] || continue
+    state=$(awk '/^State:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || continue
+    # A zombie is already dead, just not yet reaped by its parent.
+    case "$state" in "" | Z | X) continue ;; esac
+    if [ "$ns" != host ] || [[ $comm =~ $HUSK_LEAKCHECK_PROCS ]]; then
+      line="proc $pid $ns $comm: $(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | cut -c1-200)"
+      leaks+=${leaks:+$'\n'}$line
+    fi
+  done < <(printf '%s\n' "$new" | grep '^proc ' | grep -Ev -- "$HUSK_LEAKCHECK_IGNORE" || true)
+  [ -z "$leaks" ] || printf '%s\n' "$leaks"
+}
+
+# Retries for HUSK_LEAKCHECK_GRACE seconds (default 5): conmon, shims and
+# killed container processes take a moment to exit after their peer returns.
+leakcheck_compare() {
+  local file=${1:?usage: leakcheck_compare FILE}
+  [ -r "$file" ] || { echo "leakcheck: no snapshot $file" >&2; return 1; }
+  local leaks deadline=$((SECONDS + ${HUSK_LEAKCHECK_GRACE:-5}))
+  while :; do
+    leaks=$(_leakcheck_diff "$file")
+    [ -n "$leaks" ] || return 0
+    [ "$SECONDS" -lt "$deadline" ] || break
+    sleep 0.2
+  done
+  echo "leakcheck: left behind since $file:" >&2
+  printf '%s\n' "$leaks" | sed 's/^/  /' >&2
+  return 1
+}
