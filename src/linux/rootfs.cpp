@@ -188,6 +188,7 @@ Result<void> mount_one(int rootfd, const spec::Mount& m, const RootfsSpec& spec)
     auto target = HUSK_TRY(ensure_path_in_root(rootfd, dest, S_ISDIR(st.st_mode)));
     HUSK_TRY(bind_mount(source, target.get(), o, dest));
   } else if (m.type == "cgroup" || m.type == "cgroup2") {
+    if (spec.await_cgroup) HUSK_TRY(spec.await_cgroup());
     HUSK_TRY(mount_cgroup_views(rootfd, dest, o, spec));
   } else {
     auto target = HUSK_TRY(ensure_path_in_root(rootfd, dest, true));
@@ -306,6 +307,7 @@ Result<UniqueFd> prepare_rootfs(const RootfsSpec& spec) {
   UniqueFd rootfd = HUSK_TRY(open_fd(spec.rootfs, O_PATH | O_DIRECTORY));
   for (auto& m : c.mounts)
     HUSK_TRY_CTX(mount_one(rootfd.get(), m, spec), "mount " + clean_path(m.destination));
+  if (spec.await_cgroup) HUSK_TRY(spec.await_cgroup());
 
   if (!dev_is_bind_of_host(c)) {
     auto devices = default_devices();

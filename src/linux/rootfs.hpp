@@ -3,6 +3,7 @@
 // Runs in the container's init, inside its new mount namespace.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,10 @@ struct RootfsSpec {
   bool new_cgroup_namespace = false;
   bool no_pivot = false;
   std::vector<CgroupView> cgroups;
+  // Called before the first cgroup mount, and at the latest once all mounts
+  // are done: the runtime creates the cgroup while the init mounts, and this
+  // waits for it (and enters the cgroup namespace). Called once.
+  std::function<Result<void>()> await_cgroup;
 };
 
 // Step 1, before the createContainer hooks: propagation, the rootfs bind,

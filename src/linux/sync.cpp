@@ -17,6 +17,8 @@ constexpr size_t kMaxText = 16 * 1024;
 
 std::string sync_msg_name(SyncMsg m) {
   switch (m) {
+    case SyncMsg::cgroup_ready:
+      return "cgroup-ready";
     case SyncMsg::go:
       return "go";
     case SyncMsg::create_hooks:

@@ -57,8 +57,9 @@ Result<cgroups::Manager> cgroup_manager_for(const spec::State& s) {
 
 // The live status: the stored one says what we did; /proc and the freezer say what is.
 spec::Status live_status(const spec::State& s) {
-  if (s.status == spec::Status::creating || s.pid <= 0) return s.status;
+  if (s.pid <= 0) return s.status;
   if (!linux::process_alive(s.pid, s.pid_start_time)) return spec::Status::stopped;
+  if (s.status == spec::Status::creating) return s.status;
   if (s.start_fd >= 0) {
     std::string link = "/proc/" + std::to_string(s.pid) + "/fd/" + std::to_string(s.start_fd);
     char buf[64];
@@ -177,13 +178,9 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   };
   debug("config parsed; rootfs " + rootfs);
   guard.dir = HUSK_TRY(store.create(opts.id));
-  HUSK_TRY(guard.dir->save_config_text(config_text));
-
   auto layout = HUSK_TRY(cgroups::detect_layout());
+  // Destroying a cgroup that was never made is harmless, so the guard owns it from here.
   guard.cgroup.emplace(std::move(layout), cgroup_path);
-  HUSK_TRY(guard.cgroup->create());
-  debug("cgroup " + cgroup_path + " created (" + cgroups::layout_name(guard.cgroup->layout().kind) +
-        " layout)");
 
   // The console: a socket we were given, or our own pair for a foreground tty.
   UniqueFd console, console_peer;
@@ -231,11 +228,12 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   start_read.reset();
   console.reset();
 
-  HUSK_TRY(guard.cgroup->add_process(pid));
   if (ns.new_user) HUSK_TRY(linux::write_id_maps(pid, config.linux.uid_mappings, config.linux.gid_mappings));
-  debug("init joined its cgroup" + std::string(ns.new_user ? " and got its id maps" : ""));
   HUSK_TRY(parent_ch.send(linux::SyncMsg::go));
 
+  // While the init builds its namespaces and rootfs, we record it and make its
+  // cgroup. "creating" is on disk before the cgroup exists, so if we die here
+  // `delete --force` knows what to kill and remove.
   spec::State state;
   state.id = opts.id;
   state.pid = pid;
@@ -247,6 +245,14 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   state.status = spec::Status::creating;
   state.pid_namespace_owned = ns.new_pid;
   state.start_fd = start_write.get();
+  state.pid_start_time = HUSK_TRY(linux::process_start_time(pid));
+  HUSK_TRY(guard.dir->save_state(state));
+  HUSK_TRY(guard.cgroup->create());
+  HUSK_TRY(guard.cgroup->add_process(pid));
+  HUSK_TRY(parent_ch.send(linux::SyncMsg::cgroup_ready));
+  debug("init is in cgroup " + cgroup_path + " (" + cgroups::layout_name(guard.cgroup->layout().kind) +
+        " layout)" + (ns.new_user ? "; id maps written" : ""));
+  HUSK_TRY(guard.dir->save_config_text(config_text));
 
   if (!config.hooks.prestart.empty() || !config.hooks.create_runtime.empty()) {
     HUSK_TRY_CTX(parent_ch.expect(linux::SyncMsg::create_hooks), "create " + opts.id);
@@ -261,7 +267,6 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   Launched out;
   if (console_peer) out.master = HUSK_TRY_CTX(linux::receive_fd(console_peer.get()), "receive pty");
   state.status = spec::Status::created;
-  state.pid_start_time = HUSK_TRY(linux::process_start_time(pid));
   HUSK_TRY(guard.dir->save_state(state));
   HUSK_TRY(write_pid_file(pid_file, pid));
 
@@ -408,7 +413,7 @@ Result<void> delete_container(const Context& ctx, const std::string& id, bool fo
   StateStore store(ctx.root);
   auto dir = store.open(id);
   if (!dir) {
-    if (force && dir.error().err() == ENOENT) return {};
+    if (force && dir.error().err() == ENOENT) return store.remove_stale(id);
     return fail(std::move(dir).error());
   }
   auto s = HUSK_TRY(dir->load_state());

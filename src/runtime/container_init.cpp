@@ -65,9 +65,6 @@ Result<std::string> setup(const InitPlan& plan) {
     HUSK_TRY(linux::join_namespace(j));
     if (j.type == spec::NamespaceType::user) HUSK_TRY(become_namespace_root());
   }
-  // Unshared only now that the runtime has put us in our cgroup, so the
-  // container sees that cgroup as its root.
-  if (ns.new_cgroup && ::unshare(CLONE_NEWCGROUP) < 0) return fail_errno("unshare cgroup namespace");
   if (::setsid() < 0) return fail_errno("setsid");
   if (plan.new_session_keyring) HUSK_TRY(join_new_session_keyring(plan.id));
   if (ns.clone_flags & CLONE_NEWNET) HUSK_TRY(linux::bring_up_loopback());
@@ -76,7 +73,19 @@ Result<std::string> setup(const InitPlan& plan) {
   if (!c.domainname.empty() && ::setdomainname(c.domainname.data(), c.domainname.size()) < 0)
     return fail_errno("set domainname");
 
-  UniqueFd rootfd = HUSK_TRY_CTX(linux::prepare_rootfs(plan.rootfs), "rootfs");
+  // The runtime makes our cgroup while we mount; we wait for it only where
+  // it matters. The cgroup namespace is unshared once we are in it, so the
+  // container sees that cgroup as its root.
+  bool in_cgroup = false;
+  linux::RootfsSpec rootfs = plan.rootfs;
+  rootfs.await_cgroup = [&]() -> Result<void> {
+    if (in_cgroup) return {};
+    in_cgroup = true;
+    HUSK_TRY(plan.channel->expect(linux::SyncMsg::cgroup_ready));
+    if (ns.new_cgroup && ::unshare(CLONE_NEWCGROUP) < 0) return fail_errno("unshare cgroup namespace");
+    return {};
+  };
+  UniqueFd rootfd = HUSK_TRY_CTX(linux::prepare_rootfs(rootfs), "rootfs");
   if (!c.hooks.prestart.empty() || !c.hooks.create_runtime.empty()) {
     HUSK_TRY(plan.channel->send(linux::SyncMsg::create_hooks));
     HUSK_TRY(plan.channel->expect(linux::SyncMsg::hooks_done));

@@ -70,6 +70,15 @@ Result<ContainerDir> StateStore::open(const std::string& id) const {
   return d;
 }
 
+Result<void> StateStore::remove_stale(const std::string& id) const {
+  HUSK_TRY(validate_id(id));
+  std::string path = root_ + "/" + id;
+  auto fd = lock_dir(path);
+  if (!fd) return fd.error().err() == ENOENT ? Result<void>() : fail(std::move(fd).error());
+  if (::faccessat(fd->get(), "state.json", F_OK, 0) == 0) return {};  // it came alive meanwhile
+  return remove_all(path);
+}
+
 std::vector<std::string> StateStore::list_ids() const {
   std::vector<std::string> ids;
   DIR* d = ::opendir(root_.c_str());
