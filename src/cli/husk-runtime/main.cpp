@@ -16,6 +16,28 @@ int exit_code_for(const husk::Error& e) {
   return 1;
 }
 
+// The first argument that is neither a global option nor its value.
+std::string_view subcommand_name(int argc, char** argv) {
+  static constexpr std::string_view kWithValue[] = {"--root", "--log", "--log-format", "--criu"};
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--rootless") {
+      if (i + 1 < argc &&
+          (std::string_view(argv[i + 1]) == "true" || std::string_view(argv[i + 1]) == "false" ||
+           std::string_view(argv[i + 1]) == "auto"))
+        ++i;
+      continue;
+    }
+    if (a.starts_with("-")) {
+      for (auto opt : kWithValue)
+        if (a == opt) ++i;
+      continue;
+    }
+    return a;
+  }
+  return {};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -37,19 +59,38 @@ int main(int argc, char** argv) {
                        std::string("husk-runtime version 0.1.0\nspec: 1.2.0 (accepts 1.0.0 through 1.3.x)"));
   (void)rootless_flag;
 
+  // Only the subcommand being run is built: constructing all of CLI11's
+  // options costs more than the rest of start-up together.
   husk::cli::Invocation inv;
-  husk::cli::add_create(app, inv);
-  husk::cli::add_start(app, inv);
-  husk::cli::add_run(app, inv);
-  husk::cli::add_state(app, inv);
-  husk::cli::add_kill(app, inv);
-  husk::cli::add_delete(app, inv);
-  husk::cli::add_list(app, inv);
-  husk::cli::add_ps(app, inv);
-  husk::cli::add_exec(app, inv);
-  husk::cli::add_spec(app, inv);
-  husk::cli::add_features(app, inv);
-  husk::cli::add_pause(app, inv);
+  using Adder = void (*)(CLI::App&, husk::cli::Invocation&);
+  static constexpr std::pair<std::string_view, Adder> kCommands[] = {
+      {"create", husk::cli::add_create}, {"start", husk::cli::add_start},
+      {"run", husk::cli::add_run},       {"state", husk::cli::add_state},
+      {"kill", husk::cli::add_kill},     {"delete", husk::cli::add_delete},
+      {"list", husk::cli::add_list},     {"ls", husk::cli::add_list},
+      {"ps", husk::cli::add_ps},         {"exec", husk::cli::add_exec},
+      {"spec", husk::cli::add_spec},     {"features", husk::cli::add_features},
+      {"pause", husk::cli::add_pause},   {"resume", husk::cli::add_pause},
+  };
+  std::string_view wanted = subcommand_name(argc, argv);
+  bool found = false;
+  for (auto& [name, add] : kCommands) {
+    if (name == wanted) {
+      add(app, inv);
+      found = true;
+      break;
+    }
+  }
+  if (!found && !wanted.empty()) {
+    std::fprintf(stderr, "husk-runtime: unknown command \"%.*s\" (see husk-runtime --help)\n",
+                 static_cast<int>(wanted.size()), wanted.data());
+    return 1;
+  }
+  if (!found) {
+    // Help, a typo or no command: show (and complain about) all of them.
+    for (auto& [name, add] : kCommands)
+      if (name != "ls" && name != "resume") add(app, inv);
+  }
 
   try {
     app.parse(argc, argv);
