@@ -177,6 +177,10 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
     if (ctx.log) ctx.log->debug(opts.id + ": " + m);
   };
   debug("config parsed; rootfs " + rootfs);
+  // Said every time, not only with --debug: a profile that is asked for and
+  // not applied must never pass unnoticed (`features` says seccomp: false).
+  if (!config.linux.seccomp_json.empty() && ctx.log)
+    ctx.log->warn(opts.id + ": linux.seccomp is not enforced by this version of husk-runtime");
   guard.dir = HUSK_TRY(store.create(opts.id));
   auto layout = HUSK_TRY(cgroups::detect_layout());
   // Destroying a cgroup that was never made is harmless, so the guard owns it from here.
