@@ -26,6 +26,20 @@ Result<UniqueFd> connect_unix_socket(const std::string& path) {
   return s;
 }
 
+Result<ConsoleChannel> open_console_channel(const std::string& console_socket) {
+  ConsoleChannel c;
+  if (!console_socket.empty()) {
+    c.to_process = HUSK_TRY(connect_unix_socket(console_socket));
+    return c;
+  }
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    return fail_errno("socketpair for the pty");
+  c.to_process = UniqueFd(sv[0]);
+  c.to_runtime = UniqueFd(sv[1]);
+  return c;
+}
+
 Result<Pty> open_pty(const std::optional<spec::ConsoleSize>& size) {
   Pty p;
   p.master = HUSK_TRY(open_fd("/dev/ptmx", O_RDWR | O_NOCTTY));

@@ -18,6 +18,15 @@ struct Pty {
 };
 
 Result<UniqueFd> connect_unix_socket(const std::string& path);
+
+// Where a new process sends its pty master: the console socket we were given
+// (to_process), or, with none, one end of our own pair whose other end
+// (to_runtime) receives it for a foreground runtime to proxy.
+struct ConsoleChannel {
+  UniqueFd to_process;
+  UniqueFd to_runtime;
+};
+Result<ConsoleChannel> open_console_channel(const std::string& console_socket);
 // Opens /dev/ptmx of the current root; sizes it when SIZE is given.
 Result<Pty> open_pty(const std::optional<spec::ConsoleSize>& size);
 // Makes SLAVE the controlling terminal and stdin/stdout/stderr. Needs setsid first.

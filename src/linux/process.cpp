@@ -8,9 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstring>
 
 #include "base/fd.hpp"
+#include "base/file.hpp"
 #include "base/strings.hpp"
 #include "linux/capabilities.hpp"
 
@@ -71,6 +73,18 @@ Result<void> refuse_runtime_binary(const std::string& path, const RuntimeBinary&
     if (current.empty()) return {};
   }
   return {};
+}
+
+Result<void> verify_cwd_inside_root() {
+  char buf[PATH_MAX];
+  if (::getcwd(buf, sizeof buf) == nullptr || buf[0] != '/')
+    return fail_code(EPERM, "current working directory is outside of the container root");
+  return {};
+}
+
+bool setgroups_allowed() {
+  auto sg = read_file("/proc/self/setgroups");
+  return !(sg && sg->starts_with("deny"));
 }
 
 Result<void> set_rlimits(const std::vector<spec::Rlimit>& rlimits) {

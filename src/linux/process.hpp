@@ -27,6 +27,13 @@ Result<std::string> find_executable(const std::string& arg0, const std::vector<s
 // Refuses PATH when it, or an interpreter it names with "#!", is the runtime.
 Result<void> refuse_runtime_binary(const std::string& path, const RuntimeBinary& self);
 
+// After chdir: a cwd reached through a leaked host fd (CVE-2024-21626) is
+// outside our root, and the kernel reports it as unreachable.
+Result<void> verify_cwd_inside_root();
+// setgroups(2) is denied in a user namespace whose gid map a rootless
+// parent wrote ("deny" in /proc/self/setgroups).
+bool setgroups_allowed();
+
 Result<void> set_rlimits(const std::vector<spec::Rlimit>& rlimits);
 // Drops the bounding set, switches uid/gid/groups keeping capabilities, then
 // sets the capability sets and no_new_privs: the order runc uses.

@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "base/file.hpp"
+#include "base/time.hpp"
 #include "cgroups/manager.hpp"
 #include "linux/console.hpp"
 #include "linux/idmap.hpp"
@@ -31,18 +32,6 @@
 
 namespace husk::runtime {
 namespace {
-
-std::string now_rfc3339() {
-  auto now = std::chrono::system_clock::now();
-  auto secs = std::chrono::system_clock::to_time_t(now);
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() % 1000000000;
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(ns));
-  return buf;
-}
 
 Result<std::string> absolute(const std::string& path) {
   char buf[PATH_MAX];
@@ -186,17 +175,11 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   // Destroying a cgroup that was never made is harmless, so the guard owns it from here.
   guard.cgroup.emplace(std::move(layout), cgroup_path);
 
-  // The console: a socket we were given, or our own pair for a foreground tty.
   UniqueFd console, console_peer;
   if (proc.terminal) {
-    if (!opts.console_socket.empty()) {
-      console = HUSK_TRY(linux::connect_unix_socket(opts.console_socket));
-    } else {
-      int sv[2];
-      if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return fail_errno("socketpair");
-      console = UniqueFd(sv[0]);
-      console_peer = UniqueFd(sv[1]);
-    }
+    auto ch = HUSK_TRY(linux::open_console_channel(opts.console_socket));
+    console = std::move(ch.to_process);
+    console_peer = std::move(ch.to_runtime);
   }
   auto [parent_ch, child_ch] = HUSK_TRY(linux::SyncChannel::make_pair());
   int pipefd[2];

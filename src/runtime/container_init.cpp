@@ -45,15 +45,6 @@ Result<void> join_new_session_keyring(const std::string& id) {
   return {};
 }
 
-Result<void> verify_cwd_inside_root() {
-  // A cwd reached through a leaked host fd (CVE-2024-21626) is outside our
-  // root: the kernel reports it as unreachable.
-  char buf[PATH_MAX];
-  if (::getcwd(buf, sizeof buf) == nullptr || buf[0] != '/')
-    return fail_code(EPERM, "current working directory is outside of the container root");
-  return {};
-}
-
 Result<std::string> setup(const InitPlan& plan) {
   const auto& c = *plan.config;
   const auto& proc = *c.process;
@@ -111,14 +102,11 @@ Result<std::string> setup(const InitPlan& plan) {
   HUSK_TRY(linux::set_rlimits(proc.rlimits));
   ::umask(proc.user.umask.value_or(022));
   if (::chdir(proc.cwd.c_str()) < 0) return fail_errno("chdir to cwd \"" + proc.cwd + "\"");
-  HUSK_TRY(verify_cwd_inside_root());
+  HUSK_TRY(linux::verify_cwd_inside_root());
 
   std::string path = HUSK_TRY(linux::find_executable(proc.args[0], proc.env));
   HUSK_TRY(linux::refuse_runtime_binary(path, plan.self));
-  // setgroups is denied in a user namespace whose gid map a rootless parent wrote.
-  bool may_setgroups = true;
-  if (auto sg = read_file("/proc/self/setgroups"); sg && sg->starts_with("deny")) may_setgroups = false;
-  HUSK_TRY(linux::apply_identity(proc, may_setgroups));
+  HUSK_TRY(linux::apply_identity(proc, linux::setgroups_allowed()));
   return path;
 }
 

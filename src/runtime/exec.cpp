@@ -80,14 +80,10 @@ Result<std::string> exec_setup(const ExecChild& c) {
   HUSK_TRY(linux::set_rlimits(p.rlimits));
   if (p.user.umask) ::umask(*p.user.umask);
   if (::chdir(p.cwd.c_str()) < 0) return fail_errno("chdir to cwd \"" + p.cwd + "\"");
-  char buf[PATH_MAX];
-  if (::getcwd(buf, sizeof buf) == nullptr || buf[0] != '/')
-    return fail_code(EPERM, "current working directory is outside of the container root");
+  HUSK_TRY(linux::verify_cwd_inside_root());
   std::string path = HUSK_TRY(linux::find_executable(p.args[0], p.env));
   HUSK_TRY(linux::refuse_runtime_binary(path, c.self));
-  bool may_setgroups = true;
-  if (auto sg = read_file("/proc/self/setgroups"); sg && sg->starts_with("deny")) may_setgroups = false;
-  HUSK_TRY(linux::apply_identity(p, may_setgroups));
+  HUSK_TRY(linux::apply_identity(p, linux::setgroups_allowed()));
   return path;
 }
 
@@ -152,14 +148,9 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
 
   UniqueFd console, console_peer;
   if (opts.process.terminal) {
-    if (!opts.console_socket.empty()) {
-      console = HUSK_TRY(linux::connect_unix_socket(opts.console_socket));
-    } else {
-      int sv[2];
-      if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return fail_errno("socketpair");
-      console = UniqueFd(sv[0]);
-      console_peer = UniqueFd(sv[1]);
-    }
+    auto ch = HUSK_TRY(linux::open_console_channel(opts.console_socket));
+    console = std::move(ch.to_process);
+    console_peer = std::move(ch.to_runtime);
   }
   std::optional<SignalForwarder> signals;
   if (!opts.detach) signals.emplace(HUSK_TRY(SignalForwarder::install()));
