@@ -14,7 +14,7 @@
 namespace husk::cgroups {
 
 Result<std::string> resolve_cgroups_path(const std::string& cgroups_path, const std::string& id) {
-  if (cgroups_path.empty()) return "/husk/" + id;
+  if (cgroups_path.empty()) return std::string(kDefaultParent) + "/" + id;
   if (cgroups_path.find(':') != std::string::npos && cgroups_path[0] != '/')
     return fail_code(ENOTSUP, "cgroupsPath \"" + cgroups_path +
                                   "\" is a systemd unit path; the systemd cgroup driver is not supported");
@@ -73,7 +73,11 @@ Result<void> init_cpuset_levels(const std::string& mount_point, const std::strin
 Result<void> Manager::create() const {
   for (auto& h : layout_.hierarchies) {
     std::string d = dir(h);
-    HUSK_TRY_CTX(mkdir_all(d), "create cgroup " + path_);
+    // A concurrent destroy may remove the shared default parent between our
+    // mkdirs of parent and child: one retry makes both again.
+    auto made = mkdir_all(d);
+    if (!made && made.error().err() == ENOENT) made = mkdir_all(d);
+    HUSK_TRY_CTX(std::move(made), "create cgroup " + path_);
     if (!h.cgroup2 && std::find(h.controllers.begin(), h.controllers.end(), "cpuset") != h.controllers.end())
       HUSK_TRY_CTX(init_cpuset_levels(h.mount_point, d), "create cgroup " + path_);
   }
@@ -175,6 +179,12 @@ Result<void> Manager::destroy() const {
       // A just-killed process can linger a moment as the cgroup's member.
       if (errno != EBUSY || attempt > 500) return fail_errno("remove cgroup " + d);
       ::usleep(1000);
+    }
+    // The default parent ("/husk") is ours too: gone with its last container.
+    // Another container keeps it busy (EBUSY/ENOTEMPTY), which is fine.
+    if (path_.starts_with(std::string(kDefaultParent) + "/")) {
+      std::string parent = d.substr(0, d.rfind('/'));
+      ::rmdir(parent.c_str());
     }
   }
   return {};

@@ -15,6 +15,7 @@ namespace husk::cgroups {
 // from each hierarchy's root; relative ones sit under the runtime's own
 // cgroup; empty means "/husk/ID". systemd's "slice:prefix:name" is refused
 // until the systemd driver exists.
+inline constexpr std::string_view kDefaultParent = "/husk";
 Result<std::string> resolve_cgroups_path(const std::string& cgroups_path, const std::string& id);
 
 class Manager {
