@@ -135,29 +135,47 @@ Result<pid_t> clone_init(const linux::NamespacePlan& ns, const spec::Linux& l, c
   return static_cast<pid_t>(pid);
 }
 
-Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool foreground) {
-  LaunchGuard guard;
-  StateStore store(ctx.root);
+// Everything create needs from the bundle, checked before anything is made.
+struct Bundle {
+  std::string dir;
+  std::string config_text;  // kept beside the state for exec and delete
+  spec::Config config;
+  std::string rootfs;
+  std::string pid_file;  // absolute: we chdir into the bundle later
+};
+
+Result<Bundle> load_bundle(const Context& ctx, const CreateOptions& opts, bool foreground) {
   HUSK_TRY(validate_id(opts.id));
-  // Taken before we chdir into the bundle.
-  std::string pid_file = opts.pid_file;
-  if (!pid_file.empty() && pid_file[0] != '/') pid_file = HUSK_TRY(absolute(".")) + "/" + pid_file;
-  std::string bundle = HUSK_TRY_CTX(absolute(opts.bundle.empty() ? "." : opts.bundle), "bundle");
-  auto config_text = HUSK_TRY_CTX(read_file(bundle + "/config.json"), "bundle");
-  spec::Config config = HUSK_TRY_CTX(spec::parse_config(config_text), "config.json");
+  Bundle b;
+  b.pid_file = opts.pid_file;
+  if (!b.pid_file.empty() && b.pid_file[0] != '/') b.pid_file = HUSK_TRY(absolute(".")) + "/" + b.pid_file;
+  b.dir = HUSK_TRY_CTX(absolute(opts.bundle.empty() ? "." : opts.bundle), "bundle");
+  b.config_text = HUSK_TRY_CTX(read_file(b.dir + "/config.json"), "bundle");
+  b.config = HUSK_TRY_CTX(spec::parse_config(b.config_text), "config.json");
+  const auto& config = b.config;
   if (!config.process) return fail_code(EINVAL, "config.json: process is required to create a container");
   if (ctx.systemd_cgroup)
     return fail_code(ENOTSUP, "--systemd-cgroup: the systemd cgroup driver is not supported yet");
-  std::string rootfs = config.root.path[0] == '/' ? config.root.path : bundle + "/" + config.root.path;
+  b.rootfs = config.root.path[0] == '/' ? config.root.path : b.dir + "/" + config.root.path;
   struct stat st;
-  if (::stat(rootfs.c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
-    return fail_code(ENOENT, "rootfs (" + rootfs + ") does not exist");
-  rootfs = HUSK_TRY(absolute(rootfs));
-  const auto& proc = *config.process;
-  if (proc.terminal && opts.console_socket.empty() && !foreground)
+  if (::stat(b.rootfs.c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
+    return fail_code(ENOENT, "rootfs (" + b.rootfs + ") does not exist");
+  b.rootfs = HUSK_TRY(absolute(b.rootfs));
+  if (config.process->terminal && opts.console_socket.empty() && !foreground)
     return fail_code(EINVAL, "cannot allocate a tty without --console-socket when the runtime detaches");
   HUSK_TRY(linux::check_id_map(config.linux.uid_mappings, "linux.uidMappings"));
   HUSK_TRY(linux::check_id_map(config.linux.gid_mappings, "linux.gidMappings"));
+  return b;
+}
+
+Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool foreground) {
+  LaunchGuard guard;
+  StateStore store(ctx.root);
+  auto loaded = HUSK_TRY(load_bundle(ctx, opts, foreground));
+  auto& config = loaded.config;
+  const auto& bundle = loaded.dir;
+  const auto& rootfs = loaded.rootfs;
+  const auto& proc = *config.process;
 
   auto ns = HUSK_TRY(linux::plan_namespaces(config.linux));
   auto cgroup_path = HUSK_TRY(cgroups::resolve_cgroups_path(config.linux.cgroups_path, opts.id));
@@ -239,7 +257,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   HUSK_TRY(parent_ch.send(linux::SyncMsg::cgroup_ready));
   debug("init is in cgroup " + cgroup_path + " (" + cgroups::layout_name(guard.cgroup->layout().kind) +
         " layout)" + (ns.new_user ? "; id maps written" : ""));
-  HUSK_TRY(guard.dir->save_config_text(config_text));
+  HUSK_TRY(guard.dir->save_config_text(loaded.config_text));
 
   if (!config.hooks.prestart.empty() || !config.hooks.create_runtime.empty()) {
     HUSK_TRY_CTX(parent_ch.expect(linux::SyncMsg::create_hooks), "create " + opts.id);
@@ -255,7 +273,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   if (console_peer) out.master = HUSK_TRY_CTX(linux::receive_fd(console_peer.get()), "receive pty");
   state.status = spec::Status::created;
   HUSK_TRY(guard.dir->save_state(state));
-  HUSK_TRY(write_pid_file(pid_file, pid));
+  HUSK_TRY(write_pid_file(loaded.pid_file, pid));
 
   guard.armed = false;
   out.dir = std::move(*guard.dir);
