@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
+
 #include "base/fd.hpp"
 
 namespace husk {
@@ -124,5 +126,12 @@ Result<void> remove_all(const std::string& path) {
 }
 
 bool path_exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+Result<std::string> absolute_from_cwd(const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  char cwd[PATH_MAX];
+  if (!::getcwd(cwd, sizeof cwd)) return fail_errno("getcwd");
+  return std::string(cwd) + "/" + path;
+}
 
 }  // namespace husk

@@ -19,5 +19,8 @@ Result<void> mkdir_all(const std::string& path, unsigned mode = 0755);
 // rm -rf that stays on one filesystem and never follows symlinks.
 Result<void> remove_all(const std::string& path);
 bool path_exists(const std::string& path);
+// PATH as given when absolute, else joined onto the current directory
+// (lexically: the file need not exist yet, e.g. a pid file).
+Result<std::string> absolute_from_cwd(const std::string& path);
 
 }  // namespace husk

@@ -102,6 +102,18 @@ Result<void> join_namespace(const NamespaceJoin& ns) {
   return {};
 }
 
+Result<ChildNamespaces> ChildNamespaces::remember() {
+  ChildNamespaces c;
+  c.pid_ = HUSK_TRY(open_fd("/proc/self/ns/pid", O_RDONLY));
+  c.time_ = HUSK_TRY(open_fd("/proc/self/ns/time", O_RDONLY));
+  return c;
+}
+
+ChildNamespaces::~ChildNamespaces() {
+  if (pid_) ::setns(pid_.get(), CLONE_NEWPID);
+  if (time_) ::setns(time_.get(), CLONE_NEWTIME);
+}
+
 Result<unsigned long long> namespace_inode(int pid, NamespaceType t) {
   std::string path = "/proc/" + std::to_string(pid) + "/ns/" + proc_ns_name(t);
   struct stat st;

@@ -40,6 +40,21 @@ Result<NamespacePlan> plan_namespaces(const spec::Linux& linux);
 
 Result<void> join_namespace(const NamespaceJoin& ns);
 
+// pid and time namespaces apply to the children a process creates, so the
+// runtime enters (or makes) the container's around its clone. This holds our
+// own and puts them back when it goes out of scope (the child never returns
+// through it: it execs or exits).
+class ChildNamespaces {
+ public:
+  static Result<ChildNamespaces> remember();
+  ChildNamespaces(ChildNamespaces&&) = default;
+  ~ChildNamespaces();
+
+ private:
+  ChildNamespaces() = default;
+  UniqueFd pid_, time_;
+};
+
 // The namespace inode of a process, e.g. "net:[4026531840]" -> 4026531840.
 Result<unsigned long long> namespace_inode(int pid, spec::NamespaceType t);
 

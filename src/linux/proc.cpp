@@ -23,12 +23,6 @@ Result<unsigned long long> process_start_time(int pid) {
   return *v;
 }
 
-std::optional<char> process_state(int pid) {
-  auto f = stat_fields(pid);
-  if (!f || f->empty() || (*f)[0].empty()) return std::nullopt;
-  return (*f)[0][0];
-}
-
 bool process_alive(int pid, unsigned long long start_time) {
   if (pid <= 0) return false;
   auto f = stat_fields(pid);

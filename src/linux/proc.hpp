@@ -11,8 +11,6 @@ namespace husk::linux {
 
 // Field 22 of /proc/PID/stat: the start time in clock ticks since boot.
 Result<unsigned long long> process_start_time(int pid);
-// The process state letter (R, S, Z, ...), if it exists.
-std::optional<char> process_state(int pid);
 // True when PID exists, is not a zombie, and started at START (0: any).
 bool process_alive(int pid, unsigned long long start_time);
 

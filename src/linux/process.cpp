@@ -128,17 +128,14 @@ void reset_signals() {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
-void exec_process(const std::string& path, const spec::Process& p, int error_fd) {
+int exec_process(const std::string& path, const spec::Process& p) {
   std::vector<char*> argv, envp;
   for (auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   for (auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
   ::execve(path.c_str(), argv.data(), envp.data());
-  int err = errno;
-  std::string msg = "exec " + path + ": " + std::strerror(err);
-  if (error_fd >= 0) (void)!::write(error_fd, msg.data(), msg.size());
-  ::_exit(exit_code_for_exec_error(err));
+  return errno;
 }
 
 int exit_code_for_exec_error(int err) {

@@ -43,7 +43,8 @@ Result<void> apply_identity(const spec::Process& p, bool may_setgroups);
 // the runtime had set for itself (it ignores SIGPIPE, blocks what it forwards).
 void reset_signals();
 
-[[noreturn]] void exec_process(const std::string& path, const spec::Process& p, int error_fd);
+// execve with the process's args and env. Returns only on failure, with errno.
+int exec_process(const std::string& path, const spec::Process& p);
 
 // Docker's convention for a command that cannot be run: 127 not found, 126 not executable.
 int exit_code_for_exec_error(int err);

@@ -27,8 +27,6 @@ std::string sync_msg_name(SyncMsg m) {
       return "hooks-done";
     case SyncMsg::ready:
       return "ready";
-    case SyncMsg::child_pid:
-      return "child-pid";
     case SyncMsg::error:
       return "error";
   }

@@ -17,14 +17,13 @@ enum class SyncMsg : uint32_t {
   create_hooks,  // child -> parent: namespaces and mounts ready; run prestart/createRuntime
   hooks_done,    // parent -> child: hooks ran
   ready,         // child -> parent: set up, waiting for `start`
-  child_pid,     // middle child -> parent: the pid of the real init
   error,         // either way: {errno, message}
 };
 std::string sync_msg_name(SyncMsg m);
 
 struct SyncMessage {
   SyncMsg type;
-  int32_t value = 0;  // errno for error, pid for child_pid
+  int32_t value = 0;  // errno for error
   std::string text;
 };
 

@@ -112,12 +112,8 @@ Result<void> set_time_offsets(const spec::Linux& l) {
 // time namespaces apply to children only, so they are entered (or made) here
 // around the clone and left again right after.
 Result<pid_t> clone_init(const linux::NamespacePlan& ns, const spec::Linux& l, const InitPlan& plan) {
-  UniqueFd own_pid, own_time;
-  bool switched = !ns.parent_joins.empty() || ns.new_time;
-  if (switched) {
-    own_pid = HUSK_TRY(open_fd("/proc/self/ns/pid", O_RDONLY));
-    own_time = HUSK_TRY(open_fd("/proc/self/ns/time", O_RDONLY));
-  }
+  std::optional<linux::ChildNamespaces> ours;
+  if (!ns.parent_joins.empty() || ns.new_time) ours.emplace(HUSK_TRY(linux::ChildNamespaces::remember()));
   for (auto& j : ns.parent_joins) HUSK_TRY(linux::join_namespace(j));
   if (ns.new_time) {
     if (::unshare(CLONE_NEWTIME) < 0) return fail_errno("unshare time namespace");
@@ -126,12 +122,7 @@ Result<pid_t> clone_init(const linux::NamespacePlan& ns, const spec::Linux& l, c
   long pid = ::syscall(SYS_clone, static_cast<unsigned long>(ns.clone_flags | SIGCHLD), nullptr, nullptr,
                        nullptr, 0);
   if (pid == 0) container_init(plan);
-  int err = errno;
-  if (switched) {
-    ::setns(own_pid.get(), CLONE_NEWPID);
-    ::setns(own_time.get(), CLONE_NEWTIME);
-  }
-  if (pid < 0) return fail_code(err, "clone container init");
+  if (pid < 0) return fail_errno("clone container init");
   return static_cast<pid_t>(pid);
 }
 
@@ -147,8 +138,7 @@ struct Bundle {
 Result<Bundle> load_bundle(const Context& ctx, const CreateOptions& opts, bool foreground) {
   HUSK_TRY(validate_id(opts.id));
   Bundle b;
-  b.pid_file = opts.pid_file;
-  if (!b.pid_file.empty() && b.pid_file[0] != '/') b.pid_file = HUSK_TRY(absolute(".")) + "/" + b.pid_file;
+  b.pid_file = HUSK_TRY(absolute_from_cwd(opts.pid_file));
   b.dir = HUSK_TRY_CTX(absolute(opts.bundle.empty() ? "." : opts.bundle), "bundle");
   b.config_text = HUSK_TRY_CTX(read_file(b.dir + "/config.json"), "bundle");
   b.config = HUSK_TRY_CTX(spec::parse_config(b.config_text), "config.json");
@@ -168,7 +158,9 @@ Result<Bundle> load_bundle(const Context& ctx, const CreateOptions& opts, bool f
   return b;
 }
 
-Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool foreground) {
+// STARTING: `run` wakes the init right away, still holding the lock, and
+// records "running" itself: nobody could see a "created" state in between.
+Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool foreground, bool starting) {
   LaunchGuard guard;
   StateStore store(ctx.root);
   auto loaded = HUSK_TRY(load_bundle(ctx, opts, foreground));
@@ -272,7 +264,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   Launched out;
   if (console_peer) out.master = HUSK_TRY_CTX(linux::receive_fd(console_peer.get()), "receive pty");
   state.status = spec::Status::created;
-  HUSK_TRY(guard.dir->save_state(state));
+  if (!starting) HUSK_TRY(guard.dir->save_state(state));
   HUSK_TRY(write_pid_file(loaded.pid_file, pid));
 
   guard.armed = false;
@@ -338,7 +330,7 @@ int exit_code_from_wait_status(int status) {
 }
 
 Result<void> create_container(const Context& ctx, const CreateOptions& opts) {
-  auto l = HUSK_TRY(launch(ctx, opts, false));
+  auto l = HUSK_TRY(launch(ctx, opts, false, false));
   return {};
 }
 
@@ -365,7 +357,7 @@ Result<void> start_container(const Context& ctx, const std::string& id) {
 Result<int> run_container(const Context& ctx, const CreateOptions& opts, bool detach) {
   std::optional<SignalForwarder> signals;
   if (!detach) signals.emplace(HUSK_TRY(SignalForwarder::install()));
-  auto l = HUSK_TRY(launch(ctx, opts, !detach));
+  auto l = HUSK_TRY(launch(ctx, opts, !detach, true));
   char byte = 0;
   if (::write(l.start_fd.get(), &byte, 1) != 1) {
     int err = errno;

@@ -1,6 +1,7 @@
 #include "runtime/container_init.hpp"
 
 #include <fcntl.h>
+
 #include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <cstring>
 
 #include "base/file.hpp"
 #include "linux/console.hpp"
@@ -159,7 +161,10 @@ void container_init(const InitPlan& plan) {
   linux::reset_signals();
   // Nothing of ours crosses exec except the fds the caller asked to keep.
   ::syscall(SYS_close_range, 3 + plan.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-  linux::exec_process(*path, *c.process, STDERR_FILENO);
+  int err = linux::exec_process(*path, *c.process);
+  std::string msg = "husk-runtime: exec " + *path + ": " + std::strerror(err) + "\n";
+  (void)!::write(STDERR_FILENO, msg.data(), msg.size());
+  ::_exit(linux::exit_code_for_exec_error(err));
 }
 
 }  // namespace husk::runtime

@@ -100,13 +100,7 @@ Result<std::string> exec_setup(const ExecChild& c) {
   ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   linux::reset_signals();
   ::syscall(SYS_close_range, 3 + c.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-  std::vector<char*> argv, envp;
-  for (auto& a : c.process->args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  for (auto& e : c.process->env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  ::execve(path->c_str(), argv.data(), envp.data());
-  int err = errno;
+  int err = linux::exec_process(*path, *c.process);
   (void)c.channel->send(linux::SyncMsg::error, err,
                         "exec: \"" + c.process->args[0] + "\": " + std::strerror(err));
   ::_exit(linux::exit_code_for_exec_error(err));
@@ -127,11 +121,7 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
   HUSK_TRY(spec::validate_process(opts.process));
   if (opts.process.terminal && opts.console_socket.empty() && opts.detach)
     return fail_code(EINVAL, "cannot allocate a tty without --console-socket when the runtime detaches");
-  std::string pid_file = opts.pid_file;
-  if (!pid_file.empty() && pid_file[0] != '/') {
-    char cwd[PATH_MAX];
-    if (::getcwd(cwd, sizeof cwd)) pid_file = std::string(cwd) + "/" + pid_file;
-  }
+  std::string pid_file = HUSK_TRY(absolute_from_cwd(opts.pid_file));
 
   spec::State state;
   {
@@ -165,20 +155,15 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
                   HUSK_TRY(linux::identify_runtime_binary()),
                   {parent_ch.fd(), console_peer.get()}};
   if (ctx.log && ctx.log->fd() >= 0) child.parent_only_fds.push_back(ctx.log->fd());
-  UniqueFd own_pid, own_time;
+  std::optional<linux::ChildNamespaces> ours;
   if (joins.parent_flags) {
-    own_pid = HUSK_TRY(open_fd("/proc/self/ns/pid", O_RDONLY));
-    own_time = HUSK_TRY(open_fd("/proc/self/ns/time", O_RDONLY));
+    ours.emplace(HUSK_TRY(linux::ChildNamespaces::remember()));
     if (::setns(pidfd.get(), joins.parent_flags) < 0) return fail_errno("join the container's pid namespace");
   }
   long pid = ::syscall(SYS_clone, static_cast<unsigned long>(SIGCHLD), nullptr, nullptr, nullptr, 0);
   if (pid == 0) exec_child(child);
-  int clone_err = errno;
-  if (joins.parent_flags) {
-    ::setns(own_pid.get(), CLONE_NEWPID);
-    ::setns(own_time.get(), CLONE_NEWTIME);
-  }
-  if (pid < 0) return fail_code(clone_err, "clone exec process");
+  if (pid < 0) return fail_errno("clone exec process");
+  ours.reset();  // our own pid and time namespaces again, before anything else
   child_ch.close();
   console.reset();
 
