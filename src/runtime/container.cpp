@@ -1,6 +1,7 @@
 #include "runtime/container.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -304,12 +305,24 @@ Result<void> destroy(const ContainerDir& dir, const spec::State& s, const Contex
   return dir.remove();
 }
 
+// Tells the init to go on and waits until it has exec'd the user's process (or
+// died): the init's read end of the start pipe is close-on-exec, so a pipe with
+// no reader left means the process we started is the user's now. startContainer
+// hooks run in between, so poststart comes strictly after them, as the spec asks.
+Result<void> release_init(int start_write, const std::string& id) {
+  char byte = 0;
+  if (::write(start_write, &byte, 1) != 1) return fail_errno("start " + id);
+  pollfd p{.fd = start_write, .events = 0, .revents = 0};
+  while (::poll(&p, 1, -1) < 0) {
+    if (errno != EINTR) return fail_errno("start " + id + ": wait for exec");
+  }
+  return {};
+}
+
 Result<void> wake_init(const spec::State& s) {
   std::string path = "/proc/" + std::to_string(s.pid) + "/fd/" + std::to_string(s.start_fd);
   UniqueFd fd = HUSK_TRY_CTX(open_fd(path, O_WRONLY), "start " + s.id);
-  char byte = 0;
-  if (::write(fd.get(), &byte, 1) != 1) return fail_errno("start " + s.id);
-  return {};
+  return release_init(fd.get(), s.id);
 }
 
 void run_poststart(const spec::Config& c, const spec::State& s, const Context& ctx) {
@@ -358,11 +371,9 @@ Result<int> run_container(const Context& ctx, const CreateOptions& opts, bool de
   std::optional<SignalForwarder> signals;
   if (!detach) signals.emplace(HUSK_TRY(SignalForwarder::install()));
   auto l = HUSK_TRY(launch(ctx, opts, !detach, true));
-  char byte = 0;
-  if (::write(l.start_fd.get(), &byte, 1) != 1) {
-    int err = errno;
+  if (auto r = release_init(l.start_fd.get(), opts.id); !r) {
     (void)destroy(l.dir, l.state, ctx, &l.config, l.cgroup ? &*l.cgroup : nullptr);
-    return fail_code(err, "start " + opts.id);
+    return std::unexpected(r.error());
   }
   l.start_fd.reset();
   l.state.status = spec::Status::running;

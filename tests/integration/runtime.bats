@@ -164,9 +164,12 @@ teardown() {
   assert_eq created "$(jq -r --arg id "$ID" '.[] | select(.id == $id) | .status' <<<"$stdout")" "list json status"
   assert_eq "$pid" "$(jq -r --arg id "$ID" '.[] | select(.id == $id) | .pid' <<<"$stdout")" "list json pid"
 
+  assert_eq husk-runtime "$(cat /proc/$pid/comm)" "init before start"
   hrun hk start "$ID"
   assert_status 0
   assert_output ""
+  # start returns once the init has exec'd the user's process.
+  assert_eq sh "$(cat /proc/$pid/comm)" "init when start returns"
   wait_for 10 test -e "$T/out/marker"
   assert_eq started "$(cat "$T/out/marker")" marker
   assert_eq running "$(state_of "$ID" status)" status
