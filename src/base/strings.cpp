@@ -58,6 +58,38 @@ std::optional<long long> parse_i64(std::string_view s) {
   return v;
 }
 
+std::optional<long long> parse_ram_bytes(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
+  std::string_view number = s.substr(0, i), unit = s.substr(i);
+  if (number.empty() || number.front() == '.' || number.back() == '.') return std::nullopt;
+  if (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
+  std::string u = to_upper(unit);
+  if (u.ends_with("IB"))
+    u.erase(u.size() - 2);
+  else if (u.size() == 2 && u.back() == 'B')
+    u.pop_back();
+  else if (u == "B")
+    u.clear();
+  static constexpr std::string_view kUnits = "KMGTP";
+  long double mult = 1;
+  if (!u.empty()) {
+    if (u.size() != 1 || kUnits.find(u[0]) == std::string_view::npos) return std::nullopt;
+    for (size_t k = 0; k <= kUnits.find(u[0]); ++k) mult *= 1024;
+  }
+  long double v = 0;
+  try {
+    size_t used = 0;
+    v = std::stold(std::string(number), &used);
+    if (used != number.size()) return std::nullopt;
+  } catch (...) {
+    return std::nullopt;
+  }
+  long double bytes = v * mult;
+  if (bytes > 9.2e18L) return std::nullopt;
+  return static_cast<long long>(bytes);
+}
+
 std::string clean_path(std::string_view path) {
   std::vector<std::string> parts;
   for (auto& part : split(path, '/')) {

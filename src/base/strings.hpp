@@ -16,6 +16,9 @@ std::string trim(std::string_view s);
 // Whole-string unsigned/signed parse; nullopt on junk or overflow.
 std::optional<unsigned long long> parse_u64(std::string_view s);
 std::optional<long long> parse_i64(std::string_view s);
+// Docker's memory sizes: "512", "100m", "1.5g", "64MiB", "2 GB": binary
+// multiples (k = 1024), case-insensitive; nullopt on junk or overflow.
+std::optional<long long> parse_ram_bytes(std::string_view s);
 // Joins a container path onto a root: ("/r", "/a/../b") stays lexically under "/r".
 std::string path_join(std::string_view root, std::string_view path);
 // Lexically cleaned absolute path: "/a//b/../c/." -> "/a/c".

@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "base/file.hpp"
 #include "base/strings.hpp"
+#include "cgroups/device_filter.hpp"
 
 namespace husk::cgroups {
 
@@ -81,7 +83,184 @@ Result<void> Manager::create() const {
     if (!h.cgroup2 && std::find(h.controllers.begin(), h.controllers.end(), "cpuset") != h.controllers.end())
       HUSK_TRY_CTX(init_cpuset_levels(h.mount_point, d), "create cgroup " + path_);
   }
+  // On pure v2 the container gets every controller the host has (as runc);
+  // a hybrid host's v2 hierarchy only gets what a resource needs (apply).
+  if (layout_.kind == LayoutKind::v2) {
+    auto c = HUSK_TRY(controllers());
+    HUSK_TRY_CTX(enable_v2_controllers(c.v2), "create cgroup " + path_);
+  }
   return {};
+}
+
+Result<Controllers> Manager::controllers() const {
+  Controllers c;
+  for (auto& h : layout_.hierarchies) {
+    if (h.cgroup2) {
+      c.has_unified = true;
+      auto text = HUSK_TRY(read_file(h.mount_point + "/cgroup.controllers"));
+      for (auto& name : split(trim(text), ' '))
+        if (!name.empty()) c.v2.insert(name);
+    } else {
+      for (auto& name : h.controllers) c.v1.insert(name);
+    }
+  }
+  // cpu and cpuacct may be one v1 hierarchy ("cpu,cpuacct") or two; the
+  // entries above are single names either way.
+  return c;
+}
+
+const Hierarchy* Manager::v1_hierarchy(const std::string& controller) const {
+  for (auto& h : layout_.hierarchies)
+    if (!h.cgroup2 &&
+        std::find(h.controllers.begin(), h.controllers.end(), controller) != h.controllers.end())
+      return &h;
+  return nullptr;
+}
+
+Result<void> Manager::enable_v2_controllers(const std::set<std::string>& wanted) const {
+  const Hierarchy* h = layout_.unified();
+  if (!h || wanted.empty()) return {};
+  std::string leaf = dir(*h);
+  // Already usable in our cgroup: nothing to do (the common case on update).
+  if (auto have = read_file(leaf + "/cgroup.controllers")) {
+    auto list = split(trim(*have), ' ');
+    std::set<std::string> present(list.begin(), list.end());
+    if (std::includes(present.begin(), present.end(), wanted.begin(), wanted.end())) return {};
+  }
+  // Each level from the hierarchy's root down to our parent hands the
+  // controllers on to its children.
+  std::string level = h->mount_point;
+  for (auto& part : split(leaf.substr(h->mount_point.size()), '/')) {
+    if (part.empty()) continue;
+    auto enabled = HUSK_TRY(read_file(level + "/cgroup.subtree_control"));
+    auto list = split(trim(enabled), ' ');
+    std::set<std::string> on(list.begin(), list.end());
+    for (auto& c : wanted) {
+      if (on.contains(c)) continue;
+      auto r = write_file(level + "/cgroup.subtree_control", "+" + c);
+      if (!r)
+        return fail(Error(r.error().err(),
+                          "enable the " + c + " controller in " + level + "/cgroup.subtree_control"));
+    }
+    level += "/" + part;
+  }
+  return {};
+}
+
+Result<void> Manager::write(const Write& w) const {
+  std::string d;
+  if (w.v2) {
+    d = dir(*layout_.unified());
+  } else {
+    const Hierarchy* h = v1_hierarchy(w.controller);
+    if (!h) return fail_code(ENOTSUP, "no " + w.controller + " cgroup hierarchy");
+    d = dir(*h);
+  }
+  auto r = write_file(d + "/" + w.file, w.value);
+  if (!r && r.error().err() == ENOENT && !w.alt_file.empty())
+    r = write_file(d + "/" + w.alt_file, w.alt_value);
+  if (!r) {
+    int err = r.error().err();
+    std::string files = w.alt_file.empty() ? w.file : w.file + " nor " + w.alt_file;
+    if (err == ENOENT)
+      return fail_code(ENOTSUP, "cgroup " + path_ + ": this kernel has no " + files + " (" + w.controller +
+                                    " controller), so \"" + w.value + "\" cannot be set");
+    return fail(Error(err, "cgroup " + path_ + ": write \"" + w.value + "\" to " + w.file));
+  }
+  return {};
+}
+
+Result<void> Manager::apply(const Plan& plan) const {
+  std::set<std::string> v2_needed;
+  for (auto& w : plan.writes)
+    if (w.v2 && w.controller != "cgroup") v2_needed.insert(w.controller);
+  HUSK_TRY_CTX(enable_v2_controllers(v2_needed), "cgroup " + path_);
+  // Some limits constrain others (memsw >= memory, quota vs period, a
+  // child's cpuset within its parent's): a write the kernel refuses now may
+  // be right once the others are in. Retry while rounds make progress.
+  std::vector<const Write*> pending;
+  for (auto& w : plan.writes) pending.push_back(&w);
+  while (!pending.empty()) {
+    std::vector<const Write*> failed;
+    std::optional<Error> first;
+    for (auto* w : pending) {
+      auto r = write(*w);
+      if (r) continue;
+      if (r.error().err() == ENOTSUP) return r;
+      failed.push_back(w);
+      if (!first) first = std::move(r).error();
+    }
+    if (failed.size() == pending.size()) return fail(std::move(*first));
+    pending = std::move(failed);
+  }
+  if (plan.v2_devices) {
+    const Hierarchy* h = layout_.unified();
+    if (!h) return fail_code(ENOTSUP, "device rules need cgroup v2 or a v1 devices hierarchy");
+    HUSK_TRY_CTX(install_device_filter(dir(*h), plan.device_rules), "cgroup " + path_);
+  }
+  return {};
+}
+
+Result<uint64_t> Manager::memory_usage() const {
+  if (auto* h = v1_hierarchy("memory")) {
+    auto text = HUSK_TRY(read_file(dir(*h) + "/memory.usage_in_bytes"));
+    if (auto v = parse_i64(trim(text))) return static_cast<uint64_t>(*v);
+    return fail_code(EINVAL, "memory.usage_in_bytes: not a number");
+  }
+  if (auto* h = layout_.unified()) {
+    auto text = HUSK_TRY(read_file(dir(*h) + "/memory.current"));
+    if (auto v = parse_i64(trim(text))) return static_cast<uint64_t>(*v);
+    return fail_code(EINVAL, "memory.current: not a number");
+  }
+  return fail_code(ENOTSUP, "no memory controller");
+}
+
+Result<Stats> Manager::stats() const {
+  auto host = HUSK_TRY(controllers());
+  const Hierarchy* v2 = layout_.unified();
+  std::string v2dir = v2 ? dir(*v2) : "";
+  // A v2 controller shows its files in our cgroup only once enabled.
+  auto v2_has = [&](const std::string& c) { return v2 && host.in_v2(c); };
+  Stats s;
+  if (auto* acct = v1_hierarchy("cpuacct")) {
+    auto* cpu = v1_hierarchy("cpu");
+    s.cpu = HUSK_TRY(read_cpu_v1(dir(*acct), cpu ? dir(*cpu) : dir(*acct)));
+  } else if (v2) {
+    // cpu.stat's usage lines exist in every v2 cgroup, the cpu controller or not.
+    if (auto c = read_cpu_v2(v2dir)) s.cpu = *c;
+  }
+  if (auto* mem = v1_hierarchy("memory"))
+    s.memory = HUSK_TRY(read_memory_v1(dir(*mem)));
+  else if (v2_has("memory"))
+    s.memory = HUSK_TRY(read_memory_v2(v2dir));
+  if (auto* pids = v1_hierarchy("pids"))
+    s.pids = HUSK_TRY(read_pids(dir(*pids)));
+  else if (v2_has("pids"))
+    s.pids = HUSK_TRY(read_pids(v2dir));
+  if (auto* blkio = v1_hierarchy("blkio")) {
+    if (auto b = read_blkio_v1(dir(*blkio))) s.blkio = *b;
+  } else if (v2_has("io")) {
+    if (auto b = read_io_v2(v2dir)) s.blkio = *b;
+  }
+  if (auto* huge = v1_hierarchy("hugetlb"))
+    s.hugetlb = HUSK_TRY(read_hugetlb(dir(*huge), false));
+  else if (v2_has("hugetlb"))
+    if (auto h = read_hugetlb(v2dir, true)) s.hugetlb = *h;
+  return s;
+}
+
+Result<uint64_t> Manager::oom_kills() const {
+  std::string file;
+  if (auto* mem = v1_hierarchy("memory"))
+    file = dir(*mem) + "/memory.oom_control";
+  else if (auto* v2 = layout_.unified())
+    file = dir(*v2) + "/memory.events";
+  else
+    return fail_code(ENOTSUP, "no memory controller");
+  auto text = HUSK_TRY(read_file(file));
+  auto m = parse_flat_keyed(text);
+  auto it = m.find("oom_kill");
+  return it == m.end() ? 0 : it->second;
 }
 
 Result<void> Manager::add_process(int pid) const {
@@ -117,6 +296,10 @@ Result<void> Manager::signal_all(int signal) const {
     return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
   };
   long start = deadline();
+  // cgroup.kill (Linux 5.14) kills the whole cgroup at once, forks racing us
+  // included; on a hybrid host our processes are in the v2 hierarchy too.
+  if (signal == SIGKILL)
+    if (auto* h = layout_.unified()) (void)write_file(dir(*h) + "/cgroup.kill", "1");
   while (true) {
     auto pids = HUSK_TRY(this->pids());
     if (pids.empty()) return {};

@@ -1,12 +1,15 @@
 // A container's cgroup across every hierarchy of the host's layout: created,
-// joined, emptied and removed through one interface. (Resource limits,
-// freeze and stats come with the cgroups issue and live behind the same type.)
+// limited, joined, frozen, measured, emptied and removed through one
+// interface, whatever the layout (v1, hybrid, v2).
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
 #include "cgroups/layout.hpp"
+#include "cgroups/resources.hpp"
+#include "cgroups/stats.hpp"
 #include "linux/rootfs.hpp"
 
 namespace husk::cgroups {
@@ -27,7 +30,20 @@ class Manager {
   // The directory of this cgroup in hierarchy H, honouring relative paths.
   std::string dir(const Hierarchy& h) const;
 
+  // Makes the directories; on cgroup v2 every parent lets its children use
+  // the controllers it has (cgroup.subtree_control), as the seeds do by hand.
   Result<void> create() const;
+  // Where each controller lives on this host (reads the v2 root's list).
+  Result<Controllers> controllers() const;
+  // Writes a plan's files (see resources.hpp) and installs its device
+  // filter. Writes the kernel orders against each other (memory before
+  // memsw when growing, after when shrinking) are retried until they settle.
+  Result<void> apply(const Plan& plan) const;
+  // For `update`'s checkBeforeUpdate: bytes in use now.
+  Result<uint64_t> memory_usage() const;
+  Result<Stats> stats() const;
+  // How many processes the OOM killer has killed in this cgroup so far.
+  Result<uint64_t> oom_kills() const;
   Result<void> add_process(int pid) const;
   Result<std::vector<int>> pids() const;
   // SIGNAL to every process; with SIGKILL, waits until the cgroup is empty.
@@ -43,6 +59,10 @@ class Manager {
  private:
   // The freezer: the v1 freezer hierarchy when mounted, else cgroup2.
   const Hierarchy* freezer() const;
+  // The v1 hierarchy holding CONTROLLER, if any.
+  const Hierarchy* v1_hierarchy(const std::string& controller) const;
+  Result<void> enable_v2_controllers(const std::set<std::string>& wanted) const;
+  Result<void> write(const Write& w) const;
 
   Layout layout_;
   std::string path_;

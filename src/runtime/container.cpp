@@ -25,6 +25,8 @@
 #include "runtime/container_init.hpp"
 #include "runtime/foreground.hpp"
 #include "runtime/hooks.hpp"
+#include "runtime/limits.hpp"
+#include "runtime/live.hpp"
 #include "runtime/state_store.hpp"
 
 #ifndef CLONE_NEWTIME
@@ -38,31 +40,6 @@ Result<std::string> absolute(const std::string& path) {
   char buf[PATH_MAX];
   if (!::realpath(path.c_str(), buf)) return fail_errno("resolve " + path);
   return std::string(buf);
-}
-
-Result<cgroups::Manager> cgroup_manager_for(const spec::State& s) {
-  auto layout = HUSK_TRY(cgroups::detect_layout());
-  return cgroups::Manager(std::move(layout), s.cgroup_path);
-}
-
-// The live status: the stored one says what we did; /proc and the freezer say what is.
-spec::Status live_status(const spec::State& s) {
-  if (s.pid <= 0) return s.status;
-  if (!linux::process_alive(s.pid, s.pid_start_time)) return spec::Status::stopped;
-  if (s.status == spec::Status::creating) return s.status;
-  if (s.start_fd >= 0) {
-    std::string link = "/proc/" + std::to_string(s.pid) + "/fd/" + std::to_string(s.start_fd);
-    char buf[64];
-    ssize_t n = ::readlink(link.c_str(), buf, sizeof buf - 1);
-    if (n > 0 && std::string_view(buf, static_cast<size_t>(n)).starts_with("pipe:"))
-      return spec::Status::created;
-  }
-  if (s.status == spec::Status::paused) {
-    if (auto cg = cgroup_manager_for(s)) {
-      if (auto f = cg->frozen(); f && *f) return spec::Status::paused;
-    }
-  }
-  return spec::Status::running;
 }
 
 // Everything a half-made container holds, undone unless disarmed.
@@ -181,10 +158,20 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   // not applied must never pass unnoticed (`features` says seccomp: false).
   if (!config.linux.seccomp_json.empty() && ctx.log)
     ctx.log->warn(opts.id + ": linux.seccomp is not enforced by this version of husk-runtime");
-  guard.dir = HUSK_TRY(store.create(opts.id));
   auto layout = HUSK_TRY(cgroups::detect_layout());
+  cgroups::Manager cgroup(std::move(layout), cgroup_path);
+  // Limits are planned before anything exists: a resource this host cannot
+  // enforce fails create with nothing to undo.
+  cgroups::Plan limits;
+  if (config.linux.resources) {
+    auto host = HUSK_TRY(cgroup.controllers());
+    limits = HUSK_TRY_CTX(cgroups::plan_resources(container_resources(config), host), "create " + opts.id);
+    if (ctx.log)
+      for (auto& w : limits.warnings) ctx.log->warn(opts.id + ": " + w);
+  }
+  guard.dir = HUSK_TRY(store.create(opts.id));
   // Destroying a cgroup that was never made is harmless, so the guard owns it from here.
-  guard.cgroup.emplace(std::move(layout), cgroup_path);
+  guard.cgroup.emplace(std::move(cgroup));
 
   UniqueFd console, console_peer;
   if (proc.terminal) {
@@ -246,6 +233,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   state.pid_start_time = HUSK_TRY(linux::process_start_time(pid));
   HUSK_TRY(guard.dir->save_state(state));
   HUSK_TRY(guard.cgroup->create());
+  HUSK_TRY_CTX(guard.cgroup->apply(limits), "create " + opts.id);
   HUSK_TRY(guard.cgroup->add_process(pid));
   HUSK_TRY(parent_ch.send(linux::SyncMsg::cgroup_ready));
   debug("init is in cgroup " + cgroup_path + " (" + cgroups::layout_name(guard.cgroup->layout().kind) +

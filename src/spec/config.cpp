@@ -7,90 +7,13 @@
 
 #include "base/file.hpp"
 #include "linux/capabilities.hpp"
+#include "spec/json_fields.hpp"
 
 namespace husk::spec {
 namespace {
 
 using json = nlohmann::json;
-
-Error field_error(const std::string& field, const std::string& problem) {
-  return Error(EINVAL, field + ": " + problem);
-}
-
-Result<std::string> get_string(const json& j, const char* key, const std::string& where,
-                               bool required = false) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) {
-    if (required) return fail(field_error(where + key, "is required"));
-    return std::string();
-  }
-  if (!it->is_string()) return fail(field_error(where + key, "must be a string"));
-  return it->get<std::string>();
-}
-
-Result<bool> get_bool(const json& j, const char* key, const std::string& where) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return false;
-  if (!it->is_boolean()) return fail(field_error(where + key, "must be a boolean"));
-  return it->get<bool>();
-}
-
-template <typename T>
-Result<std::optional<T>> get_int(const json& j, const char* key, const std::string& where) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return std::optional<T>();
-  if (!it->is_number_integer()) return fail(field_error(where + key, "must be an integer"));
-  if constexpr (std::is_unsigned_v<T>) {
-    if (it->is_number_unsigned()) {
-      auto v = it->get<uint64_t>();
-      if (v > std::numeric_limits<T>::max()) return fail(field_error(where + key, "is out of range"));
-      return std::optional<T>(static_cast<T>(v));
-    }
-    auto v = it->get<int64_t>();
-    if (v < 0) return fail(field_error(where + key, "must not be negative"));
-    if (static_cast<uint64_t>(v) > std::numeric_limits<T>::max())
-      return fail(field_error(where + key, "is out of range"));
-    return std::optional<T>(static_cast<T>(v));
-  } else {
-    auto v = it->get<int64_t>();
-    if (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
-      return fail(field_error(where + key, "is out of range"));
-    if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max())
-      return fail(field_error(where + key, "is out of range"));
-    return std::optional<T>(static_cast<T>(v));
-  }
-}
-
-Result<std::vector<std::string>> get_strings(const json& j, const char* key, const std::string& where) {
-  std::vector<std::string> out;
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return out;
-  if (!it->is_array()) return fail(field_error(where + key, "must be an array of strings"));
-  for (auto& v : *it) {
-    if (!v.is_string()) return fail(field_error(where + key, "must be an array of strings"));
-    out.push_back(v.get<std::string>());
-  }
-  return out;
-}
-
-Result<std::map<std::string, std::string>> get_string_map(const json& j, const char* key,
-                                                          const std::string& where) {
-  std::map<std::string, std::string> out;
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return out;
-  if (!it->is_object()) return fail(field_error(where + key, "must be an object of strings"));
-  for (auto& [k, v] : it->items()) {
-    if (!v.is_string()) return fail(field_error(where + key + "." + k, "must be a string"));
-    out[k] = v.get<std::string>();
-  }
-  return out;
-}
-
-const json* get_object(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return nullptr;
-  return &*it;
-}
+using namespace json_fields;
 
 Result<std::vector<IdMapping>> get_mappings(const json& j, const char* key, const std::string& where) {
   std::vector<IdMapping> out;
@@ -216,10 +139,8 @@ Result<Linux> linux_from_json(const json& j) {
       return fail(field_error("linux.personality.domain", "must be LINUX or LINUX32"));
     l.personality = per;
   }
-  if (auto* r = get_object(j, "resources")) {
-    if (!r->is_object()) return fail(field_error("linux.resources", "must be an object"));
-    l.resources_json = r->dump();
-  }
+  if (auto* r = get_object(j, "resources"))
+    l.resources = HUSK_TRY(resources_from_json(*r, "linux.resources."));
   if (auto* s = get_object(j, "seccomp")) {
     if (!s->is_object()) return fail(field_error("linux.seccomp", "must be an object"));
     l.seccomp_json = s->dump();

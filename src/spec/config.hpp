@@ -11,6 +11,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "base/error.hpp"
+#include "spec/resources.hpp"
 
 namespace husk::spec {
 
@@ -132,9 +133,8 @@ struct Linux {
   std::vector<std::string> readonly_paths;
   std::string mount_label;
   std::optional<Personality> personality;
-  // linux.resources and linux.seccomp are kept as documents for the
-  // modules that own them (cgroups, seccomp) to model.
-  std::string resources_json;
+  std::optional<Resources> resources;
+  // linux.seccomp is kept as a document for the seccomp module to model.
   std::string seccomp_json;
 
   const Namespace* find_namespace(NamespaceType t) const {

@@ -348,7 +348,11 @@ TEST(ParseConfig, DefaultSpecLinux) {
   EXPECT_EQ(l.masked_paths.back(), "/proc/scsi");
   EXPECT_EQ(l.readonly_paths,
             (Strings{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}));
-  EXPECT_EQ(json::parse(l.resources_json), (json{{"devices", {{{"allow", false}, {"access", "rwm"}}}}}));
+  ASSERT_TRUE(l.resources);
+  ASSERT_EQ(l.resources->devices.size(), 1u);
+  EXPECT_FALSE(l.resources->devices[0].allow);
+  EXPECT_EQ(l.resources->devices[0].type, 'a');
+  EXPECT_EQ(l.resources->devices[0].access, "rwm");
   EXPECT_EQ(l.seccomp_json, "");
   EXPECT_EQ(l.cgroups_path, "");
   EXPECT_EQ(l.rootfs_propagation, "");

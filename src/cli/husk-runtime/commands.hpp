@@ -28,6 +28,8 @@ void add_exec(CLI::App& app, Invocation& inv);
 void add_spec(CLI::App& app, Invocation& inv);
 void add_features(CLI::App& app, Invocation& inv);
 void add_pause(CLI::App& app, Invocation& inv);  // pause and resume
+void add_update(CLI::App& app, Invocation& inv);
+void add_events(CLI::App& app, Invocation& inv);
 
 }  // namespace husk::cli
 

@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
       {"ps", husk::cli::add_ps},         {"exec", husk::cli::add_exec},
       {"spec", husk::cli::add_spec},     {"features", husk::cli::add_features},
       {"pause", husk::cli::add_pause},   {"resume", husk::cli::add_pause},
+      {"update", husk::cli::add_update}, {"events", husk::cli::add_events},
   };
   std::string_view wanted = subcommand_name(argc, argv);
   bool found = false;
