@@ -19,9 +19,9 @@ std::string features_json() {
   for (auto t : kAllNamespaceTypes) ns.push_back(namespace_type_name(t));
   l["namespaces"] = ns;
   l["capabilities"] = linux::all_capability_names();
-  // cgroup placement works on v1, hybrid and v2; resource limits, systemd
-  // and rdma are not implemented yet, and this document says so.
-  l["cgroup"] = {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}, {"rdma", false}};
+  // Every linux.resources field on v1, hybrid and v2 (rdma.max included);
+  // the systemd driver is not implemented, and this document says so.
+  l["cgroup"] = {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}, {"rdma", true}};
   l["seccomp"] = {{"enabled", false}};
   l["apparmor"] = {{"enabled", false}};
   l["selinux"] = {{"enabled", false}};

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "base/file.hpp"
 #include "cli/husk-runtime/commands.hpp"
 
 namespace {
@@ -106,7 +107,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   husk::runtime::Context ctx;
-  ctx.root = root;
+  // create moves into the bundle (hooks and relative mounts want it as their
+  // cwd): a relative --root must not move with it.
+  auto abs_root = husk::absolute_from_cwd(root);
+  if (!abs_root) {
+    std::fprintf(stderr, "husk-runtime: --root %s: %s\n", root.c_str(), abs_root.error().what().c_str());
+    return 1;
+  }
+  ctx.root = *abs_root;
   ctx.log = &*logger;
   ctx.systemd_cgroup = systemd_cgroup;
   ctx.rootless = rootless == "true";
