@@ -86,7 +86,7 @@ std::optional<long long> parse_ram_bytes(std::string_view s) {
     return std::nullopt;
   }
   long double bytes = v * mult;
-  if (bytes > 9.2e18L) return std::nullopt;
+  if (bytes > 9223372036854775807.0L) return std::nullopt;
   return static_cast<long long>(bytes);
 }
 

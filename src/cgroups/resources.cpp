@@ -97,7 +97,9 @@ struct Planner {
     auto bytes = [](int64_t v) { return v == -1 ? std::string("max") : std::to_string(v); };
     if (m.swap) {
       int64_t s = HUSK_TRY(swap_to_v2(*m.swap, m.limit.value_or(0)));
-      if (s != 0) w2("memory", "memory.swap.max", bytes(s));
+      // 0 is "leave it" unless swap was asked for and equals the limit:
+      // then the container may not swap at all.
+      if (s != 0 || *m.swap > 0) w2("memory", "memory.swap.max", bytes(s));
     } else if (m.limit && *m.limit == -1) {
       w2("memory", "memory.swap.max", "max");
     }

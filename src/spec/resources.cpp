@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/strings.hpp"
 #include "spec/json_fields.hpp"
 
 namespace husk::spec {
@@ -16,17 +17,15 @@ using namespace json_fields;
 // "0-3,5": what cpuset.cpus / cpuset.mems accept.
 bool valid_cpu_list(const std::string& s) {
   if (s.empty()) return true;
-  bool digit_before = false;
-  for (char c : s) {
-    if (c >= '0' && c <= '9') {
-      digit_before = true;
-    } else if ((c == ',' || c == '-') && digit_before) {
-      digit_before = false;
-    } else {
-      return false;
-    }
+  for (auto& item : split(s, ',')) {
+    auto dash = item.find('-');
+    auto first = parse_u64(item.substr(0, dash));
+    if (!first) return false;
+    if (dash == std::string::npos) continue;
+    auto last = parse_u64(item.substr(dash + 1));  // "0-2-4" fails here
+    if (!last || *last < *first) return false;
   }
-  return digit_before;
+  return true;
 }
 
 // The optional scalar fields of memory and cpu, listed once for parsing,
