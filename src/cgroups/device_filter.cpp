@@ -100,6 +100,9 @@ std::vector<bpf_insn> compile_device_filter(const std::vector<spec::DeviceRule>&
     block.push_back(exit_insn());
     for (size_t j : to_next) block[j].off = static_cast<int16_t>(block.size() - j - 1);
     p.insert(p.end(), block.begin(), block.end());
+    // A rule without conditions decides everything: the verifier refuses
+    // code after it as unreachable, and earlier rules could never matter.
+    if (to_next.empty()) return p;
   }
   p.push_back(mov_imm(0, 1));
   p.push_back(exit_insn());
@@ -111,26 +114,23 @@ namespace {
 long bpf(int cmd, bpf_attr& attr) { return ::syscall(SYS_bpf, cmd, &attr, sizeof attr); }
 
 Result<UniqueFd> load_program(const std::vector<bpf_insn>& prog) {
-  std::vector<char> log(16384);
   bpf_attr attr;
   std::memset(&attr, 0, sizeof attr);
   attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
   attr.insns = reinterpret_cast<uint64_t>(prog.data());
   attr.insn_cnt = static_cast<uint32_t>(prog.size());
   attr.license = reinterpret_cast<uint64_t>("Apache");
+  int fd = static_cast<int>(bpf(BPF_PROG_LOAD, attr));
+  if (fd >= 0) return UniqueFd(fd);
+  // Refused: again with the verifier's log, for the message.
+  int err = errno;
+  std::vector<char> log(16384);
   attr.log_buf = reinterpret_cast<uint64_t>(log.data());
   attr.log_size = static_cast<uint32_t>(log.size());
-  attr.log_level = 0;
-  int fd = static_cast<int>(bpf(BPF_PROG_LOAD, attr));
-  if (fd < 0) {
-    // Again with the verifier's log, for the message.
-    int err = errno;
-    attr.log_level = 1;
-    (void)bpf(BPF_PROG_LOAD, attr);
-    std::string why = log[0] ? std::string(": ") + log.data() : "";
-    return fail(Error(err, "load the device cgroup eBPF program" + why));
-  }
-  return UniqueFd(fd);
+  attr.log_level = 1;
+  UniqueFd retry(static_cast<int>(bpf(BPF_PROG_LOAD, attr)));
+  std::string why = log[0] ? std::string(": ") + log.data() : "";
+  return fail(Error(err, "load the device cgroup eBPF program" + why));
 }
 
 // The ids of the device programs attached to CGROUP now.

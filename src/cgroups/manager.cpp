@@ -159,6 +159,7 @@ Result<void> Manager::write(const Write& w) const {
   auto r = write_file(d + "/" + w.file, w.value);
   if (!r && r.error().err() == ENOENT && !w.alt_file.empty())
     r = write_file(d + "/" + w.alt_file, w.alt_value);
+  if (!r && r.error().err() == ENOENT && w.optional) return {};
   if (!r) {
     int err = r.error().err();
     std::string files = w.alt_file.empty() ? w.file : w.file + " nor " + w.alt_file;

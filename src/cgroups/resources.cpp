@@ -95,13 +95,18 @@ struct Planner {
       return {};
     }
     auto bytes = [](int64_t v) { return v == -1 ? std::string("max") : std::to_string(v); };
+    // "max" and "0" ask for nothing a kernel without swap accounting (and
+    // so without memory.swap.max) does not already give, as runc reasons.
+    auto swap_max = [&](int64_t v) {
+      plan.writes.push_back({true, "memory", "memory.swap.max", bytes(v), "", "", v == -1 || v == 0});
+    };
     if (m.swap) {
       int64_t s = HUSK_TRY(swap_to_v2(*m.swap, m.limit.value_or(0)));
       // 0 is "leave it" unless swap was asked for and equals the limit:
       // then the container may not swap at all.
-      if (s != 0 || *m.swap > 0) w2("memory", "memory.swap.max", bytes(s));
+      if (s != 0 || *m.swap > 0) swap_max(s);
     } else if (m.limit && *m.limit == -1) {
-      w2("memory", "memory.swap.max", "max");
+      swap_max(-1);
     }
     if (m.limit) w2("memory", "memory.max", bytes(*m.limit));
     if (m.reservation) w2("memory", "memory.low", bytes(*m.reservation));

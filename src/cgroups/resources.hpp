@@ -34,6 +34,9 @@ struct Write {
   // blkio.weight): when FILE does not exist, this one is written instead.
   std::string alt_file;
   std::string alt_value;
+  // Nothing to do when the kernel lacks the file (lifting a swap limit on a
+  // kernel without swap accounting).
+  bool optional = false;
   bool operator==(const Write&) const = default;
 };
 

@@ -95,7 +95,7 @@ Result<MemoryStats> read_memory_v1(const std::string& dir) {
   entry("memory.memsw.", m.swap);
   entry("memory.kmem.", m.kernel);
   m.raw = read_flat_or_empty(dir + "/memory.stat");
-  m.cache = m.raw.contains("total_cache") ? m.raw["total_cache"] : get(m.raw, "cache");
+  m.cache = get(m.raw, "cache");  // the cgroup's own, as runc reports it
   return m;
 }
 
