@@ -281,15 +281,9 @@ TEST(DeviceFilterProgram, RulesWithConditionsLeaveNoDeadCode) {
   EXPECT_TRUE(unreachable(compile_device_filter({deny('a', kAny, kAny, "w"), allow('b', 8, kAny)})).empty());
 }
 
-// BUG: a rule that matches every request (type "a", access "rwm", no major
-// or minor: the "deny everything" every config starts with, runc's default
-// spec included) compiles to an unconditional "mov r0, 0; exit". The rules
-// before it in the config (after it in the program, which checks from the
-// last rule back) and the final "allow" are then unreachable, and the
-// kernel's verifier refuses the whole program: "unreachable insn N",
-// EINVAL. So on a pure v2 host (no v1 devices controller) no container with
-// device rules can be created. runc stops emitting code after such a
-// catch-all rule.
+// Regression: a rule that matches every request (the "deny everything" a
+// config starts with) compiled to an unconditional exit followed by code the
+// verifier refused as unreachable. Nothing may follow such a rule.
 TEST(DeviceFilterProgram, ACatchAllRuleLeavesNoDeadCode) {
   using Indexes = std::vector<size_t>;
   EXPECT_EQ(unreachable(compile_device_filter({deny_all()})), Indexes{});
@@ -330,7 +324,7 @@ class DeviceFilterKernel : public ::testing::Test {
   }
 };
 
-// BUG: fails with "unreachable insn 64" (see ACatchAllRuleLeavesNoDeadCode).
+// Regression: was refused with "unreachable insn 64".
 TEST_F(DeviceFilterKernel, VerifierAcceptsRuncsDefaultRules) {
   auto rules = effective_device_rules({deny_all()}, {});
   EXPECT_EQ(kernel_load(compile_device_filter(rules)), "");
@@ -347,8 +341,7 @@ TEST_F(DeviceFilterKernel, VerifierAcceptsRulesWithConditions) {
     EXPECT_EQ(kernel_load(compile_device_filter(sets[i])), "") << "set " << i;
 }
 
-// BUG: fails with "unreachable insn 8" / "unreachable insn 36" (see
-// ACatchAllRuleLeavesNoDeadCode).
+// Regression: were refused with "unreachable insn 8" / "unreachable insn 36".
 TEST_F(DeviceFilterKernel, VerifierAcceptsCatchAllRules) {
   const std::vector<std::vector<DeviceRule>> sets = {
       {deny_all()},
@@ -523,9 +516,7 @@ void DeviceFilterCgroup::check_open_and_update(const std::vector<DeviceRule>& fi
   EXPECT_EQ(seen.open_zero, 0) << "allowed after the update: " << std::strerror(seen.open_zero);
 }
 
-// BUG: install_device_filter fails here with EINVAL, "unreachable insn 13"
-// (see ACatchAllRuleLeavesNoDeadCode): a config's "deny everything" cannot
-// be installed at all. (And see the BPF_PROG_LOAD bug below.)
+// Regression: a config's "deny everything" could not be installed at all.
 TEST_F(DeviceFilterCgroup, DenyAllThenAllowNullRefusesZeroAndAnUpdateReplacesIt) {
   check_open_and_update({deny_all(), allow('c', 1, 3)},
                         {deny_all(), allow('c', 1, 3), allow('c', 1, 5, "r")});
@@ -534,13 +525,8 @@ TEST_F(DeviceFilterCgroup, DenyAllThenAllowNullRefusesZeroAndAnUpdateReplacesIt)
 // The same check with rules that deny every char and block device without a
 // catch-all rule: a program the verifier accepts (VerifierAcceptsRulesWith
 // Conditions), so this tests the install path itself (load, attach, replace).
-// BUG: install_device_filter still fails, with EINVAL from BPF_PROG_LOAD:
-// load_program passes log_buf/log_size with log_level 0, which the kernel
-// refuses for every program ("log buf without log_level is meaningless",
-// bpf_verifier_log_attr_valid). The retry with log_level 1 then succeeds, so
-// the error message shows a clean verifier log ("processed 27 insns ...:
-// Invalid argument"). Either pass no buffer the first time, or load once
-// with log_level 1.
+// Regression: load_program passed a log buffer with log_level 0, which the
+// kernel refuses for every program.
 TEST_F(DeviceFilterCgroup, DenyByTypeThenAllowNullRefusesZeroAndAnUpdateReplacesIt) {
   std::vector<DeviceRule> base = {deny('c', kAny, kAny), deny('b', kAny, kAny), allow('c', 1, 3)};
   std::vector<DeviceRule> updated = base;
@@ -557,10 +543,7 @@ size_t open_fds() {
   return n;
 }
 
-// BUG: when the first BPF_PROG_LOAD fails and the retry (for the verifier's
-// log) succeeds, as it does for every valid program today (see above), the
-// retry's program fd is never closed: each install leaks one fd (and keeps
-// a loaded program alive) in the calling process.
+// Regression: the retry that fetches the verifier's log leaked its fd.
 TEST_F(DeviceFilterCgroup, InstallLeavesNoFdBehind) {
   std::vector<DeviceRule> rules = {deny('c', kAny, kAny), allow('c', 1, 3)};
   size_t before = open_fds();
