@@ -104,26 +104,36 @@ Result<std::string> container_stats_event(const Context& ctx, const std::string&
 
 Result<void> watch_events(const Context& ctx, const std::string& id, std::chrono::milliseconds interval,
                           const std::function<void(const std::string&)>& emit) {
-  auto live = HUSK_TRY(open_live(ctx, id));
+  // The container's lock is not held while we watch: other commands
+  // (state, kill, delete) go on meanwhile.
+  spec::State state;
+  std::optional<cgroups::Manager> cgroup;
+  {
+    auto live = HUSK_TRY(open_live(ctx, id));
+    state = std::move(live.state);
+    cgroup.emplace(std::move(live.cgroup));
+  }
+  std::string state_file = ctx.root + "/" + id + "/state.json";
   // The OOM killer's count is polled: one small read, and it works alike on
   // v1 (memory.oom_control) and v2 (memory.events).
   constexpr int64_t kTickMs = 100;
-  auto ooms = live.cgroup.oom_kills();
+  auto ooms = cgroup->oom_kills();
   uint64_t seen = ooms ? *ooms : 0;
   auto report_ooms = [&] {
-    auto n = live.cgroup.oom_kills();
+    auto n = cgroup->oom_kills();
     if (!n || *n <= seen) return;
     for (; seen < *n; ++seen) emit("{\"type\":\"oom\",\"id\":" + quoted(id) + "}");
   };
   int64_t next_stats = now_ms();
   while (true) {
     report_ooms();
-    if (live_status(live.state) == spec::Status::stopped) {
+    // Stopped, or deleted (and perhaps made again under the same id).
+    if (live_status(state) == spec::Status::stopped || ::access(state_file.c_str(), F_OK) != 0) {
       report_ooms();  // a kill that stopped the container between the two looks
       return {};
     }
     if (now_ms() >= next_stats) {
-      auto ev = stats_event(id, live.cgroup);
+      auto ev = stats_event(id, *cgroup);
       if (ev) emit(*ev);
       next_stats += interval.count();
     }
