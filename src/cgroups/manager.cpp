@@ -15,7 +15,8 @@
 
 namespace husk::cgroups {
 
-Result<std::string> resolve_cgroups_path(const std::string& cgroups_path, const std::string& id) {
+Result<std::string> resolve_cgroups_path(const std::string& cgroups_path, const std::string& id,
+                                         const Layout& layout, std::string_view self_cgroup) {
   if (cgroups_path.empty()) return std::string(kDefaultParent) + "/" + id;
   if (cgroups_path.find(':') != std::string::npos && cgroups_path[0] != '/')
     return fail_code(ENOTSUP, "cgroupsPath \"" + cgroups_path +
@@ -23,7 +24,19 @@ Result<std::string> resolve_cgroups_path(const std::string& cgroups_path, const 
   for (auto& part : split(cgroups_path, '/'))
     if (part == "..")
       return fail_code(EINVAL, "cgroupsPath \"" + cgroups_path + "\" must not contain \"..\"");
-  return cgroups_path;
+  if (cgroups_path[0] == '/') return cgroups_path;
+  // Relative: under the runtime's own cgroup, made absolute now so that
+  // later commands, run from anywhere, find the same place. On v2 it is the
+  // parent of our own (which has us in it, so it could not hand controllers
+  // down to a child), as runc does; on v1 the first hierarchy's says where.
+  std::string own = "/";
+  if (!layout.hierarchies.empty()) {
+    const Hierarchy& h = layout.kind == LayoutKind::v2 ? *layout.unified() : layout.hierarchies.front();
+    for (auto& [ctrls, p] : parse_proc_cgroup(self_cgroup))
+      if (h.cgroup2 ? ctrls.empty() : ctrls == join(h.controllers, ",")) own = p;
+    if (layout.kind == LayoutKind::v2) own = own.substr(0, std::max<size_t>(own.rfind('/'), 1));
+  }
+  return clean_path(own + "/" + cgroups_path);
 }
 
 namespace {
@@ -37,19 +50,8 @@ std::string strip_root(const std::string& path, const std::string& root) {
 }  // namespace
 
 std::string Manager::dir(const Hierarchy& h) const {
-  if (!path_.empty() && path_[0] == '/') {
-    // Absolute: from the hierarchy's root as this mount shows it.
-    return path_join(h.mount_point, strip_root(path_, h.root));
-  }
-  // Relative: under the runtime's own cgroup in that hierarchy.
-  std::string own = "/";
-  if (auto text = read_file("/proc/self/cgroup")) {
-    for (auto& [ctrls, p] : parse_proc_cgroup(*text)) {
-      bool match = h.cgroup2 ? ctrls.empty() : ctrls == join(h.controllers, ",");
-      if (match) own = p;
-    }
-  }
-  return path_join(path_join(h.mount_point, strip_root(own, h.root)), path_);
+  // From the hierarchy's root as this mount shows it.
+  return path_join(h.mount_point, strip_root(path_, h.root));
 }
 
 namespace {

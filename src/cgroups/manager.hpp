@@ -14,12 +14,14 @@
 
 namespace husk::cgroups {
 
-// cgroupsPath -> the path used in every hierarchy. Absolute paths are taken
-// from each hierarchy's root; relative ones sit under the runtime's own
-// cgroup; empty means "/husk/ID". systemd's "slice:prefix:name" is refused
-// until the systemd driver exists.
+// cgroupsPath -> the absolute path used in every hierarchy. Absolute paths
+// are taken from each hierarchy's root; relative ones are placed under the
+// runtime's own cgroup (SELF_CGROUP: /proc/self/cgroup's text; on v2 its
+// parent, as runc); empty means "/husk/ID". systemd's "slice:prefix:name" is
+// refused until the systemd driver exists.
 inline constexpr std::string_view kDefaultParent = "/husk";
-Result<std::string> resolve_cgroups_path(const std::string& cgroups_path, const std::string& id);
+Result<std::string> resolve_cgroups_path(const std::string& cgroups_path, const std::string& id,
+                                         const Layout& layout, std::string_view self_cgroup);
 
 class Manager {
  public:
@@ -27,7 +29,7 @@ class Manager {
 
   const std::string& path() const { return path_; }
   const Layout& layout() const { return layout_; }
-  // The directory of this cgroup in hierarchy H, honouring relative paths.
+  // The directory of this cgroup in hierarchy H.
   std::string dir(const Hierarchy& h) const;
 
   // Makes the directories; on cgroup v2 every parent lets its children use

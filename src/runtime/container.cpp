@@ -148,7 +148,6 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   const auto& proc = *config.process;
 
   auto ns = HUSK_TRY(linux::plan_namespaces(config.linux));
-  auto cgroup_path = HUSK_TRY(cgroups::resolve_cgroups_path(config.linux.cgroups_path, opts.id));
 
   auto debug = [&](const std::string& m) {
     if (ctx.log) ctx.log->debug(opts.id + ": " + m);
@@ -159,6 +158,11 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   if (!config.linux.seccomp_json.empty() && ctx.log)
     ctx.log->warn(opts.id + ": linux.seccomp is not enforced by this version of husk-runtime");
   auto layout = HUSK_TRY(cgroups::detect_layout());
+  std::string self_cgroup;
+  if (!config.linux.cgroups_path.empty() && config.linux.cgroups_path[0] != '/')
+    self_cgroup = HUSK_TRY(read_file("/proc/self/cgroup"));
+  auto cgroup_path =
+      HUSK_TRY(cgroups::resolve_cgroups_path(config.linux.cgroups_path, opts.id, layout, self_cgroup));
   cgroups::Manager cgroup(std::move(layout), cgroup_path);
   // Limits are planned before anything exists: a resource this host cannot
   // enforce fails create with nothing to undo.

@@ -288,7 +288,7 @@ trap_bundle() {
   wait_for 10 test "$(hk ps --format json "$ID" | jq length)" -eq 3
   pids=$(hk ps --format json "$ID" | jq -r '.[]')
   for cg in memory pids; do
-    assert_eq "$(sort -n <<<"$pids")" "$(sort -n "/sys/fs/cgroup/$cg/$CG_PARENT/${BUNDLE##*/}/cgroup.procs")" "$cg cgroup.procs"
+    assert_eq "$(sort -n <<<"$pids")" "$(sort -n "$(husk_cgroup_dir "$cg" "$CG_PARENT/${BUNDLE##*/}")/cgroup.procs")" "$cg cgroup.procs"
   done
   hrun hk kill --all "$ID" KILL
   assert_status 0
@@ -296,7 +296,7 @@ trap_bundle() {
   for p in $pids; do
     wait_for 10 test ! -d "/proc/$p" -o "$(awk '/^State:/{print $2}' "/proc/$p/status" 2>/dev/null)" = Z
   done
-  wait_for 10 test -z "$(cat "/sys/fs/cgroup/memory/$CG_PARENT/${BUNDLE##*/}/cgroup.procs")"
+  wait_for 10 test -z "$(cat "$(husk_cgroup_dir memory "$CG_PARENT/${BUNDLE##*/}")/cgroup.procs")"
   hrun hk delete "$ID"
   assert_status 0
   assert_nothing_left "$ID"

@@ -71,9 +71,9 @@ common_teardown() {
   # Whatever the runtime left: processes in our cgroups are killed, the
   # cgroups removed depth-first.
   for cg in "$CG_PARENT" "${EXTRA_CGROUPS[@]}"; do
-    for d in /sys/fs/cgroup/*/"$cg"; do
-      [ -d "$d" ] && husk_rm_cgroup_tree "$d"
-    done
+    while IFS= read -r d; do
+      husk_rm_cgroup_tree "$d"
+    done < <(husk_cgroup_dirs "$cg")
   done
   # Container processes that escaped their cgroup: their root is in $T.
   for pid in $(procs_rooted_under "$T"); do
@@ -205,6 +205,11 @@ procs_rooted_under() {
   fsmnt=$(findmnt -n -o TARGET --target "$dir" 2>/dev/null | head -1)
   rel=${dir#"${fsmnt%/}"}
   for p in /proc/[0-9]*; do
+    # Fork-free skips for the common cases (forks are slow in the TCG test
+    # VM, tests/vm): kernel threads and zombies have no exe and no root;
+    # a process of our mount namespace rooted at / is not in DIR.
+    [ -e "$p/exe" ] || continue
+    [ "$p/ns/mnt" -ef /proc/self/ns/mnt ] && [ "$p/root" -ef / ] && continue
     ns=$(readlink "$p/ns/mnt" 2>/dev/null) || continue
     if [ "$ns" = "$mine" ]; then
       r=$(readlink "$p/root" 2>/dev/null) || continue
@@ -224,8 +229,7 @@ procs_rooted_under() {
 assert_nothing_left() {
   local id=$1 bad="" cg m p
   [ ! -e "$ROOT/$id" ] || bad+="state dir $ROOT/$id exists: $(ls -A "$ROOT/$id" | tr '\n' ' ')"$'\n'
-  for cg in /sys/fs/cgroup/*/"$CG_PARENT"; do
-    [ -d "$cg" ] || continue
+  for cg in $(husk_cgroup_dirs "$CG_PARENT"); do
     m=$(find "$cg" -mindepth 1 -type d 2>/dev/null)
     [ -z "$m" ] || bad+="cgroup dirs left: $m"$'\n'
   done
@@ -278,4 +282,96 @@ build_static() {
   command -v gcc >/dev/null || skip "gcc missing"
   cat >"$BATS_FILE_TMPDIR/$name.c"
   gcc -static -O1 -o "$BATS_FILE_TMPDIR/$name" "$BATS_FILE_TMPDIR/$name.c"
+}
+
+# ---- cgroup files on any layout (cgroups.bats, podman_cgroups.bats) --------
+# A container's cgroup files are read from the host with
+#   cg_read CONTROLLER V1FILE V2FILE [CGPATH]
+# e.g. `cg_read memory memory.limit_in_bytes memory.max`: the file of
+# cgroup CGPATH (default /$CG_PARENT/<bundle name>, where mkbundle puts the
+# container) that holds that value on this host's layout.  No forks where
+# avoidable: they are slow in the TCG test VM (tests/vm).
+
+# cg_v2 : true on a pure cgroup v2 host (cgroup2 alone on /sys/fs/cgroup).
+cg_v2() {
+  [ -e /sys/fs/cgroup/cgroup.controllers ]
+}
+
+# cg_root CONTROLLER : the hierarchy root holding CONTROLLER: /sys/fs/cgroup
+# on v2; the v1 hierarchy (cpu and cpu,cpuacct alike) on v1/hybrid; the
+# cgroup2 mount on a hybrid host whose controller is bound there instead of
+# to a v1 hierarchy (hugetlb on some hosts).  Fails if the kernel has none.
+cg_root() {
+  local c=$1 d ctrls
+  if cg_v2; then
+    read -r ctrls </sys/fs/cgroup/cgroup.controllers
+    # cpuacct and freezer are core parts of every v2 cgroup.
+    case " $ctrls cpuacct freezer " in *" $c "*) echo /sys/fs/cgroup; return 0 ;; esac
+    return 1
+  fi
+  for d in /sys/fs/cgroup/*; do
+    [ -e "$d/cgroup.procs" ] && [ ! -e "$d/cgroup.controllers" ] || continue
+    case ",${d##*/}," in *",$c,"*) echo "$d"; return 0 ;; esac
+  done
+  if [ -e /sys/fs/cgroup/unified/cgroup.controllers ]; then
+    read -r ctrls </sys/fs/cgroup/unified/cgroup.controllers
+    case " $ctrls " in *" $c "*) echo /sys/fs/cgroup/unified; return 0 ;; esac
+  fi
+  return 1
+}
+
+# cg_path CONTROLLER V1FILE V2FILE [CGPATH] : host path of the file
+# (V2FILE when the controller lives in a cgroup2 hierarchy, else V1FILE).
+cg_path() {
+  local root cg=${4:-/$CG_PARENT/${BUNDLE##*/}}
+  root=$(cg_root "$1") || { echo "no $1 controller on this host" >&2; return 1; }
+  if [ -e "$root/cgroup.controllers" ]; then
+    echo "$root$cg/$3"
+  else
+    echo "$root$cg/$2"
+  fi
+}
+
+# cg_read CONTROLLER V1FILE V2FILE [CGPATH] : that file's content.
+cg_read() {
+  local p
+  p=$(cg_path "$@") || return 1
+  cat "$p"
+}
+
+# cg_in CONTROLLER V1FILE V2FILE : the same file as a container with its own
+# cgroup namespace sees it under its /sys/fs/cgroup.
+cg_in() {
+  local root
+  root=$(cg_root "$1") || { echo "no $1 controller on this host" >&2; return 1; }
+  if [ "$root" = /sys/fs/cgroup ]; then
+    echo "/sys/fs/cgroup/$3"
+  elif [ -e "$root/cgroup.controllers" ]; then
+    echo "/sys/fs/cgroup/${root##*/}/$3"
+  else
+    echo "/sys/fs/cgroup/${root##*/}/$2"
+  fi
+}
+
+# cg_cpu_usage_ns [CGPATH] : CPU time used by the cgroup so far, in ns
+# (cpuacct.usage on v1, cpu.stat usage_usec on v2).
+cg_cpu_usage_ns() {
+  local p k v
+  p=$(cg_path cpuacct cpuacct.usage cpu.stat "$@") || return 1
+  if [ "${p##*/}" = cpuacct.usage ]; then
+    cat "$p"
+    return
+  fi
+  while read -r k v; do
+    [ "$k" = usage_usec ] && { echo $((v * 1000)); return 0; }
+  done <"$p"
+  return 1
+}
+
+# cg_nprocs [CGPATH] : how many processes the cgroup has (pids hierarchy).
+cg_nprocs() {
+  local p a
+  p=$(cg_path pids cgroup.procs cgroup.procs "$@") || return 1
+  mapfile -t a <"$p"
+  echo "${#a[@]}"
 }

@@ -13,6 +13,9 @@
 #   husk_with_pty CMD...               run CMD on a fresh pseudo-terminal
 #   husk_make_runtime_logger OUT REAL LOG [rc]
 #                                      argv-logging wrapper around a runtime
+#   husk_cgroup_layout                 v2, hybrid or v1
+#   husk_cgroup_dirs REL, husk_cgroup_dir CONTROLLER REL
+#                                      where a cgroup lives, on any layout
 #   husk_cgroup_roots, husk_unmount_under DIR, husk_kill_procs_mentioning DIR,
 #   husk_rm_cgroup_tree CG             host cleanup helpers for teardowns
 #
@@ -241,12 +244,53 @@ husk_oci_image_archive() {
 
 # ---- host cleanup helpers used by the peer harnesses ----
 
-# Every mounted cgroup hierarchy root (v1 controllers, name=systemd, unified).
+# The host's cgroup layout: v2 (cgroup2 alone on /sys/fs/cgroup), hybrid (v1
+# hierarchies plus cgroup2 on /sys/fs/cgroup/unified) or v1.  Only a v2 root
+# has cgroup.controllers at the top; tested without a fork, as teardowns call
+# this often and forks are slow in the TCG test VM (tests/vm).
+husk_cgroup_layout() {
+  if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+    echo v2
+  elif [ -e /sys/fs/cgroup/unified/cgroup.controllers ]; then
+    echo hybrid
+  else
+    echo v1
+  fi
+}
+
+# Every mounted cgroup hierarchy root: /sys/fs/cgroup itself on v2; the v1
+# controllers, name=systemd and unified otherwise.
 husk_cgroup_roots() {
   local d
+  if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+    echo /sys/fs/cgroup
+    return
+  fi
   for d in /sys/fs/cgroup/*/; do
     [ -e "$d/cgroup.procs" ] && printf '%s\n' "${d%/}"
   done
+}
+
+# husk_cgroup_dirs REL : the directory of cgroup REL (relative to the
+# hierarchy roots, e.g. a cgroupsPath) in every hierarchy that has it.
+husk_cgroup_dirs() {
+  local rel=${1#/} root
+  while IFS= read -r root; do
+    [ -d "$root/$rel" ] && printf '%s\n' "$root/$rel"
+  done < <(husk_cgroup_roots)
+  return 0
+}
+
+# husk_cgroup_dir CONTROLLER REL : where cgroup REL's CONTROLLER files are:
+# /sys/fs/cgroup/REL on v2, /sys/fs/cgroup/CONTROLLER/REL on v1 and hybrid.
+# (It need not exist.)
+husk_cgroup_dir() {
+  local controller=$1 rel=${2#/}
+  if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+    printf '%s\n' "/sys/fs/cgroup/$rel"
+  else
+    printf '%s\n' "/sys/fs/cgroup/$controller/$rel"
+  fi
 }
 
 # Mount points at or below DIR, deepest first (so children go before parents).

@@ -7,7 +7,9 @@
 #
 # Recorded:
 #   mount  <mount point>        from /proc/self/mountinfo (field 5, escaped)
-#   cgroup <dir>                find /sys/fs/cgroup/*/ -maxdepth 3 -type d
+#   cgroup <dir>                dirs up to 3 levels below each hierarchy root
+#                               (/sys/fs/cgroup/*/ on v1 and hybrid hosts,
+#                               /sys/fs/cgroup/ on a pure v2 host)
 #   proc   <pid> <pidns> <comm> every process
 # A new process counts as a leak if it lives in another PID namespace (a
 # container process that outlived its container) or is one of the container
@@ -19,20 +21,29 @@
 # HUSK_LEAKCHECK_IGNORE: extended regex of "kind path" lines to ignore.
 # By default it ignores the per-command memory cgroups that the sandbox
 # running our shell creates and removes on its own (/process_api/...), which
-# come and go independently of the tests.
-HUSK_LEAKCHECK_IGNORE=${HUSK_LEAKCHECK_IGNORE:-'^cgroup /sys/fs/cgroup/[^/]+/process_api(/|$)'}
+# come and go independently of the tests (in each hierarchy on v1/hybrid,
+# at the top on v2).
+HUSK_LEAKCHECK_IGNORE=${HUSK_LEAKCHECK_IGNORE:-'^cgroup /sys/fs/cgroup/([^/]+/)?process_api(/|$)'}
 HUSK_LEAKCHECK_PROCS=${HUSK_LEAKCHECK_PROCS:-'^(conmon|containerd.*|runc|crun|husk.*|podman|ctr)$'}
 
 _leakcheck_state() {
-  local p ns comm mypidns
+  local p ns comm mypidns roots=(/sys/fs/cgroup/*/)
   awk '{ print "mount " $5 }' /proc/self/mountinfo
+  # On v2, /sys/fs/cgroup is the one hierarchy root (and its top-level
+  # dirs are cgroups, not hierarchies).
+  [ ! -e /sys/fs/cgroup/cgroup.controllers ] || roots=(/sys/fs/cgroup/)
   # -mindepth 1: the hierarchy roots themselves are the host's.
-  find /sys/fs/cgroup/*/ -mindepth 1 -maxdepth 3 -type d 2>/dev/null |
+  find "${roots[@]}" -mindepth 1 -maxdepth 3 -type d 2>/dev/null |
     sed 's|//*|/|g; s|^|cgroup |'
   mypidns=$(readlink /proc/self/ns/pid)
+  # Builtins where they do (forks are slow in the TCG test VM, tests/vm).
   for p in /proc/[0-9]*; do
-    ns=$(readlink "$p/ns/pid" 2>/dev/null) || continue
-    comm=$(cat "$p/comm" 2>/dev/null) || continue
+    if [ "$p/ns/pid" -ef /proc/self/ns/pid ]; then
+      ns=$mypidns
+    else
+      ns=$(readlink "$p/ns/pid" 2>/dev/null) || continue
+    fi
+    { IFS= read -r comm <"$p/comm"; } 2>/dev/null || continue
     [ "$ns" = "$mypidns" ] && ns=host
     printf 'proc %s %s %s\n' "${p#/proc/}" "$ns" "$comm"
   done

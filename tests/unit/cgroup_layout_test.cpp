@@ -109,11 +109,8 @@ TEST(ParseLayout, PureV1HostWithCoMountedControllers) {
   EXPECT_EQ(l.hierarchies[3].controllers, (Strings{"cpuset"}));
 }
 
-// Known bug (reported): the v1 option filter lacks SELinux's "seclabel", so on
-// an SELinux host (RHEL/CentOS, v1 or hybrid) every hierarchy lists "seclabel"
-// as a controller, and Manager::dir's match against /proc/self/cgroup
-// ("memory" vs "seclabel,memory") fails for relative cgroupsPaths.
-// Enable once fixed.
+// SELinux hosts add "seclabel" to every cgroup mount's options: it is not a
+// controller (or relative cgroupsPaths would match no /proc/self/cgroup line).
 TEST(ParseLayout, SeclabelIsNotAController) {
   Layout l = parse(
       "30 25 0:26 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:11 - cgroup cgroup "
@@ -176,24 +173,44 @@ TEST(ParseProcCgroup, PathMayContainColonsAndJunkIsSkipped) {
   EXPECT_EQ(entries[0].second, "/a:b:c");
 }
 
-TEST(ResolveCgroupsPath, EmptyIsUnderHusk) {
-  EXPECT_EQ(resolve_cgroups_path("", "c1").value_or(""), "/husk/c1");
+Result<std::string> resolve(const std::string& path, std::string_view mountinfo = kHybridMountinfo,
+                            std::string_view self = "") {
+  return resolve_cgroups_path(path, "c1", parse(mountinfo), self);
 }
 
-TEST(ResolveCgroupsPath, AbsoluteAndRelativeKept) {
-  EXPECT_EQ(resolve_cgroups_path("/machine/c1", "c1").value_or(""), "/machine/c1");
-  EXPECT_EQ(resolve_cgroups_path("pods/c1", "c1").value_or(""), "pods/c1");
-  EXPECT_EQ(resolve_cgroups_path("/with:colon", "c1").value_or(""), "/with:colon");
+TEST(ResolveCgroupsPath, EmptyIsUnderHusk) { EXPECT_EQ(resolve("").value_or(""), "/husk/c1"); }
+
+TEST(ResolveCgroupsPath, AbsoluteKept) {
+  EXPECT_EQ(resolve("/machine/c1").value_or(""), "/machine/c1");
+  EXPECT_EQ(resolve("/with:colon").value_or(""), "/with:colon");
+}
+
+// Relative paths become absolute at create, so later commands run from
+// other cgroups find the same place.
+TEST(ResolveCgroupsPath, RelativeOnV1IsUnderTheFirstHierarchysOwnCgroup) {
+  std::string self = "12:pids:/other\n4:cpu:/user.slice/run\n0::/x\n";
+  EXPECT_EQ(resolve("pods/c1", kHybridMountinfo, self).value_or(""), "/user.slice/run/pods/c1");
+  EXPECT_EQ(resolve("pods/c1", kV1Mountinfo, "9:name=systemd:/sys.slice\n").value_or(""),
+            "/sys.slice/pods/c1");
+}
+
+TEST(ResolveCgroupsPath, RelativeOnV2IsUnderTheParentOfOurOwn) {
+  // Our own cgroup has a process (us), so it could not hand controllers to
+  // a child: runc uses its parent too.
+  EXPECT_EQ(resolve("pods/c1", kV2Mountinfo, "0::/user.slice/session-1.scope\n").value_or(""),
+            "/user.slice/pods/c1");
+  EXPECT_EQ(resolve("c1", kV2Mountinfo, "0::/\n").value_or(""), "/c1");
+  EXPECT_EQ(resolve("c1", kV2Mountinfo, "0::/top\n").value_or(""), "/c1");
 }
 
 TEST(ResolveCgroupsPath, SystemdSyntaxRefused) {
-  EXPECT_TRUE(FailsWith(resolve_cgroups_path("system.slice:husk:c1", "c1"), ENOTSUP, "systemd"));
+  EXPECT_TRUE(FailsWith(resolve("system.slice:husk:c1"), ENOTSUP, "systemd"));
 }
 
 TEST(ResolveCgroupsPath, DotDotRefused) {
-  EXPECT_TRUE(FailsWith(resolve_cgroups_path("/a/../../etc", "c1"), EINVAL, "must not contain \"..\""));
-  EXPECT_TRUE(FailsWith(resolve_cgroups_path("../x", "c1"), EINVAL, "must not contain \"..\""));
-  EXPECT_TRUE(resolve_cgroups_path("/a/..b/c", "c1").has_value()) << "only whole \"..\" components";
+  EXPECT_TRUE(FailsWith(resolve("/a/../../etc"), EINVAL, "must not contain \"..\""));
+  EXPECT_TRUE(FailsWith(resolve("../x"), EINVAL, "must not contain \"..\""));
+  EXPECT_TRUE(resolve("/a/..b/c").has_value()) << "only whole \"..\" components";
 }
 
 // A layout whose mount points live under a temporary directory.
