@@ -1,5 +1,6 @@
 #include "cgroups/manager.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -266,11 +267,19 @@ Result<uint64_t> Manager::oom_kills() const {
   return it == m.end() ? 0 : it->second;
 }
 
-Result<void> Manager::add_process(int pid) const {
+Result<void> Manager::add_process(int pid, Hierarchies which) const {
   std::string p = std::to_string(pid);
-  for (auto& h : layout_.hierarchies)
+  for (auto& h : layout_.hierarchies) {
+    if (h.cgroup2 ? which == Hierarchies::v1 : which == Hierarchies::unified) continue;
     HUSK_TRY_CTX(write_file(dir(h) + "/cgroup.procs", p), "join cgroup " + path_);
+  }
   return {};
+}
+
+Result<UniqueFd> Manager::open_unified() const {
+  const Hierarchy* h = layout_.unified();
+  if (!h) return UniqueFd();
+  return open_fd(dir(*h), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 Result<std::vector<int>> Manager::pids() const {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/fd.hpp"
 #include "cgroups/layout.hpp"
 #include "cgroups/resources.hpp"
 #include "cgroups/stats.hpp"
@@ -46,7 +47,12 @@ class Manager {
   Result<Stats> stats() const;
   // How many processes the OOM killer has killed in this cgroup so far.
   Result<uint64_t> oom_kills() const;
-  Result<void> add_process(int pid) const;
+  // Which hierarchies add_process writes: the v1 ones can be joined by the
+  // process itself (cheaply, see container_init), the cgroup2 one at clone.
+  enum class Hierarchies { all, v1, unified };
+  Result<void> add_process(int pid, Hierarchies which = Hierarchies::all) const;
+  // The cgroup2 directory, for clone3's CLONE_INTO_CGROUP; empty without one.
+  Result<UniqueFd> open_unified() const;
   Result<std::vector<int>> pids() const;
   // SIGNAL to every process; with SIGKILL, waits until the cgroup is empty.
   Result<void> signal_all(int signal) const;
