@@ -276,6 +276,18 @@ Result<void> Manager::add_process(int pid, Hierarchies which) const {
   return {};
 }
 
+std::vector<std::string> Manager::v1_dirs() const {
+  std::vector<std::string> out;
+  for (auto& h : layout_.hierarchies)
+    if (!h.cgroup2) out.push_back(dir(h));
+  return out;
+}
+
+Result<void> Manager::join_v1_self(const std::vector<std::string>& v1_dirs) {
+  for (auto& d : v1_dirs) HUSK_TRY_CTX(write_file(d + "/tasks", "0"), "join cgroup " + d);
+  return {};
+}
+
 Result<UniqueFd> Manager::open_unified() const {
   const Hierarchy* h = layout_.unified();
   if (!h) return UniqueFd();

@@ -51,6 +51,12 @@ class Manager {
   // process itself (cheaply, see container_init), the cgroup2 one at clone.
   enum class Hierarchies { all, v1, unified };
   Result<void> add_process(int pid, Hierarchies which = Hierarchies::all) const;
+  // The v1 directories, for a process to join itself: writing "0" (this
+  // thread) to a v1 `tasks` file skips the global threadgroup lock whose RCU
+  // wait makes a cgroup.procs write by the runtime cost ~10 ms. The process
+  // must be single-threaded and still see the host's /sys/fs/cgroup.
+  std::vector<std::string> v1_dirs() const;
+  static Result<void> join_v1_self(const std::vector<std::string>& v1_dirs);
   // The cgroup2 directory, for clone3's CLONE_INTO_CGROUP; empty without one.
   Result<UniqueFd> open_unified() const;
   Result<std::vector<int>> pids() const;

@@ -1,8 +1,12 @@
 #include "linux/namespaces.hpp"
 
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -119,6 +123,21 @@ Result<unsigned long long> namespace_inode(int pid, NamespaceType t) {
   struct stat st;
   if (::stat(path.c_str(), &st) < 0) return fail_errno("stat " + path);
   return static_cast<unsigned long long>(st.st_ino);
+}
+
+Result<Cloned> clone_child(unsigned long ns_flags, int cgroup2) {
+  if (cgroup2 >= 0) {
+    clone_args args{};
+    args.flags = ns_flags | CLONE_INTO_CGROUP;
+    args.exit_signal = SIGCHLD;
+    args.cgroup = static_cast<uint64_t>(cgroup2);
+    long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    if (pid >= 0) return Cloned{static_cast<pid_t>(pid), true};
+    if (errno != ENOSYS && errno != E2BIG && errno != EINVAL) return fail_errno("clone3");
+  }
+  long pid = ::syscall(SYS_clone, ns_flags | SIGCHLD, nullptr, nullptr, nullptr, 0);
+  if (pid < 0) return fail_errno("clone");
+  return Cloned{static_cast<pid_t>(pid), false};
 }
 
 }  // namespace husk::linux

@@ -1,7 +1,6 @@
 #include "runtime/container.hpp"
 
 #include <fcntl.h>
-#include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -90,14 +89,9 @@ Result<void> set_time_offsets(const spec::Linux& l) {
 // Clones the container's init with the namespaces the plan creates. pid and
 // time namespaces apply to children only, so they are entered (or made) here
 // around the clone and left again right after.
-struct Cloned {
-  pid_t pid = -1;
-  bool in_cgroup2 = false;  // already in its cgroup2 cgroup (CLONE_INTO_CGROUP)
-};
-
 // CGROUP2: the container's cgroup2 directory, or -1.
-Result<Cloned> clone_init(const linux::NamespacePlan& ns, const spec::Linux& l, const InitPlan& plan,
-                          int cgroup2) {
+Result<linux::Cloned> clone_init(const linux::NamespacePlan& ns, const spec::Linux& l, const InitPlan& plan,
+                                 int cgroup2) {
   std::optional<linux::ChildNamespaces> ours;
   if (!ns.parent_joins.empty() || ns.new_time) ours.emplace(HUSK_TRY(linux::ChildNamespaces::remember()));
   for (auto& j : ns.parent_joins) HUSK_TRY(linux::join_namespace(j));
@@ -105,23 +99,10 @@ Result<Cloned> clone_init(const linux::NamespacePlan& ns, const spec::Linux& l, 
     if (::unshare(CLONE_NEWTIME) < 0) return fail_errno("unshare time namespace");
     HUSK_TRY(set_time_offsets(l));
   }
-  // Born in its cgroup2 cgroup: no migration, so none of the global lock
-  // that a later cgroup.procs write takes. Kernels before 5.7 lack it.
-  if (cgroup2 >= 0) {
-    clone_args args{};
-    args.flags = static_cast<uint64_t>(ns.clone_flags) | CLONE_INTO_CGROUP;
-    args.exit_signal = SIGCHLD;
-    args.cgroup = static_cast<uint64_t>(cgroup2);
-    long pid = ::syscall(SYS_clone3, &args, sizeof args);
-    if (pid == 0) container_init(plan);
-    if (pid > 0) return Cloned{static_cast<pid_t>(pid), true};
-    if (errno != ENOSYS && errno != E2BIG && errno != EINVAL) return fail_errno("clone3 container init");
-  }
-  long pid = ::syscall(SYS_clone, static_cast<unsigned long>(ns.clone_flags | SIGCHLD), nullptr, nullptr,
-                       nullptr, 0);
-  if (pid == 0) container_init(plan);
-  if (pid < 0) return fail_errno("clone container init");
-  return Cloned{static_cast<pid_t>(pid), false};
+  auto cloned = HUSK_TRY_CTX(linux::clone_child(static_cast<unsigned long>(ns.clone_flags), cgroup2),
+                             "clone container init");
+  if (cloned.pid == 0) container_init(plan);
+  return cloned;
 }
 
 // Everything create needs from the bundle, checked before anything is made.
@@ -234,7 +215,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   // cgroup and joins the v1 ones itself once their limits are set.
   HUSK_TRY(guard.cgroup->create());
   UniqueFd cgroup2 = HUSK_TRY(guard.cgroup->open_unified());
-  plan.self_attach_v1 = !(ns.new_user || ns.join_user_first);
+  if (!(ns.new_user || ns.join_user_first)) plan.self_attach_v1 = guard.cgroup->v1_dirs();
   auto cloned = HUSK_TRY(clone_init(ns, config.linux, plan, cgroup2 ? cgroup2.get() : -1));
   pid_t pid = cloned.pid;
   cgroup2.reset();
@@ -265,7 +246,8 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   HUSK_TRY(guard.dir->save_state(state));
   HUSK_TRY_CTX(guard.cgroup->apply(limits), "create " + opts.id);
   if (!cloned.in_cgroup2) HUSK_TRY(guard.cgroup->add_process(pid, cgroups::Manager::Hierarchies::unified));
-  if (!plan.self_attach_v1) HUSK_TRY(guard.cgroup->add_process(pid, cgroups::Manager::Hierarchies::v1));
+  if (plan.self_attach_v1.empty())
+    HUSK_TRY(guard.cgroup->add_process(pid, cgroups::Manager::Hierarchies::v1));
   HUSK_TRY(parent_ch.send(linux::SyncMsg::cgroup_ready));
   debug("init is in cgroup " + cgroup_path + " (" + cgroups::layout_name(guard.cgroup->layout().kind) +
         " layout)" + (ns.new_user ? "; id maps written" : ""));

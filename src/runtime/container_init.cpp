@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "base/file.hpp"
+#include "cgroups/manager.hpp"
 #include "linux/console.hpp"
 #include "linux/network.hpp"
 #include "runtime/hooks.hpp"
@@ -75,10 +76,7 @@ Result<std::string> setup(const InitPlan& plan) {
     if (in_cgroup) return {};
     in_cgroup = true;
     HUSK_TRY(plan.channel->expect(linux::SyncMsg::cgroup_ready));
-    if (plan.self_attach_v1)
-      for (auto& view : plan.rootfs.cgroups)
-        if (!view.cgroup2)
-          HUSK_TRY_CTX(write_file(view.host_dir + "/tasks", "0"), "join cgroup " + view.host_dir);
+    HUSK_TRY(cgroups::Manager::join_v1_self(plan.self_attach_v1));
     if (ns.new_cgroup && ::unshare(CLONE_NEWCGROUP) < 0) return fail_errno("unshare cgroup namespace");
     return {};
   };

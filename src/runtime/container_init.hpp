@@ -28,11 +28,9 @@ struct InitPlan {
   std::vector<int> parent_only_fds;
   linux::RuntimeBinary self;
   bool new_session_keyring = true;  // runc's default; --no-new-keyring turns it off
-  // Join the v1 hierarchies ourselves: writing "0" (this thread) to a v1
-  // `tasks` file skips the global threadgroup lock whose RCU grace period
-  // makes a cgroup.procs write by the runtime cost ~10 ms. Not in a new user
-  // namespace, where we lack the host's permission to move.
-  bool self_attach_v1 = false;
+  // The v1 cgroup directories we join ourselves (Manager::join_v1_self);
+  // empty in a new user namespace, where the runtime moves us.
+  std::vector<std::string> self_attach_v1;
 };
 
 [[noreturn]] void container_init(const InitPlan& plan);

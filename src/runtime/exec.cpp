@@ -59,11 +59,14 @@ struct ExecChild {
   int console_fd;
   int preserve_fds;
   linux::RuntimeBinary self;
-  std::vector<int> parent_only_fds;  // closed first: the parent's channel end, the pty peer
+  std::vector<int> parent_only_fds;     // closed first: the parent's channel end, the pty peer
+  std::vector<std::string> v1_cgroups;  // joined by the child itself (Manager::join_v1_self)
 };
 
 Result<std::string> exec_setup(const ExecChild& c) {
   HUSK_TRY(c.channel->expect(linux::SyncMsg::go));
+  // Still in the host's mount and user namespaces: the v1 files are ours.
+  HUSK_TRY(cgroups::Manager::join_v1_self(c.v1_cgroups));
   if (c.child_flags && ::setns(c.pidfd, c.child_flags) < 0)
     return fail_errno("join the container's namespaces");
   if (c.child_flags & CLONE_NEWUSER) {
@@ -153,26 +156,31 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
                   console.get(),
                   opts.preserve_fds,
                   HUSK_TRY(linux::identify_runtime_binary()),
-                  {parent_ch.fd(), console_peer.get()}};
+                  {parent_ch.fd(), console_peer.get()},
+                  cgroup.v1_dirs()};
   if (ctx.log && ctx.log->fd() >= 0) child.parent_only_fds.push_back(ctx.log->fd());
   std::optional<linux::ChildNamespaces> ours;
   if (joins.parent_flags) {
     ours.emplace(HUSK_TRY(linux::ChildNamespaces::remember()));
     if (::setns(pidfd.get(), joins.parent_flags) < 0) return fail_errno("join the container's pid namespace");
   }
-  long pid = ::syscall(SYS_clone, static_cast<unsigned long>(SIGCHLD), nullptr, nullptr, nullptr, 0);
-  if (pid == 0) exec_child(child);
-  if (pid < 0) return fail_errno("clone exec process");
+  UniqueFd cgroup2 = HUSK_TRY(cgroup.open_unified());
+  auto cloned = HUSK_TRY_CTX(linux::clone_child(0, cgroup2 ? cgroup2.get() : -1), "clone exec process");
+  if (cloned.pid == 0) exec_child(child);
+  pid_t pid = cloned.pid;
+  cgroup2.reset();
   ours.reset();  // our own pid and time namespaces again, before anything else
   child_ch.close();
   console.reset();
 
   auto abort_child = [&](Error e) -> Result<int> {
-    ::kill(static_cast<pid_t>(pid), SIGKILL);
-    ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
     return fail(std::move(e));
   };
-  if (auto r = cgroup.add_process(static_cast<int>(pid)); !r) return abort_child(r.error());
+  if (!cloned.in_cgroup2)
+    if (auto r = cgroup.add_process(pid, cgroups::Manager::Hierarchies::unified); !r)
+      return abort_child(r.error());
   if (auto r = parent_ch.send(linux::SyncMsg::go); !r) return abort_child(r.error());
   UniqueFd master;
   if (console_peer) {
@@ -189,7 +197,7 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
   auto msg = parent_ch.receive();
   if (msg && msg->type == linux::SyncMsg::error) {
     int status = 0;
-    ::waitpid(static_cast<pid_t>(pid), &status, 0);
+    ::waitpid(pid, &status, 0);
     return fail_code(msg->value, msg->text);
   }
   if (!pid_file.empty()) {
@@ -197,7 +205,7 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
       return abort_child(r.error().context("write pid file"));
   }
   if (opts.detach) return 0;
-  return supervise(static_cast<pid_t>(pid), master.get(), *signals);
+  return supervise(pid, master.get(), *signals);
 }
 
 }  // namespace husk::runtime
