@@ -14,6 +14,8 @@ packages=(
   bats iproute2 procps util-linux kmod uidmap python3
   runc crun podman containerd conmon
   skopeo umoci
+  # the pure cgroup v2 VM (tests/vm): qemu boots Debian's kernel on an initramfs
+  qemu-system-x86 cpio
   # benchmarks
   hyperfine time jq
 )

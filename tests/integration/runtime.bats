@@ -296,7 +296,9 @@ trap_bundle() {
   for p in $pids; do
     wait_for 10 test ! -d "/proc/$p" -o "$(awk '/^State:/{print $2}' "/proc/$p/status" 2>/dev/null)" = Z
   done
-  wait_for 10 test -z "$(cat "$(husk_cgroup_dir memory "$CG_PARENT/${BUNDLE##*/}")/cgroup.procs")"
+  # A function, so wait_for reads the file again on every try.
+  cgroup_empty() { [ -z "$(cat "$(husk_cgroup_dir memory "$CG_PARENT/${BUNDLE##*/}")/cgroup.procs")" ]; }
+  wait_for 10 cgroup_empty
   hrun hk delete "$ID"
   assert_status 0
   assert_nothing_left "$ID"

@@ -91,7 +91,7 @@ create_fails() {
   [ -z "$(ls -A "$ROOT")" ] || { echo "state root not empty: $(ls -A "$ROOT")" >&2; return 1; }
   [ ! -e "$T/escape" ]
   [ ! -e "$T/x" ]
-  for cg in /sys/fs/cgroup/*/"$CG_PARENT"; do
+  for cg in $(husk_cgroup_dirs "$CG_PARENT"); do
     [ -z "$(find "$cg" -mindepth 1 -type d 2>/dev/null)" ] || { echo "cgroups under $cg" >&2; return 1; }
   done
   [ -z "$(procs_rooted_under "$T")" ]
@@ -108,9 +108,9 @@ create_fails() {
   assert_eq "$pid" "$(state_of "$ID" pid)" "pid of the existing container"
   assert_eq "$BUNDLE" "$(state_of "$ID" bundle)" "bundle of the existing container"
   kill -0 "$pid"
-  grep -qx "$pid" "/sys/fs/cgroup/pids/$CG_PARENT/bundle/cgroup.procs"
+  grep -qx "$pid" "$(husk_cgroup_dir pids "$CG_PARENT/bundle")/cgroup.procs"
   # Nothing of the refused one.
-  [ ! -e "/sys/fs/cgroup/pids/$CG_PARENT/other" ]
+  [ ! -e "$(husk_cgroup_dir pids "$CG_PARENT/other")" ]
   assert_eq 1 "$(procs_rooted_under "$T" | wc -l)" "container processes"
   hrun hk run --bundle "$T/other" "$ID"
   assert_failed_cleanly "exists"
@@ -175,9 +175,8 @@ create_fails() {
   mkbundle "$BUNDLE" true
   cfg '.linux.cgroupsPath = "/\($p)/../../escape"' --arg p "$CG_PARENT"
   create_fails "cgroupsPath"
-  for d in /sys/fs/cgroup/*/escape; do
-    [ ! -e "$d" ] || { echo "$d exists" >&2; return 1; }
-  done
+  d=$(husk_cgroup_dirs escape)
+  [ -z "$d" ] || { echo "$d exists" >&2; return 1; }
 }
 
 @test "errors: uidMappings without a user namespace" {
