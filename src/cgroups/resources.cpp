@@ -42,6 +42,7 @@ std::vector<spec::DeviceRule> effective_device_rules(const std::vector<spec::Dev
   allow('c', 5, 1, "rwm");               // console
   allow('c', 136, std::nullopt, "rwm");  // pts/*
   allow('c', 5, 2, "rwm");               // ptmx
+  allow('c', 10, 200, "rwm");            // net/tun, which runc 1.1 allows too
   for (auto& d : created_devices) out.push_back(d);
   return out;
 }

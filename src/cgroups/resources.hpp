@@ -56,7 +56,7 @@ Result<int64_t> swap_to_v2(int64_t swap, int64_t memory_limit);
 
 // The device rules a container gets: its config's rules followed by the
 // devices every container may use (null, zero, full, random, urandom, tty,
-// console, ptmx, pts) and those in linux.devices, as runc does.
+// console, ptmx, pts, net/tun) and those in linux.devices, as runc 1.1 does.
 std::vector<spec::DeviceRule> effective_device_rules(const std::vector<spec::DeviceRule>& rules,
                                                      const std::vector<spec::DeviceRule>& created_devices);
 // "c 1:3 rwm" as v1's devices.allow/deny take it.

@@ -390,6 +390,35 @@ cgroup_file_dir() {
 
 # ---- enforcement -------------------------------------------------------------
 
+@test "enforcement: device rules: a device the rules do not allow cannot be opened (v1 devices list, v2 eBPF)" {
+  # /dev is a tmpfs in the container, so with CAP_MKNOD (and runc's default
+  # rule "mknod of any char device") a node can be made for any device; only
+  # the cgroup decides whether it opens. 10:229 (fuse) is not in runc's
+  # default allow list. An open the cgroup refuses fails with EPERM; one it
+  # allows succeeds, or fails with ENODEV where the VM has no fuse driver.
+  local script='mknod /dev/fuse2 c 10 229 || exit 3
+    mknod /dev/null2 c 1 3 && echo x >/dev/null2 && echo null-ok
+    if (exec 3</dev/fuse2) 2>/dev/null; then echo fuse-open; else (exec 3</dev/fuse2) 2>&1 | grep -q "not permitted" && echo fuse-denied || echo fuse-nodriver; fi'
+  mkres '{}' sh -c "$script"
+  cfg '.process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"]
+       | .process.capabilities.permitted += ["CAP_MKNOD"]
+       | .linux.resources.devices = [{allow: false, access: "rwm"}]'
+  hrun hk run --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  assert_eq "null-ok
+fuse-denied" "$stdout" "deny all, then runc's defaults"
+
+  # The same with 10:229 allowed: the cgroup no longer refuses it.
+  cfg '.linux.resources.devices += [{allow: true, type: "c", major: 10, minor: 229, access: "rw"}]'
+  hrun hk run --bundle "$BUNDLE" "$ID2"
+  assert_status 0
+  case "$stdout" in
+    $'null-ok\nfuse-open' | $'null-ok\nfuse-nodriver') ;;
+    *) echo "with c 10:229 rw allowed: $stdout" >&2; return 1 ;;
+  esac
+  assert_nothing_left "$ID"
+}
+
 @test "enforcement: a CPU hog at quota 10000/period 100000 gets about 10% of one CPU" {
   start_res '{"cpu": {"quota": 10000, "period": 100000}}' sh -c 'while :; do :; done'
   pct=$(cpu_percent 2)

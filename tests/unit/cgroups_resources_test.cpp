@@ -154,14 +154,15 @@ TEST(EffectiveDeviceRules, ConfigFirstThenRuncsDefaultsThenCreatedDevices) {
   EXPECT_TRUE(has_rule(rules, 'c', 5, 1, "rwm")) << "console";
   EXPECT_TRUE(has_rule(rules, 'c', 5, 2, "rwm")) << "ptmx";
   EXPECT_TRUE(has_rule(rules, 'c', 136, std::nullopt, "rwm")) << "pts/*";
+  EXPECT_TRUE(has_rule(rules, 'c', 10, 200, "rwm")) << "net/tun, as runc 1.1";
   EXPECT_TRUE(has_rule(rules, 'c', std::nullopt, std::nullopt, "m")) << "mknod of char devices";
   EXPECT_TRUE(has_rule(rules, 'b', std::nullopt, std::nullopt, "m")) << "mknod of block devices";
-  EXPECT_EQ(rules.size(), config.size() + 11 + created.size());
+  EXPECT_EQ(rules.size(), config.size() + 12 + created.size());
 }
 
 TEST(EffectiveDeviceRules, NoConfigRulesStillGivesTheDefaults) {
   auto rules = effective_device_rules({}, {});
-  EXPECT_EQ(rules.size(), 11u);
+  EXPECT_EQ(rules.size(), 12u);
   for (auto& r : rules) EXPECT_TRUE(r.allow);
 }
 
