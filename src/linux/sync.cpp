@@ -51,7 +51,15 @@ Result<void> SyncChannel::send(SyncMsg type, int32_t value, const std::string& t
   do {
     n = ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
-  if (n < 0) return fail_errno("send " + sync_msg_name(type) + " on the sync channel");
+  if (n < 0) {
+    int err = errno;
+    // A peer that died of an error said why before it went: that is the
+    // error worth reporting, not our broken pipe.
+    if (err == EPIPE || err == ECONNRESET)
+      if (auto last = receive(); last && last->type == SyncMsg::error)
+        return fail_code(last->value, last->text);
+    return fail(Error(err, "send " + sync_msg_name(type) + " on the sync channel"));
+  }
   return {};
 }
 

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <optional>
 
@@ -86,19 +87,63 @@ Result<void> set_time_offsets(const spec::Linux& l) {
   return with_context(write_file("/proc/self/timens_offsets", text), "set time namespace offsets");
 }
 
-// Clones the container's init with the namespaces the plan creates. pid and
-// time namespaces apply to children only, so they are entered (or made) here
-// around the clone and left again right after.
-// CGROUP2: the container's cgroup2 directory, or -1.
-Result<linux::Cloned> clone_init(const linux::NamespacePlan& ns, const spec::Linux& l, const InitPlan& plan,
-                                 int cgroup2) {
-  std::optional<linux::ChildNamespaces> ours;
-  if (!ns.parent_joins.empty() || ns.new_time) ours.emplace(HUSK_TRY(linux::ChildNamespaces::remember()));
+// Enters (or makes) the pid and time namespaces the init is to be born in:
+// they apply to children only.
+Result<void> enter_namespaces_for_child(const linux::NamespacePlan& ns, const spec::Linux& l) {
   for (auto& j : ns.parent_joins) HUSK_TRY(linux::join_namespace(j));
   if (ns.new_time) {
     if (::unshare(CLONE_NEWTIME) < 0) return fail_errno("unshare time namespace");
     HUSK_TRY(set_time_offsets(l));
   }
+  return {};
+}
+
+// A user namespace joined by path must own the namespaces the container
+// makes (or its root could not mount in its own mount namespace), so they
+// are made after joining it. The runtime must stay in the host's user
+// namespace, so a short-lived middle process joins it and clones the init
+// as the runtime's child (CLONE_PARENT); it reports the init's pid (in our
+// pid namespace: it is still in it) and exits.
+Result<linux::Cloned> clone_init_in_joined_userns(const linux::NamespacePlan& ns, const spec::Linux& l,
+                                                  const InitPlan& plan) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe");
+  UniqueFd read_end(fds[0]), write_end(fds[1]);
+  auto middle = HUSK_TRY_CTX(linux::clone_child(0, -1), "clone the user namespace joiner");
+  if (middle.pid == 0) {
+    auto cloned = [&]() -> Result<linux::Cloned> {
+      HUSK_TRY(linux::join_namespace(ns.child_joins.front()));
+      HUSK_TRY(enter_namespaces_for_child(ns, l));
+      return linux::clone_child(static_cast<unsigned long>(ns.clone_flags) | CLONE_PARENT, -1);
+    }();
+    if (cloned && cloned->pid == 0) container_init(plan);
+    int64_t report = cloned ? cloned->pid : -static_cast<int64_t>(cloned.error().err());
+    (void)!::write(write_end.get(), &report, sizeof report);
+    ::_exit(0);
+  }
+  write_end.reset();
+  int64_t report = 0;
+  ssize_t n;
+  do {
+    n = ::read(read_end.get(), &report, sizeof report);
+  } while (n < 0 && errno == EINTR);
+  ::waitpid(middle.pid, nullptr, 0);
+  if (n != sizeof report) return fail_code(EPIPE, "clone container init in its user namespace: no report");
+  if (report <= 0)
+    return fail_code(static_cast<int>(-report), std::string("clone container init in its user namespace: ") +
+                                                    std::strerror(static_cast<int>(-report)));
+  return linux::Cloned{static_cast<pid_t>(report), false};
+}
+
+// Clones the container's init with the namespaces the plan creates, entering
+// the pid and time namespaces around the clone and leaving them right after.
+// CGROUP2: the container's cgroup2 directory, or -1.
+Result<linux::Cloned> clone_init(const linux::NamespacePlan& ns, const spec::Linux& l, const InitPlan& plan,
+                                 int cgroup2) {
+  if (ns.join_user_first) return clone_init_in_joined_userns(ns, l, plan);
+  std::optional<linux::ChildNamespaces> ours;
+  if (!ns.parent_joins.empty() || ns.new_time) ours.emplace(HUSK_TRY(linux::ChildNamespaces::remember()));
+  HUSK_TRY(enter_namespaces_for_child(ns, l));
   auto cloned = HUSK_TRY_CTX(linux::clone_child(static_cast<unsigned long>(ns.clone_flags), cgroup2),
                              "clone container init");
   if (cloned.pid == 0) container_init(plan);

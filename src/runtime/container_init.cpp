@@ -56,7 +56,8 @@ Result<std::string> setup(const InitPlan& plan) {
   HUSK_TRY(plan.channel->expect(linux::SyncMsg::go));
   if (ns.new_user) HUSK_TRY(become_namespace_root());
   for (auto& j : ns.child_joins) {
-    HUSK_TRY(linux::join_namespace(j));
+    // A user namespace joined by path: we were born in it (clone_init).
+    if (j.type != spec::NamespaceType::user) HUSK_TRY(linux::join_namespace(j));
     if (j.type == spec::NamespaceType::user) HUSK_TRY(become_namespace_root());
   }
   if (::setsid() < 0) return fail_errno("setsid");

@@ -286,6 +286,34 @@ run_in() {
   assert_output "not found"
 }
 
+@test "namespaces: joining a user namespace by path: the new pid, mount and net namespaces are its own" {
+  # A pod's user namespace, held by a process of ours, mapped as podman maps
+  # one (0 -> 100000, 65536 ids).
+  bg unshare -U sleep 1000
+  holder=$!
+  wait_for 5 test "$(readlink "/proc/$holder/ns/user")" != "$(readlink /proc/self/ns/user)"
+  echo "0 100000 65536" >"/proc/$holder/uid_map"
+  echo "0 100000 65536" >"/proc/$holder/gid_map"
+  # Mounting /proc and sysfs needs the container's pid and net namespaces to
+  # belong to the joined user namespace (runc spec mounts both).
+  # The bundle where the namespace's root (host uid 100000) can reach it.
+  local dir
+  dir=$(mktemp -d /tmp/husk-userns-XXXXXX)
+  EXTRA_DIRS+=("$dir")
+  chmod 0755 "$dir"
+  mkbundle "$dir/bundle" sh -c 'echo $$; readlink /proc/self/ns/user; id -u; cat /proc/self/uid_map; ls /sys/class/net'
+  chown -R 100000:100000 "$dir/bundle/rootfs"
+  cfg_at "$dir/bundle" '.linux.namespaces += [{type: "user", path: "/proc/\($h)/ns/user"}]' --arg h "$holder"
+  hrun hk run --bundle "$dir/bundle" "$ID"
+  assert_status 0
+  assert_eq 1 "${lines[0]}" "pid 1 of a new pid namespace"
+  assert_eq "$(readlink "/proc/$holder/ns/user")" "${lines[1]}" "the joined user namespace"
+  assert_eq 0 "${lines[2]}" "root inside"
+  assert_eq "0 100000 65536" "$(tr -s ' ' <<<"${lines[3]}" | sed 's/^ //')" "its uid map"
+  assert_eq lo "${lines[4]}" "its own network namespace"
+  assert_nothing_left "$ID"
+}
+
 @test "namespaces: a namespace path that is not a namespace fails cleanly" {
   mkbundle "$BUNDLE" true
   cfg '.linux.namespaces |= map(if .type == "network" then .path = "/etc/hostname" else . end)'
