@@ -206,16 +206,8 @@ Result<void> Manager::apply(const Plan& plan) const {
 }
 
 Result<uint64_t> Manager::memory_usage() const {
-  if (auto* h = v1_hierarchy("memory")) {
-    auto text = HUSK_TRY(read_file(dir(*h) + "/memory.usage_in_bytes"));
-    if (auto v = parse_i64(trim(text))) return static_cast<uint64_t>(*v);
-    return fail_code(EINVAL, "memory.usage_in_bytes: not a number");
-  }
-  if (auto* h = layout_.unified()) {
-    auto text = HUSK_TRY(read_file(dir(*h) + "/memory.current"));
-    if (auto v = parse_i64(trim(text))) return static_cast<uint64_t>(*v);
-    return fail_code(EINVAL, "memory.current: not a number");
-  }
+  if (auto* h = v1_hierarchy("memory")) return read_counter(dir(*h) + "/memory.usage_in_bytes");
+  if (auto* h = layout_.unified()) return read_counter(dir(*h) + "/memory.current");
   return fail_code(ENOTSUP, "no memory controller");
 }
 

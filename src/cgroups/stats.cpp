@@ -24,19 +24,9 @@ namespace {
 
 constexpr uint64_t kUnlimited = std::numeric_limits<uint64_t>::max();
 
-// A number file; "max" is unlimited.
-Result<uint64_t> read_u64(const std::string& path) {
-  auto text = HUSK_TRY(read_file(path));
-  std::string t = trim(text);
-  if (t == "max") return kUnlimited;
-  auto v = parse_i64(t);
-  if (!v) return fail_code(EINVAL, path + ": not a number: \"" + t + "\"");
-  return static_cast<uint64_t>(*v);
-}
-
 // Optional files: kernels differ in which they have.
 uint64_t read_u64_or(const std::string& path, uint64_t fallback) {
-  auto v = read_u64(path);
+  auto v = read_counter(path);
   return v ? *v : fallback;
 }
 
@@ -52,9 +42,18 @@ uint64_t get(const std::map<std::string, uint64_t>& m, const std::string& k) {
 
 }  // namespace
 
+Result<uint64_t> read_counter(const std::string& path) {
+  auto text = HUSK_TRY(read_file(path));
+  std::string t = trim(text);
+  if (t == "max") return kUnlimited;
+  auto v = parse_i64(t);
+  if (!v) return fail_code(EINVAL, path + ": not a number: \"" + t + "\"");
+  return static_cast<uint64_t>(*v);
+}
+
 Result<CpuStats> read_cpu_v1(const std::string& cpuacct_dir, const std::string& cpu_dir) {
   CpuStats s;
-  s.total_ns = HUSK_TRY(read_u64(cpuacct_dir + "/cpuacct.usage"));
+  s.total_ns = HUSK_TRY(read_counter(cpuacct_dir + "/cpuacct.usage"));
   if (auto per = read_file(cpuacct_dir + "/cpuacct.usage_percpu"))
     for (auto& f : split(trim(*per), ' '))
       if (auto v = parse_i64(f)) s.percpu_ns.push_back(static_cast<uint64_t>(*v));
@@ -90,7 +89,7 @@ Result<MemoryStats> read_memory_v1(const std::string& dir) {
     e.limit = read_u64_or(dir + "/" + prefix + "limit_in_bytes", 0);
     e.failcnt = read_u64_or(dir + "/" + prefix + "failcnt", 0);
   };
-  m.usage.usage = HUSK_TRY(read_u64(dir + "/memory.usage_in_bytes"));
+  m.usage.usage = HUSK_TRY(read_counter(dir + "/memory.usage_in_bytes"));
   entry("memory.", m.usage);
   entry("memory.memsw.", m.swap);
   entry("memory.kmem.", m.kernel);
@@ -101,7 +100,7 @@ Result<MemoryStats> read_memory_v1(const std::string& dir) {
 
 Result<MemoryStats> read_memory_v2(const std::string& dir) {
   MemoryStats m;
-  m.usage.usage = HUSK_TRY(read_u64(dir + "/memory.current"));
+  m.usage.usage = HUSK_TRY(read_counter(dir + "/memory.current"));
   m.usage.limit = read_u64_or(dir + "/memory.max", kUnlimited);
   m.usage.max = read_u64_or(dir + "/memory.peak", 0);
   m.usage.failcnt = get(read_flat_or_empty(dir + "/memory.events"), "max");
@@ -119,7 +118,7 @@ Result<MemoryStats> read_memory_v2(const std::string& dir) {
 
 Result<PidsStats> read_pids(const std::string& dir) {
   PidsStats p;
-  p.current = HUSK_TRY(read_u64(dir + "/pids.current"));
+  p.current = HUSK_TRY(read_counter(dir + "/pids.current"));
   uint64_t limit = read_u64_or(dir + "/pids.max", kUnlimited);
   p.limit = limit == kUnlimited ? 0 : limit;
   return p;

@@ -69,6 +69,9 @@ Result<BlkioStats> read_io_v2(const std::string& dir);
 // Every hugetlb.<size>.* set in DIR.
 Result<std::map<std::string, HugetlbStats>> read_hugetlb(const std::string& dir, bool v2);
 
+// A cgroup number file ("max" is UINT64_MAX), with the path in errors.
+Result<uint64_t> read_counter(const std::string& path);
+
 // The "data" object of runc's stats event.
 std::string stats_to_json(const Stats& s);
 

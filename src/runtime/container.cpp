@@ -260,7 +260,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   // cgroup and joins the v1 ones itself once their limits are set.
   HUSK_TRY(guard.cgroup->create());
   UniqueFd cgroup2 = HUSK_TRY(guard.cgroup->open_unified());
-  if (!(ns.new_user || ns.join_user_first)) plan.self_attach_v1 = guard.cgroup->v1_dirs();
+  if (!plan.rootfs.in_user_namespace) plan.self_attach_v1 = guard.cgroup->v1_dirs();
   auto cloned = HUSK_TRY(clone_init(ns, config.linux, plan, cgroup2 ? cgroup2.get() : -1));
   pid_t pid = cloned.pid;
   cgroup2.reset();

@@ -113,7 +113,7 @@ Result<void> watch_events(const Context& ctx, const std::string& id, std::chrono
     state = std::move(live.state);
     cgroup.emplace(std::move(live.cgroup));
   }
-  std::string state_file = ctx.root + "/" + id + "/state.json";
+  StateStore store(ctx.root);
   // The OOM killer's count is polled: one small read, and it works alike on
   // v1 (memory.oom_control) and v2 (memory.events).
   constexpr int64_t kTickMs = 100;
@@ -128,7 +128,7 @@ Result<void> watch_events(const Context& ctx, const std::string& id, std::chrono
   while (true) {
     report_ooms();
     // Stopped, or deleted (and perhaps made again under the same id).
-    if (live_status(state) == spec::Status::stopped || ::access(state_file.c_str(), F_OK) != 0) {
+    if (live_status(state) == spec::Status::stopped || !store.has_state(id)) {
       report_ooms();  // a kill that stopped the container between the two looks
       return {};
     }

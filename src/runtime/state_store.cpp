@@ -79,6 +79,10 @@ Result<void> StateStore::remove_stale(const std::string& id) const {
   return remove_all(path);
 }
 
+bool StateStore::has_state(const std::string& id) const {
+  return ::access((root_ + "/" + id + "/state.json").c_str(), F_OK) == 0;
+}
+
 std::vector<std::string> StateStore::list_ids() const {
   std::vector<std::string> ids;
   DIR* d = ::opendir(root_.c_str());

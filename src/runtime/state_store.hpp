@@ -42,6 +42,8 @@ class StateStore {
   // Opens and locks an existing container: "container ID does not exist" otherwise.
   Result<ContainerDir> open(const std::string& id) const;
   std::vector<std::string> list_ids() const;
+  // Whether ID has a recorded state now (no lock taken: a hint for watchers).
+  bool has_state(const std::string& id) const;
   // A directory without state.json whose lock we can take was left by a
   // runtime that died inside `create`: nothing else refers to it.
   Result<void> remove_stale(const std::string& id) const;
