@@ -274,8 +274,11 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   HUSK_TRY(parent_ch.send(linux::SyncMsg::go));
 
   // While the init builds its namespaces and rootfs, we record it and set
-  // its limits. "creating" is on disk before the cgroup has limits or the
-  // init, so if we die here `delete --force` knows what to kill and remove.
+  // its limits. "creating" is on disk before the limits are set and before
+  // the init joins its v1 cgroups, so if we die from here on `delete --force`
+  // knows what to kill and remove. (Dying between the cgroup's mkdirs and
+  // this save leaves empty cgroup directories; the init dies with us through
+  // its parent-death signal.)
   spec::State state;
   state.id = opts.id;
   state.pid = pid;
