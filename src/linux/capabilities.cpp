@@ -3,6 +3,8 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
+#include <algorithm>
+
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "spec/config.hpp"
@@ -85,6 +87,10 @@ int last_capability() {
   if (!text) return kKnown - 1;
   auto v = parse_i64(trim(*text));
   return v ? static_cast<int>(*v) : kKnown - 1;
+}
+
+bool may_hold(const spec::Capabilities* caps, int cap) {
+  return !caps || std::find(caps->bounding.begin(), caps->bounding.end(), cap) != caps->bounding.end();
 }
 
 Result<void> drop_bounding_set(const spec::Capabilities& caps) {

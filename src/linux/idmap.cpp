@@ -1,5 +1,7 @@
 #include "linux/idmap.hpp"
 
+#include <unistd.h>
+
 #include "base/file.hpp"
 
 namespace husk::linux {
@@ -41,6 +43,9 @@ Result<void> write_id_maps(int pid, const std::vector<spec::IdMapping>& uids,
                            const std::vector<spec::IdMapping>& gids) {
   std::string base = "/proc/" + std::to_string(pid) + "/";
   HUSK_TRY_CTX(write_file(base + "uid_map", format_id_map(uids)), "write uid map");
+  // Without CAP_SETGID over the parent namespace the kernel takes a gid map
+  // only once setgroups(2) is denied in the child (user_namespaces(7)).
+  if (::geteuid() != 0) HUSK_TRY_CTX(write_file(base + "setgroups", "deny"), "deny setgroups");
   HUSK_TRY_CTX(write_file(base + "gid_map", format_id_map(gids)), "write gid map");
   return {};
 }

@@ -6,7 +6,12 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstring>
+
+#include "base/fd.hpp"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -138,6 +143,39 @@ Result<Cloned> clone_child(unsigned long ns_flags, int cgroup2) {
   long pid = ::syscall(SYS_clone, ns_flags | SIGCHLD, nullptr, nullptr, nullptr, 0);
   if (pid < 0) return fail_errno("clone");
   return Cloned{static_cast<pid_t>(pid), false};
+}
+
+Result<Cloned> clone_through_middle(const std::function<Result<void>()>& enter, unsigned long ns_flags,
+                                    const std::function<void()>& body) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe");
+  UniqueFd read_end(fds[0]), write_end(fds[1]);
+  auto middle = HUSK_TRY_CTX(clone_child(0, -1), "clone the namespace joiner");
+  if (middle.pid == 0) {
+    auto cloned = [&]() -> Result<Cloned> {
+      HUSK_TRY(enter());
+      return clone_child(ns_flags | CLONE_PARENT, -1);
+    }();
+    if (cloned && cloned->pid == 0) {
+      body();
+      ::_exit(127);
+    }
+    int64_t report = cloned ? cloned->pid : -static_cast<int64_t>(cloned.error().err());
+    (void)!::write(write_end.get(), &report, sizeof report);
+    ::_exit(0);
+  }
+  write_end.reset();
+  int64_t report = 0;
+  ssize_t n;
+  do {
+    n = ::read(read_end.get(), &report, sizeof report);
+  } while (n < 0 && errno == EINTR);
+  ::waitpid(middle.pid, nullptr, 0);
+  if (n != sizeof report) return fail_code(EPIPE, "clone in the container's user namespace: no report");
+  if (report <= 0)
+    return fail_code(static_cast<int>(-report), std::string("clone in the container's user namespace: ") +
+                                                    std::strerror(static_cast<int>(-report)));
+  return Cloned{static_cast<pid_t>(report), false};
 }
 
 }  // namespace husk::linux

@@ -1,6 +1,7 @@
 // The eight namespaces: which to create, which to join, and how.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,15 @@ struct Cloned {
   bool in_cgroup2 = false;  // false: the kernel lacks CLONE_INTO_CGROUP, or no CGROUP2 given
 };
 Result<Cloned> clone_child(unsigned long ns_flags, int cgroup2);
+
+// A child whose namespaces must be entered from inside a user namespace the
+// runtime itself must not join (one joined by path, or the container's when
+// we are not root): a short-lived middle process runs ENTER (joins the user
+// namespace, then what it owns) and clones the child with NS_FLAGS as *our*
+// child (CLONE_PARENT), which runs BODY and never returns. The middle
+// reports the child's pid (in our pid namespace: it never left it) and exits.
+Result<Cloned> clone_through_middle(const std::function<Result<void>()>& enter, unsigned long ns_flags,
+                                    const std::function<void()>& body);
 
 // pid and time namespaces apply to the children a process creates, so the
 // runtime enters (or makes) the container's around its clone. This holds our

@@ -1,6 +1,7 @@
 #include "runtime/container.hpp"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -18,11 +19,14 @@
 #include <optional>
 
 #include "base/file.hpp"
+#include "base/strings.hpp"
 #include "base/time.hpp"
 #include "cgroups/manager.hpp"
+#include "linux/capabilities.hpp"
 #include "linux/console.hpp"
 #include "linux/idmap.hpp"
 #include "linux/proc.hpp"
+#include "linux/self_exe.hpp"
 #include "runtime/container_init.hpp"
 #include "runtime/foreground.hpp"
 #include "runtime/hooks.hpp"
@@ -100,39 +104,15 @@ Result<void> enter_namespaces_for_child(const linux::NamespacePlan& ns, const sp
 
 // A user namespace joined by path must own the namespaces the container
 // makes (or its root could not mount in its own mount namespace), so they
-// are made after joining it. The runtime must stay in the host's user
-// namespace, so a short-lived middle process joins it and clones the init
-// as the runtime's child (CLONE_PARENT); it reports the init's pid (in our
-// pid namespace: it is still in it) and exits.
+// are made after joining it; the runtime stays in the host's.
 Result<linux::Cloned> clone_init_in_joined_userns(const linux::NamespacePlan& ns, const spec::Linux& l,
                                                   const InitPlan& plan) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe");
-  UniqueFd read_end(fds[0]), write_end(fds[1]);
-  auto middle = HUSK_TRY_CTX(linux::clone_child(0, -1), "clone the user namespace joiner");
-  if (middle.pid == 0) {
-    auto cloned = [&]() -> Result<linux::Cloned> {
-      HUSK_TRY(linux::join_namespace(ns.child_joins.front()));
-      HUSK_TRY(enter_namespaces_for_child(ns, l));
-      return linux::clone_child(static_cast<unsigned long>(ns.clone_flags) | CLONE_PARENT, -1);
-    }();
-    if (cloned && cloned->pid == 0) container_init(plan);
-    int64_t report = cloned ? cloned->pid : -static_cast<int64_t>(cloned.error().err());
-    (void)!::write(write_end.get(), &report, sizeof report);
-    ::_exit(0);
-  }
-  write_end.reset();
-  int64_t report = 0;
-  ssize_t n;
-  do {
-    n = ::read(read_end.get(), &report, sizeof report);
-  } while (n < 0 && errno == EINTR);
-  ::waitpid(middle.pid, nullptr, 0);
-  if (n != sizeof report) return fail_code(EPIPE, "clone container init in its user namespace: no report");
-  if (report <= 0)
-    return fail_code(static_cast<int>(-report), std::string("clone container init in its user namespace: ") +
-                                                    std::strerror(static_cast<int>(-report)));
-  return linux::Cloned{static_cast<pid_t>(report), false};
+  return linux::clone_through_middle(
+      [&]() -> Result<void> {
+        HUSK_TRY(linux::join_namespace(ns.child_joins.front()));
+        return enter_namespaces_for_child(ns, l);
+      },
+      static_cast<unsigned long>(ns.clone_flags), [&] { container_init(plan); });
 }
 
 // Clones the container's init with the namespaces the plan creates, entering
@@ -148,6 +128,24 @@ Result<linux::Cloned> clone_init(const linux::NamespacePlan& ns, const spec::Lin
                              "clone container init");
   if (cloned.pid == 0) container_init(plan);
   return cloned;
+}
+
+// CVE-2019-5736 and the init: until it execs the user's process it runs the
+// runtime's binary. Running it from an unwritable view costs a re-exec, so
+// the init gets one when a container process could reach the binary first:
+// - through /proc/PID/exe: the init is non-dumpable, so only a process that
+//   sees it (in its pid namespace) and holds CAP_SYS_PTRACE over our user
+//   namespace (which owns the init's memory) can open that. So: a pid
+//   namespace that is not new (the host's, or joined: others live there), or
+//   no user namespace of its own and capabilities that keep CAP_SYS_PTRACE
+//   (an `exec` before `start` could bring in such a process; exec checks
+//   what it adds itself);
+// - by the kernel running /proc/self/exe for the init's execve: a `#!` line
+//   is refused before the exec; a binfmt_misc handler of the init's user
+//   namespace could exist by then only in one joined by path.
+bool init_reachable_before_exec(const linux::NamespacePlan& ns, const spec::Process& p) {
+  if (!ns.new_pid || ns.join_user_first) return true;
+  return !ns.new_user && linux::may_hold(p.capabilities ? &*p.capabilities : nullptr, CAP_SYS_PTRACE);
 }
 
 // Everything create needs from the bundle, checked before anything is made.
@@ -194,6 +192,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   const auto& proc = *config.process;
 
   auto ns = HUSK_TRY(linux::plan_namespaces(config.linux));
+  if (init_reachable_before_exec(ns, proc)) HUSK_TRY(linux::ensure_protected_self_exe());
 
   auto debug = [&](const std::string& m) {
     if (ctx.log) ctx.log->debug(opts.id + ": " + m);
@@ -222,6 +221,21 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   guard.dir = HUSK_TRY(store.create(opts.id));
   // Destroying a cgroup that was never made is harmless, so the guard owns it from here.
   guard.cgroup.emplace(std::move(cgroup));
+  // The directories exist before the init: it is cloned into its cgroup2
+  // cgroup and joins the v1 ones itself once their limits are set.
+  if (auto made = guard.cgroup->create(); !made) {
+    // runc's --rootless: a cgroup nobody asked for (no cgroupsPath, no
+    // limits) that we may not make is no error; the container stays in ours
+    // and has none of its own.
+    int err = made.error().err();
+    if (!ctx.rootless || !config.linux.cgroups_path.empty() || !limits.writes.empty() ||
+        (err != EACCES && err != EPERM && err != EROFS))
+      return fail(std::move(made).error());
+    debug("rootless: no cgroup of its own (" + made.error().what() + ")");
+    (void)guard.cgroup->destroy();
+    guard.cgroup.reset();
+    cgroup_path.clear();
+  }
 
   UniqueFd console, console_peer;
   if (proc.terminal) {
@@ -244,23 +258,24 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   plan.rootfs.in_user_namespace = ns.new_user || ns.join_user_first;
   plan.rootfs.new_cgroup_namespace = ns.new_cgroup;
   plan.rootfs.no_pivot = opts.no_pivot;
-  plan.rootfs.cgroups = guard.cgroup->views();
+  if (guard.cgroup) plan.rootfs.cgroups = guard.cgroup->views();
   plan.channel = &child_ch;
   plan.console_fd = console.get();
   plan.start_fd = start_read.get();
   plan.preserve_fds = opts.preserve_fds;
   plan.new_session_keyring = !opts.no_new_keyring;
   plan.self = HUSK_TRY(linux::identify_runtime_binary());
+  plan.unprivileged_parent = ::geteuid() != 0;
   plan.parent_only_fds = {guard.dir->fd(), parent_ch.fd(), console_peer.get()};
   if (ctx.log && ctx.log->fd() >= 0) plan.parent_only_fds.push_back(ctx.log->fd());
 
   // Relative bind sources and hooks see the bundle as their cwd, as with runc.
   if (::chdir(bundle.c_str()) < 0) return fail_errno("chdir " + bundle);
-  // The directories exist before the init: it is cloned into its cgroup2
-  // cgroup and joins the v1 ones itself once their limits are set.
-  HUSK_TRY(guard.cgroup->create());
-  UniqueFd cgroup2 = HUSK_TRY(guard.cgroup->open_unified());
-  if (!plan.rootfs.in_user_namespace) plan.self_attach_v1 = guard.cgroup->v1_dirs();
+  UniqueFd cgroup2;
+  if (guard.cgroup) {
+    cgroup2 = HUSK_TRY(guard.cgroup->open_unified());
+    if (!plan.rootfs.in_user_namespace) plan.self_attach_v1 = guard.cgroup->v1_dirs();
+  }
   auto cloned = HUSK_TRY(clone_init(ns, config.linux, plan, cgroup2 ? cgroup2.get() : -1));
   pid_t pid = cloned.pid;
   cgroup2.reset();
@@ -292,13 +307,15 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   state.start_fd = start_write.get();
   state.pid_start_time = HUSK_TRY(linux::process_start_time(pid));
   HUSK_TRY(guard.dir->save_state(state));
-  HUSK_TRY_CTX(guard.cgroup->apply(limits), "create " + opts.id);
-  if (!cloned.in_cgroup2) HUSK_TRY(guard.cgroup->add_process(pid, cgroups::Manager::Hierarchies::unified));
-  if (plan.self_attach_v1.empty())
-    HUSK_TRY(guard.cgroup->add_process(pid, cgroups::Manager::Hierarchies::v1));
+  if (guard.cgroup) {
+    HUSK_TRY_CTX(guard.cgroup->apply(limits), "create " + opts.id);
+    if (!cloned.in_cgroup2) HUSK_TRY(guard.cgroup->add_process(pid, cgroups::Manager::Hierarchies::unified));
+    if (plan.self_attach_v1.empty())
+      HUSK_TRY(guard.cgroup->add_process(pid, cgroups::Manager::Hierarchies::v1));
+    debug("init is in cgroup " + cgroup_path + " (" + cgroups::layout_name(guard.cgroup->layout().kind) +
+          " layout)");
+  }
   HUSK_TRY(parent_ch.send(linux::SyncMsg::cgroup_ready));
-  debug("init is in cgroup " + cgroup_path + " (" + cgroups::layout_name(guard.cgroup->layout().kind) +
-        " layout)" + (ns.new_user ? "; id maps written" : ""));
   HUSK_TRY(guard.dir->save_config_text(loaded.config_text));
 
   if (!config.hooks.prestart.empty() || !config.hooks.create_runtime.empty()) {
@@ -503,12 +520,29 @@ Result<void> resume_container(const Context& ctx, const std::string& id) {
   return set_paused(ctx, id, false);
 }
 
+namespace {
+// runc's OWNER column: the name of the user owning the state directory
+// (from /etc/passwd; a static binary has no NSS), or "#UID".
+std::string owner_name(uid_t uid) {
+  if (auto passwd = read_file("/etc/passwd")) {
+    for (auto& line : split(*passwd, '\n')) {
+      auto f = split(line, ':');
+      if (f.size() > 2 && f[2] == std::to_string(uid)) return f[0];
+    }
+  }
+  return "#" + std::to_string(uid);
+}
+}  // namespace
+
 Result<std::vector<spec::State>> list_containers(const Context& ctx) {
   StateStore store(ctx.root);
   std::vector<spec::State> out;
   for (auto& id : store.list_ids()) {
     auto s = container_state(ctx, id);
-    if (s) out.push_back(std::move(*s));
+    if (!s) continue;
+    struct stat st;
+    if (::stat((ctx.root + "/" + id).c_str(), &st) == 0) s->owner = owner_name(st.st_uid);
+    out.push_back(std::move(*s));
   }
   return out;
 }

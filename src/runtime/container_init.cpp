@@ -54,6 +54,7 @@ Result<std::string> setup(const InitPlan& plan) {
   const auto& ns = *plan.namespaces;
 
   HUSK_TRY(plan.channel->expect(linux::SyncMsg::go));
+  if (plan.unprivileged_parent) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (ns.new_user) HUSK_TRY(become_namespace_root());
   for (auto& j : ns.child_joins) {
     // A user namespace joined by path: we were born in it (clone_init).
@@ -132,7 +133,7 @@ std::string hook_state_json(const spec::Config& c, const std::string& id, int pi
 
 void container_init(const InitPlan& plan) {
   // Until `start`, nobody inside may open our /proc entries (exe, fds).
-  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (!plan.unprivileged_parent) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   for (int fd : plan.parent_only_fds) ::close(fd);
   auto path = setup(plan);

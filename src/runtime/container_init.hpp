@@ -31,6 +31,9 @@ struct InitPlan {
   // The v1 cgroup directories we join ourselves (Manager::join_v1_self);
   // empty in a new user namespace, where the runtime moves us.
   std::vector<std::string> self_attach_v1;
+  // The runtime is not root (rootless): it can write our id maps only while
+  // it may open our /proc files, so we stay dumpable until `go`.
+  bool unprivileged_parent = false;
 };
 
 [[noreturn]] void container_init(const InitPlan& plan);

@@ -1,6 +1,7 @@
 #include "runtime/exec.hpp"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/close_range.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -15,13 +16,16 @@
 
 #include "base/file.hpp"
 #include "cgroups/manager.hpp"
+#include "linux/capabilities.hpp"
 #include "linux/console.hpp"
 #include "linux/namespaces.hpp"
 #include "linux/proc.hpp"
 #include "linux/process.hpp"
+#include "linux/self_exe.hpp"
 #include "linux/sync.hpp"
 #include "runtime/container.hpp"
 #include "runtime/foreground.hpp"
+#include "runtime/live.hpp"
 #include "runtime/state_store.hpp"
 
 #ifndef CLONE_NEWTIME
@@ -56,6 +60,7 @@ struct ExecChild {
   const linux::SyncChannel* channel;
   int pidfd;
   int child_flags;
+  bool new_user;  // the container has its own user namespace (joined already, or in child_flags)
   int console_fd;
   int preserve_fds;
   linux::RuntimeBinary self;
@@ -69,7 +74,7 @@ Result<std::string> exec_setup(const ExecChild& c) {
   HUSK_TRY(cgroups::Manager::join_v1_self(c.v1_cgroups));
   if (c.child_flags && ::setns(c.pidfd, c.child_flags) < 0)
     return fail_errno("join the container's namespaces");
-  if (c.child_flags & CLONE_NEWUSER) {
+  if (c.new_user) {
     if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
       return fail_errno("become root in user namespace");
   }
@@ -121,6 +126,9 @@ Result<spec::Process> container_process(const Context& ctx, const std::string& i
 }
 
 Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
+  // The exec'd process is in the container's pid namespace, where its
+  // processes may see it, until it execs: it runs from an unwritable binary.
+  HUSK_TRY(linux::ensure_protected_self_exe());
   HUSK_TRY(spec::validate_process(opts.process));
   if (opts.process.terminal && opts.console_socket.empty() && opts.detach)
     return fail_code(EINVAL, "cannot allocate a tty without --console-socket when the runtime detaches");
@@ -135,9 +143,21 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, state.pid, 0)));
   if (!pidfd || !linux::process_alive(state.pid, state.pid_start_time))
     return fail_code(ESRCH, "cannot exec in a stopped container: container not running");
-  auto layout = HUSK_TRY(cgroups::detect_layout());
-  cgroups::Manager cgroup(std::move(layout), state.cgroup_path);
+  std::optional<cgroups::Manager> cgroup;  // none: a rootless container without one
+  if (!state.cgroup_path.empty()) cgroup.emplace(HUSK_TRY(cgroup_manager_for(state)));
   Joins joins = namespaces_to_join(state.pid);
+  // The other half of the init's protection (see container.cpp): before
+  // `start` an init may still run the runtime's binary from a writable file,
+  // and a process that could ptrace it must not join it then.
+  if (!(joins.child_flags & CLONE_NEWUSER) && live_status(state) == spec::Status::created &&
+      linux::may_hold(opts.process.capabilities ? &*opts.process.capabilities : nullptr, CAP_SYS_PTRACE)) {
+    auto init_exe = HUSK_TRY(linux::exe_protection(("/proc/" + std::to_string(state.pid) + "/exe").c_str()));
+    if (init_exe == linux::SelfExe::writable)
+      return fail_code(EPERM, "exec: container " + opts.id +
+                                  " is not started yet and its init still runs the runtime's binary: a "
+                                  "process that may hold CAP_SYS_PTRACE cannot join it before start "
+                                  "(CVE-2019-5736)");
+  }
 
   UniqueFd console, console_peer;
   if (opts.process.terminal) {
@@ -153,20 +173,38 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
                   &child_ch,
                   pidfd.get(),
                   joins.child_flags,
+                  (joins.child_flags & CLONE_NEWUSER) != 0,
                   console.get(),
                   opts.preserve_fds,
                   HUSK_TRY(linux::identify_runtime_binary()),
                   {parent_ch.fd(), console_peer.get()},
-                  cgroup.v1_dirs()};
+                  cgroup ? cgroup->v1_dirs() : std::vector<std::string>{}};
   if (ctx.log && ctx.log->fd() >= 0) child.parent_only_fds.push_back(ctx.log->fd());
   std::optional<linux::ChildNamespaces> ours;
-  if (joins.parent_flags) {
-    ours.emplace(HUSK_TRY(linux::ChildNamespaces::remember()));
-    if (::setns(pidfd.get(), joins.parent_flags) < 0) return fail_errno("join the container's pid namespace");
+  UniqueFd cgroup2;
+  linux::Cloned cloned;
+  if (child.new_user && ::geteuid() != 0) {
+    // Rootless: what the container's user namespace owns (its pid namespace
+    // too) can be joined only from inside it, which we must not enter.
+    child.child_flags &= ~CLONE_NEWUSER;
+    cloned = HUSK_TRY_CTX(linux::clone_through_middle(
+                              [&]() -> Result<void> {
+                                if (::setns(pidfd.get(), CLONE_NEWUSER | joins.parent_flags) < 0)
+                                  return fail_errno("join the container's user and pid namespaces");
+                                return {};
+                              },
+                              0, [&] { exec_child(child); }),
+                          "clone exec process");
+  } else {
+    if (joins.parent_flags) {
+      ours.emplace(HUSK_TRY(linux::ChildNamespaces::remember()));
+      if (::setns(pidfd.get(), joins.parent_flags) < 0)
+        return fail_errno("join the container's pid namespace");
+    }
+    if (cgroup) cgroup2 = HUSK_TRY(cgroup->open_unified());
+    cloned = HUSK_TRY_CTX(linux::clone_child(0, cgroup2 ? cgroup2.get() : -1), "clone exec process");
+    if (cloned.pid == 0) exec_child(child);
   }
-  UniqueFd cgroup2 = HUSK_TRY(cgroup.open_unified());
-  auto cloned = HUSK_TRY_CTX(linux::clone_child(0, cgroup2 ? cgroup2.get() : -1), "clone exec process");
-  if (cloned.pid == 0) exec_child(child);
   pid_t pid = cloned.pid;
   cgroup2.reset();
   ours.reset();  // our own pid and time namespaces again, before anything else
@@ -178,8 +216,8 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
     ::waitpid(pid, nullptr, 0);
     return fail(std::move(e));
   };
-  if (!cloned.in_cgroup2)
-    if (auto r = cgroup.add_process(pid, cgroups::Manager::Hierarchies::unified); !r)
+  if (cgroup && !cloned.in_cgroup2)
+    if (auto r = cgroup->add_process(pid, cgroups::Manager::Hierarchies::unified); !r)
       return abort_child(r.error());
   if (auto r = parent_ch.send(linux::SyncMsg::go); !r) return abort_child(r.error());
   UniqueFd master;

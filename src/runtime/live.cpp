@@ -7,6 +7,9 @@
 namespace husk::runtime {
 
 Result<cgroups::Manager> cgroup_manager_for(const spec::State& s) {
+  // An empty path is not the root cgroup: the container has none (rootless).
+  if (s.cgroup_path.empty())
+    return fail_code(ENOTSUP, "container " + s.id + " has no cgroup of its own (rootless without cgroups)");
   auto layout = HUSK_TRY(cgroups::detect_layout());
   return cgroups::Manager(std::move(layout), s.cgroup_path);
 }

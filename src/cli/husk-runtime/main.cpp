@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "base/file.hpp"
@@ -37,6 +38,17 @@ std::string_view subcommand_name(int argc, char** argv) {
     return a;
   }
   return {};
+}
+
+// runc's --rootless auto: not root, or root of a user namespace that is not
+// the host's (its uid map is not the identity over every uid).
+bool rootless_by_default() {
+  if (::geteuid() != 0) return true;
+  auto map = husk::read_file("/proc/self/uid_map");
+  if (!map) return false;
+  unsigned long inside = 1, outside = 1, count = 0;
+  int n = std::sscanf(map->c_str(), "%lu %lu %lu", &inside, &outside, &count);
+  return !(n == 3 && inside == 0 && outside == 0 && count == 4294967295UL);
 }
 
 }  // namespace
@@ -115,9 +127,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   ctx.root = *abs_root;
+  // As runc: a user other than root keeps its containers in its runtime dir.
+  if (app.count("--root") == 0 && ::geteuid() != 0)
+    if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && *xdg) ctx.root = std::string(xdg) + "/husk";
   ctx.log = &*logger;
   ctx.systemd_cgroup = systemd_cgroup;
-  ctx.rootless = rootless == "true";
+  ctx.rootless = rootless == "auto" ? rootless_by_default() : rootless == "true";
   auto result = inv.action(ctx);
   if (!result) {
     const auto& err = result.error();
