@@ -89,8 +89,10 @@ int last_capability() {
   return v ? static_cast<int>(*v) : kKnown - 1;
 }
 
-bool may_hold(const spec::Capabilities* caps, int cap) {
-  return !caps || std::find(caps->bounding.begin(), caps->bounding.end(), cap) != caps->bounding.end();
+bool may_hold(const spec::Process& p, int cap) {
+  if (!p.capabilities) return true;
+  const auto& bounding = p.capabilities->bounding;
+  return std::find(bounding.begin(), bounding.end(), cap) != bounding.end();
 }
 
 Result<void> drop_bounding_set(const spec::Capabilities& caps) {

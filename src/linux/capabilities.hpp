@@ -10,7 +10,8 @@
 
 namespace husk::spec {
 struct Capabilities;
-}
+struct Process;
+}  // namespace husk::spec
 
 namespace husk::linux {
 
@@ -21,10 +22,10 @@ std::vector<std::string> all_capability_names();
 // The highest capability this kernel knows (/proc/sys/kernel/cap_last_cap).
 int last_capability();
 
-// Whether a process with CAPS (none: the spec's process has no capabilities
-// object, and its bounding set stays whole, as with runc) can ever hold CAP:
-// its bounding set keeps it, and a root process regains it on execve.
-bool may_hold(const spec::Capabilities* caps, int cap);
+// Whether process P can ever hold CAP: its bounding set keeps it (with no
+// capabilities object the bounding set stays whole, as with runc), and a
+// root process regains it on execve.
+bool may_hold(const spec::Process& p, int cap);
 
 // Drops everything outside the bounding set; call while still privileged.
 Result<void> drop_bounding_set(const spec::Capabilities& caps);

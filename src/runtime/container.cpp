@@ -145,7 +145,7 @@ Result<linux::Cloned> clone_init(const linux::NamespacePlan& ns, const spec::Lin
 //   namespace could exist by then only in one joined by path.
 bool init_reachable_before_exec(const linux::NamespacePlan& ns, const spec::Process& p) {
   if (!ns.new_pid || ns.join_user_first) return true;
-  return !ns.new_user && linux::may_hold(p.capabilities ? &*p.capabilities : nullptr, CAP_SYS_PTRACE);
+  return !ns.new_user && linux::may_hold(p, CAP_SYS_PTRACE);
 }
 
 // Everything create needs from the bundle, checked before anything is made.

@@ -150,7 +150,7 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
   // `start` an init may still run the runtime's binary from a writable file,
   // and a process that could ptrace it must not join it then.
   if (!(joins.child_flags & CLONE_NEWUSER) && live_status(state) == spec::Status::created &&
-      linux::may_hold(opts.process.capabilities ? &*opts.process.capabilities : nullptr, CAP_SYS_PTRACE)) {
+      linux::may_hold(opts.process, CAP_SYS_PTRACE)) {
     auto init_exe = HUSK_TRY(linux::exe_protection(("/proc/" + std::to_string(state.pid) + "/exe").c_str()));
     if (init_exe == linux::SelfExe::writable)
       return fail_code(EPERM, "exec: container " + opts.id +
