@@ -15,22 +15,6 @@
 
 load runtime_common
 
-setup_file() {
-  common_setup_file
-}
-
-teardown_file() {
-  common_teardown_file
-}
-
-setup() {
-  common_setup
-}
-
-teardown() {
-  common_teardown
-}
-
 # ---- helpers ---------------------------------------------------------------
 
 MiB=1048576

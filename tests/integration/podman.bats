@@ -13,19 +13,11 @@ load ../lib/podman
 load ../lib/leakcheck
 
 setup_file() {
-  husk_require_runtime || return 0
-  local p
-  for p in podman conmon; do
-    command -v "$p" >/dev/null || { husk_skip_file "$p not installed (scripts/install-deps.sh)"; return 0; }
-  done
-  export HUSK_LEAK_SNAPSHOT="$BATS_FILE_TMPDIR/leak.before"
-  leakcheck_snapshot "$HUSK_LEAK_SNAPSHOT"
-  podman_setup
+  podman_file_setup || return 0
 }
 
 teardown_file() {
-  podman_teardown
-  [ -z "${HUSK_LEAK_SNAPSHOT:-}" ] || leakcheck_compare "$HUSK_LEAK_SNAPSHOT"
+  podman_file_teardown
 }
 
 setup() {

@@ -20,22 +20,14 @@ REFERENCE=${HUSK_REFERENCE_RUNTIME:-$(command -v runc || echo /usr/sbin/runc)}
 MiB=1048576
 
 setup_file() {
-  husk_require_runtime || return 0
-  local p
-  for p in podman conmon; do
-    command -v "$p" >/dev/null || { husk_skip_file "$p not installed (scripts/install-deps.sh)"; return 0; }
-  done
-  [ -x "$REFERENCE" ] || { husk_skip_file "runc not installed: nothing to compare with"; return 0; }
-  export HUSK_LEAK_SNAPSHOT="$BATS_FILE_TMPDIR/leak.before"
-  leakcheck_snapshot "$HUSK_LEAK_SNAPSHOT"
-  podman_setup
+  podman_file_setup || return 0
+  [ -x "$REFERENCE" ] || husk_skip_file "runc not installed: nothing to compare with"
 }
 
 teardown_file() {
   # Containers made with the reference runtime are removed with it.
   PODMAN_RUNTIME=$REFERENCE hpodman rm --all --force --time 0 >/dev/null 2>&1 || true
-  podman_teardown
-  [ -z "${HUSK_LEAK_SNAPSHOT:-}" ] || leakcheck_compare "$HUSK_LEAK_SNAPSHOT"
+  podman_file_teardown
 }
 
 setup() {

@@ -50,18 +50,6 @@ os.rename(out_path + ".tmp", out_path)
 EOF
 }
 
-teardown_file() {
-  common_teardown_file
-}
-
-setup() {
-  common_setup
-}
-
-teardown() {
-  common_teardown
-}
-
 # ---- run -------------------------------------------------------------------
 
 @test "run: echo hello prints hello and the container is gone afterwards" {

@@ -21,10 +21,6 @@ setup_file() {
   build_static attack <"$BATS_TEST_DIRNAME/helpers/attack.c"
 }
 
-teardown_file() {
-  common_teardown_file
-}
-
 setup() {
   common_setup
   # The runtime under attack: a private copy, so a successful attack harms
@@ -33,10 +29,6 @@ setup() {
   cp "$HUSK" "$T/bin/husk-runtime"
   RT=$T/bin/husk-runtime
   RT_SIZE=$(stat -c %s "$RT")
-}
-
-teardown() {
-  common_teardown
 }
 
 rt() {

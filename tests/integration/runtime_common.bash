@@ -39,6 +39,13 @@ common_teardown_file() {
   [ -z "${HUSK_LEAK_SNAPSHOT:-}" ] || leakcheck_compare "$HUSK_LEAK_SNAPSHOT"
 }
 
+# bats' hooks, as most files want them: a file that needs more defines its
+# own after `load runtime_common` (calling these common_* parts).
+setup_file() { common_setup_file; }
+teardown_file() { common_teardown_file; }
+setup() { common_setup; }
+teardown() { common_teardown; }
+
 # ---- test level ------------------------------------------------------------
 
 common_setup() {

@@ -32,18 +32,6 @@ int main(int argc, char **argv) {
 EOF
 }
 
-teardown_file() {
-  common_teardown_file
-}
-
-setup() {
-  common_setup
-}
-
-teardown() {
-  common_teardown
-}
-
 # run_in CMD : run `sh -c CMD` in a container from $BUNDLE (already made by
 # the test, args are replaced); sets status/stdout/stderr/output.
 run_in() {

@@ -7,22 +7,6 @@
 
 load runtime_common
 
-setup_file() {
-  common_setup_file
-}
-
-teardown_file() {
-  common_teardown_file
-}
-
-setup() {
-  common_setup
-}
-
-teardown() {
-  common_teardown
-}
-
 # create_fails WANT_MSG [BUNDLE] [ID] : create must fail cleanly and leave
 # nothing behind.
 create_fails() {

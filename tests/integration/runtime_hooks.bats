@@ -6,14 +6,6 @@
 
 load runtime_common
 
-setup_file() {
-  common_setup_file
-}
-
-teardown_file() {
-  common_teardown_file
-}
-
 setup() {
   common_setup
   # hook.sh NAME LOG: append "NAME <id> <status> <pid> <HOOK_TAG>" from the
@@ -28,10 +20,6 @@ EOF
   chmod 0755 "$T/hook.sh"
   mkdir "$T/hooklog"
   LOG=$T/hooklog/log
-}
-
-teardown() {
-  common_teardown
 }
 
 # hook JSON for NAME: the host script, logging to the host path.

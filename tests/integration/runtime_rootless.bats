@@ -18,10 +18,6 @@ setup_file() {
   build_static attack <"$BATS_TEST_DIRNAME/helpers/attack.c"
 }
 
-teardown_file() {
-  common_teardown_file
-}
-
 setup() {
   common_setup
   # Everything the user touches, open to it (the test's own tmp dir is not).

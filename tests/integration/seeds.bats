@@ -31,18 +31,6 @@ int main(int argc, char **argv) {
 EOF
 }
 
-teardown_file() {
-  common_teardown_file
-}
-
-setup() {
-  common_setup
-}
-
-teardown() {
-  common_teardown
-}
-
 @test "seeds: the container's process is PID 1" {
   mkbundle "$BUNDLE" sh -c 'echo $$; read -r c </proc/1/comm; echo "$c"'
   hrun hk run --bundle "$BUNDLE" "$ID"

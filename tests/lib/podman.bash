@@ -6,6 +6,10 @@
 #   hpodman ARGS...   podman with that isolation and --runtime "$RUNTIME"
 #   podman_teardown   removes every container, unmounts everything under the
 #                     temp dir, removes cgroups this run created, the dir.
+#   podman_file_setup / podman_file_teardown
+#                     a bats file's setup_file/teardown_file around those: the
+#                     runtime, podman and conmon must exist (else every test
+#                     skips, saying which; setup returns 1), and the leak check.
 #
 # HUSK_PEER_TIMEOUT (default 120): seconds before a podman command is killed.
 #
@@ -157,6 +161,22 @@ hpodman() {
     --network-config-dir "$PODMAN_TMP/networks" \
     --runtime "$PODMAN_RUNTIME" \
     "$@"
+}
+
+podman_file_setup() {
+  husk_require_runtime || return 1
+  local p
+  for p in podman conmon; do
+    command -v "$p" >/dev/null || { husk_skip_file "$p not installed (scripts/install-deps.sh)"; return 1; }
+  done
+  export HUSK_LEAK_SNAPSHOT="$BATS_FILE_TMPDIR/leak.before"
+  leakcheck_snapshot "$HUSK_LEAK_SNAPSHOT"
+  podman_setup
+}
+
+podman_file_teardown() {
+  podman_teardown
+  [ -z "${HUSK_LEAK_SNAPSHOT:-}" ] || leakcheck_compare "$HUSK_LEAK_SNAPSHOT"
 }
 
 podman_teardown() {

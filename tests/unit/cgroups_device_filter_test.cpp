@@ -296,9 +296,9 @@ TEST(DeviceFilterProgram, ACatchAllRuleLeavesNoDeadCode) {
 
 long sys_bpf(int cmd, bpf_attr& attr) { return ::syscall(SYS_bpf, cmd, &attr, sizeof attr); }
 
-// Loads PROG as a device cgroup program: "" when the verifier accepts it,
-// else errno and the verifier's log.
-std::string kernel_load(const std::vector<bpf_insn>& prog) {
+// Loads PROG as a device cgroup program: its fd, or -1 with ERROR set to
+// errno and the verifier's log.
+int load_in_kernel(const std::vector<bpf_insn>& prog, std::string& error) {
   std::vector<char> log(65536);
   bpf_attr attr;
   std::memset(&attr, 0, sizeof attr);
@@ -309,12 +309,17 @@ std::string kernel_load(const std::vector<bpf_insn>& prog) {
   attr.log_buf = reinterpret_cast<uint64_t>(log.data());
   attr.log_size = static_cast<uint32_t>(log.size());
   attr.log_level = 1;
-  long fd = sys_bpf(BPF_PROG_LOAD, attr);
-  if (fd >= 0) {
-    ::close(static_cast<int>(fd));
-    return "";
-  }
-  return std::string(std::strerror(errno)) + "\n" + log.data();
+  int fd = static_cast<int>(sys_bpf(BPF_PROG_LOAD, attr));
+  if (fd < 0) error = std::string(std::strerror(errno)) + "\n" + log.data();
+  return fd;
+}
+
+// "" when the verifier accepts PROG, else why not.
+std::string kernel_load(const std::vector<bpf_insn>& prog) {
+  std::string error;
+  int fd = load_in_kernel(prog, error);
+  if (fd >= 0) ::close(fd);
+  return error;
 }
 
 class DeviceFilterKernel : public ::testing::Test {
@@ -557,20 +562,12 @@ TEST_F(DeviceFilterCgroup, InstallLeavesNoFdBehind) {
 // and access bits the interpreter above assumes are the kernel's.
 TEST_F(DeviceFilterCgroup, TheKernelEnforcesTheCompiledProgram) {
   auto prog = compile_device_filter({deny('c', kAny, kAny), deny('b', kAny, kAny), allow('c', 1, 3, "r")});
-  std::vector<char> log(65536);
-  bpf_attr attr;
-  std::memset(&attr, 0, sizeof attr);
-  attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-  attr.insns = reinterpret_cast<uint64_t>(prog.data());
-  attr.insn_cnt = static_cast<uint32_t>(prog.size());
-  attr.license = reinterpret_cast<uint64_t>("Apache");
-  attr.log_buf = reinterpret_cast<uint64_t>(log.data());
-  attr.log_size = static_cast<uint32_t>(log.size());
-  attr.log_level = 1;
-  int prog_fd = static_cast<int>(sys_bpf(BPF_PROG_LOAD, attr));
-  ASSERT_GE(prog_fd, 0) << std::strerror(errno) << "\n" << log.data();
+  std::string error;
+  int prog_fd = load_in_kernel(prog, error);
+  ASSERT_GE(prog_fd, 0) << error;
   int cg = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   ASSERT_GE(cg, 0) << std::strerror(errno);
+  bpf_attr attr;
   std::memset(&attr, 0, sizeof attr);
   attr.target_fd = static_cast<uint32_t>(cg);
   attr.attach_bpf_fd = static_cast<uint32_t>(prog_fd);
