@@ -70,7 +70,8 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, u
 
 Result<void> mkdir_all(const std::string& path, unsigned mode) {
   if (path.empty()) return {};
-  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) {
+  if (::mkdir(path.c_str(), mode) == 0) return {};
+  if (errno == EEXIST) {
     struct stat st;
     if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return {};
     if (errno == EEXIST) return fail_code(ENOTDIR, "mkdir " + path);

@@ -75,20 +75,17 @@ Result<void> init_cpuset_levels(const std::string& mount_point, const std::strin
 }
 }  // namespace
 
-Result<void> Manager::create() const {
+Result<void> Manager::create(Hierarchies which) const {
   for (auto& h : layout_.hierarchies) {
+    if ((which == Hierarchies::v1 && h.cgroup2) || (which == Hierarchies::unified && !h.cgroup2)) continue;
     std::string d = dir(h);
-    // A concurrent destroy may remove the shared default parent between our
-    // mkdirs of parent and child: one retry makes both again.
-    auto made = mkdir_all(d);
-    if (!made && made.error().err() == ENOENT) made = mkdir_all(d);
-    HUSK_TRY_CTX(std::move(made), "create cgroup " + path_);
+    HUSK_TRY_CTX(mkdir_all(d), "create cgroup " + path_);
     if (!h.cgroup2 && std::find(h.controllers.begin(), h.controllers.end(), "cpuset") != h.controllers.end())
       HUSK_TRY_CTX(init_cpuset_levels(h.mount_point, d), "create cgroup " + path_);
   }
   // On pure v2 the container gets every controller the host has (as runc);
   // a hybrid host's v2 hierarchy only gets what a resource needs (apply).
-  if (layout_.kind == LayoutKind::v2) {
+  if (layout_.kind == LayoutKind::v2 && which != Hierarchies::v1) {
     auto c = HUSK_TRY(controllers());
     HUSK_TRY_CTX(enable_v2_controllers(c.v2), "create cgroup " + path_);
   }
@@ -150,7 +147,7 @@ Result<void> Manager::enable_v2_controllers(const std::set<std::string>& wanted)
   return {};
 }
 
-Result<void> Manager::write(const Write& w) const {
+Result<void> Manager::write(const Write& w, OpenFile& last) const {
   std::string d;
   if (w.v2) {
     d = dir(*layout_.unified());
@@ -159,9 +156,27 @@ Result<void> Manager::write(const Write& w) const {
     if (!h) return fail_code(ENOTSUP, "no " + w.controller + " cgroup hierarchy");
     d = dir(*h);
   }
-  auto r = write_file(d + "/" + w.file, w.value);
-  if (!r && r.error().err() == ENOENT && !w.alt_file.empty())
-    r = write_file(d + "/" + w.alt_file, w.alt_value);
+  // A cgroup file takes each write(2) as one value, so a run of writes to
+  // one file (the device rules) shares one open.
+  auto put = [&](const std::string& file, std::string_view value) -> Result<void> {
+    std::string path = d + "/" + file;
+    if (!last.fd || last.path != path) {
+      last.fd = HUSK_TRY(open_fd(path, O_WRONLY | O_TRUNC));
+      last.path = std::move(path);
+    }
+    ssize_t n;
+    do {
+      n = ::write(last.fd.get(), value.data(), value.size());
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      int err = errno;
+      last.fd.reset();
+      return fail(Error(err, "write " + last.path));
+    }
+    return {};
+  };
+  auto r = put(w.file, w.value);
+  if (!r && r.error().err() == ENOENT && !w.alt_file.empty()) r = put(w.alt_file, w.alt_value);
   if (!r && r.error().err() == ENOENT && w.optional) return {};
   if (!r) {
     int err = r.error().err();
@@ -184,11 +199,12 @@ Result<void> Manager::apply(const Plan& plan) const {
   // be right once the others are in. Retry while rounds make progress.
   std::vector<const Write*> pending;
   for (auto& w : plan.writes) pending.push_back(&w);
+  OpenFile last;
   while (!pending.empty()) {
     std::vector<const Write*> failed;
     std::optional<Error> first;
     for (auto* w : pending) {
-      auto r = write(*w);
+      auto r = write(*w, last);
       if (r) continue;
       if (r.error().err() == ENOTSUP) return r;
       failed.push_back(w);
@@ -275,9 +291,22 @@ std::vector<std::string> Manager::v1_dirs() const {
   return out;
 }
 
-Result<void> Manager::join_v1_self(const std::vector<std::string>& v1_dirs) {
-  for (auto& d : v1_dirs) HUSK_TRY_CTX(write_file(d + "/tasks", "0"), "join cgroup " + d);
+Result<std::vector<Manager::V1Task>> Manager::open_v1_self(const std::vector<std::string>& v1_dirs) {
+  std::vector<V1Task> out;
+  out.reserve(v1_dirs.size());
+  for (auto& d : v1_dirs)
+    out.push_back({d, HUSK_TRY_CTX(open_fd(d + "/tasks", O_WRONLY), "join cgroup " + d)});
+  return out;
+}
+
+Result<void> Manager::join_v1_self(const std::vector<V1Task>& tasks) {
+  for (auto& t : tasks)
+    if (::write(t.fd.get(), "0", 1) != 1) return fail_errno("join cgroup " + t.dir);
   return {};
+}
+
+Result<void> Manager::join_v1_self(const std::vector<std::string>& v1_dirs) {
+  return join_v1_self(HUSK_TRY(open_v1_self(v1_dirs)));
 }
 
 Result<UniqueFd> Manager::open_unified() const {
@@ -370,6 +399,16 @@ Result<void> Manager::set_frozen(bool frozen) const {
 }
 
 Result<void> Manager::destroy() const {
+  // An empty cgroup just goes (the usual case: `run` and `delete` after the
+  // init has exited); only a busy one costs the search for its processes.
+  bool busy = false;
+  for (auto& h : layout_.hierarchies) {
+    std::string d = dir(h);
+    if (::rmdir(d.c_str()) == 0 || errno == ENOENT) continue;
+    if (errno != EBUSY) return fail_errno("remove cgroup " + d);
+    busy = true;
+  }
+  if (!busy) return {};
   HUSK_TRY(signal_all(SIGKILL));
   for (auto& h : layout_.hierarchies) {
     std::string d = dir(h);
@@ -378,12 +417,6 @@ Result<void> Manager::destroy() const {
       // A just-killed process can linger a moment as the cgroup's member.
       if (errno != EBUSY || attempt > 500) return fail_errno("remove cgroup " + d);
       ::usleep(1000);
-    }
-    // The default parent ("/husk") is ours too: gone with its last container.
-    // Another container keeps it busy (EBUSY/ENOTEMPTY), which is fine.
-    if (path_.starts_with(std::string(kDefaultParent) + "/")) {
-      std::string parent = d.substr(0, d.rfind('/'));
-      ::rmdir(parent.c_str());
     }
   }
   return {};

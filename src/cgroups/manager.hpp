@@ -19,7 +19,9 @@ namespace husk::cgroups {
 // are taken from each hierarchy's root; relative ones are placed under the
 // runtime's own cgroup (SELF_CGROUP: /proc/self/cgroup's text; on v2 its
 // parent, as runc); empty means "/husk/ID". systemd's "slice:prefix:name" is
-// refused until the systemd driver exists.
+// refused until the systemd driver exists. The "/husk" parent stays once
+// made, as docker's "/docker" does: making and removing it with each
+// container would double the cgroup work of every `run`.
 inline constexpr std::string_view kDefaultParent = "/husk";
 Result<std::string> resolve_cgroups_path(const std::string& cgroups_path, const std::string& id,
                                          const Layout& layout, std::string_view self_cgroup);
@@ -33,9 +35,15 @@ class Manager {
   // The directory of this cgroup in hierarchy H.
   std::string dir(const Hierarchy& h) const;
 
+  // Which hierarchies create and add_process work on: the v1 ones can be
+  // joined by the process itself (cheaply, see container_init), the cgroup2
+  // one at clone.
+  enum class Hierarchies { all, v1, unified };
   // Makes the directories; on cgroup v2 every parent lets its children use
   // the controllers it has (cgroup.subtree_control), as the seeds do by hand.
-  Result<void> create() const;
+  Result<void> create(Hierarchies which = Hierarchies::all) const;
+  bool has_v1() const { return layout_.kind != LayoutKind::v2; }
+  bool has_unified() const { return layout_.unified() != nullptr; }
   // Where each controller lives on this host (reads the v2 root's list).
   Result<Controllers> controllers() const;
   // Writes a plan's files (see resources.hpp) and installs its device
@@ -47,9 +55,6 @@ class Manager {
   Result<Stats> stats() const;
   // How many processes the OOM killer has killed in this cgroup so far.
   Result<uint64_t> oom_kills() const;
-  // Which hierarchies add_process writes: the v1 ones can be joined by the
-  // process itself (cheaply, see container_init), the cgroup2 one at clone.
-  enum class Hierarchies { all, v1, unified };
   Result<void> add_process(int pid, Hierarchies which = Hierarchies::all) const;
   // The v1 directories, for a process to join itself: writing "0" (this
   // thread) to a v1 `tasks` file skips the global threadgroup lock whose RCU
@@ -57,6 +62,14 @@ class Manager {
   // must be single-threaded and still see the host's /sys/fs/cgroup.
   std::vector<std::string> v1_dirs() const;
   static Result<void> join_v1_self(const std::vector<std::string>& v1_dirs);
+  // The same in two steps: the `tasks` files opened while the host's
+  // /sys/fs/cgroup is in view, written later (after pivot_root, say).
+  struct V1Task {
+    std::string dir;
+    UniqueFd fd;
+  };
+  static Result<std::vector<V1Task>> open_v1_self(const std::vector<std::string>& v1_dirs);
+  static Result<void> join_v1_self(const std::vector<V1Task>& tasks);
   // The cgroup2 directory, for clone3's CLONE_INTO_CGROUP; empty without one.
   Result<UniqueFd> open_unified() const;
   Result<std::vector<int>> pids() const;
@@ -76,7 +89,12 @@ class Manager {
   // The v1 hierarchy holding CONTROLLER, if any.
   const Hierarchy* v1_hierarchy(const std::string& controller) const;
   Result<void> enable_v2_controllers(const std::set<std::string>& wanted) const;
-  Result<void> write(const Write& w) const;
+  struct OpenFile {
+    std::string path;
+    UniqueFd fd;
+  };
+  // LAST: the file the previous write went to, kept open for the next.
+  Result<void> write(const Write& w, OpenFile& last) const;
 
   Layout layout_;
   std::string path_;

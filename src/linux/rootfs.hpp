@@ -27,9 +27,9 @@ struct RootfsSpec {
   bool new_cgroup_namespace = false;
   bool no_pivot = false;
   std::vector<CgroupView> cgroups;
-  // Called before the first cgroup mount, and at the latest once all mounts
-  // are done: the runtime creates the cgroup while the init mounts, and this
-  // waits for it (and enters the cgroup namespace). Called once.
+  // Called before the first cgroup mount, and again once all mounts are
+  // done: the runtime creates the cgroup while the init mounts, and this
+  // waits for it (and, with a cgroup namespace, enters it). Must be idempotent.
   std::function<Result<void>()> await_cgroup;
 };
 

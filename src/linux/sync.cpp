@@ -17,6 +17,8 @@ constexpr size_t kMaxText = 16 * 1024;
 
 std::string sync_msg_name(SyncMsg m) {
   switch (m) {
+    case SyncMsg::cgroup_made:
+      return "cgroup-made";
     case SyncMsg::cgroup_ready:
       return "cgroup-ready";
     case SyncMsg::go:
@@ -66,10 +68,20 @@ Result<void> SyncChannel::send(SyncMsg type, int32_t value, const std::string& t
 Result<SyncMessage> SyncChannel::receive() const {
   char buf[sizeof(Header) + kMaxText];
   ssize_t n;
-  do {
+  bool reset_seen = false;
+  for (;;) {
     n = ::recv(fd_.get(), buf, sizeof buf, 0);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return fail_errno("receive on the sync channel");
+    if (n >= 0) break;
+    if (errno == EINTR) continue;
+    // A peer that exits with our messages unread resets the connection,
+    // and the kernel reports that (once) ahead of what the peer sent before
+    // it went, such as the error that made it exit: read on for that.
+    if (errno == ECONNRESET && !reset_seen) {
+      reset_seen = true;
+      continue;
+    }
+    return fail_errno("receive on the sync channel");
+  }
   if (n == 0) return fail_code(EPIPE, "the other side of the sync channel went away");
   if (static_cast<size_t>(n) < sizeof(Header)) return fail_code(EPROTO, "short sync message");
   Header h;

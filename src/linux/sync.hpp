@@ -13,7 +13,8 @@ namespace husk::linux {
 
 enum class SyncMsg : uint32_t {
   go = 1,        // parent -> child: ids mapped; start setting up
-  cgroup_ready,  // parent -> child: you are in your cgroup
+  cgroup_made,   // parent -> child: your cgroup's directories exist
+  cgroup_ready,  // parent -> child: its limits are set; join it
   create_hooks,  // child -> parent: namespaces and mounts ready; run prestart/createRuntime
   hooks_done,    // parent -> child: hooks ran
   ready,         // child -> parent: set up, waiting for `start`

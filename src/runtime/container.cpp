@@ -221,9 +221,14 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   guard.dir = HUSK_TRY(store.create(opts.id));
   // Destroying a cgroup that was never made is harmless, so the guard owns it from here.
   guard.cgroup.emplace(std::move(cgroup));
-  // The directories exist before the init: it is cloned into its cgroup2
-  // cgroup and joins the v1 ones itself once their limits are set.
-  if (auto made = guard.cgroup->create(); !made) {
+  // The cgroup2 directory exists before the init: it is cloned into it. The
+  // v1 ones are made while the init sets up its namespaces, and it joins
+  // them itself once their limits are set. Rootless, all are made first, as
+  // whether there is a cgroup at all decides what the init is told.
+  bool v1_later = guard.cgroup->has_unified() && guard.cgroup->has_v1() && !ctx.rootless;
+  if (auto made = guard.cgroup->create(v1_later ? cgroups::Manager::Hierarchies::unified
+                                                : cgroups::Manager::Hierarchies::all);
+      !made) {
     // runc's --rootless: a cgroup nobody asked for (no cgroupsPath, no
     // limits) that we may not make is no error; the container stays in ours
     // and has none of its own.
@@ -266,6 +271,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   plan.new_session_keyring = !opts.no_new_keyring;
   plan.self = HUSK_TRY(linux::identify_runtime_binary());
   plan.unprivileged_parent = ::geteuid() != 0;
+  plan.await_go = ns.new_user || plan.unprivileged_parent;
   plan.parent_only_fds = {guard.dir->fd(), parent_ch.fd(), console_peer.get()};
   if (ctx.log && ctx.log->fd() >= 0) plan.parent_only_fds.push_back(ctx.log->fd());
 
@@ -285,8 +291,13 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   start_read.reset();
   console.reset();
 
-  if (ns.new_user) HUSK_TRY(linux::write_id_maps(pid, config.linux.uid_mappings, config.linux.gid_mappings));
-  HUSK_TRY(parent_ch.send(linux::SyncMsg::go));
+  if (plan.await_go) {
+    if (ns.new_user)
+      HUSK_TRY(linux::write_id_maps(pid, config.linux.uid_mappings, config.linux.gid_mappings));
+    HUSK_TRY(parent_ch.send(linux::SyncMsg::go));
+  }
+  if (guard.cgroup && v1_later) HUSK_TRY(guard.cgroup->create(cgroups::Manager::Hierarchies::v1));
+  HUSK_TRY(parent_ch.send(linux::SyncMsg::cgroup_made));
 
   // While the init builds its namespaces and rootfs, we record it and set
   // its limits. "creating" is on disk before the limits are set and before
@@ -371,24 +382,27 @@ Result<void> destroy(const ContainerDir& dir, const spec::State& s, const Contex
   return dir.remove();
 }
 
-// Tells the init to go on and waits until it has exec'd the user's process (or
-// died): the init's read end of the start pipe is close-on-exec, so a pipe with
-// no reader left means the process we started is the user's now. startContainer
-// hooks run in between, so poststart comes strictly after them, as the spec asks.
-Result<void> release_init(int start_write, const std::string& id) {
+// Tells the init to go on, records the container as running while the init
+// gets there, and waits until it has exec'd the user's process (or died): the
+// init's read end of the start pipe is close-on-exec, so a pipe with no reader
+// left means the process we started is the user's now. startContainer hooks
+// run in between, so poststart comes strictly after them, as the spec asks.
+Result<void> release_init(int start_write, const ContainerDir& dir, spec::State& s) {
   char byte = 0;
-  if (::write(start_write, &byte, 1) != 1) return fail_errno("start " + id);
+  if (::write(start_write, &byte, 1) != 1) return fail_errno("start " + s.id);
+  s.status = spec::Status::running;
+  HUSK_TRY(dir.save_state(s));
   pollfd p{.fd = start_write, .events = 0, .revents = 0};
   while (::poll(&p, 1, -1) < 0) {
-    if (errno != EINTR) return fail_errno("start " + id + ": wait for exec");
+    if (errno != EINTR) return fail_errno("start " + s.id + ": wait for exec");
   }
   return {};
 }
 
-Result<void> wake_init(const spec::State& s) {
+Result<void> wake_init(const ContainerDir& dir, spec::State& s) {
   std::string path = "/proc/" + std::to_string(s.pid) + "/fd/" + std::to_string(s.start_fd);
   UniqueFd fd = HUSK_TRY_CTX(open_fd(path, O_WRONLY), "start " + s.id);
-  return release_init(fd.get(), s.id);
+  return release_init(fd.get(), dir, s);
 }
 
 void run_poststart(const spec::Config& c, const spec::State& s, const Context& ctx) {
@@ -425,9 +439,7 @@ Result<void> start_container(const Context& ctx, const std::string& id) {
     default:
       return fail_code(EINVAL, "cannot start an already running container");
   }
-  HUSK_TRY(wake_init(s));
-  s.status = spec::Status::running;
-  HUSK_TRY(dir.save_state(s));
+  HUSK_TRY(wake_init(dir, s));
   if (auto text = dir.load_config_text())
     if (auto config = spec::parse_config(*text)) run_poststart(*config, s, ctx);
   return {};
@@ -437,13 +449,11 @@ Result<int> run_container(const Context& ctx, const CreateOptions& opts, bool de
   std::optional<SignalForwarder> signals;
   if (!detach) signals.emplace(HUSK_TRY(SignalForwarder::install()));
   auto l = HUSK_TRY(launch(ctx, opts, !detach, true));
-  if (auto r = release_init(l.start_fd.get(), opts.id); !r) {
+  if (auto r = release_init(l.start_fd.get(), l.dir, l.state); !r) {
     (void)destroy(l.dir, l.state, ctx, &l.config, l.cgroup ? &*l.cgroup : nullptr);
     return std::unexpected(r.error());
   }
   l.start_fd.reset();
-  l.state.status = spec::Status::running;
-  HUSK_TRY(l.dir.save_state(l.state));
   run_poststart(l.config, l.state, ctx);
   if (detach) return 0;
 

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <cstring>
+#include <optional>
 
 #include "base/file.hpp"
 #include "cgroups/manager.hpp"
@@ -53,7 +54,7 @@ Result<std::string> setup(const InitPlan& plan) {
   const auto& proc = *c.process;
   const auto& ns = *plan.namespaces;
 
-  HUSK_TRY(plan.channel->expect(linux::SyncMsg::go));
+  if (plan.await_go) HUSK_TRY(plan.channel->expect(linux::SyncMsg::go));
   if (plan.unprivileged_parent) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (ns.new_user) HUSK_TRY(become_namespace_root());
   for (auto& j : ns.child_joins) {
@@ -69,20 +70,40 @@ Result<std::string> setup(const InitPlan& plan) {
   if (!c.domainname.empty() && ::setdomainname(c.domainname.data(), c.domainname.size()) < 0)
     return fail_errno("set domainname");
 
-  // The runtime makes our cgroup while we mount; we wait for it only where
-  // it matters. The cgroup namespace is unshared once we are in it, so the
-  // container sees that cgroup as its root.
+  // The runtime makes our cgroup and sets its limits while we build the
+  // rootfs. We wait for its directories where a mount needs them, and for
+  // its limits as late as we can: before anything of the container runs
+  // (hooks, the process), or before the cgroup namespace is needed (it is
+  // unshared once we are in the cgroup, so the container sees it as its
+  // root). The v1 `tasks` files are opened before pivot_root, while the
+  // host's /sys/fs/cgroup is in view, and written once the limits are set.
+  std::optional<std::vector<cgroups::Manager::V1Task>> tasks;
+  auto await_dirs = [&]() -> Result<void> {
+    if (tasks) return {};
+    HUSK_TRY(plan.channel->expect(linux::SyncMsg::cgroup_made));
+    tasks = HUSK_TRY(cgroups::Manager::open_v1_self(plan.self_attach_v1));
+    return {};
+  };
   bool in_cgroup = false;
-  linux::RootfsSpec rootfs = plan.rootfs;
-  rootfs.await_cgroup = [&]() -> Result<void> {
+  auto await_cgroup = [&]() -> Result<void> {
     if (in_cgroup) return {};
-    in_cgroup = true;
+    HUSK_TRY(await_dirs());
     HUSK_TRY(plan.channel->expect(linux::SyncMsg::cgroup_ready));
-    HUSK_TRY(cgroups::Manager::join_v1_self(plan.self_attach_v1));
+    HUSK_TRY(cgroups::Manager::join_v1_self(*tasks));
+    tasks->clear();
+    in_cgroup = true;
     if (ns.new_cgroup && ::unshare(CLONE_NEWCGROUP) < 0) return fail_errno("unshare cgroup namespace");
     return {};
   };
+  linux::RootfsSpec rootfs = plan.rootfs;
+  if (ns.new_cgroup)
+    rootfs.await_cgroup = await_cgroup;
+  else
+    rootfs.await_cgroup = await_dirs;
   UniqueFd rootfd = HUSK_TRY_CTX(linux::prepare_rootfs(rootfs), "rootfs");
+  bool hooks_here =
+      !c.hooks.prestart.empty() || !c.hooks.create_runtime.empty() || !c.hooks.create_container.empty();
+  if (hooks_here) HUSK_TRY(await_cgroup());
   if (!c.hooks.prestart.empty() || !c.hooks.create_runtime.empty()) {
     HUSK_TRY(plan.channel->send(linux::SyncMsg::create_hooks));
     HUSK_TRY(plan.channel->expect(linux::SyncMsg::hooks_done));
@@ -112,6 +133,7 @@ Result<std::string> setup(const InitPlan& plan) {
 
   std::string path = HUSK_TRY(linux::find_executable(proc.args[0], proc.env));
   HUSK_TRY(linux::refuse_runtime_binary(path, plan.self));
+  HUSK_TRY(await_cgroup());
   HUSK_TRY(linux::apply_identity(proc, linux::setgroups_allowed()));
   return path;
 }

@@ -34,6 +34,9 @@ struct InitPlan {
   // The runtime is not root (rootless): it can write our id maps only while
   // it may open our /proc files, so we stay dumpable until `go`.
   bool unprivileged_parent = false;
+  // Wait for the runtime's "go" before anything else: it writes our id maps
+  // first (a new user namespace), or must still open our /proc files.
+  bool await_go = true;
 };
 
 [[noreturn]] void container_init(const InitPlan& plan);

@@ -132,6 +132,30 @@ TEST_F(ApplyTest, HybridWritesV1FilesAndV2Hugetlb) {
   EXPECT_FALSE(path_exists(tmp_ / "unified/husk/c1/memory.limit_in_bytes"));
 }
 
+// The kernel takes each write(2) to a cgroup file as one value, so a run of
+// rules for one file goes through one open: here the plain file collects
+// every rule, in order (one open per rule would leave only the last).
+TEST_F(ApplyTest, ConsecutiveWritesToOneFileShareOneOpen) {
+  Manager m = hybrid();
+  files("devices/husk/c1", {"devices.allow", "devices.deny"});
+  Plan p = plan_for(m, R"({"devices": [
+    {"allow": false},
+    {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm"},
+    {"allow": true, "type": "c", "major": 1, "minor": 5, "access": "rw"},
+    {"allow": true, "type": "b", "major": 8, "minor": 0, "access": "r"}]})");
+  auto r = m.apply(p);
+  ASSERT_TRUE(r.has_value()) << r.error().what();
+  std::string allowed = file("devices/husk/c1/devices.allow");
+  size_t first = allowed.find("c 1:3 rwm"), second = allowed.find("c 1:5 rw"),
+         third = allowed.find("b 8:0 r");
+  ASSERT_NE(first, std::string::npos) << allowed;
+  ASSERT_NE(second, std::string::npos) << allowed;
+  ASSERT_NE(third, std::string::npos) << allowed;
+  EXPECT_LT(first, second);
+  EXPECT_LT(second, third);
+  EXPECT_EQ(file("devices/husk/c1/devices.deny"), "a");
+}
+
 TEST_F(ApplyTest, PureV2WritesV2Files) {
   Manager m = pure_v2();
   // The controllers are already enabled for the cgroup (as create() leaves
