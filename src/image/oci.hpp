@@ -49,6 +49,9 @@ struct Platform {
 };
 // This machine's platform in GOARCH terms (uname's x86_64 -> "amd64", aarch64 -> "arm64").
 Platform host_platform();
+// The linux platform of a uname machine name ("armv7l" -> arm/v7); an
+// unknown machine is passed through as the architecture.
+Platform platform_from_machine(std::string_view machine);
 // "linux/amd64", "linux/arm/v7".
 std::string platform_str(const Platform& p);
 // Parses "os/arch[/variant]" (as --platform takes it). EINVAL otherwise.
@@ -61,6 +64,7 @@ struct Descriptor {
   std::vector<std::string> urls;
   std::map<std::string, std::string> annotations;
   std::optional<Platform> platform;  // in an index
+  friend bool operator==(const Descriptor&, const Descriptor&) = default;
 };
 
 struct Manifest {
@@ -69,6 +73,7 @@ struct Manifest {
   Descriptor config;
   std::vector<Descriptor> layers;
   std::map<std::string, std::string> annotations;
+  friend bool operator==(const Manifest&, const Manifest&) = default;
 };
 
 struct Index {
@@ -76,6 +81,7 @@ struct Index {
   std::string media_type;
   std::vector<Descriptor> manifests;
   std::map<std::string, std::string> annotations;
+  friend bool operator==(const Index&, const Index&) = default;
 };
 
 struct HistoryEntry {
@@ -84,6 +90,7 @@ struct HistoryEntry {
   std::string author;
   std::string comment;
   bool empty_layer = false;
+  friend bool operator==(const HistoryEntry&, const HistoryEntry&) = default;
 };
 
 // The image config's "config": what a container of this image runs with.
@@ -99,6 +106,7 @@ struct RunConfig {
   std::string working_dir;
   std::map<std::string, std::string> labels;
   std::string stop_signal;
+  friend bool operator==(const RunConfig&, const RunConfig&) = default;
 };
 
 struct ImageConfig {
@@ -108,6 +116,7 @@ struct ImageConfig {
   RunConfig config;
   std::vector<Digest> diff_ids;  // rootfs.diff_ids, bottom layer first
   std::vector<HistoryEntry> history;
+  friend bool operator==(const ImageConfig&, const ImageConfig&) = default;
 };
 
 // Parsers check what the spec requires (schemaVersion 2, digests that parse,
