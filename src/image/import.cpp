@@ -138,15 +138,8 @@ Result<StoredImage> import_rootfs(const Store& store, const std::string& tarball
   if (got < 0) return fail_errno("read " + tarball);
   std::string type = HUSK_TRY(layer_media_type(head, static_cast<size_t>(got), tarball));
   Lock content = HUSK_TRY(store.lock_content_shared());
-  int raw = fd.get();
   Store::LayerSource src;
-  src.read = [raw, &tarball](void* buf, size_t size) -> Result<size_t> {
-    for (;;) {
-      ssize_t n = ::read(raw, buf, size);
-      if (n >= 0) return static_cast<size_t>(n);
-      if (errno != EINTR) return fail_errno("read " + tarball);
-    }
-  };
+  src.read = fd_reader(fd.get(), tarball);
   src.desc.media_type = type;
   auto layer = HUSK_TRY_CTX(store.add_layer(src), "import " + tarball);
   return commit_image(store, layer, opts);

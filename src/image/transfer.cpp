@@ -27,16 +27,6 @@ using json = nlohmann::ordered_json;
 constexpr std::string_view kRefName = "org.opencontainers.image.ref.name";
 constexpr std::string_view kContainerdName = "io.containerd.image.name";
 
-ReadFn read_fd(int fd, const std::string& what) {
-  return [fd, what](void* buf, size_t size) -> Result<size_t> {
-    for (;;) {
-      ssize_t n = ::read(fd, buf, size);
-      if (n >= 0) return static_cast<size_t>(n);
-      if (errno != EINTR) return fail_errno("read " + what);
-    }
-  };
-}
-
 std::string sniff_layer_type(const std::string& path) {
   unsigned char head[4] = {};
   if (auto fd = open_fd(path, O_RDONLY)) (void)!::read(fd->get(), head, sizeof head);
@@ -79,7 +69,7 @@ Result<StoredImage> import_manifest(const Store& store, const std::string& manif
     std::string path = HUSK_TRY(blob_path(m.layers[i]));
     UniqueFd fd = HUSK_TRY(open_fd(path, O_RDONLY));
     Store::LayerSource src;
-    src.read = read_fd(fd.get(), path);
+    src.read = fd_reader(fd.get(), path);
     src.desc = m.layers[i];
     src.expected_diff_id = config.diff_ids[i];
     if (i) src.parent = chains[i - 1];
@@ -168,7 +158,7 @@ Result<std::vector<StoredImage>> load_docker_dir(const Store& store, const std::
       } else {
         UniqueFd fd = HUSK_TRY(open_fd(layer_paths[i], O_RDONLY));
         Store::LayerSource src;
-        src.read = read_fd(fd.get(), layer_paths[i]);
+        src.read = fd_reader(fd.get(), layer_paths[i]);
         src.desc.media_type = sniff_layer_type(layer_paths[i]);
         src.expected_diff_id = config.diff_ids[i];
         if (i) src.parent = chains[i - 1];
@@ -357,7 +347,7 @@ Result<void> save_oci(const Store& store, const std::vector<SaveItem>& items, Ta
       UniqueFd fd = HUSK_TRY(open_fd(src.first, O_RDONLY));
       struct stat st;
       if (::fstat(fd.get(), &st) < 0) return fail_errno(src.first);
-      HUSK_TRY(tar->stream(name, st.st_size, read_fd(fd.get(), src.first)));
+      HUSK_TRY(tar->stream(name, st.st_size, fd_reader(fd.get(), src.first)));
     }
     return tar->close();
   }

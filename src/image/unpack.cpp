@@ -635,15 +635,18 @@ Result<UnpackResult> unpack_layer(const ReadFn& read, const std::string& dest, c
   return result;
 }
 
-Result<UnpackResult> unpack_layer_fd(int fd, const std::string& dest, const UnpackOptions& opts) {
-  ReadFn read = [fd](void* buf, size_t size) -> Result<size_t> {
+ReadFn fd_reader(int fd, const std::string& what) {
+  return [fd, what](void* buf, size_t size) -> Result<size_t> {
     for (;;) {
       ssize_t n = ::read(fd, buf, size);
       if (n >= 0) return static_cast<size_t>(n);
-      if (errno != EINTR) return fail_errno("read");
+      if (errno != EINTR) return fail_errno("read " + what);
     }
   };
-  return unpack_layer(read, dest, opts);
+}
+
+Result<UnpackResult> unpack_layer_fd(int fd, const std::string& dest, const UnpackOptions& opts) {
+  return unpack_layer(fd_reader(fd, "layer"), dest, opts);
 }
 
 }  // namespace husk::image

@@ -58,6 +58,8 @@ struct UnpackResult {
 // is EINVAL with libarchive's message.
 Result<UnpackResult> unpack_layer(const ReadFn& read, const std::string& dest,
                                   const UnpackOptions& opts = {});
+// Reads FD to its end; errors name WHAT.
+ReadFn fd_reader(int fd, const std::string& what);
 // The same from a file descriptor, read to its end.
 Result<UnpackResult> unpack_layer_fd(int fd, const std::string& dest, const UnpackOptions& opts = {});
 

@@ -5,31 +5,11 @@
 
 load ../lib/assert.bash
 load ../lib/fixtures.bash
+load ../lib/image.bash
 
-setup_file() {
-  export HUSK="$HUSK_BUILD_DIR/husk"
-  export RUNTIME_BIN
-  RUNTIME_BIN=$(husk_runtime)
-  [ -x "$HUSK" ] || husk_die "no $HUSK: build husk first"
-}
-
-setup() {
-  T=$(mktemp -d /tmp/husk-image-XXXXXX)
-  R=$T/store
-  STATE=$T/state
-}
-
-teardown() {
-  for b in "$T"/b*; do
-    [ -d "$b" ] || continue
-    "$RUNTIME_BIN" --root "$STATE" delete --force "$(basename "$b")" >/dev/null 2>&1 || true
-  done
-  husk_unmount_under "$T" || true
-  rm -rf --one-file-system "$T"
-}
-
-hk() { "$HUSK" --root "$R" "$@"; }
-run_bundle() { "$RUNTIME_BIN" --root "$STATE" run --bundle "$1" "$(basename "$1")"; }
+setup_file() { image_file_setup; }
+setup() { image_setup husk-image; }
+teardown() { image_teardown; }
 
 # A rootfs dir with busybox and the files the checks look at.
 make_rootfs() {
@@ -148,11 +128,6 @@ make_rootfs() {
   assert_eq "" "$(ls "$R/layers" "$R/l" "$R/blobs/sha256" "$R/tmp" | grep -v ':$' | grep -v '^$')" "store emptied"
 }
 
-# Nothing half-made may stay: no layer, no blob, nothing in tmp/.
-assert_store_clean() {
-  assert_eq "" "$(ls -A "$R/layers" "$R/blobs/sha256" "$R/tmp" "$R/l" 2>/dev/null | grep -v ':$' | grep -v '^$')" "store content after $1"
-}
-
 # evil_tar OUT KIND VICTIM: a tarball that tries to write VICTIM (a host path).
 evil_tar() {
   python3 - "$@" <<'PY'
@@ -180,7 +155,7 @@ PY
   assert_status 1
   assert_match 'leaves the layer' "$output" "error names the path"
   [ ! -e "$victim" ]
-  assert_store_clean "a ../ entry"
+  assert_store_empty "a ../ entry"
   # A symlink to / and then a file through it: refused, or kept inside the layer.
   evil_tar "$T/symlink.tar" symlink "$victim"
   run hk image import "$T/symlink.tar" evil:symlink
@@ -191,23 +166,23 @@ PY
     hk image rm evil:symlink >/dev/null
     hk image prune >/dev/null
   fi
-  assert_store_clean "a symlink pointing out"
+  assert_store_empty "a symlink pointing out"
   evil_tar "$T/hardlink.tar" hardlink "$victim"
   run hk image import "$T/hardlink.tar" evil:hardlink
   assert_status 1
   assert_match 'hl' "$output" "error names the entry"
-  assert_store_clean "a hard link out"
+  assert_store_empty "a hard link out"
   # Corrupt and truncated gzip.
   make_rootfs "$T/rootfs"
   tar -C "$T/rootfs" -czf "$T/good.tar.gz" .
   head -c 20000 "$T/good.tar.gz" >"$T/truncated.tar.gz"
   run hk image import "$T/truncated.tar.gz" bad:truncated
   assert_status 1
-  assert_store_clean "a truncated gzip"
+  assert_store_empty "a truncated gzip"
   { head -c 100 "$T/good.tar.gz"; head -c 5000 /dev/urandom; tail -c +5101 "$T/good.tar.gz"; } >"$T/corrupt.tar.gz"
   run hk image import "$T/corrupt.tar.gz" bad:corrupt
   assert_status 1
-  assert_store_clean "a corrupt gzip"
+  assert_store_empty "a corrupt gzip"
   run hk image import "$T/missing.tar" bad:missing
   assert_status 1
   assert_match 'missing.tar' "$output"

@@ -474,7 +474,8 @@ void add_image(CLI::App& app, Invocation& inv) {
     auto o = std::make_shared<O>();
     auto* c = image->add_subcommand("import", "make an image from a rootfs tarball");
     c->add_option("-c,--change", o->changes,
-                  "CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE or STOPSIGNAL");
+                  "CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE or STOPSIGNAL")
+        ->allow_extra_args(false);
     c->add_option("tarball", o->tarball, "rootfs tarball (plain, gzip or zstd)")->required();
     c->add_option("name", o->name, "name for the image");
     c->callback([o, &inv] {
@@ -486,7 +487,7 @@ void add_image(CLI::App& app, Invocation& inv) {
     auto* c = image->add_subcommand(
         "bundle", "make a ready-to-run OCI bundle of an image (overlay root + config.json)");
     c->add_option("--name", f->name, "the container's name in the store (default: the bundle dir's name)");
-    c->add_option("-e,--env", f->env, "KEY=VALUE for the process");
+    c->add_option("-e,--env", f->env, "KEY=VALUE for the process")->allow_extra_args(false);
     c->add_option("-u,--user", f->user, "user[:group], names from the image's /etc/passwd and /etc/group");
     c->add_option("-w,--workdir", f->workdir, "working directory");
     c->add_option("--hostname", f->hostname, "hostname (default: the name)");

@@ -107,6 +107,17 @@ class ProgressDisplay {
   double last_draw_ = -1;
 };
 
+// HUSK_REGISTRY_TIMEOUT: seconds without a byte before a transfer is given
+// up (default 30), for slow links or for tests of a registry that hangs.
+int stall_timeout() {
+  const char* v = std::getenv("HUSK_REGISTRY_TIMEOUT");
+  if (v && *v) {
+    int n = std::atoi(v);
+    if (n > 0) return n;
+  }
+  return 30;
+}
+
 struct RegistryFlags {
   std::string tls_verify = "true";
   std::string authfile = default_auth_file();
@@ -125,6 +136,7 @@ Result<image::RegistryOptions> registry_options(const RegistryFlags& f, const st
   image::RegistryOptions o;
   o.tls_verify = f.tls_verify != "false";
   o.credentials = HUSK_TRY(image::load_credentials(f.authfile, domain));
+  o.stall_timeout_s = stall_timeout();
   return o;
 }
 
@@ -169,6 +181,7 @@ Result<int> login(const std::string& server, std::string user, std::string passw
   image::RegistryOptions o;
   o.tls_verify = flags.tls_verify != "false";
   o.credentials = image::Credentials{user, password};
+  o.stall_timeout_s = stall_timeout();
   auto domain = HUSK_TRY(image::parse_reference(server + "/x")).domain;
   image::RegistryClient client(domain, o);
   HUSK_TRY_CTX(client.ping(), "login to " + domain);
