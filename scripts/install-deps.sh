@@ -7,13 +7,13 @@ packages=(
   # build
   build-essential cmake pkg-config g++
   nlohmann-json3-dev libcli11-dev libseccomp-dev libcap-dev libgtest-dev
-  libarchive-dev libcurl4-openssl-dev
+  libarchive-dev libcurl4-openssl-dev libssl-dev
   # the container image used by `husk` and the tests
   busybox-static
   # tests and peers
   bats iproute2 procps util-linux kmod uidmap python3
   runc crun podman containerd conmon
-  skopeo umoci
+  skopeo umoci docker-registry curl
   # the pure cgroup v2 VM (tests/vm): qemu boots Debian's kernel on an initramfs
   qemu-system-x86 cpio
   # benchmarks

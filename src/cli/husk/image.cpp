@@ -1,0 +1,551 @@
+// `husk image ls|inspect|history|rm|tag|prune|import|bundle|unbundle`, and
+// docker's short forms `husk images` and `husk rmi`.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "base/fd.hpp"
+#include "base/file.hpp"
+#include "base/strings.hpp"
+#include "cli/husk/commands.hpp"
+#include "image/bundle.hpp"
+#include "image/import.hpp"
+#include "image/store.hpp"
+#include "image/transfer.hpp"
+
+namespace husk::cli {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+using image::Store;
+using image::StoredImage;
+
+std::string short_id(const image::Digest& d) { return d.hex.substr(0, 12); }
+
+uint64_t image_size(const Store& store, const StoredImage& img) {
+  uint64_t total = 0;
+  for (auto& c : image::chain_ids(img.config.diff_ids))
+    if (auto l = store.layer(c)) total += l->tar_size;
+  return total;
+}
+
+std::string human_size(uint64_t bytes) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1000 && u < 4) {
+    v /= 1000;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f%s" : "%.3g%s", v, units[u]);
+  return buf;
+}
+
+json run_config_json(const image::RunConfig& c) {
+  json j = json::object();
+  if (!c.user.empty()) j["User"] = c.user;
+  if (!c.exposed_ports.empty()) {
+    j["ExposedPorts"] = json::object();
+    for (auto& p : c.exposed_ports) j["ExposedPorts"][p] = json::object();
+  }
+  j["Env"] = c.env;
+  j["Entrypoint"] = c.entrypoint_set || !c.entrypoint.empty() ? json(c.entrypoint) : json(nullptr);
+  j["Cmd"] = c.cmd_set || !c.cmd.empty() ? json(c.cmd) : json(nullptr);
+  if (!c.volumes.empty()) {
+    j["Volumes"] = json::object();
+    for (auto& v : c.volumes) j["Volumes"][v] = json::object();
+  }
+  j["WorkingDir"] = c.working_dir;
+  j["Labels"] = c.labels.empty() ? json(nullptr) : json(c.labels);
+  if (!c.stop_signal.empty()) j["StopSignal"] = c.stop_signal;
+  return j;
+}
+
+// docker's `image inspect` shape, plus where the layers live (GraphDriver).
+json inspect_json(const Store& store, const StoredImage& img) {
+  json tags = json::array(), digests = json::array();
+  for (auto& n : img.names) {
+    if (n.starts_with("sha256:")) continue;  // unnamed
+    auto ref = image::parse_reference(n);
+    if (ref && !ref->tag.empty() && !ref->digest) tags.push_back(ref->familiar());
+    if (ref) {
+      image::Reference by_digest = *ref;
+      by_digest.tag.clear();
+      by_digest.digest = img.manifest_digest;
+      std::string d = by_digest.familiar();
+      if (std::find(digests.begin(), digests.end(), d) == digests.end()) digests.push_back(d);
+    }
+  }
+  json layers = json::array();
+  for (auto& d : img.config.diff_ids) layers.push_back(d.str());
+  std::string lower;
+  if (auto links = store.lower_links(img))
+    for (auto& l : *links) lower += (lower.empty() ? "" : ":") + store.root() + "/" + l;
+  json j;
+  j["Id"] = img.id().str();
+  j["RepoTags"] = tags;
+  j["RepoDigests"] = digests;
+  j["Created"] = img.config.created;
+  j["Author"] = img.config.author;
+  j["Config"] = run_config_json(img.config.config);
+  j["Architecture"] = img.config.platform.architecture;
+  if (!img.config.platform.variant.empty()) j["Variant"] = img.config.platform.variant;
+  j["Os"] = img.config.platform.os;
+  j["Size"] = image_size(store, img);
+  j["GraphDriver"] = {{"Name", "overlay"}, {"Data", {{"LowerDir", lower}}}};
+  j["RootFS"] = {{"Type", "layers"}, {"Layers", layers}};
+  j["Manifest"] = {{"Digest", img.manifest_digest.str()}, {"MediaType", img.manifest_media_type}};
+  return j;
+}
+
+Result<int> list_images(const Context& ctx, const std::string& format, bool quiet) {
+  auto store = HUSK_TRY(Store::open(ctx.root));
+  auto all = HUSK_TRY(store.list_images());
+  if (quiet) {
+    for (auto& img : all) std::cout << short_id(img.id()) << "\n";
+    return 0;
+  }
+  if (format == "json") {
+    json arr = json::array();
+    for (auto& img : all) {
+      json names = json::array();
+      for (auto& n : img.names) names.push_back(n);
+      arr.push_back({{"Id", img.id().str()},
+                     {"Names", names},
+                     {"Digest", img.manifest_digest.str()},
+                     {"Created", img.config.created},
+                     {"Size", image_size(store, img)}});
+    }
+    std::cout << arr.dump(2) << "\n";
+    return 0;
+  }
+  if (!format.empty() && format != "table") {
+    for (auto& img : all) std::cout << format_json(format, inspect_json(store, img).dump()) << "\n";
+    return 0;
+  }
+  std::printf("%-40s %-16s %-14s %-22s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
+  for (auto& img : all)
+    for (auto& n : img.names) {
+      // An image loaded without a name is kept under its digest: docker's <none>.
+      auto ref = n.starts_with("sha256:") ? Result<image::Reference>(fail_code(EINVAL, n))
+                                          : image::parse_reference(n);
+      if (!ref) {
+        std::printf("%-40s %-16s %-14s %-22s %s\n", "<none>", "<none>", short_id(img.id()).c_str(),
+                    img.config.created.substr(0, 19).c_str(), human_size(image_size(store, img)).c_str());
+        continue;
+      }
+      std::string repo = ref->familiar();
+      std::string tag = ref->digest ? "<none>" : ref->tag;
+      if (auto cut = repo.rfind(':');
+          !ref->digest && cut != std::string::npos && repo.find('/', cut) == std::string::npos)
+        repo = repo.substr(0, cut);
+      if (ref->digest) repo = repo.substr(0, repo.find('@'));
+      std::printf("%-40s %-16s %-14s %-22s %s\n", repo.c_str(), tag.c_str(), short_id(img.id()).c_str(),
+                  img.config.created.substr(0, 19).c_str(), human_size(image_size(store, img)).c_str());
+    }
+  return 0;
+}
+
+Result<int> inspect_images(const Context& ctx, const std::vector<std::string>& names,
+                           const std::string& format) {
+  auto store = HUSK_TRY(Store::open(ctx.root));
+  json arr = json::array();
+  for (auto& n : names) arr.push_back(inspect_json(store, HUSK_TRY(image::find_or_make_default(store, n))));
+  if (format.empty() || format == "json") {
+    std::cout << arr.dump(4) << "\n";
+    return 0;
+  }
+  for (auto& j : arr) std::cout << format_json(format, j.dump()) << "\n";
+  return 0;
+}
+
+Result<int> image_history(const Context& ctx, const std::string& name, const std::string& format) {
+  auto store = HUSK_TRY(Store::open(ctx.root));
+  auto img = HUSK_TRY(image::find_or_make_default(store, name));
+  // Newest first, as docker; layers are matched to the entries that made one.
+  std::vector<json> rows;
+  size_t layer = 0;
+  auto chains = image::chain_ids(img.config.diff_ids);
+  for (auto& h : img.config.history) {
+    uint64_t size = 0;
+    if (!h.empty_layer && layer < chains.size()) {
+      if (auto l = store.layer(chains[layer])) size = l->tar_size;
+      ++layer;
+    }
+    rows.push_back(
+        {{"Created", h.created}, {"CreatedBy", h.created_by}, {"Size", size}, {"Comment", h.comment}});
+  }
+  std::reverse(rows.begin(), rows.end());
+  if (format == "json") {
+    std::cout << json(rows).dump(2) << "\n";
+    return 0;
+  }
+  std::printf("%-22s %-60s %-10s %s\n", "CREATED", "CREATED BY", "SIZE", "COMMENT");
+  for (auto& r : rows) {
+    std::string by = r["CreatedBy"].get<std::string>();
+    if (by.size() > 60) by = by.substr(0, 57) + "...";
+    std::printf("%-22s %-60s %-10s %s\n", r["Created"].get<std::string>().substr(0, 19).c_str(), by.c_str(),
+                human_size(r["Size"].get<uint64_t>()).c_str(), r["Comment"].get<std::string>().c_str());
+  }
+  return 0;
+}
+
+Result<int> remove_images(const Context& ctx, const std::vector<std::string>& names, bool force) {
+  auto store = HUSK_TRY(Store::open(ctx.root));
+  for (auto& n : names) {
+    auto img = HUSK_TRY(store.find_image(n));
+    auto removed = HUSK_TRY(store.untag(n, force));
+    for (auto& r : removed) {
+      auto ref = image::parse_reference(r);
+      std::cout << "Untagged: " << (ref ? ref->familiar() : r) << "\n";
+    }
+    // The content goes when no other name (and no container) needs it.
+    auto still = store.find_image(img.id().str());
+    if (!still) std::cout << "Deleted: " << img.id().str() << "\n";
+  }
+  HUSK_TRY(store.gc());
+  return 0;
+}
+
+Result<int> tag_image(const Context& ctx, const std::string& src, const std::string& dst) {
+  auto store = HUSK_TRY(Store::open(ctx.root));
+  auto img = HUSK_TRY(image::find_or_make_default(store, src));
+  auto ref = HUSK_TRY(image::parse_reference(dst));
+  if (ref.digest) return fail_code(EINVAL, "refusing to create a tag with a digest reference: " + dst);
+  HUSK_TRY(store.tag(img, ref));
+  return 0;
+}
+
+Result<int> prune_images(const Context& ctx) {
+  auto store = HUSK_TRY(Store::open(ctx.root));
+  auto report = HUSK_TRY(store.gc());
+  for (auto& r : report.removed) std::cout << "deleted: " << r << "\n";
+  std::cout << "Total reclaimed space: " << human_size(report.bytes) << "\n";
+  return 0;
+}
+
+// docker import's --change, for the instructions that make sense without a
+// build: CMD, ENTRYPOINT (JSON or shell form), ENV, WORKDIR, USER, LABEL, EXPOSE, STOPSIGNAL.
+Result<void> apply_change(image::RunConfig& c, const std::string& change) {
+  std::string t = trim(change);
+  auto sp = t.find_first_of(" \t");
+  std::string op = to_upper(t.substr(0, sp)), arg = sp == std::string::npos ? "" : trim(t.substr(sp));
+  auto words = [&](const std::string& a) -> Result<std::vector<std::string>> {
+    if (a.starts_with("[")) {
+      try {
+        return nlohmann::json::parse(a).get<std::vector<std::string>>();
+      } catch (const nlohmann::json::exception&) {
+        return fail_code(EINVAL, "--change " + change + ": not a JSON array of strings");
+      }
+    }
+    return std::vector<std::string>{"/bin/sh", "-c", a};
+  };
+  if (op == "CMD") {
+    c.cmd = HUSK_TRY(words(arg));
+    c.cmd_set = true;
+  } else if (op == "ENTRYPOINT") {
+    c.entrypoint = HUSK_TRY(words(arg));
+    c.entrypoint_set = true;
+  } else if (op == "ENV") {
+    std::string kv =
+        arg.find('=') != std::string::npos
+            ? arg
+            : arg.substr(0, arg.find(' ')) + "=" + trim(arg.substr(std::min(arg.size(), arg.find(' '))));
+    c.env.push_back(kv);
+  } else if (op == "WORKDIR") {
+    c.working_dir = arg;
+  } else if (op == "USER") {
+    c.user = arg;
+  } else if (op == "LABEL") {
+    auto eq = arg.find('=');
+    if (eq == std::string::npos) return fail_code(EINVAL, "--change " + change + ": LABEL wants key=value");
+    c.labels[arg.substr(0, eq)] = arg.substr(eq + 1);
+  } else if (op == "EXPOSE") {
+    c.exposed_ports.push_back(arg.find('/') == std::string::npos ? arg + "/tcp" : arg);
+  } else if (op == "STOPSIGNAL") {
+    c.stop_signal = arg;
+  } else {
+    return fail_code(EINVAL, "--change " + change + ": \"" + op + "\" cannot be changed on import");
+  }
+  return {};
+}
+
+Result<int> import_image(const Context& ctx, const std::string& tarball, const std::string& name,
+                         const std::vector<std::string>& changes) {
+  auto store = HUSK_TRY(Store::open(ctx.root));
+  image::ImportOptions opts;
+  if (!name.empty()) opts.names.push_back(HUSK_TRY(image::parse_reference(name)).str());
+  for (auto& ch : changes) HUSK_TRY(apply_change(opts.config, ch));
+  opts.created_by = "husk image import " + tarball;
+  auto img = HUSK_TRY(image::import_rootfs(store, tarball, opts));
+  std::cout << img.id().str() << "\n";
+  return 0;
+}
+
+struct BundleFlags {
+  std::string image, dir;
+  std::vector<std::string> command, env;
+  std::string name, user, workdir, hostname, entrypoint;
+  bool tty = false;
+};
+
+Result<int> make_bundle(const Context& ctx, const BundleFlags& f) {
+  auto store = HUSK_TRY(Store::open(ctx.root));
+  auto img = HUSK_TRY(image::find_or_make_default(store, f.image));
+  image::BundleOptions o;
+  o.id = f.name;
+  if (o.id.empty()) {
+    // A name nobody has: the bundle directory's own name, made unique.
+    std::string base = f.dir.substr(f.dir.find_last_of('/') + 1);
+    o.id = base.empty() ? "bundle" : base;
+    for (int i = 2; path_exists(store.root() + "/containers/" + o.id); ++i)
+      o.id = (base.empty() ? "bundle" : base) + "-" + std::to_string(i);
+  }
+  if (!f.command.empty()) o.command = f.command;
+  if (!f.entrypoint.empty()) o.entrypoint = std::vector<std::string>{f.entrypoint};
+  o.env = f.env;
+  o.user = f.user;
+  o.workdir = f.workdir;
+  o.terminal = f.tty;
+  o.hostname = f.hostname;
+  HUSK_TRY(image::create_bundle(store, img, f.dir, o));
+  std::cout << o.id << "\n";
+  return 0;
+}
+
+Result<int> load_images(const Context& ctx, const std::string& input, bool quiet) {
+  auto store = HUSK_TRY(Store::open(ctx.root));
+  std::string path = input;
+  UniqueFd tmpfd;
+  std::string tmp;
+  if (path.empty() || path == "-") {
+    // From stdin: spooled into the store's tmp/ first (a tar must be seekable for nothing).
+    tmp = store.root() + "/tmp/stdin-" + std::to_string(::getpid()) + ".tar";
+    tmpfd = HUSK_TRY(open_fd(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600));
+    char buf[1 << 16];
+    for (;;) {
+      ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        ::unlink(tmp.c_str());
+        return fail_errno("read stdin");
+      }
+      if (n == 0) break;
+      if (::write(tmpfd.get(), buf, static_cast<size_t>(n)) != n) {
+        ::unlink(tmp.c_str());
+        return fail_errno("spool stdin");
+      }
+    }
+    tmpfd.reset();
+    path = tmp;
+  }
+  auto loaded = image::load_archive(store, path);
+  if (!tmp.empty()) ::unlink(tmp.c_str());
+  if (!loaded) return fail(std::move(loaded).error());
+  for (auto& img : *loaded) {
+    bool named = false;
+    for (auto& n : img.names)
+      if (auto ref = image::parse_reference(n); ref && !n.starts_with("sha256:")) {
+        if (!quiet) std::cout << "Loaded image: " << ref->familiar() << "\n";
+        named = true;
+      }
+    if (!named && !quiet) std::cout << "Loaded image ID: " << img.id().str() << "\n";
+  }
+  return 0;
+}
+
+Result<int> save_images(const Context& ctx, const std::vector<std::string>& names, const std::string& output,
+                        const std::string& format) {
+  auto store = HUSK_TRY(Store::open(ctx.root));
+  auto fmt = HUSK_TRY(image::parse_archive_format(format));
+  if ((output.empty() || output == "-") && ::isatty(STDOUT_FILENO))
+    return fail_code(EINVAL, "refusing to write an archive to a terminal: use -o FILE or redirect stdout");
+  if (fmt == image::ArchiveFormat::oci_dir && (output.empty() || output == "-"))
+    return fail_code(EINVAL, "oci-dir needs -o DIR");
+  std::vector<image::SaveItem> items;
+  for (auto& n : names) {
+    auto img = HUSK_TRY(image::find_or_make_default(store, n));
+    image::SaveItem item{img, {}};
+    // By name: that name; by id: every name the image has.
+    auto ref = image::parse_reference(n);
+    if (ref && !image::looks_like_id_prefix(n) && !n.starts_with("sha256:"))
+      item.names.push_back(ref->str());
+    else
+      for (auto& name : img.names)
+        if (!name.starts_with("sha256:")) item.names.push_back(name);
+    items.push_back(std::move(item));
+  }
+  HUSK_TRY(image::save_archive(store, items, fmt, output.empty() ? "-" : output));
+  return 0;
+}
+
+}  // namespace
+
+void add_image(CLI::App& app, Invocation& inv) {
+  auto* image = app.add_subcommand("image", "manage images");
+  image->require_subcommand(1);
+
+  auto add_ls = [&inv](CLI::App* parent, const std::string& name, const std::string& alias) {
+    struct O {
+      std::string format;
+      bool quiet = false;
+    };
+    auto o = std::make_shared<O>();
+    auto* c = parent->add_subcommand(name, "list images");
+    if (!alias.empty()) c->alias(alias);
+    c->add_option("--format", o->format, "table (default), json, or a template such as {{.Id}}");
+    c->add_flag("-q,--quiet", o->quiet, "only image ids");
+    c->callback([o, &inv] {
+      inv.action = [o](const Context& ctx) { return list_images(ctx, o->format, o->quiet); };
+    });
+  };
+  add_ls(image, "ls", "list");
+  add_ls(&app, "images", "");
+
+  {
+    struct O {
+      std::vector<std::string> names;
+      std::string format;
+    };
+    auto o = std::make_shared<O>();
+    auto* c = image->add_subcommand("inspect", "show images as JSON");
+    c->add_option("-f,--format", o->format, "json (default) or a template such as {{.Id}}");
+    c->add_option("image", o->names, "image names or ids")->required();
+    c->callback([o, &inv] {
+      inv.action = [o](const Context& ctx) { return inspect_images(ctx, o->names, o->format); };
+    });
+  }
+  {
+    struct O {
+      std::string name, format;
+    };
+    auto o = std::make_shared<O>();
+    auto* c = image->add_subcommand("history", "show how an image was made");
+    c->add_option("--format", o->format, "table (default) or json");
+    c->add_option("image", o->name, "image name or id")->required();
+    c->callback([o, &inv] {
+      inv.action = [o](const Context& ctx) { return image_history(ctx, o->name, o->format); };
+    });
+  }
+  auto add_rm = [&inv](CLI::App* parent, const std::string& name) {
+    struct O {
+      std::vector<std::string> names;
+      bool force = false;
+    };
+    auto o = std::make_shared<O>();
+    auto* c = parent->add_subcommand(name, "remove images");
+    c->add_flag("-f,--force", o->force, "remove every name of an image given by id");
+    c->add_option("image", o->names, "image names or ids")->required();
+    c->callback([o, &inv] {
+      inv.action = [o](const Context& ctx) { return remove_images(ctx, o->names, o->force); };
+    });
+  };
+  add_rm(image, "rm");
+  add_rm(&app, "rmi");
+  {
+    struct O {
+      std::string src, dst;
+    };
+    auto o = std::make_shared<O>();
+    auto* c = image->add_subcommand("tag", "give an image another name");
+    c->add_option("source", o->src, "image name or id")->required();
+    c->add_option("target", o->dst, "new name")->required();
+    c->callback(
+        [o, &inv] { inv.action = [o](const Context& ctx) { return tag_image(ctx, o->src, o->dst); }; });
+  }
+  {
+    auto* c = image->add_subcommand("prune", "remove content no image or container needs");
+    c->add_flag("-a,--all")->description("accepted for docker's sake: unnamed images are always removed");
+    c->add_flag("-f,--force")->description("do not ask (husk never asks)");
+    c->callback([&inv] { inv.action = [](const Context& ctx) { return prune_images(ctx); }; });
+  }
+  {
+    struct O {
+      std::string tarball, name;
+      std::vector<std::string> changes;
+    };
+    auto o = std::make_shared<O>();
+    auto* c = image->add_subcommand("import", "make an image from a rootfs tarball");
+    c->add_option("-c,--change", o->changes,
+                  "CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE or STOPSIGNAL")
+        ->allow_extra_args(false);
+    c->add_option("tarball", o->tarball, "rootfs tarball (plain, gzip or zstd)")->required();
+    c->add_option("name", o->name, "name for the image");
+    c->callback([o, &inv] {
+      inv.action = [o](const Context& ctx) { return import_image(ctx, o->tarball, o->name, o->changes); };
+    });
+  }
+  {
+    auto f = std::make_shared<BundleFlags>();
+    auto* c = image->add_subcommand(
+        "bundle", "make a ready-to-run OCI bundle of an image (overlay root + config.json)");
+    c->add_option("--name", f->name, "the container's name in the store (default: the bundle dir's name)");
+    c->add_option("-e,--env", f->env, "KEY=VALUE for the process")->allow_extra_args(false);
+    c->add_option("-u,--user", f->user, "user[:group], names from the image's /etc/passwd and /etc/group");
+    c->add_option("-w,--workdir", f->workdir, "working directory");
+    c->add_option("--hostname", f->hostname, "hostname (default: the name)");
+    c->add_option("--entrypoint", f->entrypoint, "replaces the image's entrypoint");
+    c->add_flag("-t,--tty", f->tty, "the process gets a terminal");
+    c->add_option("image", f->image, "image name or id")->required();
+    c->add_option("dir", f->dir, "bundle directory (made; must not exist or be empty)")->required();
+    // IMAGE DIR [COMMAND ARG...]: everything after DIR is the command, options included.
+    c->prefix_command();
+    c->footer("Everything after DIR is the container's command (replacing the image's cmd).");
+    c->callback([f, c, &inv] {
+      f->command = c->remaining();
+      inv.action = [f](const Context& ctx) { return make_bundle(ctx, *f); };
+    });
+  }
+  auto add_load = [&inv](CLI::App* parent) {
+    struct O {
+      std::string input;
+      bool quiet = false;
+    };
+    auto o = std::make_shared<O>();
+    auto* c =
+        parent->add_subcommand("load", "load images from a docker archive or an OCI layout (tar or dir)");
+    c->add_option("-i,--input", o->input, "archive file or directory (default: stdin)");
+    c->add_flag("-q,--quiet", o->quiet, "print nothing");
+    c->callback(
+        [o, &inv] { inv.action = [o](const Context& ctx) { return load_images(ctx, o->input, o->quiet); }; });
+  };
+  add_load(image);
+  add_load(&app);
+  auto add_save = [&inv](CLI::App* parent) {
+    struct O {
+      std::vector<std::string> names;
+      std::string output, format = "docker-archive";
+    };
+    auto o = std::make_shared<O>();
+    auto* c = parent->add_subcommand("save", "save images to a docker archive or an OCI layout");
+    c->add_option("-o,--output", o->output, "file (or directory for oci-dir); default: stdout");
+    c->add_option("--format", o->format, "docker-archive (default), oci-archive or oci-dir");
+    c->add_option("image", o->names, "image names or ids")->required();
+    c->callback([o, &inv] {
+      inv.action = [o](const Context& ctx) { return save_images(ctx, o->names, o->output, o->format); };
+    });
+  };
+  add_save(image);
+  add_save(&app);
+  {
+    auto dir = std::make_shared<std::string>();
+    auto* c = image->add_subcommand("unbundle", "unmount and remove a bundle made by `husk image bundle`");
+    c->add_option("dir", *dir, "bundle directory")->required();
+    c->callback([dir, &inv] {
+      inv.action = [dir](const Context& ctx) -> Result<int> {
+        auto store = HUSK_TRY(Store::open(ctx.root));
+        HUSK_TRY(image::remove_bundle(store, *dir));
+        return 0;
+      };
+    });
+  }
+}
+
+}  // namespace husk::cli

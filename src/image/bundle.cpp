@@ -1,0 +1,247 @@
+#include "image/bundle.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <functional>
+
+#include <nlohmann/json.hpp>
+
+#include "base/fd.hpp"
+#include "base/file.hpp"
+#include "base/strings.hpp"
+#include "image/overlay.hpp"
+#include "runtime/state_store.hpp"
+#include "spec/features.hpp"
+
+namespace husk::image {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+constexpr std::string_view kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// ROOTFS/PATH read with every symlink resolved inside ROOTFS; absent is "".
+Result<std::string> read_in_root(const std::string& rootfs, const std::string& path) {
+  UniqueFd root = HUSK_TRY(open_fd(rootfs, O_PATH | O_DIRECTORY));
+  auto fd = open_in_root(root.get(), path, O_RDONLY);
+  if (!fd) {
+    if (fd.error().err() == ENOENT) return std::string();
+    return fail(std::move(fd).error());
+  }
+  return read_file(fd_path(fd->get()));
+}
+
+struct Entry {
+  std::string name;
+  uint32_t id = 0;
+  uint32_t gid = 0;                  // passwd: primary group
+  std::vector<std::string> members;  // group
+};
+
+// passwd: name:x:uid:gid:...; group: name:x:gid:member,member
+std::vector<Entry> parse_db(const std::string& text, bool passwd) {
+  std::vector<Entry> out;
+  for (auto& line : split(text, '\n')) {
+    if (line.empty() || line[0] == '#') continue;
+    auto f = split(line, ':');
+    if (f.size() < (passwd ? 4u : 3u)) continue;
+    auto id = parse_u64(f[2]);
+    if (!id || *id > 0xffffffffu) continue;
+    Entry e{f[0], static_cast<uint32_t>(*id), 0, {}};
+    if (passwd) {
+      auto gid = parse_u64(f[3]);
+      if (!gid || *gid > 0xffffffffu) continue;
+      e.gid = static_cast<uint32_t>(*gid);
+    } else if (f.size() > 3 && !f[3].empty()) {
+      e.members = split(f[3], ',');
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::optional<uint32_t> numeric_id(const std::string& s) {
+  auto v = parse_u64(s);
+  if (!v || *v > 0xffffffffu) return std::nullopt;
+  return static_cast<uint32_t>(*v);
+}
+
+}  // namespace
+
+Result<ResolvedUser> resolve_user(const std::string& rootfs, const std::string& user) {
+  ResolvedUser r;
+  if (user.empty()) return r;
+  auto colon = user.find(':');
+  std::string u = user.substr(0, colon), g = colon == std::string::npos ? "" : user.substr(colon + 1);
+  auto users = parse_db(HUSK_TRY(read_in_root(rootfs, "/etc/passwd")), true);
+  auto groups = parse_db(HUSK_TRY(read_in_root(rootfs, "/etc/group")), false);
+  std::string name;
+  if (auto id = numeric_id(u)) {
+    r.uid = *id;
+    for (auto& e : users)
+      if (e.id == *id) {
+        r.gid = e.gid;
+        name = e.name;
+        break;
+      }
+  } else {
+    bool found = false;
+    for (auto& e : users)
+      if (e.name == u) {
+        r.uid = e.id;
+        r.gid = e.gid;
+        name = e.name;
+        found = true;
+        break;
+      }
+    if (!found) return fail_code(ENOENT, "unable to find user " + u + ": no matching entries in passwd file");
+  }
+  if (!g.empty()) {
+    if (auto id = numeric_id(g)) {
+      r.gid = *id;
+    } else {
+      bool found = false;
+      for (auto& e : groups)
+        if (e.name == g) {
+          r.gid = e.id;
+          found = true;
+          break;
+        }
+      if (!found)
+        return fail_code(ENOENT, "unable to find group " + g + ": no matching entries in group file");
+    }
+  } else if (!name.empty()) {
+    // Supplementary groups only when the group was not given (as docker).
+    for (auto& e : groups)
+      if (e.id != r.gid && std::find(e.members.begin(), e.members.end(), name) != e.members.end())
+        r.additional_gids.push_back(e.id);
+  }
+  return r;
+}
+
+Result<std::vector<std::string>> container_args(const RunConfig& image, const BundleOptions& opts) {
+  std::vector<std::string> args = opts.entrypoint ? *opts.entrypoint : image.entrypoint;
+  // docker: a new entrypoint drops the image's cmd; an explicit command replaces it.
+  if (opts.command && !opts.command->empty())
+    args.insert(args.end(), opts.command->begin(), opts.command->end());
+  else if (!opts.entrypoint)
+    args.insert(args.end(), image.cmd.begin(), image.cmd.end());
+  if (args.empty()) return fail_code(EINVAL, "no command specified: the image has no entrypoint or cmd");
+  return args;
+}
+
+namespace {
+
+std::vector<std::string> merged_env(const RunConfig& image, const BundleOptions& opts) {
+  std::vector<std::string> env = image.env;
+  auto key = [](const std::string& kv) { return kv.substr(0, kv.find('=')); };
+  bool has_path = false;
+  for (auto& e : env) has_path |= key(e) == "PATH";
+  if (!has_path) env.insert(env.begin(), std::string(kDefaultPath));
+  if (opts.terminal) env.push_back("TERM=xterm");
+  for (auto& add : opts.env) {
+    bool replaced = false;
+    for (auto& e : env)
+      if (key(e) == key(add)) {
+        e = add;
+        replaced = true;
+      }
+    if (!replaced) env.push_back(add);
+  }
+  return env;
+}
+
+Result<std::string> make_config(const StoredImage& image, const std::string& rootfs,
+                                const BundleOptions& opts) {
+  const RunConfig& rc = image.config.config;
+  auto args = HUSK_TRY(container_args(rc, opts));
+  auto user = HUSK_TRY(resolve_user(rootfs, opts.user.empty() ? rc.user : opts.user));
+  json spec = json::parse(spec::default_spec_json(false, 0, 0));
+  auto& p = spec["process"];
+  p["terminal"] = opts.terminal;
+  p["user"] = {{"uid", user.uid}, {"gid", user.gid}};
+  if (!user.additional_gids.empty()) p["user"]["additionalGids"] = user.additional_gids;
+  p["args"] = args;
+  p["env"] = merged_env(rc, opts);
+  std::string cwd = !opts.workdir.empty() ? opts.workdir : !rc.working_dir.empty() ? rc.working_dir : "/";
+  p["cwd"] = cwd;
+  spec["root"] = {{"path", "rootfs"}, {"readonly", false}};
+  spec["hostname"] = opts.hostname.empty() ? opts.id.substr(0, 63) : opts.hostname;
+  spec["annotations"] = {
+      {"org.opencontainers.image.ref.name", image.names.empty() ? "" : image.names.front()},
+      {"io.husk.image.id", image.id().str()},
+      {"io.husk.image.manifest", image.manifest_digest.str()}};
+  if (!rc.stop_signal.empty()) spec["annotations"]["org.opencontainers.image.stopSignal"] = rc.stop_signal;
+  return spec.dump(2) + "\n";
+}
+
+}  // namespace
+
+Result<void> create_bundle(const Store& store, const StoredImage& image, const std::string& bundle_dir,
+                           const BundleOptions& opts) {
+  HUSK_TRY(runtime::validate_id(opts.id));
+  std::string bundle = HUSK_TRY(absolute_from_cwd(bundle_dir));
+  std::string cdir = store.root() + "/containers/" + opts.id;
+  if (::mkdir(cdir.c_str(), 0700) < 0) {
+    if (errno == EEXIST)
+      return fail_code(EEXIST, "a container named \"" + opts.id + "\" exists in the store");
+    return fail_errno("create " + cdir);
+  }
+  // Undo everything unless we get to the end.
+  bool done = false;
+  bool mounted = false;
+  bool made_bundle = false;
+  struct Undo {
+    std::function<void()> f;
+    ~Undo() { f(); }
+  } undo{[&] {
+    if (done) return;
+    if (mounted) (void)unmount_overlay(bundle + "/rootfs");
+    if (made_bundle) (void)remove_all(bundle);
+    (void)remove_all(cdir);
+  }};
+  HUSK_TRY(mkdir_all(cdir + "/upper", 0755));
+  HUSK_TRY(mkdir_all(cdir + "/work", 0700));
+  HUSK_TRY(write_file_atomic(cdir + "/image", image.manifest_digest.str() + "\n", 0600));
+  HUSK_TRY(write_file_atomic(cdir + "/bundle", bundle + "\n", 0600));
+  if (::mkdir(bundle.c_str(), 0700) == 0) {
+    made_bundle = true;
+  } else if (errno != EEXIST) {
+    return fail_errno("create bundle " + bundle);
+  } else if (path_exists(bundle + "/config.json") || path_exists(bundle + "/rootfs")) {
+    return fail_code(EEXIST, "bundle " + bundle + " is not empty");
+  }
+  HUSK_TRY(mkdir_all(bundle + "/rootfs", 0755));
+  OverlaySpec ov{store.root(), HUSK_TRY(store.lower_links(image)), cdir + "/upper", cdir + "/work"};
+  HUSK_TRY_CTX(mount_overlay(ov, bundle + "/rootfs"), "bundle " + bundle);
+  mounted = true;
+  std::string config = HUSK_TRY_CTX(make_config(image, bundle + "/rootfs", opts), "bundle " + bundle);
+  HUSK_TRY(write_file_atomic(bundle + "/config.json", config, 0644));
+  done = true;
+  return {};
+}
+
+Result<void> remove_bundle(const Store& store, const std::string& bundle_dir) {
+  std::string bundle = HUSK_TRY(absolute_from_cwd(bundle_dir));
+  // Which container of the store owns this bundle.
+  std::string owner;
+  if (DIR* d = ::opendir((store.root() + "/containers").c_str())) {
+    while (auto* e = ::readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      auto text = read_file(store.root() + "/containers/" + e->d_name + "/bundle");
+      if (text && trim(*text) == bundle) owner = e->d_name;
+    }
+    ::closedir(d);
+  }
+  if (owner.empty()) return fail_code(ENOENT, "bundle " + bundle + " was not made from this store");
+  HUSK_TRY(unmount_overlay(bundle + "/rootfs"));
+  HUSK_TRY(remove_all(bundle));
+  return remove_all(store.root() + "/containers/" + owner);
+}
+
+}  // namespace husk::image

@@ -1,0 +1,51 @@
+// From an image to a ready-to-run OCI bundle: a writable overlay root of the
+// image's layers (the container owns only its upper dir) and a config.json
+// made from the image config (entrypoint + cmd, env, working dir, user),
+// the way docker and podman turn an image into a container.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+#include "image/store.hpp"
+
+namespace husk::image {
+
+struct BundleOptions {
+  std::string id;                                      // the container's name in the store (containers/ID)
+  std::optional<std::vector<std::string>> command;     // replaces the image's cmd (docker run IMAGE CMD...)
+  std::optional<std::vector<std::string>> entrypoint;  // replaces the image's entrypoint
+  std::vector<std::string> env;                        // K=V, after the image's
+  std::string user;                                    // replaces the image's user: "uid[:gid]" or names
+  std::string workdir;                                 // replaces the image's working dir
+  bool terminal = false;
+  std::string hostname;  // default: the first 12 hex of the id... or the id
+};
+
+// Resolves "name[:group]" / "uid[:gid]" against ROOTFS's /etc/passwd and
+// /etc/group (read inside the root: symlinks cannot lead out), as docker
+// does: a name that is not there is an error; a numeric uid absent from
+// passwd is fine (gid 0). Supplementary groups come from /etc/group.
+struct ResolvedUser {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::vector<uint32_t> additional_gids;
+};
+Result<ResolvedUser> resolve_user(const std::string& rootfs, const std::string& user);
+
+// The process args docker would run: entrypoint + cmd, with the overrides.
+// EINVAL when the result is empty ("no command specified").
+Result<std::vector<std::string>> container_args(const RunConfig& image, const BundleOptions& opts);
+
+// Makes BUNDLE_DIR (must not exist or be empty) with rootfs/ mounted and
+// config.json written; the store keeps containers/ID/{upper,work,image,bundle}.
+// On failure nothing is left: no mount, no directories.
+Result<void> create_bundle(const Store& store, const StoredImage& image, const std::string& bundle_dir,
+                           const BundleOptions& opts);
+// Unmounts BUNDLE_DIR/rootfs and removes the bundle and the container's
+// upper/work dirs from the store.
+Result<void> remove_bundle(const Store& store, const std::string& bundle_dir);
+
+}  // namespace husk::image

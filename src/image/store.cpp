@@ -1,0 +1,473 @@
+#include "image/store.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "base/file.hpp"
+#include "base/strings.hpp"
+
+namespace husk::image {
+
+namespace {
+
+using json = nlohmann::json;
+
+// A name nobody else will pick: for temporary entries and short links.
+std::string random_name(size_t len) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  unsigned char raw[64];
+  if (len > sizeof raw) len = sizeof raw;
+  size_t got = 0;
+  while (got < len) {
+    ssize_t n = ::getrandom(raw + got, len - got, 0);
+    if (n > 0) got += static_cast<size_t>(n);
+  }
+  std::string out;
+  for (size_t i = 0; i < len; ++i) out.push_back(kAlphabet[raw[i] % 36]);
+  return out;
+}
+
+Result<void> write_all(int fd, const void* data, size_t size, const std::string& what) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = ::write(fd, p, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail_errno("write " + what);
+    }
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return {};
+}
+
+std::string layer_json(const LayerInfo& l) {
+  json j = {{"chain_id", l.chain_id.str()},
+            {"diff_id", l.diff_id.str()},
+            {"blob", l.blob.str()},
+            {"blob_media_type", l.blob_media_type},
+            {"blob_size", l.blob_size},
+            {"tar_size", l.tar_size},
+            {"link", l.link}};
+  if (l.parent) j["parent"] = l.parent->str();
+  return j.dump();
+}
+
+Result<LayerInfo> parse_layer_json(const std::string& text) {
+  try {
+    json j = json::parse(text);
+    LayerInfo l;
+    l.chain_id = HUSK_TRY(parse_digest(j.at("chain_id").get<std::string>()));
+    l.diff_id = HUSK_TRY(parse_digest(j.at("diff_id").get<std::string>()));
+    l.blob = HUSK_TRY(parse_digest(j.at("blob").get<std::string>()));
+    l.blob_media_type = j.value("blob_media_type", "");
+    l.blob_size = j.value("blob_size", int64_t{0});
+    l.tar_size = j.value("tar_size", uint64_t{0});
+    l.link = j.at("link").get<std::string>();
+    if (j.contains("parent")) l.parent = HUSK_TRY(parse_digest(j["parent"].get<std::string>()));
+    return l;
+  } catch (const json::exception& e) {
+    return fail_code(EINVAL, std::string("layer.json: ") + e.what());
+  }
+}
+
+// repositories.json: name -> manifest digest.
+using Refs = std::map<std::string, std::string>;
+
+Result<Refs> load_refs(const std::string& root) {
+  auto text = read_file(root + "/repositories.json");
+  if (!text) {
+    if (text.error().err() == ENOENT) return Refs{};
+    return fail(std::move(text).error());
+  }
+  try {
+    return json::parse(*text).at("refs").get<Refs>();
+  } catch (const json::exception& e) {
+    return fail_code(EINVAL, root + "/repositories.json: " + e.what());
+  }
+}
+
+Result<void> save_refs(const std::string& root, const Refs& refs) {
+  json j = {{"refs", refs}};
+  return write_file_atomic(root + "/repositories.json", j.dump(2) + "\n", 0644);
+}
+
+Result<Lock> take_lock(const std::string& path, int op) {
+  UniqueFd fd = HUSK_TRY(open_fd(path, O_RDWR | O_CREAT, 0600));
+  while (::flock(fd.get(), op) < 0) {
+    if (errno != EINTR) return fail_errno("lock " + path);
+  }
+  return Lock(std::move(fd));
+}
+
+}  // namespace
+
+std::vector<Digest> chain_ids(const std::vector<Digest>& diff_ids) {
+  std::vector<Digest> out;
+  for (auto& d : diff_ids) {
+    if (out.empty())
+      out.push_back(d);
+    else
+      out.push_back(sha256_of(out.back().str() + " " + d.str()));
+  }
+  return out;
+}
+
+// --- the store itself
+
+Result<Store> Store::open(const std::string& root) {
+  std::string abs = HUSK_TRY(absolute_from_cwd(root));
+  for (const char* sub : {"blobs/sha256", "layers", "l", "containers", "tmp"})
+    HUSK_TRY_CTX(mkdir_all(abs + "/" + sub, 0700), "image store " + abs);
+  return Store(abs);
+}
+
+Result<Lock> Store::lock_content_shared() const { return take_lock(root_ + "/gc.lock", LOCK_SH); }
+Result<Lock> Store::lock_content_exclusive() const { return take_lock(root_ + "/gc.lock", LOCK_EX); }
+
+std::string Store::blob_path(const Digest& d) const { return root_ + "/blobs/" + d.algorithm + "/" + d.hex; }
+bool Store::has_blob(const Digest& d) const { return path_exists(blob_path(d)); }
+
+Result<std::string> Store::read_blob(const Digest& d) const {
+  auto text = read_file(blob_path(d));
+  if (!text && text.error().err() == ENOENT)
+    return fail_code(ENOENT, "blob " + d.str() + " is not in the store");
+  return text;
+}
+
+Result<Store::BlobWriter> Store::begin_blob() const {
+  std::string tmp = root_ + "/tmp/blob-" + random_name(16);
+  UniqueFd fd = HUSK_TRY(open_fd(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644));
+  return BlobWriter(root_, tmp, std::move(fd));
+}
+
+Result<Digest> Store::put_blob(std::string_view data, const std::optional<Digest>& expected) const {
+  if (expected && has_blob(*expected)) {
+    if (sha256_of(data) != *expected)
+      return fail_code(EBADMSG, "blob " + expected->str() + ": digest mismatch");
+    return *expected;
+  }
+  auto w = HUSK_TRY(begin_blob());
+  HUSK_TRY(w.write(data.data(), data.size()));
+  return w.commit(expected, static_cast<int64_t>(data.size()));
+}
+
+Store::BlobWriter::BlobWriter(BlobWriter&& o) noexcept
+    : root_(std::move(o.root_)),
+      tmp_path_(std::exchange(o.tmp_path_, {})),
+      fd_(std::move(o.fd_)),
+      hash_(std::move(o.hash_)) {}
+
+Store::BlobWriter& Store::BlobWriter::operator=(BlobWriter&& o) noexcept {
+  if (this != &o) {
+    if (!tmp_path_.empty()) ::unlink(tmp_path_.c_str());
+    root_ = std::move(o.root_);
+    tmp_path_ = std::exchange(o.tmp_path_, {});
+    fd_ = std::move(o.fd_);
+    hash_ = std::move(o.hash_);
+  }
+  return *this;
+}
+
+Store::BlobWriter::~BlobWriter() {
+  if (!tmp_path_.empty()) ::unlink(tmp_path_.c_str());
+}
+
+Result<void> Store::BlobWriter::write(const void* data, size_t size) {
+  hash_.update(data, size);
+  return write_all(fd_.get(), data, size, tmp_path_);
+}
+
+Result<Digest> Store::BlobWriter::commit(const std::optional<Digest>& expected, int64_t size) {
+  uint64_t got_size = hash_.bytes();
+  Digest got = hash_.finish();
+  if (size >= 0 && got_size != static_cast<uint64_t>(size))
+    return fail_code(EBADMSG, "blob " + (expected ? expected->str() : got.str()) + ": size mismatch (got " +
+                                  std::to_string(got_size) + " bytes, want " + std::to_string(size) + ")");
+  if (expected && got != *expected)
+    return fail_code(EBADMSG,
+                     "blob " + expected->str() + ": digest mismatch (the content is " + got.str() + ")");
+  fd_.reset();
+  std::string dest = root_ + "/blobs/" + got.algorithm + "/" + got.hex;
+  if (::rename(tmp_path_.c_str(), dest.c_str()) < 0) return fail_errno("store blob " + got.str());
+  tmp_path_.clear();
+  return got;
+}
+
+// --- layers
+
+bool Store::has_layer(const Digest& chain_id) const {
+  return path_exists(root_ + "/layers/" + chain_id.hex + "/layer.json");
+}
+
+std::string Store::layer_diff_dir(const Digest& chain_id) const {
+  return root_ + "/layers/" + chain_id.hex + "/diff";
+}
+
+Result<LayerInfo> Store::layer(const Digest& chain_id) const {
+  auto text = read_file(root_ + "/layers/" + chain_id.hex + "/layer.json");
+  if (!text && text.error().err() == ENOENT)
+    return fail_code(ENOENT, "layer " + chain_id.str() + " is not in the store");
+  return parse_layer_json(HUSK_TRY(std::move(text)));
+}
+
+Result<LayerInfo> Store::add_layer(const LayerSource& src) const {
+  // Work in a temporary directory; only a complete, verified layer is renamed in.
+  std::string tmp = root_ + "/tmp/layer-" + random_name(16);
+  HUSK_TRY(mkdir_all(tmp + "/diff", 0755));
+  struct Cleanup {
+    std::string path;
+    ~Cleanup() {
+      if (!path.empty()) (void)remove_all(path);
+    }
+  } cleanup{tmp};
+
+  bool write_blob = src.keep_blob && !(src.desc.digest.hex.size() && has_blob(src.desc.digest));
+  std::optional<BlobWriter> blob;
+  if (write_blob) blob.emplace(HUSK_TRY(begin_blob()));
+  ReadFn read = src.read;
+  if (blob) {
+    read = [&](void* buf, size_t size) -> Result<size_t> {
+      size_t n = HUSK_TRY(src.read(buf, size));
+      if (n) HUSK_TRY(blob->write(buf, n));
+      return n;
+    };
+  }
+  auto unpacked = HUSK_TRY(unpack_layer(read, tmp + "/diff"));
+  std::string what =
+      "layer " + (src.desc.digest.empty() ? unpacked.blob_digest.str() : src.desc.digest.str());
+  if (!src.desc.digest.empty() && unpacked.blob_digest != src.desc.digest)
+    return fail_code(EBADMSG, what + ": digest mismatch (the content is " + unpacked.blob_digest.str() + ")");
+  if (src.desc.size > 0 && unpacked.blob_size != static_cast<uint64_t>(src.desc.size))
+    return fail_code(EBADMSG, what + ": size mismatch (got " + std::to_string(unpacked.blob_size) +
+                                  " bytes, want " + std::to_string(src.desc.size) + ")");
+  if (!src.expected_diff_id.empty() && unpacked.diff_id != src.expected_diff_id)
+    return fail_code(EBADMSG, what + ": its content (diff_id " + unpacked.diff_id.str() +
+                                  ") is not what the image config says (" + src.expected_diff_id.str() + ")");
+  if (blob) HUSK_TRY(blob->commit(unpacked.blob_digest, static_cast<int64_t>(unpacked.blob_size)));
+
+  LayerInfo info;
+  info.diff_id = unpacked.diff_id;
+  info.parent = src.parent;
+  info.chain_id = src.parent ? sha256_of(src.parent->str() + " " + unpacked.diff_id.str()) : unpacked.diff_id;
+  info.blob = unpacked.blob_digest;
+  info.blob_media_type = src.desc.media_type;
+  info.blob_size = static_cast<int64_t>(unpacked.blob_size);
+  info.tar_size = unpacked.tar_size;
+  if (has_layer(info.chain_id)) return layer(info.chain_id);
+
+  std::string short_name = random_name(26);
+  info.link = "l/" + short_name;
+  std::string final_dir = root_ + "/layers/" + info.chain_id.hex;
+  if (::symlink(("../layers/" + info.chain_id.hex + "/diff").c_str(), (root_ + "/" + info.link).c_str()) < 0)
+    return fail_errno("link layer " + info.chain_id.str());
+  HUSK_TRY(write_file_atomic(tmp + "/layer.json", layer_json(info), 0644));
+  if (::rename(tmp.c_str(), final_dir.c_str()) < 0) {
+    int err = errno;
+    ::unlink((root_ + "/" + info.link).c_str());
+    // Someone else unpacked the same layer meanwhile: theirs stands.
+    if ((err == EEXIST || err == ENOTEMPTY) && has_layer(info.chain_id)) return layer(info.chain_id);
+    return fail(Error(err, "store layer " + info.chain_id.str()));
+  }
+  cleanup.path.clear();
+  return info;
+}
+
+Result<std::vector<std::string>> Store::lower_links(const StoredImage& image) const {
+  std::vector<std::string> links;
+  auto chains = chain_ids(image.config.diff_ids);
+  for (auto it = chains.rbegin(); it != chains.rend(); ++it) links.push_back(HUSK_TRY(layer(*it)).link);
+  return links;
+}
+
+// --- images and names
+
+namespace {
+Result<StoredImage> load_image(const Store& store, const Digest& manifest_digest) {
+  StoredImage img;
+  img.manifest_digest = manifest_digest;
+  std::string bytes = HUSK_TRY(store.read_blob(manifest_digest));
+  img.manifest = HUSK_TRY_CTX(parse_manifest(bytes), "manifest " + manifest_digest.str());
+  img.manifest_media_type =
+      img.manifest.media_type.empty() ? std::string(media::kOciManifest) : img.manifest.media_type;
+  img.config_bytes = HUSK_TRY(store.read_blob(img.manifest.config.digest));
+  img.config =
+      HUSK_TRY_CTX(parse_image_config(img.config_bytes), "image config " + img.manifest.config.digest.str());
+  return img;
+}
+}  // namespace
+
+Result<StoredImage> Store::add_image(const std::string& manifest_bytes, const std::string& config_bytes,
+                                     const std::vector<std::string>& names) const {
+  Manifest m = HUSK_TRY_CTX(parse_manifest(manifest_bytes), "manifest");
+  ImageConfig c = HUSK_TRY_CTX(parse_image_config(config_bytes), "image config");
+  if (c.diff_ids.size() != m.layers.size())
+    return fail_code(EINVAL, "the manifest has " + std::to_string(m.layers.size()) + " layers, its config " +
+                                 std::to_string(c.diff_ids.size()));
+  for (auto& chain : chain_ids(c.diff_ids))
+    if (!has_layer(chain)) return fail_code(ENOENT, "layer " + chain.str() + " is not in the store");
+  HUSK_TRY(put_blob(config_bytes, m.config.digest));
+  Digest md = HUSK_TRY(put_blob(manifest_bytes));
+  {
+    Lock l = HUSK_TRY(take_lock(root_ + "/refs.lock", LOCK_EX));
+    Refs refs = HUSK_TRY(load_refs(root_));
+    for (auto& n : names) refs[n] = md.str();
+    HUSK_TRY(save_refs(root_, refs));
+  }
+  auto img = HUSK_TRY(load_image(*this, md));
+  img.names = names;
+  return img;
+}
+
+Result<std::vector<StoredImage>> Store::list_images() const {
+  Refs refs = HUSK_TRY(load_refs(root_));
+  std::map<std::string, StoredImage> by_manifest;
+  for (auto& [name, digest] : refs) {
+    auto it = by_manifest.find(digest);
+    if (it == by_manifest.end()) {
+      auto d = HUSK_TRY(parse_digest(digest));
+      auto img = load_image(*this, d);
+      if (!img) continue;  // a name whose content is gone (a crash mid-rmi): not an image
+      it = by_manifest.emplace(digest, std::move(*img)).first;
+    }
+    it->second.names.push_back(name);
+  }
+  std::vector<StoredImage> out;
+  for (auto& [_, img] : by_manifest) out.push_back(std::move(img));
+  return out;
+}
+
+Result<StoredImage> Store::find_image(const std::string& name_or_id) const {
+  auto all = HUSK_TRY(list_images());
+  std::string want = name_or_id;
+  if (want.starts_with("sha256:") || looks_like_id_prefix(want)) {
+    std::string hex = want.starts_with("sha256:") ? want.substr(7) : want;
+    std::vector<const StoredImage*> hits;
+    for (auto& img : all)
+      if (img.id().hex.starts_with(hex) || img.manifest_digest.hex.starts_with(hex)) hits.push_back(&img);
+    if (hits.size() == 1) return *hits[0];
+    if (hits.size() > 1) return fail_code(EINVAL, "image id prefix \"" + want + "\" is ambiguous");
+    if (want.starts_with("sha256:")) return fail_code(ENOENT, "no such image: " + want);
+  }
+  auto ref = HUSK_TRY(parse_reference(want));
+  std::string full = ref.str();
+  for (auto& img : all)
+    for (auto& n : img.names)
+      if (n == full) return img;
+  return fail_code(ENOENT, "no such image: " + want);
+}
+
+Result<void> Store::tag(const StoredImage& image, const Reference& name) const {
+  Lock l = HUSK_TRY(take_lock(root_ + "/refs.lock", LOCK_EX));
+  Refs refs = HUSK_TRY(load_refs(root_));
+  refs[name.str()] = image.manifest_digest.str();
+  return save_refs(root_, refs);
+}
+
+Result<std::vector<std::string>> Store::untag(const std::string& name_or_id, bool force) const {
+  auto img = HUSK_TRY(find_image(name_or_id));
+  Lock l = HUSK_TRY(take_lock(root_ + "/refs.lock", LOCK_EX));
+  Refs refs = HUSK_TRY(load_refs(root_));
+  std::vector<std::string> removed;
+  bool by_name = false;
+  if (auto ref = parse_reference(name_or_id); ref && !name_or_id.starts_with("sha256:")) {
+    std::string full = ref->str();
+    if (refs.count(full)) {
+      refs.erase(full);
+      removed.push_back(full);
+      by_name = true;
+    }
+  }
+  if (!by_name) {
+    std::vector<std::string> names;
+    for (auto& [n, d] : refs)
+      if (d == img.manifest_digest.str()) names.push_back(n);
+    if (names.size() > 1 && !force)
+      return fail_code(EBUSY, "image " + img.id().hex.substr(0, 12) + " is referenced by several names (" +
+                                  join(names, ", ") + "): remove them one by one, or force");
+    for (auto& n : names) {
+      refs.erase(n);
+      removed.push_back(n);
+    }
+  }
+  HUSK_TRY(save_refs(root_, refs));
+  return removed;
+}
+
+Result<Store::GcReport> Store::gc() const {
+  Lock content = HUSK_TRY(lock_content_exclusive());
+  GcReport report;
+  std::set<std::string> keep_blobs, keep_layers;
+  auto keep_image = [&](const Digest& md) -> Result<void> {
+    auto img = load_image(*this, md);
+    if (!img) return {};
+    keep_blobs.insert(md.hex);
+    keep_blobs.insert(img->manifest.config.digest.hex);
+    for (auto& l : img->manifest.layers) keep_blobs.insert(l.digest.hex);
+    for (auto& c : chain_ids(img->config.diff_ids)) keep_layers.insert(c.hex);
+    return {};
+  };
+  for (auto& [_, digest] : HUSK_TRY(load_refs(root_)))
+    if (auto d = parse_digest(digest)) HUSK_TRY(keep_image(*d));
+  // A container's image stays while the container does (containers/ID/image).
+  if (DIR* d = ::opendir((root_ + "/containers").c_str())) {
+    while (auto* e = ::readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      auto text = read_file(root_ + "/containers/" + e->d_name + "/image");
+      if (text)
+        if (auto md = parse_digest(trim(*text))) (void)keep_image(*md);
+    }
+    ::closedir(d);
+  }
+  auto sweep = [&](const std::string& dir, const std::set<std::string>& keep, const std::string& kind,
+                   bool layer) -> Result<void> {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return fail_errno("open " + dir);
+    std::vector<std::string> doomed;
+    while (auto* e = ::readdir(d))
+      if (e->d_name[0] != '.' && !keep.count(e->d_name)) doomed.push_back(e->d_name);
+    ::closedir(d);
+    for (auto& name : doomed) {
+      std::string path = dir + "/" + name;
+      if (layer) {
+        if (auto text = read_file(path + "/layer.json"))
+          if (auto info = parse_layer_json(*text)) ::unlink((root_ + "/" + info->link).c_str());
+      } else {
+        struct stat st;
+        if (::stat(path.c_str(), &st) == 0) report.bytes += static_cast<uint64_t>(st.st_size);
+      }
+      HUSK_TRY(remove_all(path));
+      report.removed.push_back(kind + " sha256:" + name);
+    }
+    return {};
+  };
+  HUSK_TRY(sweep(root_ + "/layers", keep_layers, "layer", true));
+  HUSK_TRY(sweep(root_ + "/blobs/sha256", keep_blobs, "blob", false));
+  // Short links whose layer is gone (a crash between link and rename), and
+  // whatever an interrupted writer left in tmp/: nobody writes while we hold the lock.
+  if (DIR* d = ::opendir((root_ + "/l").c_str())) {
+    std::vector<std::string> dangling;
+    while (auto* e = ::readdir(d))
+      if (e->d_name[0] != '.' && !path_exists(root_ + "/l/" + e->d_name + "/")) dangling.push_back(e->d_name);
+    ::closedir(d);
+    for (auto& n : dangling) ::unlink((root_ + "/l/" + n).c_str());
+  }
+  if (DIR* d = ::opendir((root_ + "/tmp").c_str())) {
+    std::vector<std::string> stale;
+    while (auto* e = ::readdir(d))
+      if (e->d_name[0] != '.') stale.push_back(e->d_name);
+    ::closedir(d);
+    for (auto& n : stale) HUSK_TRY(remove_all(root_ + "/tmp/" + n));
+  }
+  return report;
+}
+
+}  // namespace husk::image

@@ -1,0 +1,159 @@
+# shellcheck shell=bash
+# A real registry for the tests: Debian's docker-registry (the CNCF
+# distribution registry) on 127.0.0.1, on a free port, with its storage in a
+# temporary directory.
+#
+#   registry_start DIR [htpasswd-file]   start one; sets REGISTRY (host:port) and REGISTRY_PID
+#   registry_stop                        stop it (its storage goes with DIR)
+#   registry_htpasswd FILE USER PASS     a bcrypt htpasswd file, as the registry wants
+#   registry_oci_layout DIR KIND         build an OCI layout by hand (python3): see below
+
+registry_free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+registry_htpasswd() {
+  local file=$1 user=$2 pass=$3
+  python3 - "$file" "$user" "$pass" <<'PY'
+import crypt, sys
+f, u, p = sys.argv[1:4]
+h = crypt.crypt(p, crypt.mksalt(crypt.METHOD_BLOWFISH))
+open(f, "w").write(f"{u}:{h}\n")
+PY
+}
+
+registry_start() {
+  local dir=$1 htpasswd=${2:-} port tries
+  command -v docker-registry >/dev/null || husk_die "docker-registry is not installed (scripts/install-deps.sh)"
+  mkdir -p "$dir/data"
+  port=$(registry_free_port)
+  {
+    echo "version: 0.1"
+    # The access log (on stdout, in registry.log) lets tests count requests.
+    echo "log: {level: error, accesslog: {disabled: false}}"
+    echo "storage:"
+    echo "  filesystem: {rootdirectory: $dir/data}"
+    echo "  delete: {enabled: true}"
+    echo "http: {addr: 127.0.0.1:$port}"
+    if [ -n "$htpasswd" ]; then
+      echo "auth:"
+      echo "  htpasswd: {realm: husk-test, path: $htpasswd}"
+    fi
+  } >"$dir/config.yml"
+  docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+  REGISTRY_PID=$!
+  REGISTRY=127.0.0.1:$port
+  for tries in $(seq 100); do
+    if curl -s -o /dev/null "http://$REGISTRY/v2/"; then
+      export REGISTRY REGISTRY_PID
+      return 0
+    fi
+    sleep 0.05
+  done
+  cat "$dir/registry.log" >&2
+  husk_die "docker-registry did not start on $REGISTRY"
+}
+
+registry_stop() {
+  [ -n "${REGISTRY_PID:-}" ] || return 0
+  kill "$REGISTRY_PID" 2>/dev/null || true
+  wait "$REGISTRY_PID" 2>/dev/null || true
+  REGISTRY_PID=
+}
+
+# registry_oci_layout DIR KIND: an OCI image layout in DIR, tagged "test".
+#   multi     two layers over busybox: the second deletes a/gone (whiteout),
+#             makes opq/ opaque (old files hidden), adds a hard link (within
+#             the layer, as builders make them) and a
+#             setuid file; gzip-compressed
+#   arm64     the same one-layer busybox image, but an index naming only linux/arm64
+#   badtype   a layer whose media type is not a layer type
+registry_oci_layout() {
+  python3 - "$1" "$2" "$HUSK_BUSYBOX" <<'PY'
+import gzip, hashlib, io, json, os, sys, tarfile
+out, kind, busybox = sys.argv[1:4]
+os.makedirs(out + "/blobs/sha256", exist_ok=True)
+def blob(data):
+    d = hashlib.sha256(data).hexdigest()
+    open(f"{out}/blobs/sha256/{d}", "wb").write(data)
+    return {"digest": "sha256:" + d, "size": len(data)}
+def tar(entries):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for e in entries:
+            ti = tarfile.TarInfo(e["name"]); ti.mtime = 1000000000
+            ti.mode = e.get("mode", 0o644)
+            if e.get("dir"): ti.type = tarfile.DIRTYPE; ti.mode = e.get("mode", 0o755); t.addfile(ti)
+            elif "link" in e: ti.type = tarfile.SYMTYPE; ti.linkname = e["link"]; t.addfile(ti)
+            elif "hard" in e: ti.type = tarfile.LNKTYPE; ti.linkname = e["hard"]; t.addfile(ti)
+            else:
+                data = e.get("data", b""); ti.size = len(data); t.addfile(ti, io.BytesIO(data))
+    return buf.getvalue()
+bb = open(busybox, "rb").read()
+base = [{"name": "bin", "dir": True}, {"name": "bin/busybox", "data": bb, "mode": 0o755}]
+base += [{"name": "bin/" + a, "link": "busybox"} for a in ("sh", "ls", "cat", "stat", "test", "echo")]
+base += [{"name": d, "dir": True} for d in ("a", "opq", "proc", "sys", "dev", "tmp", "etc")]
+base += [{"name": "a/keep", "data": b"keep\n"}, {"name": "a/gone", "data": b"gone\n"},
+         {"name": "opq/old", "data": b"old\n"}, {"name": "etc/passwd", "data": b"root:x:0:0:root:/:/bin/sh\n"}]
+layers = [base]
+if kind == "multi":
+    layers.append([{"name": "a/.wh.gone", "data": b""}, {"name": "opq", "dir": True},
+                   {"name": "opq/.wh..wh..opq", "data": b""}, {"name": "opq/new", "data": b"new\n"},
+                   {"name": "a/new2", "data": b"two names\n"}, {"name": "a/hard", "hard": "a/new2"},
+                   {"name": "a/suid", "data": b"x", "mode": 0o4755}])
+descs, diffs = [], []
+for entries in layers:
+    raw = tar(entries)
+    diffs.append("sha256:" + hashlib.sha256(raw).hexdigest())
+    z = gzip.compress(raw, mtime=0)
+    d = blob(z)
+    d["mediaType"] = "application/vnd.oci.image.layer.v1.tar+gzip"
+    if kind == "badtype": d["mediaType"] = "application/vnd.example.not-a-layer"
+    descs.append(d)
+arch = "arm64" if kind == "arm64" else {"x86_64": "amd64", "aarch64": "arm64"}.get(os.uname().machine, os.uname().machine)
+config = {"architecture": arch, "os": "linux", "config": {"Cmd": ["sh"], "Env": ["PATH=/bin"]},
+          "rootfs": {"type": "layers", "diff_ids": diffs},
+          "history": [{"created_by": f"layer {i}"} for i in range(len(layers))]}
+c = blob(json.dumps(config).encode()); c["mediaType"] = "application/vnd.oci.image.config.v1+json"
+manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": c, "layers": descs}
+m = blob(json.dumps(manifest).encode()); m["mediaType"] = manifest["mediaType"]
+top = m
+if kind == "arm64":
+    m["platform"] = {"architecture": "arm64", "os": "linux"}
+    index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [m]}
+    top = blob(json.dumps(index).encode()); top["mediaType"] = index["mediaType"]
+top["annotations"] = {"org.opencontainers.image.ref.name": "test"}
+json.dump({"schemaVersion": 2, "manifests": [top]}, open(out + "/index.json", "w"))
+open(out + "/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
+PY
+}
+
+# registry_push_layout DIR REPO:TAG: the layout's blobs and its top manifest
+# (or index) as they are, through the registry API (python3). For images
+# skopeo would refuse or rewrite (an unknown layer type).
+registry_push_layout() {
+  python3 - "$1" "$2" "$REGISTRY" <<'PY'
+import json, os, sys, urllib.request
+layout, ref, reg = sys.argv[1:4]
+repo, tag = ref.rsplit(":", 1)
+base = f"http://{reg}/v2/{repo}"
+def put_blob(d):
+    data = open(f"{layout}/blobs/sha256/{d.split(':')[1]}", "rb").read()
+    r = urllib.request.urlopen(urllib.request.Request(base + "/blobs/uploads/", method="POST"))
+    loc = r.headers["Location"]
+    loc = loc if loc.startswith("http") else f"http://{reg}{loc}"
+    sep = "&" if "?" in loc else "?"
+    urllib.request.urlopen(urllib.request.Request(loc + sep + "digest=" + d, data=data, method="PUT",
+                                                  headers={"Content-Type": "application/octet-stream"}))
+def put_manifest(desc, ref):
+    data = open(f"{layout}/blobs/sha256/{desc['digest'].split(':')[1]}", "rb").read()
+    doc = json.loads(data)
+    for m in doc.get("manifests", []): put_manifest(m, m["digest"])
+    if "config" in doc:
+        for d in [doc["config"]] + doc["layers"]: put_blob(d["digest"])
+    urllib.request.urlopen(urllib.request.Request(f"{base}/manifests/{ref}", data=data, method="PUT",
+                                                  headers={"Content-Type": desc["mediaType"]}))
+top = json.load(open(layout + "/index.json"))["manifests"][0]
+put_manifest(top, tag)
+PY
+}
