@@ -185,6 +185,8 @@ Result<std::string> make_config(const StoredImage& image, const std::string& roo
 Result<void> create_bundle(const Store& store, const StoredImage& image, const std::string& bundle_dir,
                            const BundleOptions& opts) {
   HUSK_TRY(runtime::validate_id(opts.id));
+  // What can be refused without touching anything is refused first.
+  HUSK_TRY_CTX(container_args(image.config.config, opts), "bundle " + bundle_dir);
   std::string bundle = HUSK_TRY(absolute_from_cwd(bundle_dir));
   std::string cdir = store.root() + "/containers/" + opts.id;
   if (::mkdir(cdir.c_str(), 0700) < 0) {

@@ -47,8 +47,13 @@ Result<LayerInfo> pull_layer(const Store& store, RegistryClient& client, const s
     return download_error;
   };
   LayerProgress p{desc.digest, LayerProgress::Phase::downloading, 0, static_cast<uint64_t>(desc.size)};
+  // The download thread also keeps the blob (for save and push), so the
+  // unpacker, the slower of the two, only unpacks.
+  std::optional<Store::BlobWriter> blob;
+  if (!store.has_blob(desc.digest)) blob.emplace(HUSK_TRY(store.begin_blob()));
   std::thread download([&] {
     auto r = client.get_blob(repo, desc, [&](const char* data, size_t size) -> Result<void> {
+      if (blob) HUSK_TRY(blob->write(data, size));
       while (size > 0) {
         ssize_t n = ::write(wr.get(), data, size);
         if (n < 0) {
@@ -62,6 +67,12 @@ Result<LayerInfo> pull_layer(const Store& store, RegistryClient& client, const s
       if (progress) progress(p);
       return {};
     });
+    // get_blob checked the digest and size; the writer checks them again.
+    if (r && blob)
+      r = [&]() -> Result<void> {
+        HUSK_TRY(blob->commit(desc.digest, desc.size));
+        return {};
+      }();
     if (!r) {
       std::lock_guard g(mu);
       download_error = std::move(r).error();
@@ -84,6 +95,7 @@ Result<LayerInfo> pull_layer(const Store& store, RegistryClient& client, const s
   src.desc = desc;
   src.expected_diff_id = diff_id;
   src.parent = parent;
+  src.keep_blob = false;
   auto layer = store.add_layer(src);
   rd.reset();  // an unpacker that gave up stops the download (EPIPE)
   download.join();

@@ -10,9 +10,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -38,22 +42,92 @@ using ArchivePtr = std::unique_ptr<archive, ArchiveFree>;
 std::string quoted_entry(std::string_view name) { return "layer entry \"" + std::string(name) + "\""; }
 
 // ---------------------------------------------------------------------------
-// The stream: two chained libarchive readers.
+// Decompressed chunks handed from the decompressing thread to the tar reader.
+class ChunkQueue {
+ public:
+  // Producer: waits for room; false once the consumer has given up.
+  bool push(std::vector<char>&& chunk) {
+    std::unique_lock l(mu_);
+    room_.wait(l, [&] { return full_.size() < kDepth || cancelled_; });
+    if (cancelled_) return false;
+    full_.push_back(std::move(chunk));
+    ready_.notify_one();
+    return true;
+  }
+  // Producer: no more chunks (ERROR says why, when it failed).
+  void finish(std::optional<Error> error) {
+    std::lock_guard l(mu_);
+    done_ = true;
+    error_ = std::move(error);
+    ready_.notify_one();
+  }
+  bool cancelled() {
+    std::lock_guard l(mu_);
+    return cancelled_;
+  }
+  // A buffer to fill: a recycled one when there is one.
+  std::vector<char> buffer() {
+    std::lock_guard l(mu_);
+    if (spare_.empty()) return std::vector<char>(kBufSize);
+    auto b = std::move(spare_.back());
+    spare_.pop_back();
+    b.resize(kBufSize);
+    return b;
+  }
+  // Consumer: the next chunk; empty at the end; the producer's error.
+  Result<std::vector<char>> pop() {
+    std::unique_lock l(mu_);
+    ready_.wait(l, [&] { return !full_.empty() || done_; });
+    if (!full_.empty()) {
+      auto c = std::move(full_.front());
+      full_.pop_front();
+      room_.notify_one();
+      return c;
+    }
+    if (error_) return fail(*error_);
+    return std::vector<char>();
+  }
+  void recycle(std::vector<char>&& b) {
+    std::lock_guard l(mu_);
+    if (spare_.size() < kDepth) spare_.push_back(std::move(b));
+  }
+  void cancel() {
+    std::lock_guard l(mu_);
+    cancelled_ = true;
+    room_.notify_all();
+  }
+
+ private:
+  static constexpr size_t kDepth = 4;
+  std::mutex mu_;
+  std::condition_variable room_, ready_;
+  std::deque<std::vector<char>> full_;
+  std::vector<std::vector<char>> spare_;
+  bool done_ = false, cancelled_ = false;
+  std::optional<Error> error_;
+};
+
+// ---------------------------------------------------------------------------
+// The stream: two chained libarchive readers, on two threads.
 //
-// Reader #1 undoes the compression: format "raw" hands out the whole
-// decompressed stream as one entry. Reader #2 parses that as a tar. Each
-// reader's input callback hashes what passes through it, so the blob digest
-// (the bytes READ returned) and the diff_id (the uncompressed tar) need
-// neither a second pass nor a copy of the layer.
+// Reader #1 undoes the compression (format "raw" hands out the whole
+// decompressed stream as one entry) on its own thread; reader #2 parses the
+// chunks it produces as a tar, on the caller's. Decompression is most of the
+// work, so the tar reader's file writes and hashing run beside it rather
+// than after it. Reader #1 hashes the bytes READ returned (the blob digest),
+// reader #2 the decompressed ones (the diff_id): neither needs a second
+// pass nor a copy of the layer.
 class LayerStream {
  public:
   explicit LayerStream(const ReadFn& read)
-      : read_(read),
-        raw_buf_(std::make_unique_for_overwrite<char[]>(kBufSize)),
-        tar_buf_(std::make_unique_for_overwrite<char[]>(kBufSize)) {}
+      : read_(read), raw_buf_(std::make_unique_for_overwrite<char[]>(kBufSize)) {}
   // The callbacks hold `this`.
   LayerStream(const LayerStream&) = delete;
   LayerStream& operator=(const LayerStream&) = delete;
+  ~LayerStream() {
+    queue_.cancel();
+    if (decompressing_.joinable()) decompressing_.join();
+  }
 
   Result<void> open();
   // The next tar entry; nullptr at the end of the archive.
@@ -62,7 +136,7 @@ class LayerStream {
   Result<void> copy_contents(int fd, int64_t size);
   // Reads what follows the tar's end blocks (padding, trailing bytes) so the
   // digests cover the whole stream, as the registry and the image config
-  // hashed it.
+  // hashed it. The blob digest is final once this returns.
   Result<void> drain();
 
   Sha256& blob() { return blob_; }
@@ -71,21 +145,26 @@ class LayerStream {
  private:
   static la_ssize_t read_raw(archive* a, void* self, const void** buf);
   static la_ssize_t read_decompressed(archive* a, void* self, const void** buf);
+  // The decompressing thread: reader #1 to its end, then the raw bytes after it.
+  void decompress();
+  Result<void> decompress_all();
   // A failed libarchive call on A as an Error: READ's own error when that
   // is what stopped it, else the stream is corrupt or truncated.
   Error error_of(archive* a) const;
 
   const ReadFn& read_;
   std::unique_ptr<char[]> raw_buf_;  // what READ returned, for reader #1
-  std::unique_ptr<char[]> tar_buf_;  // decompressed bytes, for reader #2
-  Sha256 blob_;
+  std::vector<char> current_;        // the chunk reader #2 is reading
+  Sha256 blob_;                      // decompressing thread only, until drain()
   Sha256 diff_;
-  std::optional<Error> read_error_;
+  std::optional<Error> read_error_;  // decompressing thread; read after the queue says so
   bool read_eof_ = false;
-  // Declared in this order so that the tar reader, which pulls from the
-  // decompressor, is freed first.
+  ChunkQueue queue_;
+  std::optional<Error> stream_error_;  // what the queue reported, for error_of
+  // Declared in this order so that the tar reader is freed first.
   ArchivePtr decompressor_;
   ArchivePtr tar_;
+  std::thread decompressing_;
 };
 
 la_ssize_t LayerStream::read_raw(archive* a, void* self, const void** buf) {
@@ -103,20 +182,48 @@ la_ssize_t LayerStream::read_raw(archive* a, void* self, const void** buf) {
   return static_cast<la_ssize_t>(*n);
 }
 
+void LayerStream::decompress() {
+  auto r = decompress_all();
+  queue_.finish(r ? std::nullopt : std::optional<Error>(std::move(r).error()));
+}
+
+Result<void> LayerStream::decompress_all() {
+  archive* d = decompressor_.get();
+  for (;;) {
+    if (queue_.cancelled()) return {};
+    std::vector<char> chunk = queue_.buffer();
+    la_ssize_t n = archive_read_data(d, chunk.data(), chunk.size());
+    if (n < 0) return fail(error_of(d));
+    if (n == 0) break;
+    chunk.resize(static_cast<size_t>(n));
+    if (!queue_.push(std::move(chunk))) return {};
+  }
+  // Bytes after the end of the compressed stream belong to the blob too.
+  while (!read_eof_) {
+    size_t n = HUSK_TRY_CTX(read_(raw_buf_.get(), kBufSize), "read layer");
+    if (n == 0) read_eof_ = true;
+    blob_.update(raw_buf_.get(), n);
+  }
+  return {};
+}
+
 la_ssize_t LayerStream::read_decompressed(archive* a, void* self, const void** buf) {
   auto* s = static_cast<LayerStream*>(self);
-  *buf = s->tar_buf_.get();
-  la_ssize_t n = archive_read_data(s->decompressor_.get(), s->tar_buf_.get(), kBufSize);
-  if (n < 0) {
-    const char* why = archive_error_string(s->decompressor_.get());
-    archive_set_error(a, archive_errno(s->decompressor_.get()), "%s", why ? why : "decompression failed");
+  if (!s->current_.empty()) s->queue_.recycle(std::move(s->current_));
+  auto chunk = s->queue_.pop();
+  if (!chunk) {
+    s->stream_error_ = std::move(chunk).error();
+    archive_set_error(a, EIO, "%s", s->stream_error_->message().c_str());
     return ARCHIVE_FATAL;
   }
-  s->diff_.update(s->tar_buf_.get(), static_cast<size_t>(n));
-  return n;
+  s->current_ = std::move(*chunk);
+  *buf = s->current_.data();
+  s->diff_.update(s->current_.data(), s->current_.size());
+  return static_cast<la_ssize_t>(s->current_.size());
 }
 
 Error LayerStream::error_of(archive* a) const {
+  if (stream_error_) return *stream_error_;
   if (read_error_) return read_error_->context("read layer");
   const char* why = archive_error_string(a);
   return Error(EINVAL, std::string("corrupt or truncated layer: ") + (why ? why : "unknown error"), false);
@@ -139,6 +246,7 @@ Result<void> LayerStream::open() {
   archive_entry* whole;
   if (archive_read_next_header(d, &whole) < ARCHIVE_WARN) return fail(error_of(d));
 
+  decompressing_ = std::thread([this] { decompress(); });
   archive* t = tar_.get();
   archive_read_support_format_tar(t);  // ustar and pax
   archive_read_support_format_gnutar(t);
@@ -190,19 +298,17 @@ Result<void> LayerStream::copy_contents(int fd, int64_t size) {
 }
 
 Result<void> LayerStream::drain() {
-  // tar_buf_ is free again: the tar reader has seen its end.
+  // The tar reader has seen its end; what the decompressor still makes is
+  // padding or trailing data, hashed all the same.
+  if (!current_.empty()) queue_.recycle(std::move(current_));
   for (;;) {
-    la_ssize_t n = archive_read_data(decompressor_.get(), tar_buf_.get(), kBufSize);
-    if (n < 0) return fail(error_of(decompressor_.get()));
-    if (n == 0) break;
-    diff_.update(tar_buf_.get(), static_cast<size_t>(n));
+    auto chunk = queue_.pop();
+    if (!chunk) return fail(std::move(chunk).error());
+    if (chunk->empty()) break;
+    diff_.update(chunk->data(), chunk->size());
+    queue_.recycle(std::move(*chunk));
   }
-  // Bytes after the end of the compressed stream belong to the blob too.
-  while (!read_eof_) {
-    size_t n = HUSK_TRY_CTX(read_(raw_buf_.get(), kBufSize), "read layer");
-    if (n == 0) read_eof_ = true;
-    blob_.update(raw_buf_.get(), n);
-  }
+  decompressing_.join();  // blob_ and read_eof_ are ours again
   return {};
 }
 

@@ -6,6 +6,7 @@
 load ../lib/assert.bash
 load ../lib/fixtures.bash
 load ../lib/image.bash
+load ../lib/registry.bash
 
 setup_file() { image_file_setup; }
 setup() { image_setup husk-image; }
@@ -208,4 +209,38 @@ PY
   for b in "$R"/blobs/sha256/*; do
     assert_eq "$(basename "$b")" "$(sha256sum "$b" | cut -d' ' -f1)" "blob $b"
   done
+}
+
+@test "image: a deep image (150 layers) loads from an OCI layout and runs: every layer is in the overlay" {
+  registry_oci_layout "$T/deep" deep:150
+  run hk image load -i "$T/deep"
+  assert_status 0
+  id=$(hk image ls -q)
+  assert_eq 150 "$(hk image inspect --format '{{json .RootFS.Layers}}' "$id" | jq length)" "layers"
+  hk image bundle "$id" "$T/b1" sh -c 'ls /layers | wc -l; cat /layers/1 /layers/149'
+  run run_bundle "$T/b1"
+  assert_status 0
+  assert_eq "149"$'\n'"1"$'\n'"149" "$output" "files from the bottom and the top layers"
+  hk image unbundle "$T/b1"
+}
+
+@test "image: an import killed mid-unpack leaves no layer, blob or name; prune clears its leftovers" {
+  mkdir -p "$T/big"
+  head -c 300000000 /dev/urandom >"$T/big/blob"
+  tar -C "$T/big" -cf "$T/big.tar" .
+  "$HUSK" --root "$R" image import "$T/big.tar" big:1 >/dev/null 2>&1 &
+  pid=$!
+  # Kill it while it unpacks: once its temporary layer dir has content.
+  wait_for 20 sh -c "ls '$R'/tmp/layer-*/diff/blob >/dev/null 2>&1"
+  kill -9 "$pid"
+  wait "$pid" 2>/dev/null || true
+  run hk image ls -q
+  assert_eq "" "$output" "no image named"
+  assert_eq "" "$(ls -A "$R/layers" "$R/l" "$R/blobs/sha256" | grep -v ':$' | grep -v '^$')" "no layer, link or blob"
+  [ -n "$(ls -A "$R/tmp")" ]
+  hk image prune >/dev/null
+  assert_store_empty "prune after a killed import"
+  run hk image import "$T/big.tar" big:1
+  assert_status 0
+  assert_store_whole "the import after the crash"
 }

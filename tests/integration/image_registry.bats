@@ -80,6 +80,21 @@ teardown() {
   run hk image inspect --format '{{json .RepoDigests}}' "$REGISTRY/multi@$digest"
   assert_status 0
   assert_match "$digest" "$output"
+  # Docker's v2 schema 2 manifest, as skopeo writes it with --format v2s2.
+  skopeo copy -q --format v2s2 --dest-tls-verify=false "oci:$T/layout:test" "docker://$REGISTRY/v2s2:v1"
+  run hk pull "$REGISTRY/v2s2:v1"
+  assert_status 0
+  assert_eq "application/vnd.docker.distribution.manifest.v2+json" \
+    "$(hk image inspect --format '{{.Manifest.MediaType}}' "$REGISTRY/v2s2:v1")" "manifest media type"
+  hk image bundle "$REGISTRY/v2s2:v1" "$T/b1" cat /opq/new
+  run run_bundle "$T/b1"
+  assert_eq "new" "$output" "a docker schema 2 image runs"
+  hk image unbundle "$T/b1"
+  # Saved as an OCI layout, its manifest becomes an OCI one that skopeo reads.
+  hk image save --format oci-dir -o "$T/v2s2-oci" "$REGISTRY/v2s2:v1"
+  run skopeo inspect --raw "oci:$T/v2s2-oci"
+  assert_status 0
+  assert_eq "application/vnd.oci.image.manifest.v1+json" "$(jq -r .mediaType <<<"$output")" "converted manifest"
   registry_oci_layout "$T/arm" arm64
   registry_push_layout "$T/arm" armonly:v1
   R=$T/store-arm
@@ -209,9 +224,55 @@ PY
   run "$HUSK" --root "$T/s3" image load -i "$T/skopeo-oci.tar"
   assert_status 0
   assert_eq "$want" "$("$HUSK" --root "$T/s3" image inspect --format '{{json .RootFS.Layers}}' "$(jq -r '.[0].Names[0]' <<<"$("$HUSK" --root "$T/s3" image ls --format json)")")" "layers loaded from skopeo's OCI archive"
+  # podman's own saves (docker-archive and oci-archive) load into husk.
+  P="podman --root $T/podman --runroot $T/podman-run --storage-driver vfs"
+  $P pull -q --tls-verify=false "$REGISTRY/multi:v1" >/dev/null
+  $P save -q --format docker-archive -o "$T/podman-docker.tar" "$REGISTRY/multi:v1"
+  $P save -q --format oci-archive -o "$T/podman-oci.tar" "$REGISTRY/multi:v1"
+  $P rmi -a -f >/dev/null 2>&1 || true
+  run "$HUSK" --root "$T/s4" image load -i "$T/podman-docker.tar"
+  assert_status 0
+  assert_eq "$want" "$("$HUSK" --root "$T/s4" image inspect --format '{{json .RootFS.Layers}}' "$REGISTRY/multi:v1")" "layers from podman's docker archive"
+  run "$HUSK" --root "$T/s5" image load -i "$T/podman-oci.tar"
+  assert_status 0
+  assert_eq "$want" "$("$HUSK" --root "$T/s5" image inspect --format '{{json .RootFS.Layers}}' "$(jq -r '.[0].Id' <<<"$("$HUSK" --root "$T/s5" image ls --format json)")")" "layers from podman's OCI archive"
   # And what husk loaded runs.
   "$HUSK" --root "$T/s2" image bundle example.com/from/skopeo:1 "$T/b3" cat /opq/new
   run run_bundle "$T/b3"
   assert_eq "new" "$output"
   "$HUSK" --root "$T/s2" image unbundle "$T/b3"
+}
+
+@test "registry: pulls racing each other and an rm of the same image leave a whole store" {
+  registry_oci_layout "$T/layout" multi
+  skopeo copy -q --dest-tls-verify=false "oci:$T/layout:test" "docker://$REGISTRY/multi:v1"
+  for round in 1 2 3; do
+    pids=()
+    for i in 1 2 3; do
+      "$HUSK" --root "$R" pull -q "$REGISTRY/multi:v1" >"$T/pull.$round.$i" 2>&1 &
+      pids+=($!)
+    done
+    "$HUSK" --root "$R" image rm "$REGISTRY/multi:v1" >/dev/null 2>&1 || true
+    for p in "${pids[@]}"; do
+      wait "$p" || { cat "$T"/pull."$round".* >&2; false; }
+    done
+    assert_store_whole "round $round"
+    # Whatever the order, the image is either gone or complete and runnable.
+    if hk image inspect "$REGISTRY/multi:v1" >/dev/null 2>&1; then
+      hk image bundle "$REGISTRY/multi:v1" "$T/b$round" cat /opq/new
+      run run_bundle "$T/b$round"
+      assert_eq "new" "$output" "round $round"
+      hk image unbundle "$T/b$round"
+    fi
+  done
+  assert_eq 2 "$(ls "$R/layers" | wc -l)" "one copy of each layer"
+}
+
+@test "registry: on a terminal, pull shows each layer's bytes and rate" {
+  registry_oci_layout "$T/layout" multi
+  skopeo copy -q --dest-tls-verify=false "oci:$T/layout:test" "docker://$REGISTRY/multi:v1"
+  run husk_with_pty "$HUSK" --root "$R" pull "$REGISTRY/multi:v1"
+  assert_status 0
+  assert_match $'\e\\[2K' "$output" "lines redrawn in place"
+  assert_match '[0-9.]+MB/[0-9.]+MB +[0-9.]+MB/s' "$output" "bytes and rate"
 }

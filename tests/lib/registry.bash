@@ -68,6 +68,7 @@ registry_stop() {
 #             setuid file; gzip-compressed
 #   arm64     the same one-layer busybox image, but an index naming only linux/arm64
 #   badtype   a layer whose media type is not a layer type
+#   deep:N    busybox plus N-1 more layers, layer K adding /layers/K
 registry_oci_layout() {
   python3 - "$1" "$2" "$HUSK_BUSYBOX" <<'PY'
 import gzip, hashlib, io, json, os, sys, tarfile
@@ -96,6 +97,9 @@ base += [{"name": d, "dir": True} for d in ("a", "opq", "proc", "sys", "dev", "t
 base += [{"name": "a/keep", "data": b"keep\n"}, {"name": "a/gone", "data": b"gone\n"},
          {"name": "opq/old", "data": b"old\n"}, {"name": "etc/passwd", "data": b"root:x:0:0:root:/:/bin/sh\n"}]
 layers = [base]
+if kind.startswith("deep:"):
+    for k in range(1, int(kind.split(":")[1])):
+        layers.append([{"name": "layers", "dir": True}, {"name": f"layers/{k}", "data": f"{k}\n".encode()}])
 if kind == "multi":
     layers.append([{"name": "a/.wh.gone", "data": b""}, {"name": "opq", "dir": True},
                    {"name": "opq/.wh..wh..opq", "data": b""}, {"name": "opq/new", "data": b"new\n"},
