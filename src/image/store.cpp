@@ -189,16 +189,23 @@ Result<void> Store::BlobWriter::write(const void* data, size_t size) {
 Result<Digest> Store::BlobWriter::commit(const std::optional<Digest>& expected, int64_t size) {
   uint64_t got_size = hash_.bytes();
   Digest got = hash_.finish();
-  if (size >= 0 && got_size != static_cast<uint64_t>(size))
-    return fail_code(EBADMSG, "blob " + (expected ? expected->str() : got.str()) + ": size mismatch (got " +
-                                  std::to_string(got_size) + " bytes, want " + std::to_string(size) + ")");
-  if (expected && got != *expected)
-    return fail_code(EBADMSG,
-                     "blob " + expected->str() + ": digest mismatch (the content is " + got.str() + ")");
   fd_.reset();
+  // Spent either way: a blob that fails its checks is gone at once.
+  std::string tmp = std::exchange(tmp_path_, {});
+  auto refuse = [&](std::string why) {
+    ::unlink(tmp.c_str());
+    return fail_code(EBADMSG, "blob " + (expected ? expected->str() : got.str()) + ": " + why);
+  };
+  if (size >= 0 && got_size != static_cast<uint64_t>(size))
+    return refuse("size mismatch (got " + std::to_string(got_size) + " bytes, want " + std::to_string(size) +
+                  ")");
+  if (expected && got != *expected) return refuse("digest mismatch (the content is " + got.str() + ")");
   std::string dest = root_ + "/blobs/" + got.algorithm + "/" + got.hex;
-  if (::rename(tmp_path_.c_str(), dest.c_str()) < 0) return fail_errno("store blob " + got.str());
-  tmp_path_.clear();
+  if (::rename(tmp.c_str(), dest.c_str()) < 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return fail(Error(err, "store blob " + got.str()));
+  }
   return got;
 }
 
