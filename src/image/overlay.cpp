@@ -66,7 +66,7 @@ Result<void> mount_classic(const OverlaySpec& spec, const std::string& target) {
 
 }  // namespace
 
-Result<void> mount_overlay(const OverlaySpec& spec, const std::string& target) {
+Result<void> mount_overlay(const OverlaySpec& spec, const std::string& target, MountApi api) {
   if (spec.lowers.empty()) return fail_code(EINVAL, "an overlay needs at least one layer");
   if (spec.lowers.size() == 1 && spec.upper.empty()) {
     std::string src = spec.store_root + "/" + spec.lowers[0];
@@ -75,8 +75,9 @@ Result<void> mount_overlay(const OverlaySpec& spec, const std::string& target) {
       return fail_errno("bind " + src + " on " + target);
     return {};
   }
+  if (api == MountApi::classic) return mount_classic(spec, target);
   auto r = mount_with_fsconfig(spec, target);
-  if (r || (r.error().err() != EINVAL && r.error().err() != ENOSYS)) return r;
+  if (api == MountApi::fsconfig || r || (r.error().err() != EINVAL && r.error().err() != ENOSYS)) return r;
   return mount_classic(spec, target);
 }
 

@@ -20,9 +20,12 @@ struct OverlaySpec {
 // takes one "lowerdir+" per layer (Linux 6.8), with no limit on the count;
 // older kernels get the classic mount(2) whose options must fit one page, so
 // the short links are passed relative to the store (from its directory),
-// which leaves room for ~140 layers. An image with one layer and no upper
+// which leaves room for ~270 layers (overlayfs itself stops at 500). An image with one layer and no upper
 // dir gets a read-only bind mount of that layer instead (overlay needs two).
-Result<void> mount_overlay(const OverlaySpec& spec, const std::string& target);
+// API: automatic (the new API, else classic), or one of them only (tests).
+enum class MountApi { automatic, fsconfig, classic };
+Result<void> mount_overlay(const OverlaySpec& spec, const std::string& target,
+                           MountApi api = MountApi::automatic);
 // Lazily unmounts TARGET (MNT_DETACH); not mounted is fine.
 Result<void> unmount_overlay(const std::string& target);
 

@@ -271,11 +271,17 @@ Result<LayerInfo> Store::add_layer(const LayerSource& src) const {
   info.tar_size = unpacked.tar_size;
   if (has_layer(info.chain_id)) return layer(info.chain_id);
 
-  std::string short_name = random_name(26);
-  info.link = "l/" + short_name;
+  // Short names keep overlay's mount options small on kernels without
+  // "lowerdir+" (one page for every layer): "l/" + 12 characters is 15 bytes
+  // a layer with its separator, room for ~270 layers. A name taken already
+  // (36^12 makes that rare) is simply drawn again.
   std::string final_dir = root_ + "/layers/" + info.chain_id.hex;
-  if (::symlink(("../layers/" + info.chain_id.hex + "/diff").c_str(), (root_ + "/" + info.link).c_str()) < 0)
-    return fail_errno("link layer " + info.chain_id.str());
+  std::string target = "../layers/" + info.chain_id.hex + "/diff";
+  for (int attempt = 0;; ++attempt) {
+    info.link = "l/" + random_name(12);
+    if (::symlink(target.c_str(), (root_ + "/" + info.link).c_str()) == 0) break;
+    if (errno != EEXIST || attempt > 10) return fail_errno("link layer " + info.chain_id.str());
+  }
   HUSK_TRY(write_file_atomic(tmp + "/layer.json", layer_json(info), 0644));
   if (::rename(tmp.c_str(), final_dir.c_str()) < 0) {
     int err = errno;

@@ -5,11 +5,16 @@
 // (tests/integration/image*.bats).
 #include <dirent.h>
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <thread>
 
 #include "image/bundle.hpp"
+#include "image/overlay.hpp"
 #include "image/store.hpp"
 #include "image_layers.hpp"
 #include "test_helpers.hpp"
@@ -234,6 +239,60 @@ TEST(ImageBundle, CommandIsEntrypointPlusCmdWithDockersOverrides) {
   RunConfig none;
   EXPECT_TRUE(FailsWith(container_args(none, BundleOptions{}), EINVAL, "no command specified"));
 }
+
+}  // namespace
+}  // namespace husk::image
+
+namespace husk::image {
+namespace {
+
+// Both ways of mounting a deep image, in a mount namespace of a child
+// process (needs root): the new API with one "lowerdir+" per layer, and the
+// classic options string of short links that older kernels get.
+class OverlayDeep : public ::testing::TestWithParam<MountApi> {};
+
+TEST_P(OverlayDeep, TwoHundredLayersMountAndShowTopAndBottom) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (mount)";
+  TempDir tmp;
+  Store store = open_store(tmp);
+  std::vector<std::string> lowers;  // top first
+  for (int i = 0; i < 200; ++i) {
+    std::string tar = layer_tar("layers/" + std::to_string(i), std::to_string(i));
+    Store::LayerSource src;
+    src.read = reader_of(tar);
+    auto l = store.add_layer(src);
+    ASSERT_TRUE(l.has_value()) << l.error().what();
+    lowers.insert(lowers.begin(), l->link);
+  }
+  ASSERT_TRUE(mkdir_all(tmp / "upper").has_value());
+  ASSERT_TRUE(mkdir_all(tmp / "work").has_value());
+  ASSERT_TRUE(mkdir_all(tmp / "merged").has_value());
+  OverlaySpec spec{store.root(), lowers, tmp / "upper", tmp / "work"};
+  MountApi api = GetParam();
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (::unshare(CLONE_NEWNS) < 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
+      _exit(10);
+    auto r = mount_overlay(spec, tmp / "merged", api);
+    if (!r) {
+      std::fprintf(stderr, "%s\n", r.error().what().c_str());
+      _exit(11);
+    }
+    auto bottom = read_file(tmp / "merged/layers/0");
+    auto top = read_file(tmp / "merged/layers/199");
+    _exit(bottom && *bottom == "0" && top && *top == "199" ? 0 : 12);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: namespace, 11: mount, 12: files";
+}
+
+INSTANTIATE_TEST_SUITE_P(Apis, OverlayDeep, ::testing::Values(MountApi::fsconfig, MountApi::classic),
+                         [](const auto& info) {
+                           return info.param == MountApi::classic ? "classic" : "fsconfig";
+                         });
 
 }  // namespace
 }  // namespace husk::image
