@@ -276,3 +276,26 @@ PY
   assert_match $'\e\\[2K' "$output" "lines redrawn in place"
   assert_match '[0-9.]+MB/[0-9.]+MB +[0-9.]+MB/s' "$output" "bytes and rate"
 }
+
+@test "registry: a registry that speaks only TLS is pushed to and pulled from over https" {
+  # As docker, 127.0.0.0/8 is an insecure registry: https first, its
+  # certificate not checked (a self-signed one here), plain http only when
+  # https cannot connect. Certificate checks for other hosts are not
+  # testable with a registry on 127.0.0.1 alone.
+  registry_stop
+  mkdir -p "$T/tls"
+  registry_tls_cert "$T/tls"
+  REGISTRY_TLS=$T/tls registry_start "$T/registry"
+  run curl -s -o /dev/null -w '%{http_code}' "http://$REGISTRY/v2/"
+  assert_eq 400 "$output" "plain http to the TLS registry"
+  hk image inspect busybox >/dev/null
+  run hk push busybox "$REGISTRY/tls:1"
+  assert_status 0
+  run "$HUSK" --root "$T/store2" pull "$REGISTRY/tls:1"
+  assert_status 0
+  curl -sfk -o /dev/null "https://$REGISTRY/v2/tls/manifests/1" -H 'Accept: application/vnd.oci.image.manifest.v1+json'
+  R=$T/store2 hk image bundle "$REGISTRY/tls:1" "$T/b1" echo over tls
+  run run_bundle "$T/b1"
+  assert_eq "over tls" "$output"
+  R=$T/store2 hk image unbundle "$T/b1"
+}

@@ -22,8 +22,15 @@ open(f, "w").write(f"{u}:{h}\n")
 PY
 }
 
+# registry_tls_cert DIR: a self-signed certificate for 127.0.0.1 (DIR/cert.pem, DIR/key.pem).
+registry_tls_cert() {
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" \
+    -addext "subjectAltName=IP:127.0.0.1" -keyout "$1/key.pem" -out "$1/cert.pem" >/dev/null 2>&1
+}
+
+# REGISTRY_TLS=DIR before registry_start: serve https with DIR/cert.pem and DIR/key.pem.
 registry_start() {
-  local dir=$1 htpasswd=${2:-} port tries
+  local dir=$1 htpasswd=${2:-} port tries scheme=http
   command -v docker-registry >/dev/null || husk_die "docker-registry is not installed (scripts/install-deps.sh)"
   mkdir -p "$dir/data"
   port=$(registry_free_port)
@@ -34,7 +41,11 @@ registry_start() {
     echo "storage:"
     echo "  filesystem: {rootdirectory: $dir/data}"
     echo "  delete: {enabled: true}"
-    echo "http: {addr: 127.0.0.1:$port}"
+    if [ -n "${REGISTRY_TLS:-}" ]; then
+      echo "http: {addr: 127.0.0.1:$port, tls: {certificate: $REGISTRY_TLS/cert.pem, key: $REGISTRY_TLS/key.pem}}"
+    else
+      echo "http: {addr: 127.0.0.1:$port}"
+    fi
     if [ -n "$htpasswd" ]; then
       echo "auth:"
       echo "  htpasswd: {realm: husk-test, path: $htpasswd}"
@@ -44,7 +55,8 @@ registry_start() {
   REGISTRY_PID=$!
   REGISTRY=127.0.0.1:$port
   for tries in $(seq 100); do
-    if curl -s -o /dev/null "http://$REGISTRY/v2/"; then
+    [ -z "${REGISTRY_TLS:-}" ] || scheme=https
+    if curl -sk -o /dev/null "$scheme://$REGISTRY/v2/"; then
       export REGISTRY REGISTRY_PID
       return 0
     fi
