@@ -123,6 +123,14 @@ teardown() {
   assert_status 1
   assert_match 'digest mismatch|corrupt|size mismatch' "$output"
   assert_store_whole "a corrupt blob"
+  # A truncated blob: the registry serves fewer bytes than the manifest says.
+  truncate -s -1000 "$big"
+  R=$T/store-trunc
+  run hk pull "$REGISTRY/multi:v1"
+  assert_status 1
+  assert_match 'size mismatch|digest mismatch|truncated' "$output"
+  assert_store_whole "a truncated blob"
+  R=$T/store
   run hk image ls -q
   assert_eq "" "$output" "no image named"
   hk image prune >/dev/null
