@@ -7,7 +7,7 @@ packages=(
   # build
   build-essential cmake pkg-config g++
   nlohmann-json3-dev libcli11-dev libseccomp-dev libcap-dev libgtest-dev
-  libarchive-dev libcurl4-openssl-dev libssl-dev
+  libarchive-dev libcurl4-openssl-dev libssl-dev libisal-dev
   # the container image used by `husk` and the tests
   busybox-static
   # tests and peers

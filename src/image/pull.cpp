@@ -39,6 +39,10 @@ Result<LayerInfo> pull_layer(const Store& store, RegistryClient& client, const s
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe");
   UniqueFd rd(fds[0]), wr(fds[1]);
+  // A deep pipe lets the download run ahead of the decompressor instead of
+  // handing it 64 KiB at a time (root may exceed pipe-max-size; others get
+  // what the limit allows, or the default).
+  (void)::fcntl(wr.get(), F_SETPIPE_SZ, 8 << 20);
   // Set by the download thread before it closes the pipe; read after EOF.
   std::mutex mu;
   std::optional<Error> download_error;
@@ -96,6 +100,7 @@ Result<LayerInfo> pull_layer(const Store& store, RegistryClient& client, const s
   src.expected_diff_id = diff_id;
   src.parent = parent;
   src.keep_blob = false;
+  src.read_verifies = true;  // get_blob checks digest and size; a mismatch ends the stream with an error
   auto layer = store.add_layer(src);
   rd.reset();  // an unpacker that gave up stops the download (EPIPE)
   download.join();

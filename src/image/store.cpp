@@ -248,7 +248,10 @@ Result<LayerInfo> Store::add_layer(const LayerSource& src) const {
       return n;
     };
   }
-  auto unpacked = HUSK_TRY(unpack_layer(read, tmp + "/diff"));
+  UnpackOptions unpack_opts;
+  unpack_opts.hash_blob = !(src.read_verifies && !src.desc.digest.empty());
+  auto unpacked = HUSK_TRY(unpack_layer(read, tmp + "/diff", unpack_opts));
+  if (!unpack_opts.hash_blob) unpacked.blob_digest = src.desc.digest;
   std::string what =
       "layer " + (src.desc.digest.empty() ? unpacked.blob_digest.str() : src.desc.digest.str());
   if (!src.desc.digest.empty() && unpacked.blob_digest != src.desc.digest)

@@ -96,6 +96,9 @@ class Store {
     Digest expected_diff_id;  // may be empty (import: unknown)
     std::optional<Digest> parent;
     bool keep_blob = true;
+    // READ checks the bytes against DESC itself and fails at the end of the
+    // stream if they differ (a registry transfer): no second hash here.
+    bool read_verifies = false;
   };
   Result<LayerInfo> add_layer(const LayerSource& src) const;
 

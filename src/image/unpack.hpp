@@ -41,10 +41,13 @@ struct UnpackOptions {
   bool preserve_owner = true;
   // Added to every uid/gid (a store for a remapped user namespace); 0 for none.
   uint32_t id_shift = 0;
+  // false: the caller checks the blob's digest itself (a registry transfer
+  // does, as the bytes arrive), so blob_digest is left empty.
+  bool hash_blob = true;
 };
 
 struct UnpackResult {
-  Digest blob_digest;  // sha256 of the bytes READ returned
+  Digest blob_digest;  // sha256 of the bytes READ returned (unless !hash_blob)
   uint64_t blob_size = 0;
   Digest diff_id;  // sha256 of the uncompressed tar
   uint64_t tar_size = 0;

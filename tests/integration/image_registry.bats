@@ -17,6 +17,7 @@ setup() {
 
 teardown() {
   registry_stop
+  registry_token_server_stop
   [ -z "${FAKE_PID:-}" ] || kill "$FAKE_PID" 2>/dev/null || true
   image_teardown
 }
@@ -306,4 +307,60 @@ PY
   run run_bundle "$T/b1"
   assert_eq "over tls" "$output"
   R=$T/store2 hk image unbundle "$T/b1"
+}
+
+@test "registry: bearer tokens from a token server: refused without or with wrong credentials, scoped tokens push and pull, another repository stays shut" {
+  # distribution's "auth: token:": the registry answers 401 with a Bearer
+  # challenge and takes only JWTs signed by the key of DIR/cert.pem. The
+  # token server grants pull and push to tester, nothing for "secret".
+  registry_stop
+  registry_token_server "$T/token" tester s3cret secret
+  REGISTRY_TOKEN_AUTH=$T/token registry_start "$T/registry"
+  tlog=$T/token/token.log
+  run curl -s -o /dev/null -D - "http://$REGISTRY/v2/"
+  assert_match "HTTP/1.1 401" "$output" "the registry without a token"
+  assert_match "Www-Authenticate: Bearer realm=\"$TOKEN_REALM\",service=\"husk-test\"" "$output" "the challenge"
+  auth=$T/auth.json
+  hk image inspect busybox >/dev/null
+  run hk push --authfile "$auth" busybox "$REGISTRY/tok:1"
+  assert_status 1
+  assert_match "unauthorized: the token server $TOKEN_REALM refused access" "$output"
+  assert_match '^refused repository:tok:pull' "$(cat "$tlog")" "the token server saw no credentials"
+  run hk login --authfile "$auth" -u tester -p wrong "$REGISTRY"
+  assert_status 1
+  assert_match 'unauthorized' "$output"
+  [ ! -e "$auth" ]
+  run hk login --authfile "$auth" -u tester --password-stdin "$REGISTRY" <<<s3cret
+  assert_status 0
+  assert_match 'Login Succeeded' "$output"
+  assert_eq 1 "$(grep -cx 'granted tester (no scope)' "$tlog")" "tokens for login"
+  run hk push --authfile "$auth" busybox "$REGISTRY/tok:1"
+  assert_status 0
+  assert_match 'digest: sha256:' "$output"
+  grep -qx 'granted tester repository:tok:pull,push' "$tlog" || { cat "$tlog" >&2; false; }
+  pulls=$(grep -cx 'granted tester repository:tok:pull' "$tlog" || true)
+  run "$HUSK" --root "$T/store2" pull --authfile "$auth" "$REGISTRY/tok:1"
+  assert_status 0
+  [ "$(grep -cx 'granted tester repository:tok:pull' "$tlog")" -gt "$pulls" ] || { cat "$tlog" >&2; false; }
+  assert_eq "$(hk image inspect --format '{{json .RootFS.Layers}}' busybox)" \
+    "$("$HUSK" --root "$T/store2" image inspect --format '{{json .RootFS.Layers}}' "$REGISTRY/tok:1")" "layers after the round trip"
+  # A token is for its repository only: tok's pull token lists tok's tags
+  # but not those of secret, which holds the same image (a copy of tok's
+  # repository in the registry's storage).
+  repos=$T/registry/data/docker/registry/v2/repositories
+  cp -a "$repos/tok" "$repos/secret"
+  tok_token=$(curl -sf -u tester:s3cret "$TOKEN_REALM?service=husk-test&scope=repository:tok:pull" | jq -r .token)
+  run curl -s -H "Authorization: Bearer $tok_token" "http://$REGISTRY/v2/tok/tags/list"
+  assert_eq '{"name":"tok","tags":["1"]}' "$output" "tok's tags with tok's token"
+  run curl -s -o /dev/null -D - -H "Authorization: Bearer $tok_token" "http://$REGISTRY/v2/secret/tags/list"
+  assert_match "HTTP/1.1 401" "$output" "secret's tags with tok's token"
+  assert_match 'error="insufficient_scope"' "$output"
+  # husk asks for a token for secret, gets one granting nothing, and the
+  # registry still says 401.
+  R=$T/store3
+  run hk pull --authfile "$auth" "$REGISTRY/secret:1"
+  assert_status 1
+  assert_match "unauthorized: authentication required for $REGISTRY/secret:1 \\(the registry refused the credentials of tester\\)" "$output"
+  grep -qx 'granted tester repository:secret:' "$tlog" || { cat "$tlog" >&2; false; }
+  assert_store_empty "a pull the token does not allow"
 }

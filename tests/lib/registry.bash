@@ -6,6 +6,11 @@
 #   registry_start DIR [htpasswd-file]   start one; sets REGISTRY (host:port) and REGISTRY_PID
 #   registry_stop                        stop it (its storage goes with DIR)
 #   registry_htpasswd FILE USER PASS     a bcrypt htpasswd file, as the registry wants
+#   registry_token_server DIR USER PASS [DENIED-REPO...]
+#                                        a docker token server (python3): sets TOKEN_REALM, TOKEN_PID
+#   registry_token_server_stop           stop it
+#   REGISTRY_TOKEN_AUTH=DIR registry_start ...
+#                                        a registry that wants that server's tokens
 #   registry_oci_layout DIR KIND         build an OCI layout by hand (python3): see below
 
 registry_free_port() {
@@ -32,6 +37,7 @@ registry_tls_cert() {
 registry_start() {
   local dir=$1 htpasswd=${2:-} port tries scheme=http
   command -v docker-registry >/dev/null || husk_die "docker-registry is not installed (scripts/install-deps.sh)"
+  [ -z "${REGISTRY_TOKEN_AUTH:-}" ] || [ -n "${TOKEN_REALM:-}" ] || husk_die "REGISTRY_TOKEN_AUTH without registry_token_server"
   mkdir -p "$dir/data"
   port=$(registry_free_port)
   {
@@ -49,6 +55,9 @@ registry_start() {
     if [ -n "$htpasswd" ]; then
       echo "auth:"
       echo "  htpasswd: {realm: husk-test, path: $htpasswd}"
+    elif [ -n "${REGISTRY_TOKEN_AUTH:-}" ]; then
+      echo "auth:"
+      echo "  token: {realm: \"$TOKEN_REALM\", service: husk-test, issuer: husk-test-issuer, rootcertbundle: $REGISTRY_TOKEN_AUTH/cert.pem}"
     fi
   } >"$dir/config.yml"
   docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
@@ -71,6 +80,107 @@ registry_stop() {
   kill "$REGISTRY_PID" 2>/dev/null || true
   wait "$REGISTRY_PID" 2>/dev/null || true
   REGISTRY_PID=
+}
+
+# registry_token_server DIR USER PASS [DENIED-REPO...]: the token server of
+# docker's bearer-token auth (distribution's "auth: token:"), python3 on
+# 127.0.0.1 on a free port. DIR gets the signing key and its self-signed
+# certificate (key.pem, cert.pem: the registry's rootcertbundle), and
+# token.log, a line per token: "granted USER repository:NAME:ACTIONS"
+# (actions sorted; "(no scope)" for a token without one) or "refused SCOPES".
+# GET /token?service=S&scope=repository:NAME:ACTIONS (scope may repeat or be
+# absent) with USER:PASS as basic credentials gets a JWT granting pull and
+# push of every repository except the DENIED ones (empty actions); other
+# credentials or none get 401. The JWT: RS256 (openssl dgst), the
+# certificate in its x5c header, iss husk-test-issuer, aud the service.
+# Sets TOKEN_REALM (http://127.0.0.1:PORT/token) and TOKEN_PID.
+registry_token_server() {
+  local dir=$1 user=$2 pass=$3 _
+  shift 3
+  mkdir -p "$dir"
+  rm -f "$dir/token.port"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=husk-token" \
+    -keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1 || husk_die "openssl could not make the token certificate"
+  cat >"$dir/token_server.py" <<'PY'
+import base64, http.server, json, os, secrets, subprocess, sys, time, urllib.parse
+d, user, password = sys.argv[1:4]
+denied = set(sys.argv[4:])
+ISSUER = "husk-test-issuer"
+# x5c: the certificate's DER in standard base64 (the PEM body).
+der_b64 = "".join(l for l in open(f"{d}/cert.pem").read().splitlines() if l and not l.startswith("-----"))
+def b64url(b): return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+def sign(data):
+    return subprocess.run(["openssl", "dgst", "-sha256", "-sign", f"{d}/key.pem"], input=data,
+                          capture_output=True, check=True).stdout
+def log(line):
+    with open(f"{d}/token.log", "a") as f: f.write(line + "\n")
+class H(http.server.BaseHTTPRequestHandler):
+    def reply(self, code, body, extra=()):
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in extra: self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+    def do_GET(self):
+        u = urllib.parse.urlsplit(self.path)
+        if u.path != "/token": return self.reply(404, {"details": "not found"})
+        q = urllib.parse.parse_qs(u.query)
+        scopes = q.get("scope", [])
+        auth = self.headers.get("Authorization", "")
+        ok = False
+        if auth[:6].lower() == "basic ":
+            try: ok = base64.b64decode(auth[6:].strip()).decode() == f"{user}:{password}"
+            except Exception: ok = False
+        if not ok:
+            log("refused " + " ".join(scopes))
+            return self.reply(401, {"details": "incorrect username or password"},
+                              [("WWW-Authenticate", 'Basic realm="husk-token"')])
+        access = []
+        for scope in scopes:
+            parts = scope.split(":")
+            if len(parts) != 3 or parts[0] != "repository": continue
+            name, wanted = parts[1], parts[2].split(",")
+            granted = [] if name in denied else sorted(a for a in set(wanted) if a in ("pull", "push"))
+            access.append({"type": "repository", "name": name, "actions": granted})
+            log(f"granted {user} repository:{name}:{','.join(granted)}")
+        if not scopes: log(f"granted {user} (no scope)")
+        now = int(time.time())
+        header = {"typ": "JWT", "alg": "RS256", "x5c": [der_b64]}
+        claims = {"iss": ISSUER, "sub": user, "aud": q.get("service", [""])[0], "exp": now + 300,
+                  "nbf": now - 10, "iat": now, "jti": secrets.token_hex(16), "access": access}
+        signing_input = b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())
+        token = signing_input + "." + b64url(sign(signing_input.encode()))
+        self.reply(200, {"token": token, "access_token": token, "expires_in": 300,
+                         "issued_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))})
+    def log_message(self, *a): pass
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+with open(f"{d}/token.port.tmp", "w") as f: f.write(str(srv.server_address[1]))
+os.rename(f"{d}/token.port.tmp", f"{d}/token.port")
+srv.serve_forever()
+PY
+  python3 "$dir/token_server.py" "$dir" "$user" "$pass" "$@" >"$dir/token_server.out" 2>&1 3>&- &
+  TOKEN_PID=$!
+  for _ in $(seq 100); do
+    if [ -s "$dir/token.port" ]; then
+      TOKEN_REALM=http://127.0.0.1:$(cat "$dir/token.port")/token
+      export TOKEN_REALM TOKEN_PID
+      return 0
+    fi
+    kill -0 "$TOKEN_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  cat "$dir/token_server.out" >&2
+  registry_token_server_stop
+  husk_die "the token server did not start"
+}
+
+registry_token_server_stop() {
+  [ -n "${TOKEN_PID:-}" ] || return 0
+  kill "$TOKEN_PID" 2>/dev/null || true
+  wait "$TOKEN_PID" 2>/dev/null || true
+  TOKEN_PID=
 }
 
 # registry_oci_layout DIR KIND: an OCI image layout in DIR, tagged "test".
