@@ -17,7 +17,7 @@ packages=(
   # the pure cgroup v2 VM (tests/vm): qemu boots Debian's kernel on an initramfs
   qemu-system-x86 cpio
   # benchmarks
-  hyperfine time jq
+  hyperfine time jq debootstrap
 )
 
 missing=()
