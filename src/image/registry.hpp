@@ -84,11 +84,4 @@ class RegistryClient {
 // message, stalls -> ETIMEDOUT, connection failures -> ECONNREFUSED /
 // EHOSTUNREACH with curl's message.
 
-// The credentials store used by `husk login` / `husk logout` and by pulls:
-// a docker-style JSON file {"auths": {"<domain>": {"auth": base64(user:pass)}}},
-// created with mode 0600 (and refused when it is readable by others).
-Result<std::optional<Credentials>> load_credentials(const std::string& auth_file, const std::string& domain);
-Result<void> store_credentials(const std::string& auth_file, const std::string& domain, const Credentials& c);
-Result<bool> remove_credentials(const std::string& auth_file, const std::string& domain);
-
 }  // namespace husk::image

@@ -2,6 +2,7 @@
 // docker-registry (the CNCF distribution registry), plus small python3 fakes
 // for what a real registry will not do on demand (bearer tokens, 500s,
 // silence), and the credentials file.
+#include "image/credentials.hpp"
 #include "image/registry.hpp"
 
 #include <arpa/inet.h>

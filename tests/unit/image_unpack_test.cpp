@@ -548,33 +548,13 @@ TEST(UnpackCorrupt, CorruptGzip) {
   EXPECT_TRUE(FailsWith(unpack(layer, tmp.path()), EINVAL, "corrupt or truncated layer: "));
 }
 
-// DATA as one gzip member (libarchive's raw writer: no tar around it).
-std::string gzip_member(const std::string& data) {
-  std::string out;
-  archive* w = archive_write_new();
-  archive_write_set_format_raw(w);
-  archive_write_add_filter_gzip(w);
-  archive_write_set_bytes_in_last_block(w, 1);
-  EXPECT_EQ(archive_write_open(w, &out, nullptr, append_to_string, nullptr), ARCHIVE_OK);
-  archive_entry* e = archive_entry_new();
-  archive_entry_set_pathname(e, "raw");
-  archive_entry_set_filetype(e, AE_IFREG);
-  archive_entry_set_size(e, static_cast<la_int64_t>(data.size()));
-  EXPECT_EQ(archive_write_header(w, e), ARCHIVE_OK) << archive_error_string(w);
-  EXPECT_EQ(archive_write_data(w, data.data(), data.size()), static_cast<la_ssize_t>(data.size()));
-  archive_entry_free(e);
-  EXPECT_EQ(archive_write_close(w), ARCHIVE_OK);
-  archive_write_free(w);
-  return out;
-}
-
 // Concatenated gzip members are one stream (gunzip's rule; pigz and some
 // layer builders write them): a tar split across two members unpacks whole,
 // and the digests cover every byte.
 TEST(UnpackStream, ConcatenatedGzipMembersAreOneStream) {
   std::string tar = make_layer(digest_entries());
   size_t half = tar.size() / 2 + 7;  // mid-entry, not on a block boundary
-  std::string layer = gzip_member(tar.substr(0, half)) + gzip_member(tar.substr(half));
+  std::string layer = compress(tar.substr(0, half), Filter::gzip) + compress(tar.substr(half), Filter::gzip);
   TempDir tmp;
   auto r = unpack(layer, tmp.path());
   ASSERT_TRUE(r.has_value()) << r.error().what();

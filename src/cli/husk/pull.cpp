@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "cli/husk/commands.hpp"
+#include "image/credentials.hpp"
 #include "image/import.hpp"
 #include "image/pull.hpp"
 
