@@ -363,21 +363,36 @@ Result<std::vector<StoredImage>> Store::list_images() const {
 
 Result<StoredImage> Store::find_image(const std::string& name_or_id) const {
   auto all = HUSK_TRY(list_images());
-  std::string want = name_or_id;
-  if (want.starts_with("sha256:") || looks_like_id_prefix(want)) {
-    std::string hex = want.starts_with("sha256:") ? want.substr(7) : want;
+  const std::string& want = name_or_id;
+  // docker's order: a full id, then a name, then an id prefix (so an image
+  // named "cafe" wins over an id that starts with cafe).
+  auto by_id = [&](std::string_view hex, bool prefix) -> Result<std::optional<StoredImage>> {
     std::vector<const StoredImage*> hits;
-    for (auto& img : all)
-      if (img.id().hex.starts_with(hex) || img.manifest_digest.hex.starts_with(hex)) hits.push_back(&img);
-    if (hits.size() == 1) return *hits[0];
+    for (auto& img : all) {
+      bool hit = prefix ? img.id().hex.starts_with(hex) || img.manifest_digest.hex.starts_with(hex)
+                        : img.id().hex == hex || img.manifest_digest.hex == hex;
+      if (hit) hits.push_back(&img);
+    }
     if (hits.size() > 1) return fail_code(EINVAL, "image id prefix \"" + want + "\" is ambiguous");
-    if (want.starts_with("sha256:")) return fail_code(ENOENT, "no such image: " + want);
+    if (hits.empty()) return std::optional<StoredImage>();
+    return std::optional<StoredImage>(*hits[0]);
+  };
+  if (want.starts_with("sha256:")) {
+    if (auto hit = HUSK_TRY(by_id(std::string_view(want).substr(7), true))) return *hit;
+    return fail_code(ENOENT, "no such image: " + want);
   }
-  auto ref = HUSK_TRY(parse_reference(want));
-  std::string full = ref.str();
-  for (auto& img : all)
-    for (auto& n : img.names)
-      if (n == full) return img;
+  if (want.size() == 64 && looks_like_id_prefix(want))
+    if (auto hit = HUSK_TRY(by_id(want, false))) return *hit;
+  if (auto ref = parse_reference(want)) {
+    std::string full = ref->str();
+    for (auto& img : all)
+      for (auto& n : img.names)
+        if (n == full) return img;
+  } else if (!looks_like_id_prefix(want)) {
+    return fail(std::move(ref).error());
+  }
+  if (looks_like_id_prefix(want))
+    if (auto hit = HUSK_TRY(by_id(want, true))) return *hit;
   return fail_code(ENOENT, "no such image: " + want);
 }
 

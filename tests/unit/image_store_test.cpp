@@ -161,6 +161,12 @@ TEST(ImageStore, NamesIdsAndPrefixesFindImages) {
   EXPECT_EQ(store.find_image(a->id().str())->id(), a->id());
   EXPECT_EQ(store.find_image(b->id().hex.substr(0, 12))->id(), b->id());
   EXPECT_TRUE(FailsWith(store.find_image("nothere"), ENOENT, "no such image"));
+  // A name wins over an id prefix that reads the same (docker's order).
+  std::string prefix = b->id().hex.substr(0, 8);
+  ASSERT_TRUE(store.tag(*a, *parse_reference(prefix)).has_value());
+  EXPECT_EQ(store.find_image(prefix)->id(), a->id());
+  EXPECT_EQ(store.find_image(b->id().hex.substr(0, 9))->id(), b->id());
+  EXPECT_TRUE(store.untag(prefix, false).has_value());
   ASSERT_TRUE(store.tag(*a, *parse_reference("mine:2")).has_value());
   EXPECT_EQ(store.find_image("mine:2")->id(), a->id());
   EXPECT_TRUE(FailsWith(store.untag(a->id().str(), false), EBUSY, "several names"));
