@@ -13,7 +13,7 @@ packages=(
   # tests and peers
   bats iproute2 procps util-linux kmod uidmap python3
   runc crun podman containerd conmon
-  skopeo umoci docker-registry curl
+  skopeo umoci docker-registry curl openssl
   # the pure cgroup v2 VM (tests/vm): qemu boots Debian's kernel on an initramfs
   qemu-system-x86 cpio
   # benchmarks
