@@ -399,6 +399,8 @@ Result<StoredImage> Store::find_image(const std::string& name_or_id) const {
 Result<void> Store::tag(const StoredImage& image, const Reference& name) const {
   Lock l = HUSK_TRY(take_lock(root_ + "/refs.lock", LOCK_EX));
   Refs refs = HUSK_TRY(load_refs(root_));
+  // A name makes an image loaded without one stop being dangling.
+  std::erase_if(refs, [&](auto& kv) { return kv.first.starts_with("sha256:") && kv.second == kv.first; });
   refs[name.str()] = image.manifest_digest.str();
   return save_refs(root_, refs);
 }

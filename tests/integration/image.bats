@@ -222,6 +222,13 @@ PY
   assert_status 0
   assert_eq "149"$'\n'"1"$'\n'"149" "$output" "files from the bottom and the top layers"
   hk image unbundle "$T/b1"
+  # The layout named no repository: a dangling image, <none> in ls, gone with prune.
+  run hk image ls
+  assert_match '<none> +<none> +[0-9a-f]{12}' "$output" "image ls"
+  run hk image prune
+  assert_status 0
+  assert_match "deleted: image sha256:$id" "$output"
+  assert_store_empty "prune of a dangling image"
 }
 
 @test "image: an import killed mid-unpack leaves no layer, blob or name; prune clears its leftovers" {

@@ -225,6 +225,15 @@ Result<int> tag_image(const Context& ctx, const std::string& src, const std::str
 
 Result<int> prune_images(const Context& ctx) {
   auto store = HUSK_TRY(Store::open(ctx.root));
+  // Dangling images (loaded without a name, kept under their digest) go
+  // first, as docker's prune removes them; a bundle still keeps its content.
+  for (auto& img : HUSK_TRY(store.list_images())) {
+    bool dangling =
+        std::all_of(img.names.begin(), img.names.end(), [](auto& n) { return n.starts_with("sha256:"); });
+    if (!dangling) continue;
+    HUSK_TRY(store.untag(img.manifest_digest.str(), true));
+    std::cout << "deleted: image " << img.id().str() << "\n";
+  }
   auto report = HUSK_TRY(store.gc());
   for (auto& r : report.removed) std::cout << "deleted: " << r << "\n";
   std::cout << "Total reclaimed space: " << human_size(report.bytes) << "\n";
