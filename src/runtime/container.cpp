@@ -458,10 +458,18 @@ Result<int> run_container(const Context& ctx, const CreateOptions& opts, bool de
   if (detach) return 0;
 
   if (ctx.log) ctx.log->debug(opts.id + ": started");
+  // While the process runs, `kill`, `delete --force`, `exec` and `state`
+  // from other commands work on it, as with runc.
+  l.dir.unlock();
   auto code = supervise(l.pid, l.master.get(), *signals);
   l.master.reset();
   if (ctx.log) ctx.log->debug(opts.id + ": process exited");
-  // runc run removes the container once its process is gone.
+  // runc run removes the container once its process is gone, unless a
+  // `delete` from elsewhere already did.
+  if (auto relocked = l.dir.relock(); !relocked) {
+    if (relocked.error().err() == ENOENT) return code;
+    return std::unexpected(relocked.error());
+  }
   HUSK_TRY(destroy(l.dir, l.state, ctx, &l.config, l.cgroup ? &*l.cgroup : nullptr));
   if (ctx.log) ctx.log->debug(opts.id + ": deleted");
   return code;

@@ -34,6 +34,16 @@ Result<UniqueFd> lock_dir(const std::string& path) {
 }
 }  // namespace
 
+void ContainerDir::unlock() const { ::flock(fd_.get(), LOCK_UN); }
+
+Result<void> ContainerDir::relock() const {
+  while (::flock(fd_.get(), LOCK_EX) < 0)
+    if (errno != EINTR) return fail_errno("lock " + path_);
+  if (::faccessat(fd_.get(), "state.json", F_OK, 0) < 0)
+    return fail_code(ENOENT, "container deleted meanwhile");
+  return {};
+}
+
 Result<ContainerDir> StateStore::create(const std::string& id) const {
   HUSK_TRY(validate_id(id));
   HUSK_TRY_CTX(mkdir_all(root_, 0700), "create state root");

@@ -25,6 +25,11 @@ class ContainerDir {
   Result<void> save_config_text(const std::string& text) const;
   // Removes the directory and everything in it.
   Result<void> remove() const;
+  // Lets other commands at the container (a foreground `run` while its
+  // process runs: `kill` and `delete` from elsewhere must not wait for it).
+  void unlock() const;
+  // Takes the lock again; ENOENT when a `delete` removed the container meanwhile.
+  Result<void> relock() const;
 
  private:
   friend class StateStore;

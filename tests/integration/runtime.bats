@@ -104,6 +104,29 @@ EOF
   assert_nothing_left "$ID"
 }
 
+@test "run: while a foreground run waits, state, kill and delete --force from another command work on it" {
+  mkbundle "$BUNDLE" sleep 1000
+  bg bash -c '"$0" --root "$1" run --pid-file "$2" --bundle "$3" "$4" >"$5" 2>&1 </dev/null; echo $? >"$6"' \
+    "$HUSK" "$ROOT" "$T/pid" "$BUNDLE" "$ID" "$T/run.out" "$T/run.rc"
+  wait_for 10 test -s "$T/pid"
+  assert_eq running "$(timeout 10 "$HUSK" --root "$ROOT" state "$ID" | jq -r .status)" "state while run waits"
+  # (SIGKILL: a pid namespace's init ignores signals it has no handler for.)
+  timeout 10 "$HUSK" --root "$ROOT" kill "$ID" KILL
+  wait_for 10 test -s "$T/run.rc"
+  assert_eq 137 "$(cat "$T/run.rc")" "run's exit code after a kill from elsewhere"
+  assert_nothing_left "$ID"
+  # And delete --force of a running foreground container.
+  : >"$T/pid"
+  rm -f "$T/run.rc"
+  bg bash -c '"$0" --root "$1" run --pid-file "$2" --bundle "$3" "$4" >"$5" 2>&1 </dev/null; echo $? >"$6"' \
+    "$HUSK" "$ROOT" "$T/pid" "$BUNDLE" "$ID" "$T/run.out" "$T/run.rc"
+  wait_for 10 test -s "$T/pid"
+  timeout 10 "$HUSK" --root "$ROOT" delete --force "$ID"
+  wait_for 10 test -s "$T/run.rc"
+  assert_eq 137 "$(cat "$T/run.rc")" "run's exit code after delete --force"
+  assert_nothing_left "$ID"
+}
+
 @test "run -d: detaches, the container keeps running until killed" {
   mkbundle "$BUNDLE" sleep 1000
   hrun hk run -d --pid-file "$T/pid" --bundle "$BUNDLE" "$ID"

@@ -23,6 +23,7 @@ struct Invocation {
 
 void add_image(CLI::App& app, Invocation& inv);  // `husk image ...` and docker's short forms (images, rmi)
 void add_registry_commands(CLI::App& app, Invocation& inv);  // pull, push, login, logout
+void add_container_commands(CLI::App& app, Invocation& inv);  // run, ps, rm
 
 // "{{.Id}}" / "{{.Config.Cmd}}" / "{{json .RootFS}}": docker's --format for
 // one JSON document; plain text passes through. "json" alone prints the

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   husk::cli::Invocation inv;
   husk::cli::add_image(app, inv);
   husk::cli::add_registry_commands(app, inv);
+  husk::cli::add_container_commands(app, inv);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,135 @@
+#include "engine/containers.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/random.h>
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "base/fd.hpp"
+#include "base/file.hpp"
+
+namespace husk::engine {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+json to_json(const ContainerRecord& r) {
+  return {{"Id", r.id},
+          {"Name", r.name},
+          {"Image", r.image},
+          {"ImageID", r.image_id},
+          {"Cmd", r.command},
+          {"Created", r.created},
+          {"Status", r.status},
+          {"ExitCode", r.exit_code},
+          {"StartedAt", r.started},
+          {"FinishedAt", r.finished},
+          {"AutoRemove", r.auto_remove}};
+}
+
+Result<ContainerRecord> from_json(const std::string& text, const std::string& where) {
+  try {
+    json j = json::parse(text);
+    ContainerRecord r;
+    r.id = j.at("Id").get<std::string>();
+    r.name = j.at("Name").get<std::string>();
+    r.image = j.value("Image", "");
+    r.image_id = j.value("ImageID", "");
+    r.command = j.value("Cmd", std::vector<std::string>{});
+    r.created = j.value("Created", "");
+    r.status = j.value("Status", "created");
+    r.exit_code = j.value("ExitCode", 0);
+    r.started = j.value("StartedAt", "");
+    r.finished = j.value("FinishedAt", "");
+    r.auto_remove = j.value("AutoRemove", false);
+    return r;
+  } catch (const json::exception& e) {
+    return fail_code(EINVAL, where + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+Result<void> validate_name(const std::string& name) {
+  bool ok = name.size() >= 2 && isalnum(static_cast<unsigned char>(name[0]));
+  for (char c : name) ok = ok && (isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+  if (!ok)
+    return fail_code(EINVAL,
+                     "invalid container name \"" + name + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+  return {};
+}
+
+std::string new_container_id() {
+  unsigned char raw[32];
+  size_t got = 0;
+  while (got < sizeof raw) {
+    ssize_t n = ::getrandom(raw + got, sizeof raw - got, 0);
+    if (n > 0) got += static_cast<size_t>(n);
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned char b : raw) {
+    id.push_back(kHex[b >> 4]);
+    id.push_back(kHex[b & 15]);
+  }
+  return id;
+}
+
+Result<ContainerRecord> ContainerStore::create(
+    ContainerRecord rec, const std::function<Result<void>(const ContainerRecord&)>& make) {
+  UniqueFd lock = HUSK_TRY(open_fd(images_.root() + "/names.lock", O_RDWR | O_CREAT, 0600));
+  while (::flock(lock.get(), LOCK_EX) < 0)
+    if (errno != EINTR) return fail_errno("lock container names");
+  rec.id = new_container_id();
+  if (rec.name.empty()) rec.name = rec.id.substr(0, 12);
+  HUSK_TRY(validate_name(rec.name));
+  for (auto& other : HUSK_TRY(list()))
+    if (other.name == rec.name)
+      return fail_code(EEXIST,
+                       "the container name \"" + rec.name + "\" is already in use by container " + other.id);
+  HUSK_TRY(make(rec));
+  HUSK_TRY(save(rec));
+  return rec;
+}
+
+Result<void> ContainerStore::save(const ContainerRecord& rec) const {
+  return write_file_atomic(dir(rec.id) + "/container.json", to_json(rec).dump(2) + "\n", 0600);
+}
+
+Result<std::vector<ContainerRecord>> ContainerStore::list() const {
+  std::vector<ContainerRecord> out;
+  DIR* d = ::opendir((images_.root() + "/containers").c_str());
+  if (!d) return fail_errno("open " + images_.root() + "/containers");
+  std::vector<std::string> ids;
+  while (auto* e = ::readdir(d))
+    if (e->d_name[0] != '.') ids.push_back(e->d_name);
+  ::closedir(d);
+  for (auto& id : ids) {
+    auto text = read_file(dir(id) + "/container.json");
+    if (!text) continue;  // a bundle of `husk image bundle`, or one being made
+    if (auto r = from_json(*text, dir(id) + "/container.json")) out.push_back(std::move(*r));
+  }
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.created > b.created; });
+  return out;
+}
+
+Result<ContainerRecord> ContainerStore::find(const std::string& name_or_id) const {
+  auto all = HUSK_TRY(list());
+  for (auto& r : all)
+    if (r.name == name_or_id || r.id == name_or_id) return r;
+  const ContainerRecord* hit = nullptr;
+  for (auto& r : all)
+    if (name_or_id.size() >= 3 && r.id.starts_with(name_or_id)) {
+      if (hit) return fail_code(EINVAL, "container id prefix \"" + name_or_id + "\" is ambiguous");
+      hit = &r;
+    }
+  if (hit) return *hit;
+  return fail_code(ENOENT, "no such container: " + name_or_id);
+}
+
+}  // namespace husk::engine

@@ -1,0 +1,60 @@
+// The engine's containers as users see them: a name, the image they came
+// from, the command, and what became of it. Each lives in the image store's
+// containers/ID directory, beside the bundle's upper and work dirs (so the
+// store's gc keeps its image), with container.json recording it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+#include "image/store.hpp"
+
+namespace husk::engine {
+
+// Where the runtime keeps the state of the engine's running containers
+// (husk-runtime's --root for them): apart from husk-runtime's own /run/husk.
+inline constexpr std::string_view kDefaultRunRoot = "/run/husk-engine";
+
+struct ContainerRecord {
+  std::string id;     // 64 hex digits, as docker's
+  std::string name;   // unique in the store
+  std::string image;  // as the user named it
+  std::string image_id;
+  std::vector<std::string> command;
+  std::string created;             // RFC 3339
+  std::string status = "created";  // created, running, exited
+  int exit_code = 0;
+  std::string started;
+  std::string finished;
+  bool auto_remove = false;  // --rm
+};
+
+class ContainerStore {
+ public:
+  explicit ContainerStore(const image::Store& images) : images_(images) {}
+
+  std::string dir(const std::string& id) const { return images_.root() + "/containers/" + id; }
+  std::string bundle_dir(const std::string& id) const { return dir(id) + "/oci-bundle"; }
+
+  // A fresh id and, unless NAME is given, a name from it; NAME must be free.
+  // MAKE then creates the container's directory (the bundle does); the
+  // record is written once it succeeds. All under the names lock, so two
+  // `husk run --name x` at once cannot both get x.
+  Result<ContainerRecord> create(ContainerRecord rec,
+                                 const std::function<Result<void>(const ContainerRecord&)>& make);
+  Result<void> save(const ContainerRecord& rec) const;
+  Result<std::vector<ContainerRecord>> list() const;
+  // By full name, full id, or a unique id prefix (as docker).
+  Result<ContainerRecord> find(const std::string& name_or_id) const;
+
+ private:
+  const image::Store& images_;
+};
+
+// docker's rules for names: [a-zA-Z0-9][a-zA-Z0-9_.-]+.
+Result<void> validate_name(const std::string& name);
+std::string new_container_id();
+
+}  // namespace husk::engine

@@ -1,0 +1,117 @@
+#!/usr/bin/env bats
+# husk run / ps / rm: containers from images, run in the foreground by the
+# runtime library inside husk, with docker's exit codes; nothing left behind.
+
+load ../lib/assert.bash
+load ../lib/fixtures.bash
+load ../lib/image.bash
+
+bats_require_minimum_version 1.5.0
+
+setup_file() { image_file_setup; }
+
+setup() {
+  image_setup husk-engine
+  RUNROOT=$T/run
+}
+
+teardown() {
+  local d
+  for d in "$RUNROOT"/*; do
+    [ -d "$d" ] || continue
+    "$RUNTIME_BIN" --root "$RUNROOT" delete --force "$(basename "$d")" >/dev/null 2>&1 || true
+  done
+  image_teardown
+}
+
+hrun() { "$HUSK" --root "$R" run --runroot "$RUNROOT" "$@"; }
+hps() { "$HUSK" --root "$R" ps --runroot "$RUNROOT" "$@"; }
+hrm() { "$HUSK" --root "$R" rm --runroot "$RUNROOT" "$@"; }
+
+# No container dir, mount, runtime state or cgroup of container ID remains.
+assert_container_gone() {
+  local id=$1
+  [ ! -e "$R/containers/$id" ] || { echo "containers/$id remains" >&2; return 1; }
+  [ -z "$(_husk_mounts_under "$R")" ] || { echo "mounts remain: $(_husk_mounts_under "$R")" >&2; return 1; }
+  [ ! -e "$RUNROOT/$id" ] || { echo "runtime state of $id remains" >&2; return 1; }
+  [ -z "$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$id" 2>/dev/null)" ] || { echo "cgroup of $id remains" >&2; return 1; }
+}
+
+@test "engine: husk run --rm runs the default image offline as PID 1 with its own hostname, and leaves nothing" {
+  run hrun --rm busybox sh -c 'echo pid=$$ host=$(hostname); ls /proc | grep -c "^[0-9]"'
+  assert_status 0
+  assert_match '^pid=1 host=[0-9a-f]{12}$' "${lines[0]}" "PID 1, the id as hostname"
+  assert_eq "$(hostname)" "$(hostname)"
+  [ "${lines[0]#*host=}" != "$(hostname)" ]
+  assert_eq "" "$(ls -A "$R/containers")" "container dirs"
+  [ -z "$(_husk_mounts_under "$R")" ]
+  assert_eq "" "$(ls -A "$RUNROOT" 2>/dev/null)" "runtime state"
+}
+
+@test "engine: exit codes as docker's: the process's own, 128+signal, 127 not found, 126 not executable, 125 husk's" {
+  run hrun --rm busybox sh -c 'exit 3'
+  assert_status 3
+  # 128+N for a process killed by signal N (a pid namespace's init ignores
+  # signals it has no handler for, so the kill comes from the host).
+  hrun --rm busybox sleep 1000 3>&- >"$T/killed.out" 2>&1 &
+  runpid=$!
+  wait_for 10 sh -c "ls '$RUNROOT' 2>/dev/null | grep -q ."
+  id=$(ls "$RUNROOT")
+  wait_for 10 sh -c "\"$RUNTIME_BIN\" --root '$RUNROOT' state $id | jq -e '.status == \"running\"' >/dev/null"
+  kill -KILL "$("$RUNTIME_BIN" --root "$RUNROOT" state "$id" | jq -r .pid)"
+  rc=0
+  wait "$runpid" || rc=$?
+  assert_eq 137 "$rc" "exit code of a container killed by SIGKILL"
+  run -127 hrun --rm busybox nosuchcommand
+  assert_status 127
+  assert_match 'nosuchcommand' "$output"
+  run -126 hrun --rm busybox /etc/passwd
+  assert_status 126
+  run hrun --rm 'Bad/Image'
+  assert_status 125
+  assert_match 'invalid reference format' "$output"
+  run hrun --rm --name x busybox true
+  assert_status 125
+  assert_match 'invalid container name' "$output"
+  assert_eq "" "$(ls -A "$R/containers")" "nothing left by any of them"
+}
+
+@test "engine: -e, -w, -u, -h and --entrypoint reach the process" {
+  run hrun --rm -e GREETING=hi -e PATH=/bin -w /tmp -u nobody -h box --entrypoint /bin/sh busybox \
+    -c 'echo $GREETING $PATH $PWD $(id -u):$(id -g) $(hostname)'
+  assert_status 0
+  assert_eq "hi /bin /tmp 65534:65534 box" "$output"
+}
+
+@test "engine: an exited container stays for ps -a until rm; names are unique; rm -f stops a running one" {
+  run hrun --name first busybox sh -c 'echo out; exit 4'
+  assert_status 4
+  assert_eq "out" "$output"
+  id=$(hps -a --format json | jq -r '.[] | select(.Names[0] == "first") | .Id')
+  assert_match '^[0-9a-f]{64}$' "$id" "the id"
+  assert_eq "exited 4" "$(hps -a --format json | jq -r '.[0] | "\(.State) \(.ExitCode)"')" "state"
+  assert_eq "" "$(hps -q)" "ps without -a: nothing running"
+  # Its writes stay (the upper dir), its mount does not.
+  [ -z "$(_husk_mounts_under "$R")" ]
+  run hrun --name first busybox true
+  assert_status 125
+  assert_match 'already in use' "$output"
+  run hrm first
+  assert_status 0
+  assert_container_gone "$id"
+  run hrm first
+  assert_status 1
+  assert_match 'no such container' "$output"
+  # A running one: rm refuses, rm -f kills it.
+  hrun --name sleeper busybox sleep 1000 3>&- >/dev/null 2>&1 &
+  runpid=$!
+  wait_for 10 sh -c "\"$HUSK\" --root \"$R\" ps --runroot \"$RUNROOT\" -q | grep -q ."
+  run hrm sleeper
+  assert_status 1
+  assert_match 'running' "$output"
+  sid=$(hps --format json | jq -r '.[0].Id')
+  run hrm -f sleeper
+  assert_status 0
+  wait "$runpid" || true
+  assert_container_gone "$sid"
+}
