@@ -115,3 +115,41 @@ assert_container_gone() {
   wait "$runpid" || true
   assert_container_gone "$sid"
 }
+
+@test "engine: run -d keeps running after husk exits; logs, stop (SIGTERM then SIGKILL), wait give its output and code" {
+  run hrun -d --name web busybox sh -c 'echo started; trap "echo got TERM; exit 7" TERM; while :; do sleep 0.1; done'
+  assert_status 0
+  id=$output
+  assert_match '^[0-9a-f]{64}$' "$id" "run -d prints the id"
+  assert_eq "$id" "$(hps --format json | jq -r '.[0].Id')" "running"
+  wait_for 10 sh -c "\"$HUSK\" --root \"$R\" logs web | grep -q started"
+  # The shell traps TERM: stop ends it with the trap's code, before the timeout.
+  start=$SECONDS
+  run "$HUSK" --root "$R" stop --runroot "$RUNROOT" -t 20 web
+  assert_status 0
+  [ $((SECONDS - start)) -lt 15 ] || { echo "stop waited for the timeout" >&2; false; }
+  run "$HUSK" --root "$R" wait --runroot "$RUNROOT" web
+  assert_eq 7 "$output" "wait prints the exit code"
+  run "$HUSK" --root "$R" logs web
+  assert_eq "started"$'\n'"got TERM" "$output" "the log"
+  [ -z "$(_husk_mounts_under "$R")" ]
+  assert_eq "" "$(ls -A "$RUNROOT")" "runtime state"
+  # A process that ignores TERM gets KILL after -t.
+  hrun -d --name stubborn busybox sleep 1000 >/dev/null
+  run "$HUSK" --root "$R" stop --runroot "$RUNROOT" -t 1 stubborn
+  assert_status 0
+  assert_eq 137 "$("$HUSK" --root "$R" wait --runroot "$RUNROOT" stubborn)" "SIGKILL after the timeout"
+  hrm web stubborn
+  assert_eq "" "$(ls -A "$R/containers")" "removed"
+}
+
+@test "engine: run -d of a command that cannot start fails with its code at once; --rm -d cleans up after the exit" {
+  run -127 hrun -d busybox nosuchcommand
+  assert_match 'nosuchcommand' "$output"
+  run hrun -d --rm --name brief busybox sh -c 'sleep 0.5'
+  assert_status 0
+  wait_for 20 sh -c "! \"$HUSK\" --root \"$R\" ps --runroot \"$RUNROOT\" -a --format json | grep -q brief"
+  assert_eq 1 "$(ls "$R/containers" | wc -l)" "only the failed container (no --rm) stays"
+  [ -z "$(_husk_mounts_under "$R")" ]
+  assert_eq "" "$(ls -A "$RUNROOT")" "runtime state"
+}
