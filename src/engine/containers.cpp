@@ -27,9 +27,12 @@ json to_json(const ContainerRecord& r) {
           {"Created", r.created},
           {"Status", r.status},
           {"ExitCode", r.exit_code},
+          {"Error", r.error},
           {"StartedAt", r.started},
           {"FinishedAt", r.finished},
-          {"AutoRemove", r.auto_remove}};
+          {"AutoRemove", r.auto_remove},
+          {"RestartCount", r.restart_count},
+          {"HostConfig", to_json(r.flags)}};
 }
 
 Result<ContainerRecord> from_json(const std::string& text, const std::string& where) {
@@ -44,9 +47,12 @@ Result<ContainerRecord> from_json(const std::string& text, const std::string& wh
     r.created = j.value("Created", "");
     r.status = j.value("Status", "created");
     r.exit_code = j.value("ExitCode", 0);
+    r.error = j.value("Error", "");
     r.started = j.value("StartedAt", "");
     r.finished = j.value("FinishedAt", "");
     r.auto_remove = j.value("AutoRemove", false);
+    r.restart_count = j.value("RestartCount", 0);
+    if (auto it = j.find("HostConfig"); it != j.end()) r.flags = HUSK_TRY_CTX(run_flags_from_json(*it), where);
     return r;
   } catch (const json::exception& e) {
     return fail_code(EINVAL, where + ": " + e.what());
@@ -80,18 +86,31 @@ std::string new_container_id() {
   return id;
 }
 
-Result<ContainerRecord> ContainerStore::create(
-    ContainerRecord rec, const std::function<Result<void>(const ContainerRecord&)>& make) {
-  UniqueFd lock = HUSK_TRY(open_fd(images_.root() + "/names.lock", O_RDWR | O_CREAT, 0600));
+namespace {
+
+Result<UniqueFd> lock_names(const std::string& root) {
+  UniqueFd lock = HUSK_TRY(open_fd(root + "/names.lock", O_RDWR | O_CREAT, 0600));
   while (::flock(lock.get(), LOCK_EX) < 0)
     if (errno != EINTR) return fail_errno("lock container names");
+  return lock;
+}
+
+Result<void> check_name_free(const std::vector<ContainerRecord>& all, const std::string& name) {
+  for (auto& other : all)
+    if (other.name == name)
+      return fail_code(EEXIST, "the container name \"" + name + "\" is already in use by container " + other.id);
+  return {};
+}
+
+}  // namespace
+
+Result<ContainerRecord> ContainerStore::create(
+    ContainerRecord rec, const std::function<Result<void>(const ContainerRecord&)>& make) {
+  UniqueFd lock = HUSK_TRY(lock_names(images_.root()));
   rec.id = new_container_id();
   if (rec.name.empty()) rec.name = rec.id.substr(0, 12);
   HUSK_TRY(validate_name(rec.name));
-  for (auto& other : HUSK_TRY(list()))
-    if (other.name == rec.name)
-      return fail_code(EEXIST,
-                       "the container name \"" + rec.name + "\" is already in use by container " + other.id);
+  HUSK_TRY(check_name_free(HUSK_TRY(list()), rec.name));
   HUSK_TRY(make(rec));
   HUSK_TRY(save(rec));
   return rec;
@@ -130,6 +149,17 @@ Result<ContainerRecord> ContainerStore::find(const std::string& name_or_id) cons
     }
   if (hit) return *hit;
   return fail_code(ENOENT, "no such container: " + name_or_id);
+}
+
+Result<void> ContainerStore::rename(const std::string& name_or_id, const std::string& new_name) const {
+  HUSK_TRY(validate_name(new_name));
+  UniqueFd lock = HUSK_TRY(lock_names(images_.root()));
+  auto rec = HUSK_TRY(find(name_or_id));
+  if (rec.name == new_name) return {};
+  HUSK_TRY(check_name_free(HUSK_TRY(list()), new_name));
+  rec.name = new_name;
+  rec.flags.name = new_name;
+  return save(rec);
 }
 
 }  // namespace husk::engine

@@ -4,11 +4,13 @@
 // store's gc keeps its image), with container.json recording it.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/error.hpp"
+#include "engine/run_flags.hpp"
 #include "image/store.hpp"
 
 namespace husk::engine {
@@ -26,9 +28,12 @@ struct ContainerRecord {
   std::string created;             // RFC 3339
   std::string status = "created";  // created, running, exited
   int exit_code = 0;
+  std::string error;  // why it could not start (docker's State.Error), when it could not
   std::string started;
   std::string finished;
   bool auto_remove = false;  // --rm
+  int restart_count = 0;
+  RunFlags flags;  // what it was made with: start/restart make it again, inspect shows them
 };
 
 class ContainerStore {
@@ -48,6 +53,8 @@ class ContainerStore {
   Result<std::vector<ContainerRecord>> list() const;
   // By full name, full id, or a unique id prefix (as docker).
   Result<ContainerRecord> find(const std::string& name_or_id) const;
+  // Gives the container NEW_NAME (free, valid), under the names lock.
+  Result<void> rename(const std::string& name_or_id, const std::string& new_name) const;
 
  private:
   const image::Store& images_;

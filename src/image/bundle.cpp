@@ -177,6 +177,7 @@ Result<std::string> make_config(const StoredImage& image, const std::string& roo
       {"io.husk.image.id", image.id().str()},
       {"io.husk.image.manifest", image.manifest_digest.str()}};
   if (!rc.stop_signal.empty()) spec["annotations"]["org.opencontainers.image.stopSignal"] = rc.stop_signal;
+  if (opts.customize) HUSK_TRY(opts.customize(spec, rootfs));
   return spec.dump(2) + "\n";
 }
 
@@ -226,6 +227,18 @@ Result<void> create_bundle(const Store& store, const StoredImage& image, const s
   HUSK_TRY(write_file_atomic(bundle + "/config.json", config, 0644));
   done = true;
   return {};
+}
+
+Result<void> remount_bundle(const Store& store, const StoredImage& image, const std::string& id,
+                            const std::string& bundle_dir) {
+  std::string bundle = HUSK_TRY(absolute_from_cwd(bundle_dir));
+  struct stat above, root;
+  if (::stat(bundle.c_str(), &above) < 0) return fail_errno("bundle " + bundle);
+  if (::stat((bundle + "/rootfs").c_str(), &root) < 0) return fail_errno("bundle " + bundle + "/rootfs");
+  if (above.st_dev != root.st_dev) return {};  // still mounted
+  std::string cdir = store.root() + "/containers/" + id;
+  OverlaySpec ov{store.root(), HUSK_TRY(store.lower_links(image)), cdir + "/upper", cdir + "/work"};
+  return with_context(mount_overlay(ov, bundle + "/rootfs"), "bundle " + bundle);
 }
 
 Result<void> remove_bundle(const Store& store, const std::string& bundle_dir) {

@@ -4,9 +4,12 @@
 // the way docker and podman turn an image into a container.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "base/error.hpp"
 #include "image/store.hpp"
@@ -22,6 +25,9 @@ struct BundleOptions {
   std::string workdir;                                 // replaces the image's working dir
   bool terminal = false;
   std::string hostname;  // default: the first 12 hex of the id... or the id
+  // Last word on the config.json made from the image: the engine applies
+  // docker's flags here, with the root mounted at ROOTFS.
+  std::function<Result<void>(nlohmann::ordered_json& spec, const std::string& rootfs)> customize;
 };
 
 // Resolves "name[:group]" / "uid[:gid]" against ROOTFS's /etc/passwd and
@@ -44,6 +50,11 @@ Result<std::vector<std::string>> container_args(const RunConfig& image, const Bu
 // On failure nothing is left: no mount, no directories.
 Result<void> create_bundle(const Store& store, const StoredImage& image, const std::string& bundle_dir,
                            const BundleOptions& opts);
+// Mounts the overlay root of container ID (made by create_bundle) on
+// BUNDLE_DIR/rootfs again, after it was unmounted (an exited container that
+// starts again); nothing when it is mounted.
+Result<void> remount_bundle(const Store& store, const StoredImage& image, const std::string& id,
+                            const std::string& bundle_dir);
 // Unmounts BUNDLE_DIR/rootfs and removes the bundle and the container's
 // upper/work dirs from the store.
 Result<void> remove_bundle(const Store& store, const std::string& bundle_dir);

@@ -24,9 +24,9 @@ teardown() {
   image_teardown
 }
 
-hrun() { "$HUSK" --root "$R" run --runroot "$RUNROOT" "$@"; }
-hps() { "$HUSK" --root "$R" ps --runroot "$RUNROOT" "$@"; }
-hrm() { "$HUSK" --root "$R" rm --runroot "$RUNROOT" "$@"; }
+hrun() { "$HUSK" --root "$R" --runroot "$RUNROOT" run "$@"; }
+hps() { "$HUSK" --root "$R" --runroot "$RUNROOT" ps "$@"; }
+hrm() { "$HUSK" --root "$R" --runroot "$RUNROOT" rm "$@"; }
 
 # No container dir, mount, runtime state or cgroup of container ID remains.
 assert_container_gone() {
@@ -105,7 +105,7 @@ assert_container_gone() {
   # A running one: rm refuses, rm -f kills it.
   hrun --name sleeper busybox sleep 1000 3>&- >/dev/null 2>&1 &
   runpid=$!
-  wait_for 10 sh -c "\"$HUSK\" --root \"$R\" ps --runroot \"$RUNROOT\" -q | grep -q ."
+  wait_for 10 sh -c "\"$HUSK\" --root \"$R\" --runroot \"$RUNROOT\" ps -q | grep -q ."
   run hrm sleeper
   assert_status 1
   assert_match 'running' "$output"
@@ -125,10 +125,10 @@ assert_container_gone() {
   wait_for 10 sh -c "\"$HUSK\" --root \"$R\" logs web | grep -q started"
   # The shell traps TERM: stop ends it with the trap's code, before the timeout.
   start=$SECONDS
-  run "$HUSK" --root "$R" stop --runroot "$RUNROOT" -t 20 web
+  run "$HUSK" --root "$R" --runroot "$RUNROOT" stop -t 20 web
   assert_status 0
   [ $((SECONDS - start)) -lt 15 ] || { echo "stop waited for the timeout" >&2; false; }
-  run "$HUSK" --root "$R" wait --runroot "$RUNROOT" web
+  run "$HUSK" --root "$R" --runroot "$RUNROOT" wait web
   assert_eq 7 "$output" "wait prints the exit code"
   run "$HUSK" --root "$R" logs web
   assert_eq "started"$'\n'"got TERM" "$output" "the log"
@@ -136,9 +136,9 @@ assert_container_gone() {
   assert_eq "" "$(ls -A "$RUNROOT")" "runtime state"
   # A process that ignores TERM gets KILL after -t.
   hrun -d --name stubborn busybox sleep 1000 >/dev/null
-  run "$HUSK" --root "$R" stop --runroot "$RUNROOT" -t 1 stubborn
+  run "$HUSK" --root "$R" --runroot "$RUNROOT" stop -t 1 stubborn
   assert_status 0
-  assert_eq 137 "$("$HUSK" --root "$R" wait --runroot "$RUNROOT" stubborn)" "SIGKILL after the timeout"
+  assert_eq 137 "$("$HUSK" --root "$R" --runroot "$RUNROOT" wait stubborn)" "SIGKILL after the timeout"
   hrm web stubborn
   assert_eq "" "$(ls -A "$R/containers")" "removed"
 }
@@ -148,7 +148,7 @@ assert_container_gone() {
   assert_match 'nosuchcommand' "$output"
   run hrun -d --rm --name brief busybox sh -c 'sleep 0.5'
   assert_status 0
-  wait_for 20 sh -c "! \"$HUSK\" --root \"$R\" ps --runroot \"$RUNROOT\" -a --format json | grep -q brief"
+  wait_for 20 sh -c "! \"$HUSK\" --root \"$R\" --runroot \"$RUNROOT\" ps -a --format json | grep -q brief"
   assert_eq 1 "$(ls "$R/containers" | wc -l)" "only the failed container (no --rm) stays"
   [ -z "$(_husk_mounts_under "$R")" ]
   assert_eq "" "$(ls -A "$RUNROOT")" "runtime state"

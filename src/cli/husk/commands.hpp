@@ -8,22 +8,40 @@
 #include <string>
 
 #include "base/error.hpp"
+#include "engine/engine.hpp"
 
 namespace husk::cli {
 
 struct Context {
-  std::string root;  // the image store (--root), default /var/lib/husk
+  std::string root;      // the image store (--root), default /var/lib/husk
+  std::string run_root;  // the runtime's state for the engine's containers (--runroot)
 };
 
 using Action = std::function<Result<int>(const Context&)>;
 
 struct Invocation {
   Action action;
+  std::vector<std::string> command;  // run/create: what follows IMAGE, untouched by flag parsing
 };
+
+inline Result<engine::Engine> open_engine(const Context& ctx) { return engine::Engine::open(ctx.root, ctx.run_root); }
+
+// Repeatable options (-e A -e B) take one value each, so IMAGE after them
+// stays IMAGE.
+inline CLI::Option* add_multi(CLI::App* c, const std::string& name, std::vector<std::string>& into,
+                              const std::string& help) {
+  return c->add_option(name, into, help)->allow_extra_args(false)->take_all();
+}
 
 void add_image(CLI::App& app, Invocation& inv);  // `husk image ...` and docker's short forms (images, rmi)
 void add_registry_commands(CLI::App& app, Invocation& inv);  // pull, push, login, logout
-void add_container_commands(CLI::App& app, Invocation& inv);  // run, ps, rm
+void add_run_commands(CLI::App& app, Invocation& inv);        // run, create, start, restart
+void add_lifecycle_commands(CLI::App& app, Invocation& inv);  // ps, stop, kill, wait, rm, rename, logs
+// run/create: where IMAGE is in ARGS (argv[1:]; ARGS.size() when there is
+// none). Everything after it is the container's command, which the flag
+// parser must not see (`run busybox sh -c ...`); an unknown flag before it
+// is a usage error, as docker's.
+Result<size_t> find_run_image(const CLI::App& app, const std::vector<std::string>& args);
 
 // "{{.Id}}" / "{{.Config.Cmd}}" / "{{json .RootFS}}": docker's --format for
 // one JSON document; plain text passes through. "json" alone prints the

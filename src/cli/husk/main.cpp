@@ -1,7 +1,8 @@
-// husk: the engine people type. Images now (the store, import, bundles);
-// containers come next, through the same library as husk-runtime.
+// husk: the engine people type: images (the store, registries, bundles) and
+// containers, run through the same library as husk-runtime, in-process.
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -15,15 +16,32 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string root(husk::image::kDefaultStoreRoot);
   app.add_option("--root", root, "the image store (default /var/lib/husk)");
+  std::string run_root(husk::engine::kDefaultRunRoot);
+  app.add_option("--runroot", run_root, "the runtime's state for the containers (default /run/husk-engine)");
   app.set_version_flag("-v,--version", std::string("husk version 0.1.0"));
   husk::cli::Invocation inv;
   husk::cli::add_image(app, inv);
   husk::cli::add_registry_commands(app, inv);
-  husk::cli::add_container_commands(app, inv);
+  husk::cli::add_run_commands(app, inv);
+  husk::cli::add_lifecycle_commands(app, inv);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto image_at = husk::cli::find_run_image(app, args);
+  if (!image_at) {
+    std::fprintf(stderr, "husk: %s\n", image_at.error().what().c_str());
+    return 125;
+  }
+  if (*image_at < args.size()) {
+    inv.command.assign(args.begin() + static_cast<long>(*image_at) + 1, args.end());
+    args.resize(*image_at + 1);
+  }
   try {
-    app.parse(argc, argv);
+    std::reverse(args.begin(), args.end());  // CLI11 takes them last first
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version; anything else is a usage error: docker's 125.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "husk: %s\nSee 'husk --help'.\n", e.what());
+    return 125;
   }
   husk::cli::Context ctx;
   auto abs = husk::absolute_from_cwd(root);
@@ -32,6 +50,7 @@ int main(int argc, char** argv) {
     return 125;
   }
   ctx.root = *abs;
+  ctx.run_root = run_root;
   if (!inv.action) return 0;
   auto r = inv.action(ctx);
   if (!r) {

@@ -1,0 +1,216 @@
+// `husk ps`, `stop`, `kill`, `wait`, `rm`, `rename`, `pause`, `unpause`,
+// `logs`: the containers' lives after `run`, from any husk process.
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "base/file.hpp"
+#include "cli/husk/commands.hpp"
+#include "linux/signals.hpp"
+#include "runtime/container.hpp"
+
+namespace husk::cli {
+
+namespace {
+
+using engine::LiveStatus;
+
+std::string status_text(const engine::ContainerRecord& r, LiveStatus live) {
+  switch (live) {
+    case LiveStatus::running: return "Up since " + r.started.substr(0, 19);
+    case LiveStatus::paused: return "Up since " + r.started.substr(0, 19) + " (Paused)";
+    case LiveStatus::lost: return "Exited (unknown)";
+    case LiveStatus::exited: return "Exited (" + std::to_string(r.exit_code) + ") " + r.finished.substr(0, 19);
+    case LiveStatus::created: return "Created";
+  }
+  return "";
+}
+
+Result<int> ps(const Context& ctx, bool all, bool quiet, const std::string& format) {
+  auto eng = HUSK_TRY(open_engine(ctx));
+  auto list = HUSK_TRY(eng.containers().list());
+  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+  if (!quiet && format.empty())
+    std::printf("%-14s %-24s %-28s %-22s %-32s %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS",
+                "NAMES");
+  for (auto& r : list) {
+    LiveStatus live = eng.live_status(r);
+    bool up = live == LiveStatus::running || live == LiveStatus::paused;
+    if (!all && !up) continue;
+    if (quiet) {
+      std::cout << r.id.substr(0, 12) << "\n";
+      continue;
+    }
+    std::string cmd;
+    for (auto& a : r.command) cmd += (cmd.empty() ? "" : " ") + a;
+    if (!format.empty()) {
+      arr.push_back({{"Id", r.id},
+                     {"Names", {r.name}},
+                     {"Image", r.image},
+                     {"ImageID", r.image_id},
+                     {"Command", cmd},
+                     {"Created", r.created},
+                     {"State", std::string(engine::to_string(live))},
+                     {"Status", status_text(r, live)},
+                     {"ExitCode", r.exit_code}});
+      continue;
+    }
+    if (cmd.size() > 26) cmd = cmd.substr(0, 23) + "...";
+    std::printf("%-14s %-24s %-28s %-22s %-32s %s\n", r.id.substr(0, 12).c_str(), r.image.c_str(),
+                ("\"" + cmd + "\"").c_str(), r.created.substr(0, 19).c_str(), status_text(r, live).c_str(),
+                r.name.c_str());
+  }
+  if (format == "json") {
+    std::cout << arr.dump(2) << "\n";
+  } else if (!format.empty()) {
+    for (auto& item : arr) std::cout << format_json(format, item.dump()) << "\n";
+  }
+  return 0;
+}
+
+// Runs ACT on each name, printing the name when it worked; the first
+// failure ends it with docker's 1 for a daemon-side error.
+template <typename F>
+Result<int> each(const std::vector<std::string>& names, F&& act) {
+  for (auto& n : names) {
+    HUSK_TRY(act(n));
+    std::cout << n << "\n";
+  }
+  return 0;
+}
+
+Result<int> logs(const Context& ctx, const std::string& name) {
+  auto eng = HUSK_TRY(open_engine(ctx));
+  auto r = HUSK_TRY(eng.containers().find(name));
+  auto text = read_file(eng.containers().dir(r.id) + "/container.log");
+  if (!text && text.error().err() == ENOENT)
+    return fail_code(ENOENT, "container " + r.name + " has no log (it ran in the foreground)");
+  std::fputs(HUSK_TRY(std::move(text)).c_str(), stdout);
+  return 0;
+}
+
+}  // namespace
+
+void add_lifecycle_commands(CLI::App& app, Invocation& inv) {
+  {
+    struct O {
+      bool all = false, quiet = false;
+      std::string format;
+    };
+    auto o = std::make_shared<O>();
+    auto* c = app.add_subcommand("ps", "list containers");
+    c->add_flag("-a,--all", o->all, "also the ones not running");
+    c->add_flag("-q,--quiet", o->quiet, "only ids");
+    c->add_option("--format", o->format, "json, or a template: '{{.Names}} {{.State}}'");
+    c->callback([o, &inv] {
+      inv.action = [o](const Context& ctx) { return ps(ctx, o->all, o->quiet, o->format); };
+    });
+  }
+  {
+    auto name = std::make_shared<std::string>();
+    auto* c = app.add_subcommand("logs", "print a detached container's output");
+    c->add_option("container", *name, "name or id")->required();
+    c->callback([name, &inv] { inv.action = [name](const Context& ctx) { return logs(ctx, *name); }; });
+  }
+  {
+    auto names = std::make_shared<std::vector<std::string>>();
+    auto* c = app.add_subcommand("wait", "wait for containers to exit; print their exit codes");
+    c->add_option("container", *names, "names or ids")->required();
+    c->callback([names, &inv] {
+      inv.action = [names](const Context& ctx) -> Result<int> {
+        auto eng = HUSK_TRY(open_engine(ctx));
+        for (auto& n : *names) std::cout << HUSK_TRY(eng.wait(n)) << "\n";
+        return 0;
+      };
+    });
+  }
+  {
+    struct O {
+      std::vector<std::string> names;
+      std::optional<int> timeout;
+    };
+    auto o = std::make_shared<O>();
+    auto* c = app.add_subcommand("stop", "stop containers: the stop signal, then SIGKILL after -t seconds");
+    c->add_option("-t,--time", o->timeout, "seconds to wait before SIGKILL (default 10)");
+    c->add_option("container", o->names, "names or ids")->required();
+    c->callback([o, &inv] {
+      inv.action = [o](const Context& ctx) -> Result<int> {
+        auto eng = HUSK_TRY(open_engine(ctx));
+        return each(o->names, [&](const std::string& n) { return eng.stop(n, o->timeout); });
+      };
+    });
+  }
+  {
+    struct O {
+      std::vector<std::string> names;
+      std::string signal = "KILL";
+    };
+    auto o = std::make_shared<O>();
+    auto* c = app.add_subcommand("kill", "send a signal (default SIGKILL) to containers");
+    c->add_option("-s,--signal", o->signal, "the signal: KILL, SIGTERM, 15, ...");
+    c->add_option("container", o->names, "names or ids")->required();
+    c->callback([o, &inv] {
+      inv.action = [o](const Context& ctx) -> Result<int> {
+        auto sig = linux::signal_from_string(o->signal);
+        if (!sig) return fail_code(EINVAL, "invalid signal \"" + o->signal + "\"");
+        auto eng = HUSK_TRY(open_engine(ctx));
+        return each(o->names, [&](const std::string& n) { return eng.kill(n, *sig); });
+      };
+    });
+  }
+  {
+    struct O {
+      std::vector<std::string> names;
+      bool force = false, volumes = false;
+    };
+    auto o = std::make_shared<O>();
+    auto* c = app.add_subcommand("rm", "remove containers");
+    c->add_flag("-f,--force", o->force, "kill a running one first");
+    c->add_flag("-v,--volumes", o->volumes, "also its anonymous volumes");
+    c->add_option("container", o->names, "names or ids")->required();
+    c->callback([o, &inv] {
+      inv.action = [o](const Context& ctx) -> Result<int> {
+        auto eng = HUSK_TRY(open_engine(ctx));
+        return each(o->names, [&](const std::string& n) { return eng.remove(n, o->force); });
+      };
+    });
+  }
+  {
+    auto names = std::make_shared<std::vector<std::string>>();
+    auto* c = app.add_subcommand("rename", "rename a container");
+    c->add_option("container", *names, "CONTAINER NEW_NAME")->required()->expected(2);
+    c->callback([names, &inv] {
+      inv.action = [names](const Context& ctx) -> Result<int> {
+        auto eng = HUSK_TRY(open_engine(ctx));
+        HUSK_TRY(eng.containers().rename((*names)[0], (*names)[1]));
+        return 0;
+      };
+    });
+  }
+  for (bool pause : {true, false}) {
+    auto names = std::make_shared<std::vector<std::string>>();
+    auto* c = app.add_subcommand(pause ? "pause" : "unpause",
+                                 pause ? "freeze every process of containers" : "thaw paused containers");
+    c->add_option("container", *names, "names or ids")->required();
+    c->callback([names, pause, &inv] {
+      inv.action = [names, pause](const Context& ctx) -> Result<int> {
+        auto eng = HUSK_TRY(open_engine(ctx));
+        return each(*names, [&](const std::string& n) -> Result<void> {
+          auto rec = HUSK_TRY(eng.containers().find(n));
+          auto st = eng.live_status(rec);
+          if (pause && st != LiveStatus::running)
+            return fail_code(EINVAL, "container " + rec.name + " is not running");
+          if (!pause && st != LiveStatus::paused)
+            return fail_code(EINVAL, "container " + rec.name + " is not paused");
+          auto rctx = eng.runtime_context();
+          return pause ? runtime::pause_container(rctx, rec.id) : runtime::resume_container(rctx, rec.id);
+        });
+      };
+    });
+  }
+}
+
+}  // namespace husk::cli

@@ -1,0 +1,220 @@
+// `husk run`, `create`, `start`, `restart`: docker's flags onto the engine.
+#include <cstdio>
+#include <iostream>
+
+#include "cli/husk/commands.hpp"
+
+namespace husk::cli {
+
+namespace {
+
+void add_run_flags(CLI::App* c, engine::RunFlags& f) {
+  c->set_help_flag("--help", "print this help");  // -h is --hostname, as docker's
+  // The container and its process.
+  c->add_option("--name", f.name, "the container's name");
+  add_multi(c, "-e,--env", f.env, "KEY=VALUE, or KEY to take husk's own value");
+  add_multi(c, "--env-file", f.env_files, "a file of KEY=VALUE lines");
+  c->add_option("-u,--user", f.user, "user[:group], names from the image");
+  c->add_option("-w,--workdir", f.workdir, "working directory");
+  c->add_option("-h,--hostname", f.hostname, "hostname (default: the id's first 12 digits)");
+  c->add_option("--domainname", f.domainname, "NIS domain name");
+  c->add_option("--entrypoint", f.entrypoint, "replaces the image's entrypoint (\"\" clears it)");
+  c->add_flag("-t,--tty", f.tty, "a pseudo-terminal for the process");
+  c->add_flag("-i,--interactive", f.interactive, "keep its stdin open");
+  c->add_option("--detach-keys", f.detach_keys, "the keys that detach from it (default ctrl-p,ctrl-q)");
+  c->add_flag("--init", f.init, "a tiny init as PID 1 that reaps zombies and forwards signals");
+  add_multi(c, "-l,--label", f.labels, "KEY=VALUE");
+  add_multi(c, "--annotation", f.annotations, "KEY=VALUE for the runtime");
+  c->add_option("--stop-signal", f.stop_signal, "the signal that stops it (default: the image's, else SIGTERM)");
+  c->add_option("--stop-timeout", f.stop_timeout, "seconds between the stop signal and SIGKILL (default 10)");
+  // Security.
+  add_multi(c, "--cap-add", f.cap_add, "add a capability (or ALL)");
+  add_multi(c, "--cap-drop", f.cap_drop, "drop a capability (or ALL)");
+  c->add_flag("--privileged", f.privileged, "every capability and device, no masked paths");
+  add_multi(c, "--security-opt", f.security_opt, "no-new-privileges, seccomp=FILE|unconfined");
+  add_multi(c, "--ulimit", f.ulimits, "NAME=SOFT[:HARD]");
+  add_multi(c, "--sysctl", f.sysctls, "KEY=VALUE");
+  add_multi(c, "--device", f.devices, "HOST[:CONTAINER[:rwm]]");
+  c->add_option("--oom-score-adj", f.oom_score_adj, "the process's OOM score adjustment");
+  // Storage.
+  add_multi(c, "-v,--volume", f.volumes, "HOST:CTR[:ro], NAME:CTR[:ro] or CTR");
+  add_multi(c, "--tmpfs", f.tmpfs, "DIR[:OPTIONS]");
+  add_multi(c, "--mount", f.mounts, "type=bind|volume|tmpfs,source=..,target=..[,readonly]");
+  c->add_flag("--read-only", f.read_only, "a read-only root");
+  // Resources.
+  c->add_option("--cpus", f.cpus, "CPUs (0.5: half of one)");
+  c->add_option("--cpu-period", f.cpu_period, "CFS period (microseconds)");
+  c->add_option("--cpu-quota", f.cpu_quota, "CFS quota (microseconds)");
+  c->add_option("-c,--cpu-shares", f.cpu_shares, "relative CPU weight");
+  c->add_option("--cpuset-cpus", f.cpuset_cpus, "CPUs it may use (0-1)");
+  c->add_option("--cpuset-mems", f.cpuset_mems, "memory nodes it may use");
+  c->add_option("-m,--memory", f.memory, "memory limit (100m)");
+  c->add_option("--memory-swap", f.memory_swap, "memory + swap limit (-1: unlimited swap)");
+  c->add_option("--memory-reservation", f.memory_reservation, "memory soft limit");
+  c->add_option("--pids-limit", f.pids_limit, "process count limit (-1: unlimited)");
+  c->add_option("--blkio-weight", f.blkio_weight, "block IO weight (10-1000)");
+  add_multi(c, "--device-read-bps", f.device_read_bps, "DEVICE:RATE (1mb)");
+  add_multi(c, "--device-write-bps", f.device_write_bps, "DEVICE:RATE (1mb)");
+  add_multi(c, "--device-read-iops", f.device_read_iops, "DEVICE:IOPS");
+  add_multi(c, "--device-write-iops", f.device_write_iops, "DEVICE:IOPS");
+  c->add_flag("--oom-kill-disable", f.oom_kill_disable, "no OOM killer for it");
+  // Namespaces.
+  c->add_option("--ipc", f.ipc, "private|shareable|host|container:NAME");
+  c->add_option("--pid", f.pid, "host|container:NAME");
+  c->add_option("--uts", f.uts, "host");
+  c->add_option("--network,--net", f.network, "none (default)|host|container:NAME");
+  c->add_option("--userns", f.userns, "host|remap|auto");
+  c->add_option("--cgroupns", f.cgroupns, "private|host");
+  c->add_option("--time-offset", f.time_offset, "boottime=SECONDS,monotonic=SECONDS (a time namespace)");
+  c->add_option("image", f.image, "image name or id")->required();
+  c->prefix_command();
+  c->footer("Everything after IMAGE is the container's command.");
+}
+
+// husk's own failures are docker's 125 (or 126/127 for a command that could
+// not start: see exit_code_for).
+Result<int> with_run_exit_code(Result<int> r) {
+  if (!r) {
+    std::fprintf(stderr, "husk: %s\n", r.error().what().c_str());
+    return engine::exit_code_for(r.error());
+  }
+  return r;
+}
+
+Result<int> run(const Context& ctx, const engine::RunFlags& f) {
+  auto eng = HUSK_TRY(open_engine(ctx));
+  auto rec = HUSK_TRY(eng.create(f));
+  if (!f.detach) return eng.run_attached(rec);
+  int code = HUSK_TRY(eng.start_detached(rec));
+  if (code == 0) std::cout << rec.id << "\n";
+  return code;
+}
+
+Result<int> create(const Context& ctx, const engine::RunFlags& f) {
+  auto eng = HUSK_TRY(open_engine(ctx));
+  auto rec = HUSK_TRY(eng.create(f));
+  std::cout << rec.id << "\n";
+  return 0;
+}
+
+// docker start: a created or exited container runs again, in the background
+// unless -a attaches to it. A running one is left as it is.
+Result<int> start(const Context& ctx, const std::vector<std::string>& names, bool attach) {
+  auto eng = HUSK_TRY(open_engine(ctx));
+  for (auto& n : names) {
+    auto rec = HUSK_TRY(eng.containers().find(n));
+    auto st = eng.live_status(rec);
+    if (st == engine::LiveStatus::running || st == engine::LiveStatus::paused) {
+      if (!attach) std::cout << n << "\n";
+      continue;
+    }
+    if (attach) return eng.run_attached(rec);
+    int code = HUSK_TRY(eng.start_detached(rec));
+    if (code != 0) return code;
+    std::cout << n << "\n";
+  }
+  return 0;
+}
+
+Result<int> restart(const Context& ctx, const std::vector<std::string>& names, std::optional<int> timeout) {
+  auto eng = HUSK_TRY(open_engine(ctx));
+  for (auto& n : names) {
+    HUSK_TRY(eng.stop(n, timeout));
+    auto rec = HUSK_TRY(eng.containers().find(n));
+    int code = HUSK_TRY(eng.start_detached(rec));
+    if (code != 0) return code;
+    std::cout << n << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+Result<size_t> find_run_image(const CLI::App& app, const std::vector<std::string>& args) {
+  size_t i = 0;
+  while (i < args.size() && args[i] != "run" && args[i] != "create") ++i;
+  if (i == args.size()) return args.size();
+  const CLI::App* c = app.get_subcommand(args[i]);
+  for (++i; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") return i + 1 < args.size() ? i + 1 : args.size();
+    if (a.size() < 2 || a[0] != '-') return i;  // IMAGE: the rest is the command's
+    if (a.starts_with("--")) {
+      std::string name = a.substr(0, a.find('='));
+      const CLI::Option* o = c->get_option_no_throw(name);
+      if (!o) return fail_code(EINVAL, "unknown flag: " + name + "\nSee 'husk " + c->get_name() + " --help'.");
+      if (o->get_expected_max() != 0 && a.find('=') == std::string::npos) ++i;  // its value
+      continue;
+    }
+    // -it, -e K=V, -eK=V: short flags may share one argument.
+    for (size_t k = 1; k < a.size(); ++k) {
+      const CLI::Option* o = c->get_option_no_throw(std::string{'-', a[k]});
+      if (!o) return fail_code(EINVAL, std::string("unknown shorthand flag: '") + a[k] + "' in " + a +
+                                           "\nSee 'husk " + c->get_name() + " --help'.");
+      if (o->get_expected_max() != 0) {
+        if (k + 1 == a.size()) ++i;  // the value is the next argument
+        break;
+      }
+    }
+  }
+  return args.size();
+}
+
+void add_run_commands(CLI::App& app, Invocation& inv) {
+  {
+    auto f = std::make_shared<engine::RunFlags>();
+    auto* c = app.add_subcommand("run", "run a command in a new container");
+    c->add_flag("--rm", f->rm, "remove the container when it exits");
+    c->add_flag("-d,--detach", f->detach, "run in the background; print the id");
+    add_run_flags(c, *f);
+    c->callback([f, &inv] {
+      f->command = inv.command;
+      inv.action = [f](const Context& ctx) -> Result<int> {
+        return with_run_exit_code(run(ctx, *f));
+      };
+    });
+  }
+  {
+    auto f = std::make_shared<engine::RunFlags>();
+    auto* c = app.add_subcommand("create", "create a container (start runs it)");
+    c->add_flag("--rm", f->rm, "remove the container when it exits");
+    add_run_flags(c, *f);
+    c->callback([f, &inv] {
+      f->command = inv.command;
+      inv.action = [f](const Context& ctx) -> Result<int> {
+        return with_run_exit_code(create(ctx, *f));
+      };
+    });
+  }
+  {
+    struct O {
+      std::vector<std::string> names;
+      bool attach = false, interactive = false;
+    };
+    auto o = std::make_shared<O>();
+    auto* c = app.add_subcommand("start", "start created or stopped containers");
+    c->add_flag("-a,--attach", o->attach, "stay attached: its output, then its exit code");
+    c->add_flag("-i,--interactive", o->interactive, "attach its stdin");
+    c->add_option("container", o->names, "names or ids")->required();
+    c->callback([o, &inv] {
+      inv.action = [o](const Context& ctx) {
+        if (o->attach && o->names.size() > 1)
+          return Result<int>(fail_code(EINVAL, "start -a takes one container"));
+        return with_run_exit_code(start(ctx, o->names, o->attach || o->interactive));
+      };
+    });
+  }
+  {
+    struct O {
+      std::vector<std::string> names;
+      std::optional<int> timeout;
+    };
+    auto o = std::make_shared<O>();
+    auto* c = app.add_subcommand("restart", "stop, then start containers");
+    c->add_option("-t,--time", o->timeout, "seconds to wait before SIGKILL");
+    c->add_option("container", o->names, "names or ids")->required();
+    c->callback([o, &inv] { inv.action = [o](const Context& ctx) { return restart(ctx, o->names, o->timeout); }; });
+  }
+}
+
+}  // namespace husk::cli

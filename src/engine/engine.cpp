@@ -1,0 +1,299 @@
+#include "engine/engine.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "base/file.hpp"
+#include "base/time.hpp"
+#include "engine/spec.hpp"
+#include "image/bundle.hpp"
+#include "image/import.hpp"
+#include "image/overlay.hpp"
+#include "image/pull.hpp"
+#include "linux/signals.hpp"
+#include "runtime/container.hpp"
+
+namespace husk::engine {
+
+std::string_view to_string(LiveStatus s) {
+  switch (s) {
+    case LiveStatus::created: return "created";
+    case LiveStatus::running: return "running";
+    case LiveStatus::paused: return "paused";
+    case LiveStatus::exited: return "exited";
+    case LiveStatus::lost: return "exited";
+  }
+  return "unknown";
+}
+
+int exit_code_for(const Error& e) {
+  const std::string& m = e.message();
+  if (m.find("exec: \"") != std::string::npos) return e.err() == ENOENT ? 127 : 126;
+  return 125;
+}
+
+namespace {
+
+// The image, made (the default) or pulled (anything else) when missing.
+Result<image::StoredImage> image_for_run(const image::Store& store, const std::string& name) {
+  auto found = image::find_or_make_default(store, name);
+  if (found || found.error().err() != ENOENT) return found;
+  auto ref = image::parse_reference(name);
+  if (!ref) return found;
+  std::fprintf(stderr, "Unable to find image '%s' locally\n", ref->familiar().c_str());
+  image::PullOptions o;
+  return image::pull_image(store, *ref, o);
+}
+
+Result<std::string> self_exe() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n < 0) return fail_errno("readlink /proc/self/exe");
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+}  // namespace
+
+Result<Engine> Engine::open(const std::string& root, const std::string& run_root) {
+  return Engine(HUSK_TRY(image::Store::open(root)), run_root);
+}
+
+runtime::Context Engine::runtime_context() const {
+  runtime::Context rctx;
+  rctx.root = run_root_;
+  return rctx;
+}
+
+int Engine::stop_signal(const ContainerRecord& rec) const {
+  if (!rec.flags.stop_signal.empty())
+    if (auto s = linux::signal_from_string(rec.flags.stop_signal)) return *s;
+  return SIGTERM;
+}
+
+Result<ContainerRecord> Engine::create(const RunFlags& in) const {
+  RunFlags flags = in;
+  if (!flags.stop_signal.empty() && !linux::signal_from_string(flags.stop_signal))
+    return fail_code(EINVAL, "invalid --stop-signal \"" + flags.stop_signal + "\"");
+  auto img = HUSK_TRY(image_for_run(store_, flags.image));
+  if (flags.stop_signal.empty()) flags.stop_signal = img.config.config.stop_signal;
+  std::string exe = HUSK_TRY(self_exe());
+  ContainerStore cs = containers();
+  image::BundleOptions bo;
+  if (!flags.command.empty()) bo.command = flags.command;
+  if (flags.entrypoint) {
+    bo.entrypoint = flags.entrypoint->empty() ? std::vector<std::string>{}
+                                              : std::vector<std::string>{*flags.entrypoint};
+  }
+  bo.env = flags.env;
+  bo.user = flags.user;
+  bo.workdir = flags.workdir;
+  bo.terminal = flags.tty;
+  ContainerRecord rec;
+  rec.name = flags.name;
+  rec.image = flags.image;
+  rec.image_id = img.id().str();
+  rec.command = HUSK_TRY(image::container_args(img.config.config, bo));
+  rec.created = now_rfc3339();
+  rec.auto_remove = flags.rm;
+  rec.flags = flags;
+  return cs.create(rec, [&](const ContainerRecord& r) -> Result<void> {
+    bo.id = r.id;
+    bo.hostname = flags.hostname.empty() ? r.id.substr(0, 12) : flags.hostname;
+    SpecContext sctx;
+    sctx.id = r.id;
+    sctx.container_dir = cs.dir(r.id);
+    sctx.store_root = store_.root();
+    sctx.husk_binary = exe;
+    sctx.container_pid = [this](const std::string& name) { return init_pid(name); };
+    bo.customize = [&](nlohmann::ordered_json& spec, const std::string& rootfs) {
+      sctx.rootfs = rootfs;
+      return apply_flags(sctx, flags, spec);
+    };
+    return image::create_bundle(store_, img, cs.bundle_dir(r.id), bo);
+  });
+}
+
+Result<void> Engine::remount(const ContainerRecord& rec) const {
+  auto img = HUSK_TRY(store_.find_image(rec.image_id));
+  return image::remount_bundle(store_, img, rec.id, containers().bundle_dir(rec.id));
+}
+
+Result<int> Engine::run_and_record(ContainerRecord rec) const {
+  ContainerStore cs = containers();
+  HUSK_TRY(remount(rec));
+  if (rec.status == "exited") ++rec.restart_count;
+  rec.status = "running";
+  rec.started = now_rfc3339();
+  rec.finished.clear();
+  rec.error.clear();
+  HUSK_TRY(cs.save(rec));
+  runtime::CreateOptions opts;
+  opts.id = rec.id;
+  opts.bundle = cs.bundle_dir(rec.id);
+  auto result = runtime::run_container(runtime_context(), opts, false);
+  int code = result ? *result : exit_code_for(result.error());
+  if (!result) std::fprintf(stderr, "husk: %s\n", result.error().what().c_str());
+  // The record as it is now (a rename may have happened meanwhile).
+  auto now = cs.find(rec.id);
+  if (!now) return code;  // `rm -f` from elsewhere took it
+  rec = *now;
+  rec.status = "exited";
+  rec.finished = now_rfc3339();
+  rec.exit_code = code;
+  if (!result) rec.error = result.error().what();
+  if (rec.auto_remove) {
+    HUSK_TRY(image::remove_bundle(store_, cs.bundle_dir(rec.id)));
+  } else {
+    // An exited container keeps its upper dir, not its mount.
+    HUSK_TRY(image::unmount_overlay(cs.bundle_dir(rec.id) + "/rootfs"));
+    HUSK_TRY(cs.save(rec));
+  }
+  return code;
+}
+
+Result<int> Engine::run_attached(ContainerRecord rec) const { return run_and_record(std::move(rec)); }
+
+// A monitor process (forked twice, so it outlives us and belongs to no
+// terminal) runs the container in its foreground with the output going to
+// the container's log, and records the exit code; we return once the
+// container runs, or with its error and code if it could not start.
+Result<int> Engine::start_detached(const ContainerRecord& rec) const {
+  ContainerStore cs = containers();
+  std::string log = cs.dir(rec.id) + "/container.log";
+  std::fflush(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) return fail_errno("fork the container's monitor");
+  if (pid == 0) {
+    ::setsid();
+    if (::fork() != 0) ::_exit(0);
+    int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (in < 0 || out < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0) ::_exit(125);
+    // Nothing of the caller's stays open in the monitor (its pipes would
+    // never see EOF while the container runs).
+    ::syscall(SYS_close_range, 3, ~0U, 0);
+    auto r = run_and_record(rec);
+    if (!r) std::fprintf(stderr, "husk: %s\n", r.error().what().c_str());
+    ::_exit(0);
+  }
+  int status;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  // Running (the runtime has it so), or ended (the monitor recorded it).
+  std::string started_before = rec.started;
+  for (int i = 0; i < 3000; ++i) {
+    auto s = runtime::container_state(runtime_context(), rec.id);
+    if (s && s->status == spec::Status::running) return 0;
+    auto now = cs.find(rec.id);
+    if (now && now->status == "exited" && now->started != started_before) {
+      // Ran and ended already: fine. Could not start: its error and code.
+      if (now->error.empty()) return 0;
+      if (auto text = read_file(log)) std::fputs(text->c_str(), stderr);
+      return now->exit_code;
+    }
+    if (!now && !path_exists(cs.dir(rec.id))) {  // --rm and already gone
+      if (auto text = read_file(log)) std::fputs(text->c_str(), stderr);
+      return 0;
+    }
+    ::usleep(10000);
+  }
+  return fail_code(ETIMEDOUT,
+                   "container " + rec.name + " did not start within 30 s (see husk logs " + rec.name + ")");
+}
+
+LiveStatus Engine::live_status(const ContainerRecord& rec) const {
+  if (rec.status == "created") return LiveStatus::created;
+  if (rec.status != "running") return LiveStatus::exited;
+  auto s = runtime::container_state(runtime_context(), rec.id);
+  if (!s) return LiveStatus::lost;  // a husk that died, or /run lost (a reboot)
+  switch (s->status) {
+    case spec::Status::paused: return LiveStatus::paused;
+    case spec::Status::stopped: return LiveStatus::lost;
+    default: return LiveStatus::running;
+  }
+}
+
+Result<pid_t> Engine::init_pid(const std::string& name_or_id) const {
+  auto rec = HUSK_TRY(containers().find(name_or_id));
+  auto st = live_status(rec);
+  if (st != LiveStatus::running && st != LiveStatus::paused)
+    return fail_code(EINVAL, "container " + rec.name + " is not running");
+  auto s = HUSK_TRY(runtime::container_state(runtime_context(), rec.id));
+  return static_cast<pid_t>(s.pid);
+}
+
+Result<int> Engine::wait(const std::string& name_or_id, int timeout_ms) const {
+  ContainerStore cs = containers();
+  std::string id = HUSK_TRY(cs.find(name_or_id)).id;
+  for (int waited = 0; timeout_ms < 0 || waited < timeout_ms; waited += 20) {
+    auto r = cs.find(id);
+    if (!r) {
+      // --rm: removed as it exited; its code went with it.
+      if (r.error().err() == ENOENT) return 0;
+      return fail(std::move(r).error());
+    }
+    auto st = live_status(*r);
+    if (st == LiveStatus::exited || st == LiveStatus::created) return r->exit_code;
+    if (st == LiveStatus::lost) {
+      // The monitor may be recording it right now.
+      ::usleep(100000);
+      auto again = HUSK_TRY(cs.find(id));
+      if (again.status == "exited") return again.exit_code;
+      if (live_status(again) == LiveStatus::lost)
+        return fail_code(EIO, "container " + r->name + " ended without a recorded exit code");
+    }
+    ::usleep(20000);
+  }
+  return fail_code(ETIMEDOUT, "container " + name_or_id + " still runs");
+}
+
+Result<void> Engine::kill(const std::string& name_or_id, int signal) const {
+  auto rec = HUSK_TRY(containers().find(name_or_id));
+  auto st = live_status(rec);
+  if (st != LiveStatus::running && st != LiveStatus::paused)
+    return fail_code(EINVAL, "cannot kill container " + rec.name + ": it is not running");
+  return runtime::kill_container(runtime_context(), rec.id, signal, false);
+}
+
+Result<void> Engine::stop(const std::string& name_or_id, std::optional<int> timeout) const {
+  auto rec = HUSK_TRY(containers().find(name_or_id));
+  auto st = live_status(rec);
+  if (st != LiveStatus::running && st != LiveStatus::paused) return {};
+  int secs = timeout ? *timeout : rec.flags.stop_timeout ? *rec.flags.stop_timeout : 10;
+  auto rctx = runtime_context();
+  if (st == LiveStatus::paused) (void)runtime::resume_container(rctx, rec.id);
+  (void)runtime::kill_container(rctx, rec.id, stop_signal(rec), false);
+  auto done = wait(rec.id, secs * 1000);
+  if (!done && done.error().err() == ETIMEDOUT) {
+    (void)runtime::kill_container(rctx, rec.id, SIGKILL, false);
+    HUSK_TRY(wait(rec.id, 10000));
+  } else if (!done) {
+    return fail(std::move(done).error());
+  }
+  return {};
+}
+
+Result<void> Engine::remove(const std::string& name_or_id, bool force) const {
+  ContainerStore cs = containers();
+  auto rec = HUSK_TRY(cs.find(name_or_id));
+  auto st = live_status(rec);
+  if (st == LiveStatus::running || st == LiveStatus::paused) {
+    if (!force)
+      return fail_code(EBUSY, "cannot remove container " + rec.name +
+                                  ": it is " + std::string(to_string(st)) + " (stop it first, or use -f)");
+    HUSK_TRY(runtime::delete_container(runtime_context(), rec.id, true));
+  } else if (st == LiveStatus::lost) {
+    (void)runtime::delete_container(runtime_context(), rec.id, true);
+  }
+  return image::remove_bundle(store_, cs.bundle_dir(rec.id));
+}
+
+}  // namespace husk::engine

@@ -1,0 +1,79 @@
+// The engine's containers from creation to removal: what `husk create`,
+// `start`, `run`, `stop`, `kill`, `wait`, `restart` and `rm` do, over the
+// image store (bundles on overlayfs) and the runtime library, in-process.
+// No daemon: every husk process opens the same store; the runtime's state
+// (under the run root) says what runs, the container's record what was asked
+// and how it ended.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+#include "engine/containers.hpp"
+#include "engine/run_flags.hpp"
+#include "image/store.hpp"
+#include "runtime/context.hpp"
+
+namespace husk::engine {
+
+// What a container is now: the record's word, checked against the runtime.
+enum class LiveStatus { created, running, paused, exited, lost };
+std::string_view to_string(LiveStatus s);
+
+class Engine {
+ public:
+  static Result<Engine> open(const std::string& root, const std::string& run_root);
+
+  const image::Store& images() const { return store_; }
+  ContainerStore containers() const { return ContainerStore(store_); }
+  const std::string& run_root() const { return run_root_; }
+  runtime::Context runtime_context() const;
+
+  // The image (made when it is the default one, pulled when missing), a
+  // record and a bundle with its config.json made from the image and FLAGS.
+  // Status "created": nothing runs yet. On failure nothing is left.
+  Result<ContainerRecord> create(const RunFlags& flags) const;
+
+  // Runs a created (or exited) container in this process with its output on
+  // ours, records how it ended and, with --rm, removes it. The exit code as
+  // docker's: the process's, 128+N for signal N, 126/127 when the command
+  // could not start.
+  Result<int> run_attached(ContainerRecord rec) const;
+  // Starts it under a monitor (a forked husk that outlives this process and
+  // keeps its output in the container's log); returns 0 once it runs (or
+  // ran and ended), or its code (125/126/127) when it could not start.
+  Result<int> start_detached(const ContainerRecord& rec) const;
+
+  LiveStatus live_status(const ContainerRecord& rec) const;
+  // The running init's pid (for exec, namespace sharing, inspect).
+  Result<pid_t> init_pid(const std::string& name_or_id) const;
+  // Until it has exited; its exit code. TIMEOUT_MS < 0: no limit.
+  Result<int> wait(const std::string& name_or_id, int timeout_ms = -1) const;
+  // The stop signal (the container's, else SIGTERM), then SIGKILL after
+  // TIMEOUT seconds (default: --stop-timeout, else 10).
+  Result<void> stop(const std::string& name_or_id, std::optional<int> timeout = {}) const;
+  Result<void> kill(const std::string& name_or_id, int signal) const;
+  // rm: refuses a running container unless FORCE (which kills it).
+  Result<void> remove(const std::string& name_or_id, bool force) const;
+
+  // The container's stop signal as a number (from --stop-signal or the image).
+  int stop_signal(const ContainerRecord& rec) const;
+
+ private:
+  Engine(image::Store store, std::string run_root) : store_(std::move(store)), run_root_(std::move(run_root)) {}
+  // The overlay root back on an exited container's bundle (start/restart).
+  Result<void> remount(const ContainerRecord& rec) const;
+  Result<int> run_and_record(ContainerRecord rec) const;
+
+  image::Store store_;
+  std::string run_root_;
+};
+
+// docker's exit codes for a container that could not start: 126 when its
+// command cannot be invoked, 127 when it is not there, 125 for husk itself.
+int exit_code_for(const Error& e);
+
+}  // namespace husk::engine

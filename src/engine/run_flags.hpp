@@ -1,0 +1,79 @@
+// What `husk run` / `husk create` were asked for: docker's flags, named and
+// meaning as docker's, as the command line gave them. Values with units
+// ("100m", "0.5", "1024:2048") stay text here; the modules that turn them
+// into the container's config.json (resources, security, mounts,
+// namespaces) parse and validate them, so one bad value is one clear error
+// before anything is made. Kept in the container's record, so `inspect`
+// shows them and `start`/`restart` make the same container again.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "base/error.hpp"
+
+namespace husk::engine {
+
+struct RunFlags {
+  // The container and its process.
+  std::string image;
+  std::vector<std::string> command;       // after IMAGE
+  std::optional<std::string> entrypoint;  // --entrypoint ("" clears the image's)
+  std::string name;
+  std::vector<std::string> env;        // -e K=V, or -e K (taken from husk's environment)
+  std::vector<std::string> env_files;  // --env-file
+  std::string user;                    // -u user[:group]
+  std::string workdir;                 // -w
+  std::string hostname;                // -h
+  std::string domainname;
+  bool tty = false;          // -t
+  bool interactive = false;  // -i
+  bool rm = false;
+  bool detach = false;                // -d
+  std::string detach_keys;            // --detach-keys (default ctrl-p,ctrl-q)
+  bool init = false;                  // --init
+  std::vector<std::string> labels;    // --label K=V
+  std::vector<std::string> annotations;  // --annotation K=V
+  std::string stop_signal;            // --stop-signal (default: the image's, else SIGTERM)
+  std::optional<int> stop_timeout;    // --stop-timeout
+
+  // Security.
+  std::vector<std::string> cap_add, cap_drop;  // CAP_X, X, or ALL
+  bool privileged = false;
+  std::vector<std::string> security_opt;  // no-new-privileges[:true|false], seccomp=FILE|unconfined
+  std::vector<std::string> ulimits;       // nofile=1024[:2048]
+  std::vector<std::string> sysctls;       // net.ipv4.ip_forward=1
+  std::vector<std::string> devices;       // /dev/host[:/dev/ctr[:rwm]]
+  std::optional<int> oom_score_adj;
+
+  // Storage.
+  std::vector<std::string> volumes;  // -v host:ctr[:ro|rw], -v NAME:ctr, -v ctr
+  std::vector<std::string> tmpfs;    // --tmpfs /dir[:opts]
+  std::vector<std::string> mounts;   // --mount type=bind|volume|tmpfs,src=,dst=,...
+  bool read_only = false;
+
+  // Resources, with docker's units and conversions.
+  std::string cpus, cpu_period, cpu_quota, cpu_shares, cpuset_cpus, cpuset_mems;
+  std::string memory, memory_swap, memory_reservation;  // -m 100m
+  std::string pids_limit, blkio_weight;
+  std::vector<std::string> device_read_bps, device_write_bps;    // /dev/sda:1mb
+  std::vector<std::string> device_read_iops, device_write_iops;  // /dev/sda:100
+  bool oom_kill_disable = false;
+
+  // Namespaces: "" is the default (a private one; network: none).
+  std::string ipc;          // private|shareable|host|container:NAME
+  std::string pid;          // host|container:NAME
+  std::string uts;          // host
+  std::string network;      // none|host|container:NAME
+  std::string userns;       // host|remap|auto
+  std::string cgroupns;     // private|host
+  std::string time_offset;  // boottime=SECONDS,monotonic=SECONDS
+};
+
+nlohmann::ordered_json to_json(const RunFlags& f);
+Result<RunFlags> run_flags_from_json(const nlohmann::ordered_json& j);
+
+}  // namespace husk::engine

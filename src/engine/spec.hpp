@@ -1,0 +1,47 @@
+// From docker's flags to the container's config.json. The bundle starts from
+// the image (entrypoint + cmd, env, user, working dir: src/image/bundle);
+// each module here then applies one concern of the flags to the OCI spec,
+// with docker's defaults, units and conversions, and refuses a bad value
+// with one clear message (the container is then not made at all).
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "base/error.hpp"
+#include "engine/run_flags.hpp"
+
+namespace husk::engine {
+
+struct SpecContext {
+  std::string id;             // the container's id
+  std::string container_dir;  // ROOT/containers/ID: the engine's files for it
+  std::string store_root;     // ROOT: volumes live in ROOT/volumes
+  std::string rootfs;         // the container's root, mounted (users, mount targets)
+  std::string husk_binary;    // /proc/self/exe's target: what --init runs as PID 1
+  // container:NAME -> the pid of that container's running init (its
+  // namespaces are /proc/PID/ns/*); an error when it does not run.
+  std::function<Result<pid_t>(const std::string& name)> container_pid;
+};
+
+// -m, --memory-swap, --memory-reservation, --cpus, --cpu-*, --cpuset-*,
+// --pids-limit, --blkio-weight, --device-*-bps/iops, --oom-kill-disable:
+// linux.resources (engine/resources.cpp).
+Result<void> apply_resources(const RunFlags& flags, nlohmann::ordered_json& spec);
+// --cap-add/--cap-drop, --privileged, --security-opt, --ulimit, --sysctl,
+// --device, --oom-score-adj (engine/security.cpp).
+Result<void> apply_security(const SpecContext& ctx, const RunFlags& flags, nlohmann::ordered_json& spec);
+// -v, --mount, --tmpfs, --read-only, named volumes (engine/mounts.cpp).
+Result<void> apply_mounts(const SpecContext& ctx, const RunFlags& flags, nlohmann::ordered_json& spec);
+// --ipc, --pid, --uts, --network, --userns, --cgroupns, --time-offset,
+// --domainname, --init (engine/namespaces.cpp).
+Result<void> apply_namespaces(const SpecContext& ctx, const RunFlags& flags, nlohmann::ordered_json& spec);
+
+// All of them, in order, plus --label/--annotation/--stop-signal.
+Result<void> apply_flags(const SpecContext& ctx, const RunFlags& flags, nlohmann::ordered_json& spec);
+
+}  // namespace husk::engine
