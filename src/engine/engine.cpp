@@ -13,6 +13,7 @@
 
 #include "base/file.hpp"
 #include "base/time.hpp"
+#include "engine/env.hpp"
 #include "engine/spec.hpp"
 #include "image/bundle.hpp"
 #include "image/import.hpp"
@@ -92,7 +93,7 @@ Result<ContainerRecord> Engine::create(const RunFlags& in) const {
     bo.entrypoint = flags.entrypoint->empty() ? std::vector<std::string>{}
                                               : std::vector<std::string>{*flags.entrypoint};
   }
-  bo.env = flags.env;
+  bo.env = HUSK_TRY(resolve_env(flags.env_files, flags.env, process_env()));
   bo.user = flags.user;
   bo.workdir = flags.workdir;
   bo.terminal = flags.tty;

@@ -87,9 +87,9 @@ assert_container_gone() {
   run hrun --name first busybox sh -c 'echo out; exit 4'
   assert_status 4
   assert_eq "out" "$output"
-  id=$(hps -a --format json | jq -r '.[] | select(.Names[0] == "first") | .Id')
+  id=$(hps -a --format json | jq -r 'select(.Names == "first") | .Id')
   assert_match '^[0-9a-f]{64}$' "$id" "the id"
-  assert_eq "exited 4" "$(hps -a --format json | jq -r '.[0] | "\(.State) \(.ExitCode)"')" "state"
+  assert_eq "exited 4" "$(hps -a --format json | jq -rs '.[0] | "\(.State) \(.ExitCode)"')" "state"
   assert_eq "" "$(hps -q)" "ps without -a: nothing running"
   # Its writes stay (the upper dir), its mount does not.
   [ -z "$(_husk_mounts_under "$R")" ]
@@ -109,7 +109,7 @@ assert_container_gone() {
   run hrm sleeper
   assert_status 1
   assert_match 'running' "$output"
-  sid=$(hps --format json | jq -r '.[0].Id')
+  sid=$(hps --format json | jq -rs '.[0].Id')
   run hrm -f sleeper
   assert_status 0
   wait "$runpid" || true
@@ -121,7 +121,7 @@ assert_container_gone() {
   assert_status 0
   id=$output
   assert_match '^[0-9a-f]{64}$' "$id" "run -d prints the id"
-  assert_eq "$id" "$(hps --format json | jq -r '.[0].Id')" "running"
+  assert_eq "$id" "$(hps --format json | jq -rs '.[0].Id')" "running"
   wait_for 10 sh -c "\"$HUSK\" --root \"$R\" logs web | grep -q started"
   # The shell traps TERM: stop ends it with the trap's code, before the timeout.
   start=$SECONDS
@@ -152,4 +152,103 @@ assert_container_gone() {
   assert_eq 1 "$(ls "$R/containers" | wc -l)" "only the failed container (no --rm) stays"
   [ -z "$(_husk_mounts_under "$R")" ]
   assert_eq "" "$(ls -A "$RUNROOT")" "runtime state"
+}
+
+hk_() { "$HUSK" --root "$R" --runroot "$RUNROOT" "$@"; }
+state_of() { hk_ ps -a --format '{{.Names}} {{.State}}' | awk -v n="$1" '$1 == n { print $2 }'; }
+
+@test "engine: create, start, restart, kill, rename, pause and unpause; the writable layer survives a restart" {
+  run hk_ create --name life busybox sh -c 'echo run >>/runs; trap "exit 9" TERM; while :; do sleep 0.1; done'
+  assert_status 0
+  id=$output
+  assert_match '^[0-9a-f]{64}$' "$id" "create prints the id"
+  assert_eq created "$(state_of life)" "created, not running"
+  assert_eq "" "$(ls -A "$RUNROOT" 2>/dev/null)" "nothing in the runtime yet"
+  run hk_ start life
+  assert_status 0
+  assert_eq life "$output"
+  wait_for 10 sh -c "[ \"\$(\"$HUSK\" --root \"$R\" --runroot \"$RUNROOT\" ps --format '{{.State}}')\" = running ]"
+  run hk_ pause life
+  assert_status 0
+  assert_eq paused "$(state_of life)"
+  pid=$("$RUNTIME_BIN" --root "$RUNROOT" state "$id" | jq -r .pid)
+  assert_match '^[DT]' "$(ps -o stat= -p "$pid")" "the init is frozen"
+  run hk_ pause life
+  assert_status 1
+  assert_match 'not running' "$output"
+  run hk_ unpause life
+  assert_status 0
+  assert_eq running "$(state_of life)"
+  run hk_ restart -t 5 life
+  assert_status 0
+  wait_for 10 sh -c "[ \"\$(\"$HUSK\" --root \"$R\" --runroot \"$RUNROOT\" ps --format '{{.State}}')\" = running ]"
+  [ "$("$RUNTIME_BIN" --root "$RUNROOT" state "$id" | jq -r .pid)" != "$pid" ] || { echo "restart kept the same process" >&2; false; }
+  run hk_ rename life life2
+  assert_status 0
+  assert_eq running "$(state_of life2)" "renamed while running"
+  run hk_ kill -s TERM life2
+  assert_status 0
+  assert_eq 9 "$(hk_ wait life2)" "the TERM trap's code"
+  # Both runs wrote to the same upper dir.
+  assert_eq 2 "$(grep -c run "$R/containers/$id/upper/runs")" "the writable layer across restarts"
+  run hk_ kill life2
+  assert_status 1
+  assert_match 'not running' "$output"
+  run hk_ start -a life2
+  assert_status 9 2>/dev/null || true
+  hk_ rm life2
+  assert_container_gone "$id"
+}
+
+@test "engine: start -a attaches and returns the exit code; --env-file and -e KEY from husk's environment" {
+  printf '# comment\nFROM_FILE=1\nSHARED=file\n\n' >"$T/env"
+  hk_ create --name once --env-file "$T/env" -e SHARED=flag -e MYVAR -e UNSET_VAR busybox \
+    sh -c 'echo "$FROM_FILE $SHARED $MYVAR ${UNSET_VAR-unset}"; exit 5' >/dev/null
+  MYVAR=fromhost run hk_ start -a once
+  assert_status 5
+  assert_eq "1 flag  unset" "$output" "MYVAR was resolved at create, where it was unset"
+  MYVAR=fromhost run hk_ run --rm --env-file "$T/env" -e MYVAR busybox sh -c 'echo $FROM_FILE $MYVAR'
+  assert_status 0
+  assert_eq "1 fromhost" "$output"
+  printf 'BAD VAR=1\n' >"$T/bad"
+  run hk_ run --rm --env-file "$T/bad" busybox true
+  assert_status 125
+  assert_match 'contains whitespaces' "$output"
+  run hk_ run --rm --env-file "$T/nosuch" busybox true
+  assert_status 125
+  assert_match 'env-file' "$output"
+  hk_ rm once >/dev/null
+  assert_eq "" "$(ls -A "$R/containers")" "nothing left"
+}
+
+@test "engine: bad input is one clear message with docker's exit code and leaves nothing" {
+  run hk_ run --no-such-flag busybox true
+  assert_status 125
+  assert_match 'unknown flag: --no-such-flag' "$output"
+  run hk_ run -Z busybox true
+  assert_status 125
+  assert_match "unknown shorthand flag: 'Z'" "$output"
+  run hk_ run --rm 127.0.0.1:1/no/such:image true
+  assert_status 125
+  assert_match 'no/such' "$output"
+  run hk_ run --stop-signal SIGNOPE --rm busybox true
+  assert_status 125
+  assert_match 'stop-signal' "$output"
+  run hk_ start nosuch
+  assert_status 1
+  assert_match 'no such container: nosuch' "$output"
+  run hk_ kill -s NOPE nosuch
+  assert_status 1
+  assert_match 'invalid signal' "$output"
+  hk_ create --name taken busybox true >/dev/null
+  run hk_ create --name taken busybox true
+  assert_status 125
+  assert_match 'already in use' "$output"
+  run hk_ rename taken 'bad name'
+  assert_status 1
+  assert_match 'invalid container name' "$output"
+  hk_ rm taken >/dev/null
+  assert_eq "" "$(ls -A "$R/containers")" "nothing left"
+  [ -z "$(_husk_mounts_under "$R")" ]
+  assert_eq "" "$(ls -A "$RUNROOT" 2>/dev/null)" "runtime state"
 }

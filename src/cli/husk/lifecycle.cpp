@@ -48,7 +48,7 @@ Result<int> ps(const Context& ctx, bool all, bool quiet, const std::string& form
     for (auto& a : r.command) cmd += (cmd.empty() ? "" : " ") + a;
     if (!format.empty()) {
       arr.push_back({{"Id", r.id},
-                     {"Names", {r.name}},
+                     {"Names", r.name},
                      {"Image", r.image},
                      {"ImageID", r.image_id},
                      {"Command", cmd},
@@ -63,11 +63,8 @@ Result<int> ps(const Context& ctx, bool all, bool quiet, const std::string& form
                 ("\"" + cmd + "\"").c_str(), r.created.substr(0, 19).c_str(), status_text(r, live).c_str(),
                 r.name.c_str());
   }
-  if (format == "json") {
-    std::cout << arr.dump(2) << "\n";
-  } else if (!format.empty()) {
-    for (auto& item : arr) std::cout << format_json(format, item.dump()) << "\n";
-  }
+  // docker's `ps --format json`: one object a line.
+  for (auto& item : arr) std::cout << format_json(format, item.dump()) << "\n";
   return 0;
 }
 

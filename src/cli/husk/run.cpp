@@ -200,7 +200,7 @@ void add_run_commands(CLI::App& app, Invocation& inv) {
       inv.action = [o](const Context& ctx) {
         if (o->attach && o->names.size() > 1)
           return Result<int>(fail_code(EINVAL, "start -a takes one container"));
-        return with_run_exit_code(start(ctx, o->names, o->attach || o->interactive));
+        return start(ctx, o->names, o->attach || o->interactive);
       };
     });
   }
