@@ -252,3 +252,13 @@ state_of() { hk_ ps -a --format '{{.Names}} {{.State}}' | awk -v n="$1" '$1 == n
   [ -z "$(_husk_mounts_under "$R")" ]
   assert_eq "" "$(ls -A "$RUNROOT" 2>/dev/null)" "runtime state"
 }
+
+@test "engine: a container's process holds docker's default capability set, none inheritable" {
+  run hk_ run --rm busybox sh -c 'grep -E "^Cap(Inh|Prm|Eff|Bnd)" /proc/self/status'
+  assert_status 0
+  # chown dac_override fowner fsetid kill setgid setuid setpcap net_bind_service
+  # net_raw sys_chroot mknod audit_write setfcap: docker's 0xa80425fb.
+  assert_eq $'CapInh:\t0000000000000000\nCapPrm:\t00000000a80425fb\nCapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb' "$output"
+  run hk_ run --rm -u nobody busybox grep CapEff /proc/self/status
+  assert_eq $'CapEff:\t0000000000000000' "$output" "a non-root user has none effective"
+}
