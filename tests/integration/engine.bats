@@ -15,14 +15,7 @@ setup() {
   RUNROOT=$T/run
 }
 
-teardown() {
-  local d
-  for d in "$RUNROOT"/*; do
-    [ -d "$d" ] || continue
-    "$RUNTIME_BIN" --root "$RUNROOT" delete --force "$(basename "$d")" >/dev/null 2>&1 || true
-  done
-  image_teardown
-}
+teardown() { engine_teardown; }
 
 hrun() { "$HUSK" --root "$R" --runroot "$RUNROOT" run "$@"; }
 hps() { "$HUSK" --root "$R" --runroot "$RUNROOT" ps "$@"; }

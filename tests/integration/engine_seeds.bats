@@ -46,13 +46,8 @@ setup() {
 }
 
 teardown() {
-  local d
-  for d in "$RUNROOT"/*; do
-    [ -d "$d" ] || continue
-    "$RUNTIME_BIN" --root "$RUNROOT" delete --force "$(basename "$d")" >/dev/null 2>&1 || true
-  done
   [ -z "${MARKER:-}" ] || rmdir "$MARKER" 2>/dev/null || true
-  image_teardown
+  engine_teardown
 }
 
 h() { "$HUSK" --root "$R" --runroot "$RUNROOT" "$@"; }
