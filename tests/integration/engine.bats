@@ -255,3 +255,27 @@ state_of() { hk_ ps -a --format '{{.Names}} {{.State}}' | awk -v n="$1" '$1 == n
   run hk_ run --rm -u nobody busybox grep CapEff /proc/self/status
   assert_eq $'CapEff:\t0000000000000000' "$output" "a non-root user has none effective"
 }
+
+@test "engine: after a reboot-style loss of /run (monitor, processes, mounts and runtime state gone), ps -a shows it exited and rm works" {
+  hk_ run -d --name survivor busybox sleep 1000 >/dev/null
+  id=$(hk_ ps --format '{{.Id}}')
+  # What a reboot takes: every process (the monitor first, so nothing
+  # records an exit), the cgroups and /run, and the mounts.
+  husk_kill_procs_mentioning "$R"
+  "$RUNTIME_BIN" --root "$RUNROOT" delete --force "$id"
+  husk_unmount_under "$R"
+  rm -rf "$RUNROOT"
+  assert_eq "exited" "$(state_of survivor)" "ps -a"
+  assert_match 'Exited \(unknown\)' "$(hk_ ps -a --format '{{.Status}}')"
+  assert_eq "" "$(hk_ ps -q)" "not running"
+  run hk_ wait survivor
+  assert_status 1
+  assert_match 'without a recorded exit code' "$output"
+  # It can run again, and be removed.
+  run hk_ start survivor
+  assert_status 0
+  assert_eq running "$(state_of survivor)"
+  run hk_ rm -f survivor
+  assert_status 0
+  assert_container_gone "$id"
+}
