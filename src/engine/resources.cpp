@@ -55,21 +55,28 @@ std::optional<std::set<unsigned long long>> parse_list(const std::string& s) {
   return out;
 }
 
-Result<std::optional<spec::MemoryResources>> memory(const RunFlags& f, ResourceMode mode) {
+Result<std::optional<spec::MemoryResources>> memory(const RunFlags& f, const ResourceHost& host,
+                                                    ResourceMode mode, std::vector<std::string>& warnings) {
   int64_t limit = HUSK_TRY(size_flag(f.memory, "-m, --memory"));
   int64_t reservation = HUSK_TRY(size_flag(f.memory_reservation, "--memory-reservation"));
   int64_t swap = f.memory_swap == "-1" ? -1 : HUSK_TRY(size_flag(f.memory_swap, "--memory-swap"));
   if (limit != 0 && limit < kMinMemory) return fail_code(EINVAL, "Minimum memory limit allowed is 6MB");
   if (reservation != 0 && reservation < kMinMemory)
     return fail_code(EINVAL, "Minimum memory reservation allowed is 6MB");
-  if (mode == ResourceMode::create && swap != 0 && limit == 0)
+  if (mode == ResourceMode::create && swap > 0 && limit == 0)
     return fail_code(EINVAL, "You should always set the Memory limit when using Memoryswap limit, see usage");
   if (limit > 0 && swap > 0 && swap < limit)
     return fail_code(EINVAL, "Minimum memoryswap limit should be larger than memory limit, see usage");
   if (limit > 0 && reservation > 0 && limit < reservation)
     return fail_code(EINVAL, "Minimum memory limit can not be less than memory reservation limit, see usage");
-  // docker: swap as much as the memory itself unless told otherwise.
-  if (mode == ResourceMode::create && limit > 0 && swap == 0) swap = 2 * limit;
+  if (limit > 0 && swap > 0 && !host.swap_limit) {
+    warnings.push_back(
+        "Your kernel does not support swap limit capabilities or the cgroup is not mounted. "
+        "Memory limited without swap.");
+    swap = 0;
+  } else if (mode == ResourceMode::create && limit > 0 && swap == 0 && host.swap_limit) {
+    swap = 2 * limit;  // docker: swap as much as the memory itself unless told otherwise
+  }
   spec::MemoryResources m;
   if (limit) m.limit = limit;
   if (swap) m.swap = swap;
@@ -226,6 +233,11 @@ ResourceHost probe_resource_host() {
   h.mems_online = first_line(
       "/sys/fs/cgroup/cpuset/cpuset.mems",
       first_line("/sys/fs/cgroup/cpuset.mems.effective", first_line("/sys/devices/system/node/online", "0")));
+  // Swap is accounted for where v1 has memsw files, and on v2 unless the
+  // kernel was booted without it (then memory.swap.max is missing too).
+  h.swap_limit = ::access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0 ||
+                 (::access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 &&
+                  ::access("/sys/fs/cgroup/memory", F_OK) != 0);
   h.blkio_weight = false;
   for (const char* f : {"/sys/fs/cgroup/blkio/blkio.weight", "/sys/fs/cgroup/blkio/blkio.bfq.weight",
                         "/sys/fs/cgroup/io.weight", "/sys/fs/cgroup/io.bfq.weight"})
@@ -240,7 +252,7 @@ ResourceHost probe_resource_host() {
 Result<ResourceLimits> resources_from_flags(const RunFlags& f, const ResourceHost& host, ResourceMode mode) {
   ResourceLimits out;
   auto& r = out.resources;
-  r.memory = HUSK_TRY(memory(f, mode));
+  r.memory = HUSK_TRY(memory(f, host, mode, out.warnings));
   r.cpu = HUSK_TRY(cpu(f, host, out.warnings));
   int64_t pids = HUSK_TRY(int_flag(f.pids_limit, "--pids-limit"));
   // 0 and -1 are "unlimited"; on create that is what a new cgroup has.

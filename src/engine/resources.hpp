@@ -25,6 +25,7 @@ struct ResourceHost {
   unsigned cpu_count = 1;
   std::string cpus_online = "0";  // the cpus a container may be given ("0-3")
   std::string mems_online = "0";  // the memory nodes
+  bool swap_limit = true;         // memory+swap can be limited (swap accounting)
   bool blkio_weight = true;       // the kernel has a block IO weight to set
   // The block device at PATH (for --device-*-bps/iops).
   std::function<Result<DeviceNumber>(const std::string& path)> block_device;

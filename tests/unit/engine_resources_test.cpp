@@ -57,6 +57,25 @@ TEST(EngineResources, MemoryUnitsAndDockersSwapDefault) {
   EXPECT_EQ(*r->resources.memory->swap, int64_t{1} << 30);
 }
 
+TEST(EngineResources, MemoryWithoutSwapAccounting) {
+  auto host = two_cpus();
+  host.swap_limit = false;
+  RunFlags f;
+  f.memory = "10m";
+  f.memory_swap = "30m";
+  auto r = resources_from_flags(f, host, ResourceMode::create);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(*r->resources.memory->limit, 10 << 20);
+  EXPECT_FALSE(r->resources.memory->swap);
+  ASSERT_EQ(r->warnings.size(), 1u);
+  EXPECT_NE(r->warnings[0].find("Memory limited without swap"), std::string::npos);
+  f.memory_swap = "";  // and no twice-the-limit default either
+  r = resources_from_flags(f, host, ResourceMode::create);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FALSE(r->resources.memory->swap);
+  EXPECT_TRUE(r->warnings.empty());
+}
+
 TEST(EngineResources, MemoryRefusalsAsDockers) {
   RunFlags f;
   f.memory = "foo";
@@ -76,6 +95,8 @@ TEST(EngineResources, MemoryRefusalsAsDockers) {
   RunFlags swap_alone;
   swap_alone.memory_swap = "100m";
   EXPECT_TRUE(FailsWith(create(swap_alone), EINVAL, "You should always set the Memory limit"));
+  swap_alone.memory_swap = "-1";  // unlimited swap needs no limit
+  EXPECT_EQ(*create(swap_alone)->resources.memory->swap, -1);
 }
 
 TEST(EngineResources, OomKillDisableWithoutMemoryWarns) {
