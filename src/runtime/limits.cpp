@@ -15,8 +15,15 @@ spec::Resources container_resources(const spec::Config& config) {
   spec::Resources r = config.linux.resources.value_or(spec::Resources{});
   if (r.devices.empty()) return r;
   std::vector<spec::DeviceRule> created;
+  // A device the config's rules name itself keeps the access they give it
+  // (docker's --device HOST:CTR:r); the others may be used in full.
+  auto ruled = [&](const spec::Device& d) {
+    for (auto& rule : r.devices)
+      if (rule.type == d.type && rule.major == d.major && rule.minor == d.minor) return true;
+    return false;
+  };
   for (auto& d : config.linux.devices) {
-    if (d.type == 'p') continue;  // fifos are not device-cgroup business
+    if (d.type == 'p' || ruled(d)) continue;  // fifos are not device-cgroup business
     created.push_back({true, d.type == 'b' ? 'b' : 'c', d.major, d.minor, "rwm"});
   }
   r.devices = cgroups::effective_device_rules(r.devices, created);

@@ -13,7 +13,7 @@ namespace husk::runtime {
 
 // linux.resources as the cgroup gets it: the config's device rules (when it
 // has any) followed by the devices every container may use and the ones in
-// linux.devices.
+// linux.devices that no rule of the config names.
 spec::Resources container_resources(const spec::Config& config);
 
 // Applies UPDATE on top of the container's current limits and records the

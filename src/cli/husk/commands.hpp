@@ -37,6 +37,9 @@ void add_image(CLI::App& app, Invocation& inv);  // `husk image ...` and docker'
 void add_registry_commands(CLI::App& app, Invocation& inv);  // pull, push, login, logout
 void add_run_commands(CLI::App& app, Invocation& inv);        // run, create, start, restart
 void add_lifecycle_commands(CLI::App& app, Invocation& inv);  // ps, stop, kill, wait, rm, rename, logs
+void add_update_commands(CLI::App& app, Invocation& inv);     // update
+// The resource flags run, create and update share (--cpus, -m, --pids-limit, ...).
+void add_resource_flags(CLI::App* c, engine::RunFlags& f);
 // run/create: where IMAGE is in ARGS (argv[1:]; ARGS.size() when there is
 // none). Everything after it is the container's command, which the flag
 // parser must not see (`run busybox sh -c ...`); an unknown flag before it

@@ -1,0 +1,27 @@
+// docker's seccomp profile format (the one `--security-opt seccomp=FILE`
+// reads: archMap, syscalls with names, includes/excludes by capability,
+// architecture and kernel) as the runtime-spec's linux.seccomp object.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/error.hpp"
+
+namespace husk::engine {
+
+// What the profile's conditional rules are decided against.
+struct SeccompTarget {
+  std::string arch;               // the native one, as "SCMP_ARCH_X86_64"
+  std::vector<std::string> caps;  // the container's bounding set, "CAP_SYS_ADMIN"
+  std::string kernel;             // "6.1.0-18-amd64" (uname -r)
+};
+SeccompTarget native_seccomp_target(std::vector<std::string> caps);
+
+Result<nlohmann::ordered_json> seccomp_from_docker_profile(std::string_view profile,
+                                                           const SeccompTarget& target);
+
+}  // namespace husk::engine
