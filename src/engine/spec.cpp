@@ -17,29 +17,9 @@ Result<void> put_pairs(const std::vector<std::string>& pairs, const char* flag, 
   return {};
 }
 
-// docker's default capability set (runc's default spec has only three):
-// what a `docker run` process holds before --cap-add/--cap-drop.
-const char* const kDockerDefaultCaps[] = {
-    "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",  "CAP_FOWNER",           "CAP_MKNOD",
-    "CAP_NET_RAW", "CAP_SETGID",      "CAP_SETUID",  "CAP_SETFCAP",          "CAP_SETPCAP",
-    "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"};
-
-void set_docker_default_caps(nlohmann::ordered_json& spec) {
-  auto caps = nlohmann::ordered_json::array();
-  for (auto* c : kDockerDefaultCaps) caps.push_back(c);
-  auto& p = spec["process"]["capabilities"];
-  p["bounding"] = caps;
-  p["effective"] = caps;
-  p["permitted"] = caps;
-  // No ambient or inheritable ones: docker gives a non-root user none.
-  p.erase("ambient");
-  p.erase("inheritable");
-}
-
 }  // namespace
 
 Result<void> apply_flags(const SpecContext& ctx, const RunFlags& flags, nlohmann::ordered_json& spec) {
-  set_docker_default_caps(spec);
   HUSK_TRY(apply_resources(flags, spec));
   HUSK_TRY(apply_security(ctx, flags, spec));
   HUSK_TRY(apply_mounts(ctx, flags, spec));

@@ -156,11 +156,12 @@ std::vector<std::string> merged_env(const RunConfig& image, const BundleOptions&
   return env;
 }
 
-Result<std::string> make_config(const StoredImage& image, const std::string& rootfs,
+Result<std::string> make_config(const StoredImage& image, const std::string& bundle,
                                 const BundleOptions& opts) {
   const RunConfig& rc = image.config.config;
-  auto args = HUSK_TRY(container_args(rc, opts));
-  auto user = HUSK_TRY(resolve_user(rootfs, opts.user.empty() ? rc.user : opts.user));
+  std::string rootfs = bundle + "/rootfs";
+  auto args = HUSK_TRY_CTX(container_args(rc, opts), "bundle " + bundle);
+  auto user = HUSK_TRY_CTX(resolve_user(rootfs, opts.user.empty() ? rc.user : opts.user), "bundle " + bundle);
   json spec = json::parse(spec::default_spec_json(false, 0, 0));
   auto& p = spec["process"];
   p["terminal"] = opts.terminal;
@@ -223,7 +224,9 @@ Result<void> create_bundle(const Store& store, const StoredImage& image, const s
   OverlaySpec ov{store.root(), HUSK_TRY(store.lower_links(image)), cdir + "/upper", cdir + "/work"};
   HUSK_TRY_CTX(mount_overlay(ov, bundle + "/rootfs"), "bundle " + bundle);
   mounted = true;
-  std::string config = HUSK_TRY_CTX(make_config(image, bundle + "/rootfs", opts), "bundle " + bundle);
+  // The image's own problems (a user it lacks) name the bundle; the
+  // caller's customize step speaks for itself (docker's flag messages).
+  std::string config = HUSK_TRY(make_config(image, bundle, opts));
   HUSK_TRY(write_file_atomic(bundle + "/config.json", config, 0644));
   done = true;
   return {};
