@@ -16,6 +16,7 @@
 #include "engine/containers.hpp"
 #include "engine/spec.hpp"
 #include "engine/volumes.hpp"
+#include "image/store.hpp"
 
 namespace husk::engine {
 
@@ -274,6 +275,19 @@ Result<std::vector<MountRequest>> mount_requests(const RunFlags& flags) {
   return out;
 }
 
+void add_image_volumes(std::vector<MountRequest>& requests, const std::vector<std::string>& image_volumes) {
+  std::set<std::string> targets;
+  for (auto& r : requests) targets.insert(r.target);
+  for (auto& v : image_volumes) {
+    std::string target = clean_path(v);
+    if (target == "/" || !targets.insert(target).second) continue;
+    MountRequest r;
+    r.type = MountType::volume;
+    r.target = target;
+    requests.push_back(std::move(r));
+  }
+}
+
 namespace {
 
 // The flag pairs a tmpfs option may set or clear: the last one wins.
@@ -400,9 +414,22 @@ Result<std::string> provide_source(const SpecContext& ctx, const VolumeStore& vs
 
 }  // namespace
 
+namespace {
+
+// The VOLUMEs of the image the bundle was made from (its id is in the spec).
+Result<std::vector<std::string>> volumes_of_image(const SpecContext& ctx, const json& spec) {
+  auto id = spec.value("annotations", json::object()).value("io.husk.image.id", "");
+  if (id.empty()) return std::vector<std::string>{};
+  auto store = HUSK_TRY(image::Store::open(ctx.store_root));
+  return HUSK_TRY(store.find_image(id)).config.config.volumes;
+}
+
+}  // namespace
+
 Result<void> apply_mounts(const SpecContext& ctx, const RunFlags& f, json& spec) {
   if (f.read_only) spec["root"]["readonly"] = true;
   auto requests = HUSK_TRY(mount_requests(f));
+  add_image_volumes(requests, HUSK_TRY(volumes_of_image(ctx, spec)));
   if (requests.empty()) return {};
   // Anonymous volumes get their names, and the container is recorded as
   // the user of every volume before any is made.

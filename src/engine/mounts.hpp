@@ -45,6 +45,10 @@ Result<MountRequest> parse_tmpfs_flag(const std::string& spec);
 // (named volumes' names, --mount binds' sources) and no target twice.
 Result<std::vector<MountRequest>> mount_requests(const RunFlags& flags);
 
+// The image's VOLUMEs that no flag mounts over join REQUESTS as anonymous
+// volumes (seeded from the image), after the flags' mounts, as docker's.
+void add_image_volumes(std::vector<MountRequest>& requests, const std::vector<std::string>& image_volumes);
+
 // docker's tmpfs options: noexec,nosuid,nodev,rprivate, then USER's, the
 // last of each kind winning (ro/rw, exec/noexec, one propagation, size=...).
 Result<std::vector<std::string>> merge_tmpfs_options(const std::vector<std::string>& user);

@@ -34,6 +34,33 @@ h() { "$HUSK" --root "$R" --runroot "$RUNROOT" "$@"; }
 # The store's volumes (hidden entries are the lock and work in progress).
 volumes_in_store() { ls "$R/volumes" 2>/dev/null || true; }
 
+# blob_put DIR FILE: FILE moved into DIR's blobs under its digest, printed.
+blob_put() {
+  local sum
+  sum=$(sha256sum "$2" | cut -d' ' -f1)
+  mv "$2" "$1/blobs/sha256/$sum"
+  echo "$sum"
+}
+
+# image_with_volume NAME PATH: busybox with `VOLUME PATH` in its config,
+# loaded into the store as NAME (an OCI layout edited with jq).
+image_with_volume() {
+  local d=$T/oci m c
+  h image save --format oci-dir -o "$d" busybox
+  m=$(jq -r '.manifests[0].digest' "$d/index.json")
+  c=$(jq -r .config.digest "$d/blobs/sha256/${m#sha256:}")
+  jq -c --arg v "$2" '.config.Volumes = {($v): {}}' "$d/blobs/sha256/${c#sha256:}" >"$d/config"
+  c=$(blob_put "$d" "$d/config")
+  jq -c --arg c "sha256:$c" --argjson n "$(stat -c %s "$d/blobs/sha256/$c")" '.config.digest = $c | .config.size = $n' \
+    "$d/blobs/sha256/${m#sha256:}" >"$d/manifest"
+  m=$(blob_put "$d" "$d/manifest")
+  jq -c --arg m "sha256:$m" --argjson n "$(stat -c %s "$d/blobs/sha256/$m")" --arg name "docker.io/library/$1:latest" \
+    '.manifests[0].digest = $m | .manifests[0].size = $n | .manifests[0].annotations["io.containerd.image.name"] = $name' \
+    "$d/index.json" >"$d/index.new"
+  mv "$d/index.new" "$d/index.json"
+  h image load -i "$d" >/dev/null
+}
+
 @test "volumes: a -v bind is seen and written from inside, the write is on the host; a missing host dir is made" {
   run h run --rm -v "$T/host:/data" busybox sh -c 'cat /data/in; echo from-ctr >/data/out'
   assert_status 0
@@ -110,6 +137,22 @@ volumes_in_store() { ls "$R/volumes" 2>/dev/null || true; }
   run h run --rm -v /scratch -v named:/n busybox true
   assert_status 0
   assert_eq named "$(volumes_in_store)" "--rm removed the anonymous volume, kept the named one"
+}
+
+@test "volumes: an image's VOLUME becomes an anonymous volume with the image's files, unless a flag mounts there" {
+  image_with_volume withvol /etc
+  run h run --name iv withvol sh -c 'cat /etc/passwd; echo kept >/etc/new'
+  assert_status 0
+  assert_match '^root:' "$output"
+  anon=$(volumes_in_store)
+  assert_match '^[0-9a-f]{64}$' "$anon" "the image's volume"
+  assert_eq kept "$(cat "$R/volumes/$anon/_data/new")"
+  [ -s "$R/volumes/$anon/_data/passwd" ]
+  h rm -v iv >/dev/null
+  assert_eq "" "$(volumes_in_store)" "rm -v took it"
+  run h run --rm -v "$T/host:/etc" withvol cat /etc/in
+  assert_output from-host
+  assert_eq "" "$(volumes_in_store)" "no volume where a bind covers the VOLUME"
 }
 
 @test "volumes: volume rm is refused while a container uses it (also with -f), fine once it is gone" {

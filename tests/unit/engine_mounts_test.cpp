@@ -176,6 +176,19 @@ TEST(EngineMountsRequests, AllFlagsInOrderAndNoTargetTwice) {
   EXPECT_TRUE(FailsWith(mount_requests(f), EINVAL, "Duplicate mount point: /x"));
 }
 
+TEST(EngineMountsImageVolumes, TheImagesVolumesAreAnonymousUnlessAFlagCoversThem) {
+  RunFlags f;
+  f.volumes = {"/h:/data"};
+  auto all = mount_requests(f);
+  ASSERT_TRUE(all.has_value());
+  add_image_volumes(*all, {"/data/", "/var/log", "/var/log"});
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].type, MountType::bind) << "the flag's mount wins";
+  EXPECT_EQ((*all)[1].type, MountType::volume);
+  EXPECT_EQ((*all)[1].source, "");
+  EXPECT_EQ((*all)[1].target, "/var/log");
+}
+
 TEST(EngineMountsPut, DefaultsTheUserCoversGoAndParentsComeFirst) {
   json spec = {{"mounts",
                 {{{"destination", "/proc"}, {"type", "proc"}},
