@@ -32,12 +32,18 @@ bool valid_volume_mode(const std::string& mode) {
   if (mode.empty()) return true;
   int rw = 0, label = 0, prop = 0, copy = 0, consistency = 0;
   for (auto& o : split(mode, ',')) {
-    if (o == "ro" || o == "rw") ++rw;
-    else if (o == "z" || o == "Z") ++label;
-    else if (is_propagation(o)) ++prop;
-    else if (o == "nocopy") ++copy;
-    else if (o == "consistent" || o == "cached" || o == "delegated") ++consistency;
-    else return false;
+    if (o == "ro" || o == "rw")
+      ++rw;
+    else if (o == "z" || o == "Z")
+      ++label;
+    else if (is_propagation(o))
+      ++prop;
+    else if (o == "nocopy")
+      ++copy;
+    else if (o == "consistent" || o == "cached" || o == "delegated")
+      ++consistency;
+    else
+      return false;
   }
   return rw <= 1 && label <= 1 && prop <= 1 && copy <= 1 && consistency <= 1;
 }
@@ -51,9 +57,12 @@ std::string absolute_source(const std::string& s) {
 
 const char* type_name(MountType t) {
   switch (t) {
-    case MountType::bind: return "bind";
-    case MountType::volume: return "volume";
-    case MountType::tmpfs: return "tmpfs";
+    case MountType::bind:
+      return "bind";
+    case MountType::volume:
+      return "volume";
+    case MountType::tmpfs:
+      return "tmpfs";
   }
   return "?";
 }
@@ -62,7 +71,8 @@ const char* type_name(MountType t) {
 // "invalid mount config for type ..." messages.
 Result<void> validate_request(const MountRequest& r, bool has_bind_options, bool has_volume_options) {
   auto bad = [&](const std::string& why) {
-    return fail_code(EINVAL, std::string("invalid mount config for type \"") + type_name(r.type) + "\": " + why);
+    return fail_code(EINVAL,
+                     std::string("invalid mount config for type \"") + type_name(r.type) + "\": " + why);
   };
   if (r.target.empty()) return bad("field Target must not be empty");
   if (r.target[0] != '/') return bad("invalid mount path: '" + r.target + "' mount path must be absolute");
@@ -111,8 +121,10 @@ Result<MountRequest> parse_volume_flag(const std::string& spec) {
       bind_options = true;
     }
   }
-  HUSK_TRY_CTX(validate_request(r, bind_options, volume_options), "invalid volume specification: '" + spec + "'");
-  if (r.type == MountType::volume && !r.source.empty()) HUSK_TRY_CTX(validate_volume_name(r.source), "create " + r.source);
+  HUSK_TRY_CTX(validate_request(r, bind_options, volume_options),
+               "invalid volume specification: '" + spec + "'");
+  if (r.type == MountType::volume && !r.source.empty())
+    HUSK_TRY_CTX(validate_volume_name(r.source), "create " + r.source);
   r.target = clean_path(r.target);
   if (r.type == MountType::bind) r.source = clean_path(r.source);
   return r;
@@ -227,20 +239,27 @@ Result<MountRequest> parse_mount_flag(const std::string& spec) {
   if (m.type.empty()) return cli_error(Error::msg("type is required"));
   if (m.r.target.empty()) return cli_error(Error::msg("target is required"));
   auto mixed = [&](const char* kind) {
-    return cli_error(Error::msg(std::string("cannot mix '") + kind + "-*' options with mount type '" + m.type + "'"));
+    return cli_error(
+        Error::msg(std::string("cannot mix '") + kind + "-*' options with mount type '" + m.type + "'"));
   };
   if (m.volume_options && m.type != "volume") return mixed("volume");
   if (m.bind_options && m.type != "bind") return mixed("bind");
   if (m.tmpfs_options && m.type != "tmpfs") return mixed("tmpfs");
   MountRequest r = std::move(m.r);
-  if (m.type == "bind") r.type = MountType::bind;
-  else if (m.type == "volume") r.type = MountType::volume;
-  else if (m.type == "tmpfs") r.type = MountType::tmpfs;
-  else return fail_code(EINVAL, "invalid mount config for type \"" + m.type + "\": mount type unknown");
+  if (m.type == "bind")
+    r.type = MountType::bind;
+  else if (m.type == "volume")
+    r.type = MountType::volume;
+  else if (m.type == "tmpfs")
+    r.type = MountType::tmpfs;
+  else
+    return fail_code(EINVAL, "invalid mount config for type \"" + m.type + "\": mount type unknown");
   HUSK_TRY(validate_request(r, m.bind_options, m.volume_options));
-  if (r.type == MountType::volume && !r.source.empty()) HUSK_TRY_CTX(validate_volume_name(r.source), "create " + r.source);
+  if (r.type == MountType::volume && !r.source.empty())
+    HUSK_TRY_CTX(validate_volume_name(r.source), "create " + r.source);
   if (r.type == MountType::bind && !path_exists(r.source))
-    return fail_code(ENOENT, "invalid mount config for type \"bind\": bind source path does not exist: " + r.source);
+    return fail_code(ENOENT,
+                     "invalid mount config for type \"bind\": bind source path does not exist: " + r.source);
   if (r.type == MountType::tmpfs) {
     if (r.readonly) r.tmpfs_options.push_back("ro");
     if (m.tmpfs_mode) r.tmpfs_options.push_back("mode=" + octal(*m.tmpfs_mode));
@@ -292,9 +311,17 @@ namespace {
 
 // The flag pairs a tmpfs option may set or clear: the last one wins.
 constexpr std::array<std::pair<const char*, const char*>, 11> kTmpfsFlagPairs = {{
-    {"ro", "rw"}, {"nosuid", "suid"}, {"nodev", "dev"}, {"noexec", "exec"}, {"sync", "async"},
-    {"mand", "nomand"}, {"noatime", "atime"}, {"nodiratime", "diratime"}, {"relatime", "norelatime"},
-    {"strictatime", "nostrictatime"}, {"dirsync", "dirsync"},
+    {"ro", "rw"},
+    {"nosuid", "suid"},
+    {"nodev", "dev"},
+    {"noexec", "exec"},
+    {"sync", "async"},
+    {"mand", "nomand"},
+    {"noatime", "atime"},
+    {"nodiratime", "diratime"},
+    {"relatime", "norelatime"},
+    {"strictatime", "nostrictatime"},
+    {"dirsync", "dirsync"},
 }};
 constexpr std::array kTmpfsDataKeys = {"size", "mode", "uid", "gid", "nr_inodes", "nr_blocks", "mpol"};
 
@@ -342,7 +369,9 @@ Result<json> oci_mount(const MountRequest& r, const std::string& source) {
 
 namespace {
 
-size_t depth(const std::string& path) { return static_cast<size_t>(std::ranges::count(clean_path(path), '/')); }
+size_t depth(const std::string& path) {
+  return static_cast<size_t>(std::ranges::count(clean_path(path), '/'));
+}
 
 }  // namespace
 

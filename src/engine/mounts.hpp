@@ -23,10 +23,10 @@ struct MountRequest {
   std::string source;  // bind: the host path; volume: its name ("" = a new anonymous one)
   std::string target;  // absolute, cleaned
   bool readonly = false;
-  std::string propagation;     // bind: "" is docker's rprivate
-  bool nonrecursive = false;   // bind-nonrecursive: "bind", not "rbind"
-  bool nocopy = false;         // volume: not seeded from the image
-  bool create_source = false;  // -v HOST:CTR: a missing HOST dir is made (--mount refuses it)
+  std::string propagation;                    // bind: "" is docker's rprivate
+  bool nonrecursive = false;                  // bind-nonrecursive: "bind", not "rbind"
+  bool nocopy = false;                        // volume: not seeded from the image
+  bool create_source = false;                 // -v HOST:CTR: a missing HOST dir is made (--mount refuses it)
   std::map<std::string, std::string> labels;  // volume-label, for a volume this makes
   std::vector<std::string> tmpfs_options;     // tmpfs: the user's, before docker's defaults
 };

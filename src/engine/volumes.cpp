@@ -55,7 +55,7 @@ Result<UniqueFd> lock_volumes(const std::string& vroot) {
 
 json to_json(const Volume& v) {
   json labels = v.labels.empty() ? json(nullptr) : json(v.labels);
-  return {{"CreatedAt", v.created}, {"Driver", "local"},   {"Labels", labels},  {"Mountpoint", v.mountpoint},
+  return {{"CreatedAt", v.created}, {"Driver", "local"},  {"Labels", labels}, {"Mountpoint", v.mountpoint},
           {"Name", v.name},         {"Options", nullptr}, {"Scope", "local"}};
 }
 
@@ -149,7 +149,8 @@ std::string VolumeStore::users_file(const std::string& container_id) const {
   return root_ + "/containers/" + container_id + "/volumes.json";
 }
 
-Result<void> VolumeStore::set_users(const std::string& container_id, const std::vector<std::string>& names) const {
+Result<void> VolumeStore::set_users(const std::string& container_id,
+                                    const std::vector<std::string>& names) const {
   return write_file_atomic(users_file(container_id), json(names).dump() + "\n", 0600);
 }
 

@@ -80,7 +80,8 @@ Result<void> copy_file_data(int in, int out) {
     if (n == 0) return {};
     if (n > 0) continue;
     if (errno == EINTR) continue;
-    if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return fail_errno("copy_file_range");
+    if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+      return fail_errno("copy_file_range");
     break;
   }
   char buf[65536];

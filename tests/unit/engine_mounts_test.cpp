@@ -71,8 +71,10 @@ TEST(EngineMountsVolumeFlag, BadSpecsAreRefusedAsDockerSays) {
   EXPECT_TRUE(FailsWith(parse_volume_flag("/h:/"), EINVAL, "destination can't be '/'"));
   EXPECT_TRUE(FailsWith(parse_volume_flag("/h:/c:rx"), EINVAL, "invalid mode: rx"));
   EXPECT_TRUE(FailsWith(parse_volume_flag("/h:/c:ro,rw"), EINVAL, "invalid mode: ro,rw"));
-  EXPECT_TRUE(FailsWith(parse_volume_flag("v1:/c:shared"), EINVAL, "field BindOptions must not be specified"));
-  EXPECT_TRUE(FailsWith(parse_volume_flag("/h:/c:nocopy"), EINVAL, "field VolumeOptions must not be specified"));
+  EXPECT_TRUE(
+      FailsWith(parse_volume_flag("v1:/c:shared"), EINVAL, "field BindOptions must not be specified"));
+  EXPECT_TRUE(
+      FailsWith(parse_volume_flag("/h:/c:nocopy"), EINVAL, "field VolumeOptions must not be specified"));
   EXPECT_TRUE(FailsWith(parse_volume_flag("foo/bar:/c"), EINVAL,
                         "\"foo/bar\" includes invalid characters for a local volume name"));
 }
@@ -104,7 +106,8 @@ TEST(EngineMountsMountFlag, EveryType) {
   ASSERT_TRUE(tm.has_value()) << tm.error().what();
   EXPECT_EQ((*tm)["type"], "tmpfs");
   EXPECT_EQ((*tm)["source"], "tmpfs");
-  EXPECT_EQ((*tm)["options"].get<Strings>(), (Strings{"noexec", "nosuid", "nodev", "rprivate", "mode=1770", "size=64m"}));
+  EXPECT_EQ((*tm)["options"].get<Strings>(),
+            (Strings{"noexec", "nosuid", "nodev", "rprivate", "mode=1770", "size=64m"}));
   auto odd = parse_mount_flag("type=tmpfs,dst=/t,tmpfs-size=1500");
   EXPECT_EQ(odd->tmpfs_options, (Strings{"size=1500"}));
 }
@@ -127,8 +130,9 @@ TEST(EngineMountsMountFlag, BadSpecsAreRefusedAsDockerSays) {
                         "invalid mount config for type \"disk\": mount type unknown"));
   EXPECT_TRUE(FailsWith(parse_mount_flag("type=bind,dst=/x"), EINVAL,
                         "invalid mount config for type \"bind\": field Source must not be empty"));
-  EXPECT_TRUE(FailsWith(parse_mount_flag("type=bind,src=/no/such/dir/here,dst=/x"), ENOENT,
-                        "invalid mount config for type \"bind\": bind source path does not exist: /no/such/dir/here"));
+  EXPECT_TRUE(FailsWith(
+      parse_mount_flag("type=bind,src=/no/such/dir/here,dst=/x"), ENOENT,
+      "invalid mount config for type \"bind\": bind source path does not exist: /no/such/dir/here"));
   EXPECT_TRUE(FailsWith(parse_mount_flag("type=bind,src=/tmp,dst=/x,bind-propagation=wide"), EINVAL,
                         "invalid propagation mode: wide"));
   EXPECT_TRUE(FailsWith(parse_mount_flag("type=tmpfs,src=x,dst=/x"), EINVAL,
@@ -136,10 +140,12 @@ TEST(EngineMountsMountFlag, BadSpecsAreRefusedAsDockerSays) {
   EXPECT_TRUE(FailsWith(parse_mount_flag("type=volume,dst=/x,ro"), EINVAL,
                         "must not set ReadOnly mode when using anonymous volumes"));
   EXPECT_TRUE(FailsWith(parse_mount_flag("type=volume,dst=x"), EINVAL, "mount path must be absolute"));
-  EXPECT_TRUE(FailsWith(parse_mount_flag("type=tmpfs,dst=/x,tmpfs-mode=9"), EINVAL, "invalid value for tmpfs-mode: 9"));
+  EXPECT_TRUE(FailsWith(parse_mount_flag("type=tmpfs,dst=/x,tmpfs-mode=9"), EINVAL,
+                        "invalid value for tmpfs-mode: 9"));
   EXPECT_TRUE(FailsWith(parse_mount_flag("type=tmpfs,dst=/x,tmpfs-size=lots"), EINVAL,
                         "invalid value for tmpfs-size: lots"));
-  EXPECT_TRUE(FailsWith(parse_mount_flag("type=volume,src=v1,dst=/x,volume-driver=nfs"), ENOTSUP, "not supported"));
+  EXPECT_TRUE(
+      FailsWith(parse_mount_flag("type=volume,src=v1,dst=/x,volume-driver=nfs"), ENOTSUP, "not supported"));
 }
 
 TEST(EngineMountsTmpfs, DockersDefaultsMergedWithTheUsers) {
@@ -195,7 +201,8 @@ TEST(EngineMountsPut, DefaultsTheUserCoversGoAndParentsComeFirst) {
                  {{"destination", "/dev"}, {"type", "tmpfs"}},
                  {{"destination", "/dev/shm"}, {"type", "tmpfs"}},
                  {{"destination", "/dev/pts"}, {"type", "devpts"}}}}};
-  std::vector<json> user = {{{"destination", "/a/b/c"}}, {{"destination", "/dev/shm"}}, {{"destination", "/a"}}};
+  std::vector<json> user = {
+      {{"destination", "/a/b/c"}}, {{"destination", "/dev/shm"}}, {{"destination", "/a"}}};
   put_mounts(spec, user);
   Strings order;
   for (auto& m : spec["mounts"]) order.push_back(m["destination"]);

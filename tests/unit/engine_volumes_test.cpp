@@ -1,8 +1,8 @@
 // engine/volumes: docker's local volumes in a temporary store: create
 // (idempotent), inspect's shape, users blocking rm, rm -v's anonymous
 // volumes, prune, and seeding a new volume from a directory.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
@@ -20,7 +20,8 @@ using husk::testing::put_file;
 using husk::testing::TempDir;
 
 // A container directory, as the engine makes them, that uses NAMES.
-void use(const VolumeStore& vs, const TempDir& tmp, const std::string& id, const std::vector<std::string>& names) {
+void use(const VolumeStore& vs, const TempDir& tmp, const std::string& id,
+         const std::vector<std::string>& names) {
   ASSERT_TRUE(mkdir_all(tmp / ("containers/" + id)).has_value());
   ASSERT_TRUE(vs.set_users(id, names).has_value());
 }
@@ -45,7 +46,8 @@ TEST(EngineVolumes, CreateIsIdempotentAndInspectHasDockersShape) {
   auto j = to_json(*vs.get("data"));
   std::vector<std::string> keys;
   for (auto& [k, _] : j.items()) keys.push_back(k);
-  EXPECT_EQ(keys, (std::vector<std::string>{"CreatedAt", "Driver", "Labels", "Mountpoint", "Name", "Options", "Scope"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"CreatedAt", "Driver", "Labels", "Mountpoint", "Name", "Options",
+                                            "Scope"}));
   EXPECT_EQ(j["Driver"], "local");
   EXPECT_EQ(j["Scope"], "local");
   EXPECT_EQ(j["Labels"]["team"], "db");

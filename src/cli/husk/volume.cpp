@@ -30,9 +30,10 @@ Result<std::map<std::string, std::string>> labels_from(const std::vector<std::st
 json ls_json(const engine::Volume& v) {
   std::string labels;
   for (auto& [k, val] : v.labels) labels += (labels.empty() ? "" : ",") + k + "=" + val;
-  return {{"Availability", "N/A"}, {"Driver", "local"}, {"Group", "N/A"},  {"Labels", labels},
-          {"Links", "N/A"},        {"Mountpoint", v.mountpoint}, {"Name", v.name}, {"Scope", "local"},
-          {"Size", "N/A"},         {"Status", "N/A"}};
+  return {{"Availability", "N/A"}, {"Driver", "local"}, {"Group", "N/A"},
+          {"Labels", labels},      {"Links", "N/A"},    {"Mountpoint", v.mountpoint},
+          {"Name", v.name},        {"Scope", "local"},  {"Size", "N/A"},
+          {"Status", "N/A"}};
 }
 
 Result<int> list_volumes(const Context& ctx, bool quiet, const std::string& format) {
@@ -46,11 +47,13 @@ Result<int> list_volumes(const Context& ctx, bool quiet, const std::string& form
     for (auto& v : all) std::printf("%-10s%s\n", "local", v.name.c_str());
     return 0;
   }
-  for (auto& v : all) std::cout << (format == "json" ? ls_json(v).dump() : format_json(format, ls_json(v).dump())) << "\n";
+  for (auto& v : all)
+    std::cout << (format == "json" ? ls_json(v).dump() : format_json(format, ls_json(v).dump())) << "\n";
   return 0;
 }
 
-Result<int> inspect_volumes(const Context& ctx, const std::vector<std::string>& names, const std::string& format) {
+Result<int> inspect_volumes(const Context& ctx, const std::vector<std::string>& names,
+                            const std::string& format) {
   VolumeStore vs(ctx.root);
   json arr = json::array();
   int code = 0;
@@ -102,9 +105,10 @@ std::string human_size(unsigned long long bytes) {
 
 Result<int> prune_volumes(const Context& ctx, bool all, bool force) {
   if (!force) {
-    std::printf("WARNING! This will remove %s local volumes not used by at least one container.\n"
-                "Are you sure you want to continue? [y/N] ",
-                all ? "all" : "anonymous");
+    std::printf(
+        "WARNING! This will remove %s local volumes not used by at least one container.\n"
+        "Are you sure you want to continue? [y/N] ",
+        all ? "all" : "anonymous");
     std::fflush(stdout);
     std::string answer;
     std::getline(std::cin, answer);
@@ -133,7 +137,8 @@ void add_create(CLI::App* volume, Invocation& inv) {
   c->add_option("name", o->name, "the volume's name");
   c->callback([o, &inv] {
     inv.action = [o](const Context& ctx) -> Result<int> {
-      if (o->driver != "local") return fail_code(ENOTSUP, "volume driver \"" + o->driver + "\" is not supported (only \"local\")");
+      if (o->driver != "local")
+        return fail_code(ENOTSUP, "volume driver \"" + o->driver + "\" is not supported (only \"local\")");
       auto labels = HUSK_TRY(labels_from(o->labels));
       std::string name = o->name.empty() ? engine::new_container_id() : o->name;
       std::cout << HUSK_TRY(VolumeStore(ctx.root).create(name, labels)).name << "\n";
@@ -158,7 +163,9 @@ void add_volume_commands(CLI::App& app, Invocation& inv) {
     c->alias("list");
     c->add_flag("-q,--quiet", o->quiet, "names only");
     c->add_option("--format", o->format, "json, table or a template such as '{{.Name}}'");
-    c->callback([o, &inv] { inv.action = [o](const Context& ctx) { return list_volumes(ctx, o->quiet, o->format); }; });
+    c->callback([o, &inv] {
+      inv.action = [o](const Context& ctx) { return list_volumes(ctx, o->quiet, o->format); };
+    });
   }
   {
     struct O {
@@ -169,7 +176,9 @@ void add_volume_commands(CLI::App& app, Invocation& inv) {
     auto* c = volume->add_subcommand("inspect", "show volumes as JSON");
     c->add_option("-f,--format", o->format, "a template such as '{{.Mountpoint}}'");
     c->add_option("name", o->names, "volume names")->required();
-    c->callback([o, &inv] { inv.action = [o](const Context& ctx) { return inspect_volumes(ctx, o->names, o->format); }; });
+    c->callback([o, &inv] {
+      inv.action = [o](const Context& ctx) { return inspect_volumes(ctx, o->names, o->format); };
+    });
   }
   {
     struct O {
@@ -181,7 +190,9 @@ void add_volume_commands(CLI::App& app, Invocation& inv) {
     c->alias("remove");
     c->add_flag("-f,--force", o->force, "no error for a volume that does not exist");
     c->add_option("name", o->names, "volume names")->required();
-    c->callback([o, &inv] { inv.action = [o](const Context& ctx) { return remove_volumes(ctx, o->names, o->force); }; });
+    c->callback([o, &inv] {
+      inv.action = [o](const Context& ctx) { return remove_volumes(ctx, o->names, o->force); };
+    });
   }
   {
     struct O {
@@ -191,7 +202,8 @@ void add_volume_commands(CLI::App& app, Invocation& inv) {
     auto* c = volume->add_subcommand("prune", "remove the anonymous volumes no container uses");
     c->add_flag("-a,--all", o->all, "named ones too");
     c->add_flag("-f,--force", o->force, "do not ask");
-    c->callback([o, &inv] { inv.action = [o](const Context& ctx) { return prune_volumes(ctx, o->all, o->force); }; });
+    c->callback(
+        [o, &inv] { inv.action = [o](const Context& ctx) { return prune_volumes(ctx, o->all, o->force); }; });
   }
 }
 
