@@ -15,6 +15,7 @@
 #include "base/time.hpp"
 #include "engine/env.hpp"
 #include "engine/spec.hpp"
+#include "engine/volumes.hpp"
 #include "image/bundle.hpp"
 #include "image/import.hpp"
 #include "image/overlay.hpp"
@@ -114,11 +115,16 @@ Result<ContainerRecord> Engine::create(const RunFlags& in) const {
     sctx.store_root = store_.root();
     sctx.husk_binary = exe;
     sctx.container_pid = [this](const std::string& name) { return init_pid(name); };
+    std::vector<std::function<void()>> undo;  // volumes and host dirs the flags made
+    sctx.undo = &undo;
     bo.customize = [&](nlohmann::ordered_json& spec, const std::string& rootfs) {
       sctx.rootfs = rootfs;
       return apply_flags(sctx, flags, spec);
     };
-    return image::create_bundle(store_, img, cs.bundle_dir(r.id), bo);
+    auto made = image::create_bundle(store_, img, cs.bundle_dir(r.id), bo);
+    if (!made)
+      for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)();
+    return made;
   });
 }
 
@@ -151,7 +157,7 @@ Result<int> Engine::run_and_record(ContainerRecord rec) const {
   rec.exit_code = code;
   if (!result) rec.error = result.error().what();
   if (rec.auto_remove) {
-    HUSK_TRY(image::remove_bundle(store_, cs.bundle_dir(rec.id)));
+    HUSK_TRY(remove_with_volumes(rec.id, true));
   } else {
     // An exited container keeps its upper dir, not its mount.
     HUSK_TRY(image::unmount_overlay(cs.bundle_dir(rec.id) + "/rootfs"));
@@ -282,7 +288,7 @@ Result<void> Engine::stop(const std::string& name_or_id, std::optional<int> time
   return {};
 }
 
-Result<void> Engine::remove(const std::string& name_or_id, bool force) const {
+Result<void> Engine::remove(const std::string& name_or_id, bool force, bool volumes) const {
   ContainerStore cs = containers();
   auto rec = HUSK_TRY(cs.find(name_or_id));
   auto st = live_status(rec);
@@ -294,7 +300,17 @@ Result<void> Engine::remove(const std::string& name_or_id, bool force) const {
   } else if (st == LiveStatus::lost) {
     (void)runtime::delete_container(runtime_context(), rec.id, true);
   }
-  return image::remove_bundle(store_, cs.bundle_dir(rec.id));
+  return remove_with_volumes(rec.id, volumes);
+}
+
+// The container's files and, with VOLUMES (rm -v, --rm), the anonymous
+// volumes no other container uses (docker keeps named ones).
+Result<void> Engine::remove_with_volumes(const std::string& id, bool volumes) const {
+  VolumeStore vs(store_.root());
+  auto anonymous = volumes ? vs.anonymous_of(id) : std::vector<std::string>{};
+  HUSK_TRY(image::remove_bundle(store_, containers().bundle_dir(id)));
+  vs.remove_unused_anonymous(anonymous);
+  return {};
 }
 
 }  // namespace husk::engine

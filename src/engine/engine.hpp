@@ -56,8 +56,9 @@ class Engine {
   // TIMEOUT seconds (default: --stop-timeout, else 10).
   Result<void> stop(const std::string& name_or_id, std::optional<int> timeout = {}) const;
   Result<void> kill(const std::string& name_or_id, int signal) const;
-  // rm: refuses a running container unless FORCE (which kills it).
-  Result<void> remove(const std::string& name_or_id, bool force) const;
+  // rm: refuses a running container unless FORCE (which kills it); with
+  // VOLUMES (-v), its anonymous volumes go too.
+  Result<void> remove(const std::string& name_or_id, bool force, bool volumes = false) const;
 
   // The container's stop signal as a number (from --stop-signal or the image).
   int stop_signal(const ContainerRecord& rec) const;
@@ -67,6 +68,7 @@ class Engine {
   // The overlay root back on an exited container's bundle (start/restart).
   Result<void> remount(const ContainerRecord& rec) const;
   Result<int> run_and_record(ContainerRecord rec) const;
+  Result<void> remove_with_volumes(const std::string& id, bool volumes) const;
 
   image::Store store_;
   std::string run_root_;

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -26,6 +27,9 @@ struct SpecContext {
   // container:NAME -> the pid of that container's running init (its
   // namespaces are /proc/PID/ns/*); an error when it does not run.
   std::function<Result<pid_t>(const std::string& name)> container_pid;
+  // What a module made outside the bundle (a volume, a -v host dir) is
+  // undone by the steps it adds here when the create fails after it.
+  std::vector<std::function<void()>>* undo = nullptr;
 };
 
 // -m, --memory-swap, --memory-reservation, --cpus, --cpu-*, --cpuset-*,

@@ -72,7 +72,37 @@ Result<void> bind_mount(const std::string& source, int target_fd, const MountOpt
   return {};
 }
 
-// Copies the contents of SRC (a directory fd) into DST (runc's tmpcopyup).
+// The bytes of IN into OUT: copy_file_range where the kernel can (it
+// refuses across filesystems, e.g. overlayfs to ext4), read/write otherwise.
+Result<void> copy_file_data(int in, int out) {
+  for (;;) {
+    ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, 1 << 30, 0);
+    if (n == 0) return {};
+    if (n > 0) continue;
+    if (errno == EINTR) continue;
+    if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+      return fail_errno("copy_file_range");
+    break;
+  }
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(in, buf, sizeof buf);
+    if (n == 0) return {};
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail_errno("read");
+    }
+    for (ssize_t off = 0; off < n;) {
+      ssize_t w = ::write(out, buf + off, static_cast<size_t>(n - off));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) return fail_errno("write");
+      off += w;
+    }
+  }
+}
+
+}  // namespace
+
 Result<void> copy_tree(int src, int dst) {
   int dup_fd = ::openat(src, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dup_fd < 0) return fail_errno("open directory to copy");
@@ -122,11 +152,10 @@ Result<void> copy_tree(int src, int dst) {
         r = fail_errno("copy " + name);
         break;
       }
-      off_t left = st.st_size;
-      while (left > 0) {
-        ssize_t n = ::copy_file_range(in.get(), nullptr, out.get(), nullptr, static_cast<size_t>(left), 0);
-        if (n <= 0) break;
-        left -= n;
+      r = copy_file_data(in.get(), out.get());
+      if (!r) {
+        r = fail(std::move(r).error().context("copy " + name));
+        break;
       }
     } else {
       if (::mknodat(dst, name.c_str(), st.st_mode, st.st_rdev) < 0) {
@@ -139,6 +168,8 @@ Result<void> copy_tree(int src, int dst) {
   ::closedir(d);
   return r;
 }
+
+namespace {
 
 Result<void> mount_cgroup_views(int rootfd, const std::string& dest, const MountOptions& o,
                                 const RootfsSpec& spec) {

@@ -43,6 +43,10 @@ Result<void> mount_console(const std::string& slave_path);
 // Step 3: sysctl, masked and read-only paths, root.readonly, rootfsPropagation.
 Result<void> finalize_rootfs(const RootfsSpec& spec);
 
+// Copies the contents of SRC (a directory fd) into DST, with modes and
+// owners, symlinks as symlinks (runc's tmpcopyup; a new volume's seed).
+Result<void> copy_tree(int src, int dst);
+
 // Create PATH (a directory, or a file when DIR is false) inside ROOTFD with
 // every component resolved in the root; returns it opened O_PATH.
 Result<UniqueFd> ensure_path_in_root(int rootfd, const std::string& path, bool dir);

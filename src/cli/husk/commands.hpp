@@ -40,6 +40,7 @@ void add_lifecycle_commands(CLI::App& app, Invocation& inv);  // ps, stop, kill,
 void add_update_commands(CLI::App& app, Invocation& inv);     // update
 // The resource flags run, create and update share (--cpus, -m, --pids-limit, ...).
 void add_resource_flags(CLI::App* c, engine::RunFlags& f);
+void add_volume_commands(CLI::App& app, Invocation& inv);     // volume create/ls/inspect/rm/prune
 // run/create: where IMAGE is in ARGS (argv[1:]; ARGS.size() when there is
 // none). Everything after it is the container's command, which the flag
 // parser must not see (`run busybox sh -c ...`); an unknown flag before it

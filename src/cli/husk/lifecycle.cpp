@@ -171,7 +171,7 @@ void add_lifecycle_commands(CLI::App& app, Invocation& inv) {
     c->callback([o, &inv] {
       inv.action = [o](const Context& ctx) -> Result<int> {
         auto eng = HUSK_TRY(open_engine(ctx));
-        return each(o->names, [&](const std::string& n) { return eng.remove(n, o->force); });
+        return each(o->names, [&](const std::string& n) { return eng.remove(n, o->force, o->volumes); });
       };
     });
   }

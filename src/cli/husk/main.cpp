@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   husk::cli::add_run_commands(app, inv);
   husk::cli::add_lifecycle_commands(app, inv);
   husk::cli::add_update_commands(app, inv);
+  husk::cli::add_volume_commands(app, inv);
   std::vector<std::string> args(argv + 1, argv + argc);
   auto image_at = husk::cli::find_run_image(app, args);
   if (!image_at) {

@@ -1,0 +1,210 @@
+// `husk volume create|ls|inspect|rm|prune`: docker's named volumes (the
+// local driver) over the engine's volume store.
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/husk/commands.hpp"
+#include "engine/volumes.hpp"
+
+namespace husk::cli {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+using engine::VolumeStore;
+
+Result<std::map<std::string, std::string>> labels_from(const std::vector<std::string>& pairs) {
+  std::map<std::string, std::string> out;
+  for (auto& kv : pairs) {
+    auto eq = kv.find('=');
+    if (eq == 0 || kv.empty()) return fail_code(EINVAL, "invalid label \"" + kv + "\": no key");
+    out[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
+  }
+  return out;
+}
+
+// `volume ls --format json`'s line: docker's fields, labels as "k=v,k=v".
+json ls_json(const engine::Volume& v) {
+  std::string labels;
+  for (auto& [k, val] : v.labels) labels += (labels.empty() ? "" : ",") + k + "=" + val;
+  return {{"Availability", "N/A"}, {"Driver", "local"}, {"Group", "N/A"},
+          {"Labels", labels},      {"Links", "N/A"},    {"Mountpoint", v.mountpoint},
+          {"Name", v.name},        {"Scope", "local"},  {"Size", "N/A"},
+          {"Status", "N/A"}};
+}
+
+Result<int> list_volumes(const Context& ctx, bool quiet, const std::string& format) {
+  auto all = HUSK_TRY(VolumeStore(ctx.root).list());
+  if (quiet) {
+    for (auto& v : all) std::cout << v.name << "\n";
+    return 0;
+  }
+  if (format.empty() || format == "table") {
+    std::printf("%-10s%s\n", "DRIVER", "VOLUME NAME");
+    for (auto& v : all) std::printf("%-10s%s\n", "local", v.name.c_str());
+    return 0;
+  }
+  for (auto& v : all)
+    std::cout << (format == "json" ? ls_json(v).dump() : format_json(format, ls_json(v).dump())) << "\n";
+  return 0;
+}
+
+Result<int> inspect_volumes(const Context& ctx, const std::vector<std::string>& names,
+                            const std::string& format) {
+  VolumeStore vs(ctx.root);
+  json arr = json::array();
+  int code = 0;
+  for (auto& n : names) {
+    auto v = vs.get(n);
+    if (!v) {
+      std::fprintf(stderr, "husk: %s\n", v.error().what().c_str());
+      code = 1;
+      continue;
+    }
+    arr.push_back(engine::to_json(*v));
+  }
+  if (format.empty() || format == "json") {
+    std::cout << arr.dump(4) << "\n";
+  } else {
+    for (auto& j : arr) std::cout << format_json(format, j.dump()) << "\n";
+  }
+  return code;
+}
+
+Result<int> remove_volumes(const Context& ctx, const std::vector<std::string>& names, bool force) {
+  VolumeStore vs(ctx.root);
+  int code = 0;
+  for (auto& n : names) {
+    auto r = vs.remove(n);
+    if (r) {
+      std::cout << n << "\n";
+    } else if (!(force && r.error().err() == ENOENT)) {  // -f: a missing one is fine, one in use is not
+      std::fprintf(stderr, "husk: %s\n", r.error().what().c_str());
+      code = 1;
+    }
+  }
+  return code;
+}
+
+// docker's units.HumanSize: decimal units, four significant digits.
+std::string human_size(unsigned long long bytes) {
+  static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+  double v = static_cast<double>(bytes);
+  size_t u = 0;
+  while (v >= 1000 && u + 1 < std::size(kUnits)) {
+    v /= 1000;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g%s", v, kUnits[u]);
+  return buf;
+}
+
+Result<int> prune_volumes(const Context& ctx, bool all, bool force) {
+  if (!force) {
+    std::printf(
+        "WARNING! This will remove %s local volumes not used by at least one container.\n"
+        "Are you sure you want to continue? [y/N] ",
+        all ? "all" : "anonymous");
+    std::fflush(stdout);
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != "y" && answer != "Y") return 0;
+  }
+  unsigned long long bytes = 0;
+  auto removed = HUSK_TRY(VolumeStore(ctx.root).prune(all, &bytes));
+  if (!removed.empty()) {
+    std::cout << "Deleted Volumes:\n";
+    for (auto& n : removed) std::cout << n << "\n";
+    std::cout << "\n";
+  }
+  std::cout << "Total reclaimed space: " << human_size(bytes) << "\n";
+  return 0;
+}
+
+void add_create(CLI::App* volume, Invocation& inv) {
+  struct O {
+    std::string name, driver = "local";
+    std::vector<std::string> labels;
+  };
+  auto o = std::make_shared<O>();
+  auto* c = volume->add_subcommand("create", "create a volume (a new name unless NAME is given)");
+  add_multi(c, "-l,--label", o->labels, "KEY=VALUE");
+  c->add_option("-d,--driver", o->driver, "the volume driver (only local)");
+  c->add_option("name", o->name, "the volume's name");
+  c->callback([o, &inv] {
+    inv.action = [o](const Context& ctx) -> Result<int> {
+      if (o->driver != "local")
+        return fail_code(ENOTSUP, "volume driver \"" + o->driver + "\" is not supported (only \"local\")");
+      auto labels = HUSK_TRY(labels_from(o->labels));
+      std::string name = o->name.empty() ? engine::new_container_id() : o->name;
+      std::cout << HUSK_TRY(VolumeStore(ctx.root).create(name, labels)).name << "\n";
+      return 0;
+    };
+  });
+}
+
+}  // namespace
+
+void add_volume_commands(CLI::App& app, Invocation& inv) {
+  auto* volume = app.add_subcommand("volume", "manage volumes");
+  volume->require_subcommand(1);
+  add_create(volume, inv);
+  {
+    struct O {
+      bool quiet = false;
+      std::string format;
+    };
+    auto o = std::make_shared<O>();
+    auto* c = volume->add_subcommand("ls", "list volumes");
+    c->alias("list");
+    c->add_flag("-q,--quiet", o->quiet, "names only");
+    c->add_option("--format", o->format, "json, table or a template such as '{{.Name}}'");
+    c->callback([o, &inv] {
+      inv.action = [o](const Context& ctx) { return list_volumes(ctx, o->quiet, o->format); };
+    });
+  }
+  {
+    struct O {
+      std::vector<std::string> names;
+      std::string format;
+    };
+    auto o = std::make_shared<O>();
+    auto* c = volume->add_subcommand("inspect", "show volumes as JSON");
+    c->add_option("-f,--format", o->format, "a template such as '{{.Mountpoint}}'");
+    c->add_option("name", o->names, "volume names")->required();
+    c->callback([o, &inv] {
+      inv.action = [o](const Context& ctx) { return inspect_volumes(ctx, o->names, o->format); };
+    });
+  }
+  {
+    struct O {
+      std::vector<std::string> names;
+      bool force = false;
+    };
+    auto o = std::make_shared<O>();
+    auto* c = volume->add_subcommand("rm", "remove volumes no container uses");
+    c->alias("remove");
+    c->add_flag("-f,--force", o->force, "no error for a volume that does not exist");
+    c->add_option("name", o->names, "volume names")->required();
+    c->callback([o, &inv] {
+      inv.action = [o](const Context& ctx) { return remove_volumes(ctx, o->names, o->force); };
+    });
+  }
+  {
+    struct O {
+      bool all = false, force = false;
+    };
+    auto o = std::make_shared<O>();
+    auto* c = volume->add_subcommand("prune", "remove the anonymous volumes no container uses");
+    c->add_flag("-a,--all", o->all, "named ones too");
+    c->add_flag("-f,--force", o->force, "do not ask");
+    c->callback(
+        [o, &inv] { inv.action = [o](const Context& ctx) { return prune_volumes(ctx, o->all, o->force); }; });
+  }
+}
+
+}  // namespace husk::cli
