@@ -41,15 +41,27 @@ void add_update_commands(CLI::App& app, Invocation& inv);     // update
 // The resource flags run, create and update share (--cpus, -m, --pids-limit, ...).
 void add_resource_flags(CLI::App* c, engine::RunFlags& f);
 void add_volume_commands(CLI::App& app, Invocation& inv);     // volume create/ls/inspect/rm/prune
+void add_inspect_commands(CLI::App& app, Invocation& inv);    // inspect
+void add_exec_commands(CLI::App& app, Invocation& inv);       // exec
+void add_top_commands(CLI::App& app, Invocation& inv);        // top
+void add_stats_commands(CLI::App& app, Invocation& inv);      // stats
+void add_cp_commands(CLI::App& app, Invocation& inv);         // cp
+void add_port_commands(CLI::App& app, Invocation& inv);       // port
+void add_prune_commands(CLI::App& app, Invocation& inv);      // container prune
 // run/create: where IMAGE is in ARGS (argv[1:]; ARGS.size() when there is
-// none). Everything after it is the container's command, which the flag
-// parser must not see (`run busybox sh -c ...`); an unknown flag before it
-// is a usage error, as docker's.
+// none); exec and top: where CONTAINER is. Everything after it is the
+// command's (or ps's options), which the flag parser must not see (`run
+// busybox sh -c ...`); an unknown flag before it is a usage error, as docker's.
 Result<size_t> find_run_image(const CLI::App& app, const std::vector<std::string>& args);
 
 // "{{.Id}}" / "{{.Config.Cmd}}" / "{{json .RootFS}}": docker's --format for
 // one JSON document; plain text passes through. "json" alone prints the
 // document itself.
 std::string format_json(const std::string& tmpl, const std::string& json_text);
+// docker's sizes: "1.5MB" (decimal: images, block I/O) and "1.5MiB" (memory).
+std::string human_size(uint64_t bytes);
+std::string binary_size(uint64_t bytes);
+// One image as `image inspect` shows it (inspect falls back to images).
+std::string image_inspect_json(const image::Store& store, const image::StoredImage& img);
 
 }  // namespace husk::cli

@@ -35,19 +35,6 @@ uint64_t image_size(const Store& store, const StoredImage& img) {
   return total;
 }
 
-std::string human_size(uint64_t bytes) {
-  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1000 && u < 4) {
-    v /= 1000;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f%s" : "%.3g%s", v, units[u]);
-  return buf;
-}
-
 json run_config_json(const image::RunConfig& c) {
   json j = json::object();
   if (!c.user.empty()) j["User"] = c.user;
@@ -396,6 +383,10 @@ Result<int> save_images(const Context& ctx, const std::vector<std::string>& name
 }
 
 }  // namespace
+
+std::string image_inspect_json(const image::Store& store, const image::StoredImage& img) {
+  return inspect_json(store, img).dump();
+}
 
 void add_image(CLI::App& app, Invocation& inv) {
   auto* image = app.add_subcommand("image", "manage images");

@@ -26,6 +26,13 @@ int main(int argc, char** argv) {
   husk::cli::add_lifecycle_commands(app, inv);
   husk::cli::add_update_commands(app, inv);
   husk::cli::add_volume_commands(app, inv);
+  husk::cli::add_inspect_commands(app, inv);
+  husk::cli::add_exec_commands(app, inv);
+  husk::cli::add_top_commands(app, inv);
+  husk::cli::add_stats_commands(app, inv);
+  husk::cli::add_cp_commands(app, inv);
+  husk::cli::add_port_commands(app, inv);
+  husk::cli::add_prune_commands(app, inv);
   std::vector<std::string> args(argv + 1, argv + argc);
   auto image_at = husk::cli::find_run_image(app, args);
   if (!image_at) {

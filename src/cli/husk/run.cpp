@@ -121,9 +121,16 @@ Result<int> restart(const Context& ctx, const std::vector<std::string>& names, s
 }  // namespace
 
 Result<size_t> find_run_image(const CLI::App& app, const std::vector<std::string>& args) {
+  // The subcommand: the first argument that is not a global flag or its value.
   size_t i = 0;
-  while (i < args.size() && args[i] != "run" && args[i] != "create") ++i;
-  if (i == args.size()) return args.size();
+  while (i < args.size() && args[i].starts_with("-")) {
+    const CLI::Option* o = app.get_option_no_throw(args[i].substr(0, args[i].find('=')));
+    i += o && o->get_expected_max() != 0 && args[i].find('=') == std::string::npos ? 2 : 1;
+  }
+  // Those whose first operand (IMAGE, or exec's and top's CONTAINER) ends their flags.
+  static constexpr std::string_view kTakeCommand[] = {"run", "create", "exec", "top"};
+  if (i >= args.size() || std::find(std::begin(kTakeCommand), std::end(kTakeCommand), args[i]) == std::end(kTakeCommand))
+    return args.size();
   const CLI::App* c = app.get_subcommand(args[i]);
   for (++i; i < args.size(); ++i) {
     const std::string& a = args[i];

@@ -1,0 +1,245 @@
+#include "engine/inspect.hpp"
+
+#include "base/file.hpp"
+#include "base/strings.hpp"
+#include "runtime/container.hpp"
+#include "spec/config.hpp"
+
+namespace husk::engine {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+// docker's zero time, for what has not happened yet.
+constexpr std::string_view kZeroTime = "0001-01-01T00:00:00Z";
+
+json time_or_zero(const std::string& t) { return t.empty() ? std::string(kZeroTime) : t; }
+
+json strings_or_null(const std::vector<std::string>& v) { return v.empty() ? json(nullptr) : json(v); }
+
+// "K=V" flags into a map (a bare K is "").
+json pairs(const std::vector<std::string>& kvs) {
+  json out = json::object();
+  for (auto& kv : kvs) {
+    auto eq = kv.find('=');
+    out[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
+  }
+  return out;
+}
+
+json state_json(const ContainerRecord& rec, LiveStatus live, pid_t pid) {
+  bool up = live == LiveStatus::running || live == LiveStatus::paused;
+  return {{"Status", std::string(to_string(live))},
+          {"Running", up},
+          {"Paused", live == LiveStatus::paused},
+          {"Restarting", false},
+          {"OOMKilled", false},
+          {"Dead", live == LiveStatus::lost},
+          {"Pid", up ? pid : 0},
+          {"ExitCode", up ? 0 : rec.exit_code},
+          {"Error", rec.error},
+          {"StartedAt", time_or_zero(rec.started)},
+          {"FinishedAt", time_or_zero(up ? "" : rec.finished)}};
+}
+
+// docker's names for the namespace modes: "" is private (network: none,
+// until bridge networking exists).
+std::string mode_or(const std::string& mode, std::string_view dflt) {
+  return mode.empty() ? std::string(dflt) : mode;
+}
+
+// What the flags asked for, in docker's HostConfig names; the numbers are
+// the ones the runtime was given (config.json's linux.resources), so the
+// conversions live in one place (engine/resources.cpp).
+json host_config(const ContainerRecord& rec, const spec::Config* cfg) {
+  const RunFlags& f = rec.flags;
+  json h;
+  h["Binds"] = strings_or_null(f.volumes);
+  h["NetworkMode"] = mode_or(f.network, "none");
+  h["PortBindings"] = json::object();
+  h["RestartPolicy"] = {{"Name", "no"}, {"MaximumRetryCount", 0}};
+  h["AutoRemove"] = rec.auto_remove;
+  h["CapAdd"] = strings_or_null(f.cap_add);
+  h["CapDrop"] = strings_or_null(f.cap_drop);
+  h["CgroupnsMode"] = mode_or(f.cgroupns, "private");
+  h["IpcMode"] = mode_or(f.ipc, "private");
+  h["PidMode"] = f.pid;
+  h["UTSMode"] = f.uts;
+  h["UsernsMode"] = f.userns;
+  h["Privileged"] = f.privileged;
+  h["ReadonlyRootfs"] = f.read_only;
+  h["SecurityOpt"] = strings_or_null(f.security_opt);
+  h["Tmpfs"] = f.tmpfs.empty() ? json(nullptr) : pairs(f.tmpfs);
+  h["Sysctls"] = f.sysctls.empty() ? json(nullptr) : pairs(f.sysctls);
+  h["Ulimits"] = strings_or_null(f.ulimits);
+  h["Devices"] = strings_or_null(f.devices);
+  h["Mounts"] = strings_or_null(f.mounts);
+  h["OomScoreAdj"] = f.oom_score_adj.value_or(0);
+  h["Init"] = f.init;
+  h["Annotations"] = f.annotations.empty() ? json(nullptr) : pairs(f.annotations);
+  spec::Resources none;
+  const spec::Resources& r = cfg && cfg->linux.resources ? *cfg->linux.resources : none;
+  spec::MemoryResources mem = r.memory.value_or(spec::MemoryResources{});
+  spec::CpuResources cpu = r.cpu.value_or(spec::CpuResources{});
+  h["Memory"] = mem.limit.value_or(0);
+  h["MemorySwap"] = mem.swap.value_or(0);
+  h["MemoryReservation"] = mem.reservation.value_or(0);
+  h["OomKillDisable"] = mem.disable_oom_killer.value_or(false);
+  h["CpuShares"] = cpu.shares.value_or(0);
+  h["CpuPeriod"] = cpu.period.value_or(0);
+  h["CpuQuota"] = cpu.quota.value_or(0);
+  // --cpus is quota/period; docker keeps it as billionths of a CPU.
+  long long nano = 0;
+  if (!f.cpus.empty() && cpu.quota && cpu.period && *cpu.period)
+    nano = *cpu.quota * 1000000000LL / static_cast<long long>(*cpu.period);
+  h["NanoCpus"] = nano;
+  h["CpusetCpus"] = cpu.cpus;
+  h["CpusetMems"] = cpu.mems;
+  h["PidsLimit"] = r.pids ? json(r.pids->limit) : json(nullptr);
+  h["BlkioWeight"] = r.block_io && r.block_io->weight ? *r.block_io->weight : 0;
+  return h;
+}
+
+// The image's settings under the flags' overrides, as docker's Config.
+json config_json(const Engine& eng, const ContainerRecord& rec, const spec::Config* cfg) {
+  const RunFlags& f = rec.flags;
+  image::RunConfig img;
+  if (auto found = eng.images().find_image(rec.image_id)) img = found->config.config;
+  std::vector<std::string> entrypoint = img.entrypoint, cmd = img.cmd;
+  if (f.entrypoint) {
+    entrypoint = f.entrypoint->empty() ? std::vector<std::string>{} : std::vector<std::string>{*f.entrypoint};
+    cmd.clear();  // a new entrypoint drops the image's cmd
+  }
+  if (!f.command.empty()) cmd = f.command;
+  json labels = json(img.labels);
+  json asked = pairs(f.labels);
+  for (auto& [k, v] : asked.items()) labels[k] = v;
+  const spec::Process* p = cfg && cfg->process ? &*cfg->process : nullptr;
+  json c;
+  c["Hostname"] = cfg ? cfg->hostname : "";
+  c["Domainname"] = cfg ? cfg->domainname : "";
+  c["User"] = f.user.empty() ? img.user : f.user;
+  c["AttachStdin"] = f.interactive && !f.detach;
+  c["AttachStdout"] = !f.detach;
+  c["AttachStderr"] = !f.detach;
+  c["Tty"] = f.tty;
+  c["OpenStdin"] = f.interactive;
+  c["StdinOnce"] = false;
+  c["Env"] = p ? p->env : std::vector<std::string>{};
+  c["Cmd"] = strings_or_null(cmd);
+  c["Image"] = rec.image;
+  c["Volumes"] = nullptr;
+  c["WorkingDir"] = p ? p->cwd : img.working_dir;
+  c["Entrypoint"] = strings_or_null(entrypoint);
+  c["Labels"] = labels;
+  c["StopSignal"] = f.stop_signal.empty() ? "SIGTERM" : f.stop_signal;
+  if (f.stop_timeout) c["StopTimeout"] = *f.stop_timeout;
+  return c;
+}
+
+// Binds and volumes the container was given (not the runtime's own /proc,
+// /dev, ... mounts), as docker's Mounts.
+json mounts_json(const Engine& eng, const spec::Config* cfg) {
+  json out = json::array();
+  if (!cfg) return out;
+  std::string volumes = eng.images().root() + "/volumes/";
+  for (auto& m : cfg->mounts) {
+    bool bind = m.type == "bind" ||
+                std::find(m.options.begin(), m.options.end(), "bind") != m.options.end() ||
+                std::find(m.options.begin(), m.options.end(), "rbind") != m.options.end();
+    if (!bind) continue;
+    bool ro = std::find(m.options.begin(), m.options.end(), "ro") != m.options.end();
+    json j;
+    if (m.source.starts_with(volumes)) {
+      j["Type"] = "volume";
+      j["Name"] = m.source.substr(volumes.size(), m.source.find('/', volumes.size()) - volumes.size());
+    } else {
+      j["Type"] = "bind";
+    }
+    j["Source"] = m.source;
+    j["Destination"] = m.destination;
+    j["Mode"] = ro ? "ro" : "";
+    j["RW"] = !ro;
+    j["Propagation"] = "rprivate";
+    out.push_back(j);
+  }
+  return out;
+}
+
+json graph_driver(const OverlayDirs& d) {
+  return {{"Name", "overlay"},
+          {"Data",
+           {{"LowerDir", join(d.lowers, ":")},
+            {"UpperDir", d.upper},
+            {"WorkDir", d.work},
+            {"MergedDir", d.merged}}}};
+}
+
+json network_settings(const ContainerRecord& rec, pid_t pid) {
+  std::string mode = mode_or(rec.flags.network, "none");
+  return {{"Bridge", ""},
+          {"SandboxID", ""},
+          {"SandboxKey", pid > 0 ? "/proc/" + std::to_string(pid) + "/ns/net" : ""},
+          {"Ports", json::object()},
+          {"IPAddress", ""},
+          {"MacAddress", ""},
+          {"Networks", {{mode, {{"IPAddress", ""}, {"Gateway", ""}, {"MacAddress", ""}}}}}};
+}
+
+}  // namespace
+
+OverlayDirs overlay_dirs(const Engine& eng, const ContainerRecord& rec) {
+  OverlayDirs d;
+  ContainerStore cs = eng.containers();
+  if (auto img = eng.images().find_image(rec.image_id))
+    if (auto links = eng.images().lower_links(*img))
+      for (auto& l : *links) d.lowers.push_back(eng.images().root() + "/" + l);
+  d.upper = cs.dir(rec.id) + "/upper";
+  d.work = cs.dir(rec.id) + "/work";
+  d.merged = cs.bundle_dir(rec.id) + "/rootfs";
+  return d;
+}
+
+Result<json> inspect_container(const Engine& eng, const ContainerRecord& rec) {
+  ContainerStore cs = eng.containers();
+  auto cfg = spec::load_config(cs.bundle_dir(rec.id) + "/config.json");
+  const spec::Config* config = cfg ? &*cfg : nullptr;
+  LiveStatus live = eng.live_status(rec);
+  pid_t pid = 0;
+  if (live == LiveStatus::running || live == LiveStatus::paused)
+    if (auto s = runtime::container_state(eng.runtime_context(), rec.id)) pid = s->pid;
+  std::vector<std::string> args = rec.command;
+  std::string path = args.empty() ? "" : args.front();
+  if (!args.empty()) args.erase(args.begin());
+  json j;
+  j["Id"] = rec.id;
+  j["Created"] = rec.created;
+  j["Path"] = path;
+  j["Args"] = args;
+  j["State"] = state_json(rec, live, pid);
+  j["Image"] = rec.image_id;
+  j["ResolvConfPath"] = "";
+  j["HostnamePath"] = "";
+  j["HostsPath"] = "";
+  std::string log = cs.dir(rec.id) + "/container.log";
+  j["LogPath"] = path_exists(log) ? log : "";
+  j["Name"] = "/" + rec.name;
+  j["RestartCount"] = rec.restart_count;
+  j["Driver"] = "overlay";
+  j["Platform"] = "linux";
+  j["MountLabel"] = "";
+  j["ProcessLabel"] = "";
+  j["AppArmorProfile"] = "";
+  j["ExecIDs"] = nullptr;
+  j["HostConfig"] = host_config(rec, config);
+  OverlayDirs dirs = overlay_dirs(eng, rec);
+  j["GraphDriver"] = graph_driver(dirs);
+  j["Mounts"] = mounts_json(eng, config);
+  j["Config"] = config_json(eng, rec, config);
+  j["NetworkSettings"] = network_settings(rec, pid);
+  j["Isolation"] = pid > 0 ? isolation_section(eng, rec, pid) : json(nullptr);
+  return j;
+}
+
+}  // namespace husk::engine
