@@ -113,6 +113,7 @@ Result<ContainerRecord> Engine::create(const RunFlags& in) const {
     sctx.store_root = store_.root();
     sctx.husk_binary = exe;
     sctx.container_pid = [this](const std::string& name) { return init_pid(name); };
+    sctx.find_container = [&cs](const std::string& name) { return cs.find(name); };
     bo.customize = [&](nlohmann::ordered_json& spec, const std::string& rootfs) {
       sctx.rootfs = rootfs;
       return apply_flags(sctx, flags, spec);

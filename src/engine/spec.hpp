@@ -13,6 +13,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "base/error.hpp"
+#include "engine/containers.hpp"
 #include "engine/run_flags.hpp"
 
 namespace husk::engine {
@@ -26,6 +27,9 @@ struct SpecContext {
   // container:NAME -> the pid of that container's running init (its
   // namespaces are /proc/PID/ns/*); an error when it does not run.
   std::function<Result<pid_t>(const std::string& name)> container_pid;
+  // container:NAME -> that container's record (its flags say whether its
+  // IPC is shareable, which user namespace it has).
+  std::function<Result<ContainerRecord>(const std::string& name)> find_container;
 };
 
 // -m, --memory-swap, --memory-reservation, --cpus, --cpu-*, --cpuset-*,
