@@ -52,6 +52,11 @@ Result<Modes> parse_modes(const RunFlags& f) {
     if (m.pid.mode == NsMode::host) HUSK_TRY(conflict("--userns=" + f.userns + " and --pid=host"));
     if (m.network.mode == NsMode::host) HUSK_TRY(conflict("--userns=" + f.userns + " and --network=host"));
     if (f.privileged) HUSK_TRY(conflict("--userns=" + f.userns + " and --privileged"));
+    for (auto* c : {&m.ipc, &m.pid, &m.network})
+      if (c->mode == NsMode::container)
+        return fail_code(ENOTSUP, "--userns=" + f.userns + " with container:" + c->container +
+                                      " namespaces is not supported yet (it would join that container's user "
+                                      "namespace)");
   }
   return m;
 }
@@ -86,8 +91,14 @@ json shm_bind(const std::string& source) {
           {"options", {"rbind", "nosuid", "noexec", "nodev"}}};
 }
 
-// The namespace file of container NAME's running init.
+// The namespace file of container NAME's running init. One in a user
+// namespace of its own owns its other namespaces: only its root could join
+// them, from inside that user namespace.
 Result<std::string> joined(const SpecContext& ctx, const std::string& name, std::string_view ns) {
+  auto donor = HUSK_TRY_CTX(ctx.find_container(name), "container:" + name);
+  if (HUSK_TRY(parse_userns_mode(donor.flags.userns)) != UsernsMode::host)
+    return fail_code(ENOTSUP, "container:" + name + " runs with --userns=" + donor.flags.userns +
+                                  ": joining its namespaces is not supported yet");
   pid_t pid = HUSK_TRY_CTX(ctx.container_pid(name), "container:" + name);
   return "/proc/" + std::to_string(pid) + "/ns/" + std::string(ns);
 }

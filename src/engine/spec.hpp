@@ -15,6 +15,7 @@
 #include "base/error.hpp"
 #include "engine/containers.hpp"
 #include "engine/run_flags.hpp"
+#include "spec/config.hpp"
 
 namespace husk::engine {
 
@@ -30,6 +31,8 @@ struct SpecContext {
   // container:NAME -> that container's record (its flags say whether its
   // IPC is shareable, which user namespace it has).
   std::function<Result<ContainerRecord>(const std::string& name)> find_container;
+  // --userns=remap|auto: the maps the root was mounted for (engine/userns).
+  std::vector<spec::IdMapping> uid_map, gid_map;
 };
 
 // -m, --memory-swap, --memory-reservation, --cpus, --cpu-*, --cpuset-*,

@@ -9,7 +9,22 @@ load ../lib/image.bash
 
 bats_require_minimum_version 1.5.0
 
-setup_file() { image_file_setup; }
+# --userns=remap|auto add "husk" ranges to /etc/subuid and /etc/subgid when
+# they have none: the host's files are put back as they were afterwards.
+setup_file() {
+  image_file_setup
+  local f
+  for f in subuid subgid; do
+    if [ -e /etc/$f ]; then cp -a /etc/$f "$BATS_FILE_TMPDIR/$f.orig"; fi
+  done
+}
+
+teardown_file() {
+  local f
+  for f in subuid subgid; do
+    if [ -e "$BATS_FILE_TMPDIR/$f.orig" ]; then cp -a "$BATS_FILE_TMPDIR/$f.orig" /etc/$f; else rm -f /etc/$f; fi
+  done
+}
 
 setup() {
   image_setup husk-ns
@@ -202,4 +217,60 @@ EOF
   assert_status 0
   [ $((SECONDS - start)) -lt 10 ] || { echo "stop waited for the timeout" >&2; false; }
   assert_eq 143 "$(h wait reaped)" "128+SIGTERM"
+}
+
+@test "userns: --userns=remap is root inside, the husk range outside; the image's files are root's and / is writable" {
+  # The container's root (a host uid of the range) crosses the dirs above
+  # the store to reach its bundle, as with docker's userns-remap.
+  chmod 755 "$T"
+  hrun -d --name mapped --userns=remap busybox sh -c \
+    'id -u; id -g; stat -c %u:%g /bin/busybox /etc/passwd /; echo hi >/written && cat /written; exec sleep 1000' >/dev/null
+  wait_for 10 sh -c "\"$HUSK\" --root \"$R\" logs mapped | grep -q hi"
+  run h logs mapped
+  assert_eq "0 0 0:0 0:0 0:0 hi" "$(echo $output)" "root inside, root's image files, a writable /"
+  start=$(sed -n 's/^husk:\([0-9]*\):.*/\1/p' /etc/subuid)
+  assert_match '^[0-9]+$' "$start" "a husk range in /etc/subuid"
+  grep -q '^husk:' /etc/subgid
+  pid=$(init_pid mapped)
+  uid=$(ps -o uid= -p "$pid" | tr -d ' ')
+  [ "$uid" -ge 100000 ] && [ "$uid" = "$start" ] || { echo "host uid $uid, range $start" >&2; false; }
+  assert_eq "0 $start 65536" "$(echo $(cat /proc/$pid/uid_map))" "the uid map"
+  # What it wrote is the range's on the host.
+  id=$(hps --format json | jq -r '.[0].Id')
+  assert_eq "$start" "$(stat -c %u "$R/containers/$id/upper/written")"
+  h rm -f mapped >/dev/null
+  # Started again, the root is mapped again.
+  run hrun --name again --userns=remap busybox sh -c 'echo x >>/f; stat -c %u /bin/busybox; wc -l </f'
+  assert_eq "0 1" "$(echo $output)"
+  run h start -a again
+  assert_eq "0 2" "$(echo $output)"
+}
+
+@test "userns: --userns=auto gives each container a 65536-id range of its own" {
+  chmod 755 "$T"
+  hrun -d --name one --userns=auto busybox sleep 1000 >/dev/null
+  hrun -d --name two --userns=auto busybox sleep 1000 >/dev/null
+  hrun -d --name three --userns=remap busybox sleep 1000 >/dev/null
+  m1=$(awk '{print $2}' /proc/$(init_pid one)/uid_map)
+  m2=$(awk '{print $2}' /proc/$(init_pid two)/uid_map)
+  m3=$(awk '{print $2}' /proc/$(init_pid three)/uid_map)
+  [ "$m1" -ge 100000 ] && [ "$m2" -ge 100000 ]
+  [ $(( m1 > m2 ? m1 - m2 : m2 - m1 )) -ge 65536 ] || { echo "ranges $m1 and $m2 overlap" >&2; false; }
+  [ $(( m1 > m3 ? m1 - m3 : m3 - m1 )) -ge 65536 ] || { echo "auto $m1 overlaps remap's $m3" >&2; false; }
+  assert_eq 0 "$(hrun --rm --userns=auto busybox stat -c %u /etc/passwd)"
+}
+
+@test "userns: a bad --userns, or one with the host's pid/network namespace, is refused (125), nothing left" {
+  run hrun --rm --userns=keep-id busybox true
+  assert_status 125
+  assert_match 'invalid --userns "keep-id": expected host, remap or auto' "$output"
+  run hrun --rm --userns=remap --pid=host busybox true
+  assert_status 125
+  assert_match 'conflicting options: --userns=remap and --pid=host' "$output"
+  run hrun --rm --userns=auto --network=host busybox true
+  assert_status 125
+  assert_match 'conflicting options' "$output"
+  assert_eq "" "$(ls -A "$R/containers")" "no container dir"
+  [ -z "$(_husk_mounts_under "$R")" ]
+  assert_eq "" "$(ls -A "$R/tmp" 2>/dev/null)" "no id-mapped layer mounts left in tmp"
 }

@@ -9,6 +9,7 @@
 
 #include "engine/namespaces.hpp"
 #include "engine/spec.hpp"
+#include "engine/userns.hpp"
 #include "spec/features.hpp"
 #include "test_helpers.hpp"
 
@@ -94,8 +95,9 @@ struct SpecFixture {
       if (name == "b" || name == "b-id") return 5151;
       return fail_code(ENOENT, "no such container: " + name);
     };
-    ctx.find_container = [](const std::string& name) -> Result<ContainerRecord> {
+    ctx.find_container = [](std::string name) -> Result<ContainerRecord> {
       ContainerRecord r;
+      if (name.ends_with("-id")) name.resize(name.size() - 3);
       if (name != "a" && name != "b") return fail_code(ENOENT, "no such container: " + name);
       r.name = name;
       r.id = name + "-id";
@@ -218,6 +220,13 @@ TEST(EngineNamespaces, ConflictsAsDockers) {
     c.set(f);
     EXPECT_TRUE(FailsWith(apply_namespaces(fx.ctx, f, fx.spec), EINVAL, c.message));
   }
+  // Joining another container's namespaces from a user namespace of one's
+  // own (or those of one in a user namespace) is not there yet.
+  SpecFixture fx;
+  RunFlags f;
+  f.userns = "remap";
+  f.ipc = "container:a";
+  EXPECT_TRUE(FailsWith(apply_namespaces(fx.ctx, f, fx.spec), ENOTSUP, "is not supported yet"));
 }
 
 TEST(EngineInit, WrapsTheCommandAndBindsTheInit) {
@@ -235,6 +244,64 @@ TEST(EngineInit, WrapsTheCommandAndBindsTheInit) {
   EXPECT_EQ(m["source"], fx.tmp / "husk-init");
   EXPECT_EQ(m["options"], json({"bind", "ro", "nosuid", "nodev"}));
   EXPECT_EQ(init_binary_beside("/usr/local/bin/husk"), "/usr/local/bin/husk-init");
+}
+
+TEST(EngineUserns, SubordinateRangesFoundOrMadePastEveryOther) {
+  auto ranges = parse_subid("# comment\nalice:100000:65536\nbad line\nbob:165536:65536\nhusk:300000:131072\n");
+  ASSERT_EQ(ranges.size(), 3u);
+  EXPECT_EQ(ranges[1].name, "bob");
+  EXPECT_EQ(ranges[1].start, 165536u);
+  auto husk = find_or_new_subid(ranges, "husk", 1);
+  EXPECT_EQ(husk.start, 300000u);
+  EXPECT_EQ(husk.count, 131072u);
+  auto made = find_or_new_subid(ranges, "other", 65536);
+  EXPECT_EQ(made.start, 300000u + 131072u);  // past the last range's end
+  EXPECT_EQ(find_or_new_subid({}, "husk", 65536).start, 100000u);
+}
+
+TEST(EngineUserns, AutoTakesAFreeBlockAfterRemaps) {
+  SubIdRange r{"husk", 100000, 4 * 65536};
+  EXPECT_EQ(*free_auto_block(r, {}), 165536u);
+  EXPECT_EQ(*free_auto_block(r, {165536, 100000}), 231072u);
+  EXPECT_EQ(*free_auto_block(r, {165536, 296608}), 231072u);
+  EXPECT_TRUE(FailsWith(free_auto_block(r, {165536, 231072, 296608}), ENOSPC, "is in use"));
+  EXPECT_TRUE(FailsWith(free_auto_block({"husk", 100000, 65536}, {}), ENOSPC, "is in use"));
+}
+
+TEST(EngineUserns, PlansFromTheFilesAndAddsHusksEntries) {
+  TempDir tmp;
+  husk::testing::put_file(tmp / "subuid", "alice:100000:65536\n");
+  husk::testing::put_file(tmp / "subgid", "");
+  auto remap = plan_user_namespace(UsernsMode::remap, tmp / "subuid", tmp / "subgid", {});
+  ASSERT_TRUE(remap.has_value()) << remap.error().what();
+  ASSERT_EQ(remap->uids.size(), 1u);
+  EXPECT_EQ(remap->uids[0].container_id, 0u);
+  EXPECT_EQ(remap->uids[0].host_id, 165536u);
+  EXPECT_EQ(remap->uids[0].size, 65536u);
+  EXPECT_EQ(remap->gids[0].host_id, 100000u);
+  EXPECT_EQ(husk::testing::get_file(tmp / "subuid"), "alice:100000:65536\nhusk:165536:16777216\n");
+  EXPECT_EQ(husk::testing::get_file(tmp / "subgid"), "husk:100000:16777216\n");
+  // Again: the same range, the files unchanged.
+  EXPECT_EQ(plan_user_namespace(UsernsMode::remap, tmp / "subuid", tmp / "subgid", {})->uids[0].host_id, 165536u);
+  EXPECT_EQ(husk::testing::get_file(tmp / "subgid"), "husk:100000:16777216\n");
+  // auto: the first block no bundle holds.
+  json taken = json::parse(spec::default_spec_json(false, 0, 0));
+  taken["linux"]["namespaces"].push_back({{"type", "user"}});
+  taken["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 165536 + 65536}, {"size", 65536}}};
+  taken["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 100000 + 65536}, {"size", 65536}}};
+  husk::testing::put_file(tmp / "taken.json", taken.dump());
+  auto maps = bundle_user_maps(tmp / "taken.json");
+  ASSERT_TRUE(maps.has_value()) << maps.error().what();
+  EXPECT_EQ(maps->uids[0].host_id, 231072u);
+  auto next = plan_user_namespace(UsernsMode::automatic, tmp / "subuid", tmp / "subgid",
+                                  {tmp / "taken.json", tmp / "missing.json"});
+  ASSERT_TRUE(next.has_value()) << next.error().what();
+  EXPECT_EQ(next->uids[0].host_id, 165536u + 2 * 65536);
+  EXPECT_EQ(next->gids[0].host_id, 100000u + 2 * 65536);
+  // Too small a range given by an admin: refused.
+  husk::testing::put_file(tmp / "small", "husk:100000:1000\n");
+  EXPECT_TRUE(FailsWith(plan_user_namespace(UsernsMode::remap, tmp / "small", tmp / "subgid", {}), ERANGE,
+                        "needs 65536"));
 }
 
 }  // namespace
