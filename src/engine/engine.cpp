@@ -16,6 +16,7 @@
 #include "engine/env.hpp"
 #include "engine/spec.hpp"
 #include "engine/volumes.hpp"
+#include "engine/userns.hpp"
 #include "image/bundle.hpp"
 #include "image/import.hpp"
 #include "image/overlay.hpp"
@@ -108,6 +109,9 @@ Result<ContainerRecord> Engine::create(const RunFlags& in) const {
   rec.flags = flags;
   return cs.create(rec, [&](const ContainerRecord& r) -> Result<void> {
     bo.id = r.id;
+    auto maps = HUSK_TRY(plan_user_namespace(flags, store_.root()));
+    bo.uid_map = maps.uids;
+    bo.gid_map = maps.gids;
     bo.hostname = flags.hostname.empty() ? r.id.substr(0, 12) : flags.hostname;
     SpecContext sctx;
     sctx.id = r.id;
@@ -117,6 +121,9 @@ Result<ContainerRecord> Engine::create(const RunFlags& in) const {
     sctx.container_pid = [this](const std::string& name) { return init_pid(name); };
     std::vector<std::function<void()>> undo;  // volumes and host dirs the flags made
     sctx.undo = &undo;
+    sctx.find_container = [&cs](const std::string& name) { return cs.find(name); };
+    sctx.uid_map = maps.uids;
+    sctx.gid_map = maps.gids;
     bo.customize = [&](nlohmann::ordered_json& spec, const std::string& rootfs) {
       sctx.rootfs = rootfs;
       return apply_flags(sctx, flags, spec);
@@ -130,7 +137,10 @@ Result<ContainerRecord> Engine::create(const RunFlags& in) const {
 
 Result<void> Engine::remount(const ContainerRecord& rec) const {
   auto img = HUSK_TRY(store_.find_image(rec.image_id));
-  return image::remount_bundle(store_, img, rec.id, containers().bundle_dir(rec.id));
+  std::string bundle = containers().bundle_dir(rec.id);
+  // A --userns container's root is id-mapped as its config says.
+  auto maps = HUSK_TRY(bundle_user_maps(bundle + "/config.json"));
+  return image::remount_bundle(store_, img, rec.id, bundle, maps.uids, maps.gids);
 }
 
 Result<int> Engine::run_and_record(ContainerRecord rec) const {

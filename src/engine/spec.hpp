@@ -14,7 +14,9 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "base/error.hpp"
+#include "engine/containers.hpp"
 #include "engine/run_flags.hpp"
+#include "spec/config.hpp"
 
 namespace husk::engine {
 
@@ -30,6 +32,11 @@ struct SpecContext {
   // What a module made outside the bundle (a volume, a -v host dir) is
   // undone by the steps it adds here when the create fails after it.
   std::vector<std::function<void()>>* undo = nullptr;
+  // container:NAME -> that container's record (its flags say whether its
+  // IPC is shareable, which user namespace it has).
+  std::function<Result<ContainerRecord>(const std::string& name)> find_container;
+  // --userns=remap|auto: the maps the root was mounted for (engine/userns).
+  std::vector<spec::IdMapping> uid_map, gid_map;
 };
 
 // -m, --memory-swap, --memory-reservation, --cpus, --cpu-*, --cpuset-*,

@@ -14,6 +14,7 @@
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "image/overlay.hpp"
+#include "linux/idmap.hpp"
 #include "runtime/state_store.hpp"
 #include "spec/features.hpp"
 
@@ -210,6 +211,11 @@ Result<void> create_bundle(const Store& store, const StoredImage& image, const s
     (void)remove_all(cdir);
   }};
   HUSK_TRY(mkdir_all(cdir + "/upper", 0755));
+  if (!opts.uid_map.empty()) {
+    auto uid = linux::host_id(opts.uid_map, 0), gid = linux::host_id(opts.gid_map, 0);
+    if (!uid || !gid) return fail_code(EINVAL, "the user namespace's maps have no root");
+    if (::chown((cdir + "/upper").c_str(), *uid, *gid) < 0) return fail_errno("chown " + cdir + "/upper");
+  }
   HUSK_TRY(mkdir_all(cdir + "/work", 0700));
   HUSK_TRY(write_file_atomic(cdir + "/image", image.manifest_digest.str() + "\n", 0600));
   HUSK_TRY(write_file_atomic(cdir + "/bundle", bundle + "\n", 0600));
@@ -221,7 +227,8 @@ Result<void> create_bundle(const Store& store, const StoredImage& image, const s
     return fail_code(EEXIST, "bundle " + bundle + " is not empty");
   }
   HUSK_TRY(mkdir_all(bundle + "/rootfs", 0755));
-  OverlaySpec ov{store.root(), HUSK_TRY(store.lower_links(image)), cdir + "/upper", cdir + "/work"};
+  OverlaySpec ov{store.root(), HUSK_TRY(store.lower_links(image)), cdir + "/upper", cdir + "/work", opts.uid_map,
+                 opts.gid_map};
   HUSK_TRY_CTX(mount_overlay(ov, bundle + "/rootfs"), "bundle " + bundle);
   mounted = true;
   // The image's own problems (a user it lacks) name the bundle; the
@@ -233,14 +240,16 @@ Result<void> create_bundle(const Store& store, const StoredImage& image, const s
 }
 
 Result<void> remount_bundle(const Store& store, const StoredImage& image, const std::string& id,
-                            const std::string& bundle_dir) {
+                            const std::string& bundle_dir, const std::vector<spec::IdMapping>& uid_map,
+                            const std::vector<spec::IdMapping>& gid_map) {
   std::string bundle = HUSK_TRY(absolute_from_cwd(bundle_dir));
   struct stat above, root;
   if (::stat(bundle.c_str(), &above) < 0) return fail_errno("bundle " + bundle);
   if (::stat((bundle + "/rootfs").c_str(), &root) < 0) return fail_errno("bundle " + bundle + "/rootfs");
   if (above.st_dev != root.st_dev) return {};  // still mounted
   std::string cdir = store.root() + "/containers/" + id;
-  OverlaySpec ov{store.root(), HUSK_TRY(store.lower_links(image)), cdir + "/upper", cdir + "/work"};
+  OverlaySpec ov{store.root(), HUSK_TRY(store.lower_links(image)), cdir + "/upper", cdir + "/work", uid_map,
+                 gid_map};
   return with_context(mount_overlay(ov, bundle + "/rootfs"), "bundle " + bundle);
 }
 

@@ -12,6 +12,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "base/error.hpp"
+#include "spec/config.hpp"
 #include "image/store.hpp"
 
 namespace husk::image {
@@ -28,6 +29,10 @@ struct BundleOptions {
   // Last word on the config.json made from the image: the engine applies
   // docker's flags here, with the root mounted at ROOTFS.
   std::function<Result<void>(nlohmann::ordered_json& spec, const std::string& rootfs)> customize;
+  // Not empty: the container runs in a user namespace with these maps; its
+  // root's layers are id-mapped to match and its upper dir belongs to the
+  // container's root (overlay.hpp).
+  std::vector<spec::IdMapping> uid_map, gid_map;
 };
 
 // Resolves "name[:group]" / "uid[:gid]" against ROOTFS's /etc/passwd and
@@ -54,7 +59,9 @@ Result<void> create_bundle(const Store& store, const StoredImage& image, const s
 // BUNDLE_DIR/rootfs again, after it was unmounted (an exited container that
 // starts again); nothing when it is mounted.
 Result<void> remount_bundle(const Store& store, const StoredImage& image, const std::string& id,
-                            const std::string& bundle_dir);
+                            const std::string& bundle_dir,
+                            const std::vector<spec::IdMapping>& uid_map = {},
+                            const std::vector<spec::IdMapping>& gid_map = {});
 // Unmounts BUNDLE_DIR/rootfs and removes the bundle and the container's
 // upper/work dirs from the store.
 Result<void> remove_bundle(const Store& store, const std::string& bundle_dir);

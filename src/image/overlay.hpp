@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "spec/config.hpp"
 
 namespace husk::image {
 
@@ -14,6 +15,12 @@ struct OverlaySpec {
   std::vector<std::string> lowers;  // top layer first
   std::string upper;                // absolute; empty with work: a read-only mount of the lowers
   std::string work;
+  // Not empty: the lowers are id-mapped (container id -> host id, as a user
+  // namespace's maps) so a container in such a namespace sees the image's
+  // root-owned files as its root's. Needs "lowerdir+" taking mount fds
+  // (Linux 6.13); the upper dir is not mapped (its files are the container's
+  // host ids already).
+  std::vector<spec::IdMapping> uid_map, gid_map;
 };
 
 // Mounts the overlay on TARGET. Deep images must work: the new mount API

@@ -1,5 +1,8 @@
 #include "linux/idmap.hpp"
 
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/file.hpp"
@@ -48,6 +51,41 @@ Result<void> write_id_maps(int pid, const std::vector<spec::IdMapping>& uids,
   if (::geteuid() != 0) HUSK_TRY_CTX(write_file(base + "setgroups", "deny"), "deny setgroups");
   HUSK_TRY_CTX(write_file(base + "gid_map", format_id_map(gids)), "write gid map");
   return {};
+}
+
+Result<UniqueFd> user_namespace_fd(const std::vector<spec::IdMapping>& uids,
+                                   const std::vector<spec::IdMapping>& gids) {
+  int up[2], down[2];
+  if (::pipe2(up, O_CLOEXEC) < 0) return fail_errno("pipe");
+  UniqueFd up_read(up[0]), up_write(up[1]);
+  if (::pipe2(down, O_CLOEXEC) < 0) return fail_errno("pipe");
+  UniqueFd down_read(down[0]), down_write(down[1]);
+  pid_t pid = ::fork();
+  if (pid < 0) return fail_errno("fork");
+  if (pid == 0) {
+    // Says when it is in its user namespace, then stays until the parent
+    // has written the maps and opened the ns file (EOF on DOWN).
+    char c = ::unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
+    (void)!::write(up_write.get(), &c, 1);
+    down_write.reset();
+    (void)!::read(down_read.get(), &c, 1);
+    ::_exit(0);
+  }
+  up_write.reset();
+  down_read.reset();
+  char c = 0;
+  while (::read(up_read.get(), &c, 1) < 0 && errno == EINTR) {
+  }
+  Result<UniqueFd> fd = fail_code(EPERM, "unshare a user namespace");
+  if (c == 'y') {
+    auto maps = write_id_maps(pid, uids, gids);
+    fd = maps ? open_fd("/proc/" + std::to_string(pid) + "/ns/user", O_RDONLY | O_CLOEXEC)
+              : Result<UniqueFd>(fail(maps.error()));
+  }
+  down_write.reset();
+  ::waitpid(pid, nullptr, 0);
+  if (!fd) return fail(std::move(fd).error().context("a user namespace for id-mapped mounts"));
+  return fd;
 }
 
 }  // namespace husk::linux

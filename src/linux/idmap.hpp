@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "base/fd.hpp"
 #include "spec/config.hpp"
 
 namespace husk::linux {
@@ -19,5 +20,11 @@ Result<void> check_id_map(const std::vector<spec::IdMapping>& maps, const std::s
 
 Result<void> write_id_maps(int pid, const std::vector<spec::IdMapping>& uids,
                            const std::vector<spec::IdMapping>& gids);
+
+// A user namespace with these maps and no process in it, as an fd: what
+// mount_setattr(MOUNT_ATTR_IDMAP) takes to id-map a mount. (A child is
+// forked into a new user namespace only long enough to open its ns file.)
+Result<UniqueFd> user_namespace_fd(const std::vector<spec::IdMapping>& uids,
+                                   const std::vector<spec::IdMapping>& gids);
 
 }  // namespace husk::linux
