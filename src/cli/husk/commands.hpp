@@ -36,7 +36,9 @@ inline CLI::Option* add_multi(CLI::App* c, const std::string& name, std::vector<
 void add_image(CLI::App& app, Invocation& inv);  // `husk image ...` and docker's short forms (images, rmi)
 void add_registry_commands(CLI::App& app, Invocation& inv);  // pull, push, login, logout
 void add_run_commands(CLI::App& app, Invocation& inv);        // run, create, start, restart
-void add_lifecycle_commands(CLI::App& app, Invocation& inv);  // ps, stop, kill, wait, rm, rename, logs
+void add_lifecycle_commands(CLI::App& app, Invocation& inv);  // ps, stop, kill, wait, rm, rename, pause, unpause
+void add_logs_commands(CLI::App& app, Invocation& inv);       // logs
+void add_attach_commands(CLI::App& app, Invocation& inv);     // attach
 // run/create: where IMAGE is in ARGS (argv[1:]; ARGS.size() when there is
 // none). Everything after it is the container's command, which the flag
 // parser must not see (`run busybox sh -c ...`); an unknown flag before it
