@@ -83,6 +83,7 @@ Result<int> with_run_exit_code(Result<int> r) {
 }
 
 Result<int> run(const Context& ctx, const engine::RunFlags& f) {
+  HUSK_TRY(engine::parse_detach_keys(f.detach_keys));  // before anything is made
   auto eng = HUSK_TRY(open_engine(ctx));
   auto rec = HUSK_TRY(eng.create(f));
   if (!f.detach) return eng.run_attached(rec, f.interactive);
@@ -92,6 +93,7 @@ Result<int> run(const Context& ctx, const engine::RunFlags& f) {
 }
 
 Result<int> create(const Context& ctx, const engine::RunFlags& f) {
+  HUSK_TRY(engine::parse_detach_keys(f.detach_keys));
   auto eng = HUSK_TRY(open_engine(ctx));
   auto rec = HUSK_TRY(eng.create(f));
   std::cout << rec.id << "\n";
