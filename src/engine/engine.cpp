@@ -13,7 +13,9 @@
 
 #include "base/file.hpp"
 #include "base/time.hpp"
+#include "engine/attach.hpp"
 #include "engine/env.hpp"
+#include "engine/monitor.hpp"
 #include "engine/spec.hpp"
 #include "engine/volumes.hpp"
 #include "engine/userns.hpp"
@@ -143,87 +145,76 @@ Result<void> Engine::remount(const ContainerRecord& rec) const {
   return image::remount_bundle(store_, img, rec.id, bundle, maps.uids, maps.gids);
 }
 
-Result<int> Engine::run_and_record(ContainerRecord rec) const {
-  ContainerStore cs = containers();
+Result<ContainerRecord> Engine::begin_run(ContainerRecord rec) const {
   HUSK_TRY(remount(rec));
+  // A run whose monitor died (or whose /run was lost) may have left the
+  // runtime's state of a container that has stopped.
+  auto rctx = runtime_context();
+  if (auto s = runtime::container_state(rctx, rec.id); s && s->status == spec::Status::stopped)
+    HUSK_TRY(runtime::delete_container(rctx, rec.id, true));
   if (rec.status == "exited") ++rec.restart_count;
   rec.status = "running";
   rec.started = now_rfc3339();
   rec.finished.clear();
   rec.error.clear();
-  HUSK_TRY(cs.save(rec));
-  runtime::CreateOptions opts;
-  opts.id = rec.id;
-  opts.bundle = cs.bundle_dir(rec.id);
-  auto result = runtime::run_container(runtime_context(), opts, false);
-  int code = result ? *result : exit_code_for(result.error());
-  if (!result) std::fprintf(stderr, "husk: %s\n", result.error().what().c_str());
+  HUSK_TRY(containers().save(rec));
+  return rec;
+}
+
+Result<void> Engine::end_run(const ContainerRecord& ran, int code, const std::string& error) const {
+  ContainerStore cs = containers();
   // The record as it is now (a rename may have happened meanwhile).
-  auto now = cs.find(rec.id);
-  if (!now) return code;  // `rm -f` from elsewhere took it
-  rec = *now;
+  auto now = cs.find(ran.id);
+  if (!now) return {};  // `rm -f` from elsewhere took it
+  ContainerRecord rec = *now;
   rec.status = "exited";
   rec.finished = now_rfc3339();
   rec.exit_code = code;
-  if (!result) rec.error = result.error().what();
-  if (rec.auto_remove) {
-    HUSK_TRY(remove_with_volumes(rec.id, true));
-  } else {
-    // An exited container keeps its upper dir, not its mount.
-    HUSK_TRY(image::unmount_overlay(cs.bundle_dir(rec.id) + "/rootfs"));
-    HUSK_TRY(cs.save(rec));
+  rec.error = error;
+  if (rec.auto_remove) return remove_with_volumes(rec.id, true);
+  // An exited container keeps its upper dir, not its mount.
+  HUSK_TRY(image::unmount_overlay(cs.bundle_dir(rec.id) + "/rootfs"));
+  return cs.save(rec);
+}
+
+// The foreground run: the container's stdin is ours with -i, else nothing.
+Result<int> Engine::run_and_record(ContainerRecord rec, bool attach_stdin) const {
+  rec = HUSK_TRY(begin_run(std::move(rec)));
+  if (!attach_stdin) {
+    int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null >= 0) ::dup2(null, STDIN_FILENO);
+    if (null >= 0) ::close(null);
   }
+  runtime::CreateOptions opts;
+  opts.id = rec.id;
+  opts.bundle = containers().bundle_dir(rec.id);
+  auto result = runtime::run_container(runtime_context(), opts, false);
+  int code = result ? *result : exit_code_for(result.error());
+  if (!result) std::fprintf(stderr, "husk: %s\n", result.error().what().c_str());
+  HUSK_TRY(end_run(rec, code, result ? "" : result.error().what()));
   return code;
 }
 
-Result<int> Engine::run_attached(ContainerRecord rec) const { return run_and_record(std::move(rec)); }
+// With a terminal: a monitor runs it (so detaching leaves it running) and
+// starts it once we are attached, so none of its output is lost.
+Result<int> Engine::run_attached(ContainerRecord rec, bool attach_stdin) const {
+  if (!rec.flags.tty) return run_and_record(std::move(rec), attach_stdin);
+  AttachOptions ao;
+  ao.tty = true;
+  ao.attach_stdin = attach_stdin;
+  ao.stdin_once = attach_stdin;
+  ao.detach_keys = HUSK_TRY(parse_detach_keys(rec.flags.detach_keys));
+  auto launch = HUSK_TRY(spawn_monitor(*this, rec, MonitorOptions{.wait_attach = true}));
+  if (int code = HUSK_TRY(launch.wait_for("ready")); code != 0) return code;
+  auto sock = HUSK_TRY(connect_attach(containers().dir(rec.id), ao));
+  if (int code = HUSK_TRY(launch.wait_for("started")); code != 0) return code;
+  auto end = HUSK_TRY(attach_session(sock.get(), ao));
+  return end.detached ? 0 : end.exit_code;
+}
 
-// A monitor process (forked twice, so it outlives us and belongs to no
-// terminal) runs the container in its foreground with the output going to
-// the container's log, and records the exit code; we return once the
-// container runs, or with its error and code if it could not start.
 Result<int> Engine::start_detached(const ContainerRecord& rec) const {
-  ContainerStore cs = containers();
-  std::string log = cs.dir(rec.id) + "/container.log";
-  std::fflush(nullptr);
-  pid_t pid = ::fork();
-  if (pid < 0) return fail_errno("fork the container's monitor");
-  if (pid == 0) {
-    ::setsid();
-    if (::fork() != 0) ::_exit(0);
-    int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (in < 0 || out < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0) ::_exit(125);
-    // Nothing of the caller's stays open in the monitor (its pipes would
-    // never see EOF while the container runs).
-    ::syscall(SYS_close_range, 3, ~0U, 0);
-    auto r = run_and_record(rec);
-    if (!r) std::fprintf(stderr, "husk: %s\n", r.error().what().c_str());
-    ::_exit(0);
-  }
-  int status;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  // Running (the runtime has it so), or ended (the monitor recorded it).
-  std::string started_before = rec.started;
-  for (int i = 0; i < 3000; ++i) {
-    auto s = runtime::container_state(runtime_context(), rec.id);
-    if (s && s->status == spec::Status::running) return 0;
-    auto now = cs.find(rec.id);
-    if (now && now->status == "exited" && now->started != started_before) {
-      // Ran and ended already: fine. Could not start: its error and code.
-      if (now->error.empty()) return 0;
-      if (auto text = read_file(log)) std::fputs(text->c_str(), stderr);
-      return now->exit_code;
-    }
-    if (!now && !path_exists(cs.dir(rec.id))) {  // --rm and already gone
-      if (auto text = read_file(log)) std::fputs(text->c_str(), stderr);
-      return 0;
-    }
-    ::usleep(10000);
-  }
-  return fail_code(ETIMEDOUT,
-                   "container " + rec.name + " did not start within 30 s (see husk logs " + rec.name + ")");
+  auto launch = HUSK_TRY(spawn_monitor(*this, rec, MonitorOptions{}));
+  return launch.wait_for("started");
 }
 
 LiveStatus Engine::live_status(const ContainerRecord& rec) const {
@@ -260,12 +251,18 @@ Result<int> Engine::wait(const std::string& name_or_id, int timeout_ms) const {
     auto st = live_status(*r);
     if (st == LiveStatus::exited || st == LiveStatus::created) return r->exit_code;
     if (st == LiveStatus::lost) {
-      // The monitor may be recording it right now.
-      ::usleep(100000);
-      auto again = HUSK_TRY(cs.find(id));
-      if (again.status == "exited") return again.exit_code;
-      if (live_status(again) == LiveStatus::lost)
-        return fail_code(EIO, "container " + r->name + " ended without a recorded exit code");
+      // Whoever ran it (a monitor, a foreground husk) may be recording the
+      // end right now: the runtime's state goes first, the record after
+      // the root is unmounted. A record that stays "running" for seconds
+      // after that has lost its recorder (killed, or a reboot).
+      for (int i = 0; i < 150; ++i) {
+        ::usleep(20000);
+        auto again = HUSK_TRY(cs.find(id));
+        if (again.status == "exited") return again.exit_code;
+        if (live_status(again) != LiveStatus::lost) break;  // started again
+        if (i == 149) return fail_code(EIO, "container " + r->name + " ended without a recorded exit code");
+      }
+      continue;
     }
     ::usleep(20000);
   }

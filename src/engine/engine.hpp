@@ -41,11 +41,20 @@ class Engine {
   // ours, records how it ended and, with --rm, removes it. The exit code as
   // docker's: the process's, 128+N for signal N, 126/127 when the command
   // could not start.
-  Result<int> run_attached(ContainerRecord rec) const;
-  // Starts it under a monitor (a forked husk that outlives this process and
-  // keeps its output in the container's log); returns 0 once it runs (or
-  // ran and ended), or its code (125/126/127) when it could not start.
+  // Without a terminal it runs in this process (stdin attached when
+  // ATTACH_STDIN); with one, under a monitor with us attached to it, so the
+  // detach keys leave it running.
+  Result<int> run_attached(ContainerRecord rec, bool attach_stdin = false) const;
+  // Starts it under a monitor (see monitor.hpp: a process that outlives this
+  // one and keeps its output in the container's log); returns 0 once it runs
+  // (or ran and ended), or its code (125/126/127) when it could not start.
   Result<int> start_detached(const ContainerRecord& rec) const;
+
+  // The record's side of a run, for whoever runs it (us, or its monitor):
+  // the root mounted again and the record "running"; then its end recorded
+  // (with --rm: the container removed).
+  Result<ContainerRecord> begin_run(ContainerRecord rec) const;
+  Result<void> end_run(const ContainerRecord& rec, int code, const std::string& error) const;
 
   LiveStatus live_status(const ContainerRecord& rec) const;
   // The running init's pid (for exec, namespace sharing, inspect).
@@ -67,7 +76,7 @@ class Engine {
   Engine(image::Store store, std::string run_root) : store_(std::move(store)), run_root_(std::move(run_root)) {}
   // The overlay root back on an exited container's bundle (start/restart).
   Result<void> remount(const ContainerRecord& rec) const;
-  Result<int> run_and_record(ContainerRecord rec) const;
+  Result<int> run_and_record(ContainerRecord rec, bool attach_stdin) const;
   Result<void> remove_with_volumes(const std::string& id, bool volumes) const;
 
   image::Store store_;

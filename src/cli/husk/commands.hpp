@@ -48,6 +48,9 @@ void add_stats_commands(CLI::App& app, Invocation& inv);      // stats
 void add_cp_commands(CLI::App& app, Invocation& inv);         // cp
 void add_port_commands(CLI::App& app, Invocation& inv);       // port
 void add_prune_commands(CLI::App& app, Invocation& inv);      // container prune
+void add_lifecycle_commands(CLI::App& app, Invocation& inv);  // ps, stop, kill, wait, rm, rename, pause, unpause
+void add_logs_commands(CLI::App& app, Invocation& inv);       // logs
+void add_attach_commands(CLI::App& app, Invocation& inv);     // attach
 // run/create: where IMAGE is in ARGS (argv[1:]; ARGS.size() when there is
 // none); exec and top: where CONTAINER is. Everything after it is the
 // command's (or ps's options), which the flag parser must not see (`run

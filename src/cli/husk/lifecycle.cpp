@@ -1,5 +1,5 @@
-// `husk ps`, `stop`, `kill`, `wait`, `rm`, `rename`, `pause`, `unpause`,
-// `logs`: the containers' lives after `run`, from any husk process.
+// `husk ps`, `stop`, `kill`, `wait`, `rm`, `rename`, `pause`, `unpause`:
+// the containers' lives after `run`, from any husk process.
 #include <signal.h>
 
 #include <cstdio>
@@ -79,16 +79,6 @@ Result<int> each(const std::vector<std::string>& names, F&& act) {
   return 0;
 }
 
-Result<int> logs(const Context& ctx, const std::string& name) {
-  auto eng = HUSK_TRY(open_engine(ctx));
-  auto r = HUSK_TRY(eng.containers().find(name));
-  auto text = read_file(eng.containers().dir(r.id) + "/container.log");
-  if (!text && text.error().err() == ENOENT)
-    return fail_code(ENOENT, "container " + r.name + " has no log (it ran in the foreground)");
-  std::fputs(HUSK_TRY(std::move(text)).c_str(), stdout);
-  return 0;
-}
-
 }  // namespace
 
 void add_lifecycle_commands(CLI::App& app, Invocation& inv) {
@@ -105,12 +95,6 @@ void add_lifecycle_commands(CLI::App& app, Invocation& inv) {
     c->callback([o, &inv] {
       inv.action = [o](const Context& ctx) { return ps(ctx, o->all, o->quiet, o->format); };
     });
-  }
-  {
-    auto name = std::make_shared<std::string>();
-    auto* c = app.add_subcommand("logs", "print a detached container's output");
-    c->add_option("container", *name, "name or id")->required();
-    c->callback([name, &inv] { inv.action = [name](const Context& ctx) { return logs(ctx, *name); }; });
   }
   {
     auto names = std::make_shared<std::vector<std::string>>();

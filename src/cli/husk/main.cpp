@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
   husk::cli::add_cp_commands(app, inv);
   husk::cli::add_port_commands(app, inv);
   husk::cli::add_prune_commands(app, inv);
+  husk::cli::add_logs_commands(app, inv);
+  husk::cli::add_attach_commands(app, inv);
   std::vector<std::string> args(argv + 1, argv + argc);
   auto image_at = husk::cli::find_run_image(app, args);
   if (!image_at) {

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/husk/commands.hpp"
+#include "engine/attach.hpp"
 
 namespace husk::cli {
 
@@ -72,15 +73,17 @@ Result<int> with_run_exit_code(Result<int> r) {
 }
 
 Result<int> run(const Context& ctx, const engine::RunFlags& f) {
+  HUSK_TRY(engine::parse_detach_keys(f.detach_keys));  // before anything is made
   auto eng = HUSK_TRY(open_engine(ctx));
   auto rec = HUSK_TRY(eng.create(f));
-  if (!f.detach) return eng.run_attached(rec);
+  if (!f.detach) return eng.run_attached(rec, f.interactive);
   int code = HUSK_TRY(eng.start_detached(rec));
   if (code == 0) std::cout << rec.id << "\n";
   return code;
 }
 
 Result<int> create(const Context& ctx, const engine::RunFlags& f) {
+  HUSK_TRY(engine::parse_detach_keys(f.detach_keys));
   auto eng = HUSK_TRY(open_engine(ctx));
   auto rec = HUSK_TRY(eng.create(f));
   std::cout << rec.id << "\n";
@@ -89,16 +92,17 @@ Result<int> create(const Context& ctx, const engine::RunFlags& f) {
 
 // docker start: a created or exited container runs again, in the background
 // unless -a attaches to it. A running one is left as it is.
-Result<int> start(const Context& ctx, const std::vector<std::string>& names, bool attach) {
+Result<int> start(const Context& ctx, const std::vector<std::string>& names, bool attach, bool interactive) {
   auto eng = HUSK_TRY(open_engine(ctx));
   for (auto& n : names) {
     auto rec = HUSK_TRY(eng.containers().find(n));
     auto st = eng.live_status(rec);
     if (st == engine::LiveStatus::running || st == engine::LiveStatus::paused) {
-      if (!attach) std::cout << n << "\n";
+      if (attach) return engine::attach_to(eng, n, interactive, "");
+      std::cout << n << "\n";
       continue;
     }
-    if (attach) return eng.run_attached(rec);
+    if (attach) return eng.run_attached(rec, interactive && rec.flags.interactive);
     int code = HUSK_TRY(eng.start_detached(rec));
     if (code != 0) return code;
     std::cout << n << "\n";
@@ -197,7 +201,7 @@ void add_run_commands(CLI::App& app, Invocation& inv) {
       inv.action = [o](const Context& ctx) {
         if (o->attach && o->names.size() > 1)
           return Result<int>(fail_code(EINVAL, "start -a takes one container"));
-        return start(ctx, o->names, o->attach || o->interactive);
+        return start(ctx, o->names, o->attach || o->interactive, o->interactive);
       };
     });
   }

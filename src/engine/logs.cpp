@@ -1,0 +1,337 @@
+#include "engine/logs.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+
+#include <nlohmann/json.hpp>
+
+#include "base/fd.hpp"
+
+namespace husk::engine {
+
+namespace {
+
+constexpr size_t kMaxEntry = 16 * 1024;  // docker's split size for long lines
+constexpr const char* kStreams[] = {"stdout", "stderr"};
+
+// The length of the valid UTF-8 sequence at S[I], or 0.
+size_t utf8_len(std::string_view s, size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+  return n;
+}
+
+// JSON string contents as Go's encoder writes them: HTML-safe, invalid
+// UTF-8 as U+FFFD.
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  for (size_t i = 0; i < s.size();) {
+    char c = s[i];
+    auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      size_t n = utf8_len(s, i);
+      if (n == 0) {
+        out += "\\ufffd";
+        ++i;
+      } else {
+        out.append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (u < 0x20 || c == '<' || c == '>' || c == '&') {
+          out += "\\u00";
+          out += hex[u >> 4];
+          out += hex[u & 15];
+        } else {
+          out += c;
+        }
+    }
+    ++i;
+  }
+}
+
+std::string format_time(LogTime t, bool fixed) {
+  time_t secs = static_cast<time_t>(t / 1000000000);
+  long nanos = static_cast<long>(t % 1000000000);
+  if (nanos < 0) {
+    nanos += 1000000000;
+    --secs;
+  }
+  struct tm tm;
+  ::gmtime_r(&secs, &tm);
+  char buf[64];
+  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out(buf, n);
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%09ld", nanos);
+  std::string f = frac;
+  if (!fixed) {
+    while (f.size() > 1 && f.back() == '0') f.pop_back();
+    if (f.size() == 1) f.clear();
+  }
+  return out + f + "Z";
+}
+
+// "YYYY-MM-DD[THH:MM:SS[.frac]][Z|+hh:mm|-hh:mm]".
+std::optional<LogTime> parse_rfc3339(std::string_view s) {
+  std::string str(s);
+  struct tm tm = {};
+  int consumed = 0;
+  if (std::sscanf(str.c_str(), "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &consumed) != 3 ||
+      consumed != 10)
+    return {};
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  size_t i = 10;
+  int64_t nanos = 0;
+  if (i < str.size() && (str[i] == 'T' || str[i] == 't')) {
+    int used = 0;
+    if (std::sscanf(str.c_str() + i + 1, "%2d:%2d:%2d%n", &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 3 ||
+        used != 8)
+      return {};
+    i += 9;
+    if (i < str.size() && str[i] == '.') {
+      int64_t scale = 100000000;
+      for (++i; i < str.size() && std::isdigit(static_cast<unsigned char>(str[i])); ++i, scale /= 10)
+        nanos += (str[i] - '0') * scale;
+    }
+  }
+  std::optional<int> offset;  // seconds east of UTC
+  if (i < str.size()) {
+    if (str[i] == 'Z' || str[i] == 'z') {
+      offset = 0;
+      ++i;
+    } else if (str[i] == '+' || str[i] == '-') {
+      int h = 0, m = 0, used = 0;
+      if (std::sscanf(str.c_str() + i + 1, "%2d:%2d%n", &h, &m, &used) != 2 || used != 5) return {};
+      offset = (str[i] == '-' ? -1 : 1) * (h * 3600 + m * 60);
+      i += 6;
+    }
+  }
+  if (i != str.size()) return {};
+  time_t secs;
+  if (offset) {
+    secs = ::timegm(&tm) - *offset;
+  } else {
+    tm.tm_isdst = -1;
+    secs = ::mktime(&tm);
+  }
+  return static_cast<LogTime>(secs) * 1000000000 + nanos;
+}
+
+// "1h30m", "10s", "2.5m", "100ms": Go's time.ParseDuration, positive only.
+std::optional<LogTime> parse_duration(std::string_view s) {
+  if (s.empty()) return {};
+  LogTime total = 0;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t start = i;
+    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+    if (i == start) return {};
+    double v = std::stod(std::string(s.substr(start, i - start)));
+    size_t u = i;
+    while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) ++i;
+    std::string_view unit = s.substr(u, i - u);
+    double scale = unit == "ns" ? 1 : unit == "us" ? 1e3 : unit == "ms" ? 1e6 : unit == "s" ? 1e9
+                   : unit == "m" ? 60e9 : unit == "h" ? 3600e9 : 0;
+    if (scale == 0) return {};
+    total += static_cast<LogTime>(v * scale);
+  }
+  return total;
+}
+
+}  // namespace
+
+bool write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t w = ::write(fd, data.data(), data.size());
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(w));
+  }
+  return true;
+}
+
+std::string log_path(const std::string& container_dir) { return container_dir + "/container-json.log"; }
+
+LogTime log_time_now() {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<LogTime>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+std::string format_rfc3339_nano(LogTime t) { return format_time(t, false); }
+std::string format_rfc3339_nano_fixed(LogTime t) { return format_time(t, true); }
+
+std::string encode_log_entry(std::string_view text, std::string_view stream, LogTime t) {
+  std::string out;
+  out.reserve(text.size() + 80);
+  out += "{\"log\":\"";
+  append_json_string(out, text);
+  out += "\",\"stream\":\"";
+  out += stream;
+  out += "\",\"time\":\"";
+  out += format_rfc3339_nano(t);
+  out += "\"}\n";
+  return out;
+}
+
+Result<LogEntry> parse_log_entry(std::string_view line) {
+  auto j = nlohmann::json::parse(line, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("log") || !j["log"].is_string())
+    return fail_code(EINVAL, "not a json-file log entry: " + std::string(line.substr(0, 80)));
+  LogEntry e;
+  e.log = j["log"].get<std::string>();
+  e.stream = j.value("stream", "stdout");
+  auto t = parse_rfc3339(j.value("time", ""));
+  if (!t) return fail_code(EINVAL, "log entry with a bad time: " + std::string(line.substr(0, 80)));
+  e.time = *t;
+  return e;
+}
+
+Result<LogTime> parse_log_time_arg(std::string_view s, LogTime now) {
+  if (auto t = parse_rfc3339(s)) return *t;
+  if (!s.empty() && s.find_first_not_of("0123456789.") == std::string_view::npos &&
+      s.find('.') == s.rfind('.')) {
+    size_t dot = s.find('.');
+    LogTime secs = std::stoll(std::string(s.substr(0, dot)));
+    LogTime nanos = 0;
+    if (dot != std::string_view::npos) {
+      std::string frac(s.substr(dot + 1));
+      frac.resize(9, '0');
+      nanos = std::stoll(frac);
+    }
+    return secs * 1000000000 + nanos;
+  }
+  if (auto d = parse_duration(s)) return now - *d;
+  return fail_code(EINVAL, "invalid time \"" + std::string(s) +
+                               "\": want a Unix time, an RFC 3339 date or time, or a duration like 10m");
+}
+
+std::vector<std::string> cut_log_lines(std::string& pending, std::string_view data) {
+  std::vector<std::string> out;
+  while (!data.empty()) {
+    size_t nl = data.find('\n');
+    size_t room = kMaxEntry - pending.size();
+    if (nl != std::string_view::npos && nl < room) {
+      pending.append(data.substr(0, nl + 1));
+      out.push_back(std::move(pending));
+      pending.clear();
+      data.remove_prefix(nl + 1);
+    } else if (data.size() >= room) {
+      pending.append(data.substr(0, room));
+      out.push_back(std::move(pending));
+      pending.clear();
+      data.remove_prefix(room);
+    } else {
+      pending.append(data);
+      break;
+    }
+  }
+  return out;
+}
+
+void LogWriter::emit(int stream, std::string_view text) {
+  (void)write_all(fd_, encode_log_entry(text, kStreams[stream], log_time_now()));
+}
+
+void LogWriter::write(int stream, std::string_view data) {
+  if (fd_ < 0) return;
+  for (auto& line : cut_log_lines(pending_[stream], data)) emit(stream, line);
+}
+
+void LogWriter::flush() {
+  for (int s = 0; s < 2; ++s) {
+    if (fd_ >= 0 && !pending_[s].empty()) emit(s, pending_[s]);
+    pending_[s].clear();
+  }
+}
+
+namespace {
+
+// Prints the entries of the complete lines in TEXT; false once past --until.
+bool print_entries(std::string_view text, const LogsOptions& o, int out, int err) {
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    if (line.empty()) continue;
+    auto e = parse_log_entry(line);
+    if (!e) continue;  // a line cut short by a crash: docker skips it too
+    if (o.since && e->time < *o.since) continue;
+    if (o.until && e->time > *o.until) return false;
+    std::string s = o.timestamps ? format_rfc3339_nano_fixed(e->time) + " " + e->log : e->log;
+    if (!write_all(e->stream == "stderr" ? err : out, s)) return false;
+  }
+  return true;
+}
+
+// The last N lines of TEXT (which ends with a newline, or is empty).
+std::string_view last_lines(std::string_view text, size_t n) {
+  if (n == 0) return {};
+  size_t pos = text.size();
+  if (pos > 0 && text[pos - 1] == '\n') --pos;
+  while (pos > 0) {
+    size_t nl = text.rfind('\n', pos - 1);
+    if (nl == std::string_view::npos) return text;
+    if (--n == 0) return text.substr(nl + 1);
+    pos = nl;
+  }
+  return text;
+}
+
+}  // namespace
+
+Result<void> print_logs(const std::string& path, const LogsOptions& o, const std::function<bool()>& running,
+                        int out, int err) {
+  auto f = open_fd(path, O_RDONLY);
+  if (!f && f.error().err() == ENOENT && o.follow) {
+    // Not written yet: the container has only just been made.
+  } else if (!f) {
+    return fail(std::move(f).error());
+  }
+  std::string partial;  // a line whose end is not written yet
+  bool first = true;
+  while (true) {
+    // Whether it runs is asked before reading, so what it wrote before
+    // it ended is read after.
+    bool more = o.follow && running();
+    if (!f) {
+      if (auto again = open_fd(path, O_RDONLY)) f = std::move(again);
+    }
+    if (f) {
+      char buf[65536];
+      ssize_t n;
+      while ((n = ::read(f->get(), buf, sizeof buf)) > 0) partial.append(buf, static_cast<size_t>(n));
+      size_t end = partial.rfind('\n');
+      std::string_view whole = end == std::string::npos ? std::string_view{} : std::string_view(partial).substr(0, end + 1);
+      if (first && o.tail) whole = last_lines(whole, *o.tail);
+      first = false;
+      if (!print_entries(whole, o, out, err)) return {};
+      partial.erase(0, end == std::string::npos ? 0 : end + 1);
+    }
+    if (!more) return {};
+    ::usleep(50000);
+  }
+}
+
+}  // namespace husk::engine
