@@ -77,7 +77,7 @@ PY
 }
 
 state_of() { h ps -a --format '{{.State}}' --filter "name=$1" 2>/dev/null || true; }
-status_of() { h ps -a --format json | jq -r --arg n "$1" '.[] | select(.Names[0] == $n) | .State'; }
+status_of() { h ps -a --format json | jq -r --arg n "$1" 'select(.Names == $n) | .State'; }
 
 @test "attach: run -it gives a real pty of our size, our typing, and the exit code; --rm leaves nothing" {
   run pty_drive 's:0.3;;w:stty size; tty; echo typed-$((1+2))\n;;e:typed-3;;r:40x120;;s:0.3;;w:stty size\n;;e:40 120;;w:exit 5\n' \
@@ -186,7 +186,7 @@ status_of() { h ps -a --format json | jq -r --arg n "$1" '.[] | select(.Names[0]
   # The container itself runs on; once it ends nobody records a code.
   assert_eq running "$(status_of orphan)"
   kill -9 "$("$RUNTIME_BIN" --root "$RUNROOT" state "$cid" | jq -r .pid)"
-  wait_for 10 sh -c "'$HUSK' --root '$R' --runroot '$RUNROOT' ps -a --format json | jq -e '.[0].State == \"exited\"' >/dev/null"
+  wait_for 10 sh -c "'$HUSK' --root '$R' --runroot '$RUNROOT' ps -a --format json | jq -se '.[0].State == \"exited\"' >/dev/null"
   run h ps -a
   assert_match 'Exited \(unknown\)' "$output"
   # It can start again (the stale runtime state is cleared), and rm -f works.

@@ -197,7 +197,7 @@ box() { h run -d --name "${1:-box}" -e GREETING=hi busybox sleep 1000 >/dev/null
   assert_status 0
   assert_eq "Deleted Containers:" "${lines[0]}" "header"
   assert_eq "$(printf '%s\n' "$ended" "$made" | sort)" "$(printf '%s\n' "${lines[1]}" "${lines[2]}" | sort)" "the stopped ones"
-  assert_eq "up" "$(h ps -a --format json | jq -r '.[].Names[0]')" "only the running one stays"
+  assert_eq "up" "$(h ps -a --format json | jq -r '.Names')" "only the running one stays"
   [ ! -e "$R/containers/$ended" ] && [ ! -e "$R/containers/$made" ]
   # Without -f it asks; no is no.
   h run --name again busybox true
