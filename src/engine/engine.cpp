@@ -20,9 +20,7 @@
 #include "engine/volumes.hpp"
 #include "engine/userns.hpp"
 #include "image/bundle.hpp"
-#include "image/import.hpp"
 #include "image/overlay.hpp"
-#include "image/pull.hpp"
 #include "linux/signals.hpp"
 #include "runtime/container.hpp"
 
@@ -47,17 +45,6 @@ int exit_code_for(const Error& e) {
 
 namespace {
 
-// The image, made (the default) or pulled (anything else) when missing.
-Result<image::StoredImage> image_for_run(const image::Store& store, const std::string& name) {
-  auto found = image::find_or_make_default(store, name);
-  if (found || found.error().err() != ENOENT) return found;
-  auto ref = image::parse_reference(name);
-  if (!ref) return found;
-  std::fprintf(stderr, "Unable to find image '%s' locally\n", ref->familiar().c_str());
-  image::PullOptions o;
-  return image::pull_image(store, *ref, o);
-}
-
 Result<std::string> self_exe() {
   char buf[4096];
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
@@ -67,8 +54,8 @@ Result<std::string> self_exe() {
 
 }  // namespace
 
-Result<Engine> Engine::open(const std::string& root, const std::string& run_root) {
-  return Engine(HUSK_TRY(image::Store::open(root)), run_root);
+Result<Engine> Engine::open(const std::string& root, const std::string& run_root, ImageFetcher fetch) {
+  return Engine(HUSK_TRY(image::Store::open(root)), run_root, std::move(fetch));
 }
 
 runtime::Context Engine::runtime_context() const {
@@ -87,7 +74,9 @@ Result<ContainerRecord> Engine::create(const RunFlags& in) const {
   RunFlags flags = in;
   if (!flags.stop_signal.empty() && !linux::signal_from_string(flags.stop_signal))
     return fail_code(EINVAL, "invalid --stop-signal \"" + flags.stop_signal + "\"");
-  auto img = HUSK_TRY(image_for_run(store_, flags.image));
+  auto found = store_.find_image(flags.image);
+  if (!found && found.error().err() == ENOENT && fetch_) found = fetch_(store_, flags.image);
+  auto img = HUSK_TRY(std::move(found));
   if (flags.stop_signal.empty()) flags.stop_signal = img.config.config.stop_signal;
   std::string exe = HUSK_TRY(self_exe());
   ContainerStore cs = containers();

@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,9 +24,13 @@ namespace husk::engine {
 enum class LiveStatus { created, running, paused, exited, lost };
 std::string_view to_string(LiveStatus s);
 
+// Gets an image the store lacks (the default one made, anything else
+// pulled), into STORE; the engine itself only reads the store.
+using ImageFetcher = std::function<Result<image::StoredImage>(const image::Store& store, const std::string& name)>;
+
 class Engine {
  public:
-  static Result<Engine> open(const std::string& root, const std::string& run_root);
+  static Result<Engine> open(const std::string& root, const std::string& run_root, ImageFetcher fetch = {});
 
   const image::Store& images() const { return store_; }
   ContainerStore containers() const { return ContainerStore(store_); }
@@ -73,7 +78,8 @@ class Engine {
   int stop_signal(const ContainerRecord& rec) const;
 
  private:
-  Engine(image::Store store, std::string run_root) : store_(std::move(store)), run_root_(std::move(run_root)) {}
+  Engine(image::Store store, std::string run_root, ImageFetcher fetch)
+      : store_(std::move(store)), run_root_(std::move(run_root)), fetch_(std::move(fetch)) {}
   // The overlay root back on an exited container's bundle (start/restart).
   Result<void> remount(const ContainerRecord& rec) const;
   Result<int> run_and_record(ContainerRecord rec, bool attach_stdin) const;
@@ -81,6 +87,7 @@ class Engine {
 
   image::Store store_;
   std::string run_root_;
+  ImageFetcher fetch_;
 };
 
 // docker's exit codes for a container that could not start: 126 when its

@@ -15,6 +15,7 @@ namespace husk::cli {
 struct Context {
   std::string root;      // the image store (--root), default /var/lib/husk
   std::string run_root;  // the runtime's state for the engine's containers (--runroot)
+  engine::ImageFetcher fetch_image;  // an image a run lacks: made or pulled
 };
 
 using Action = std::function<Result<int>(const Context&)>;
@@ -24,7 +25,21 @@ struct Invocation {
   std::vector<std::string> command;  // run/create: what follows IMAGE, untouched by flag parsing
 };
 
-inline Result<engine::Engine> open_engine(const Context& ctx) { return engine::Engine::open(ctx.root, ctx.run_root); }
+inline Result<engine::Engine> open_engine(const Context& ctx) {
+  return engine::Engine::open(ctx.root, ctx.run_root, ctx.fetch_image);
+}
+
+// What makes one husk program differ from the other (lean.cpp, full.cpp):
+// the commands it adds to the container commands, and how a run gets an
+// image the store lacks.
+struct Flavor {
+  std::function<void(CLI::App&, Invocation&)> add_more;
+  engine::ImageFetcher fetch_image;
+};
+// Parses the command line and runs the command: the exit code.
+int husk_main(int argc, char** argv, const Flavor& flavor);
+// Every container command (run, ps, exec, ...): the lean husk's own set.
+void add_container_commands(CLI::App& app, Invocation& inv);
 
 // Repeatable options (-e A -e B) take one value each, so IMAGE after them
 // stays IMAGE.
@@ -64,7 +79,5 @@ std::string format_json(const std::string& tmpl, const std::string& json_text);
 // docker's sizes: "1.5MB" (decimal: images, block I/O) and "1.5MiB" (memory).
 std::string human_size(uint64_t bytes);
 std::string binary_size(uint64_t bytes);
-// One image as `image inspect` shows it (inspect falls back to images).
-std::string image_inspect_json(const image::Store& store, const image::StoredImage& img);
 
 }  // namespace husk::cli

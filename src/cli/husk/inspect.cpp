@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/husk/commands.hpp"
+#include "cli/husk/image_json.hpp"
 #include "engine/inspect.hpp"
 #include "engine/template.hpp"
 

@@ -1,5 +1,5 @@
-// husk: the engine people type: images (the store, registries, bundles) and
-// containers, run through the same library as husk-runtime, in-process.
+// The command line both husk programs share (lean.cpp, full.cpp): global
+// flags, the container commands, and the exit codes.
 #include <signal.h>
 
 #include <algorithm>
@@ -10,33 +10,38 @@
 #include "cli/husk/commands.hpp"
 #include "image/store.hpp"
 
-int main(int argc, char** argv) {
+namespace husk::cli {
+
+void add_container_commands(CLI::App& app, Invocation& inv) {
+  add_run_commands(app, inv);
+  add_lifecycle_commands(app, inv);
+  add_update_commands(app, inv);
+  add_volume_commands(app, inv);
+  add_inspect_commands(app, inv);
+  add_exec_commands(app, inv);
+  add_top_commands(app, inv);
+  add_stats_commands(app, inv);
+  add_cp_commands(app, inv);
+  add_port_commands(app, inv);
+  add_prune_commands(app, inv);
+  add_logs_commands(app, inv);
+  add_attach_commands(app, inv);
+}
+
+int husk_main(int argc, char** argv, const Flavor& flavor) {
   ::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"husk: containers without a daemon", "husk"};
   app.require_subcommand(1);
-  std::string root(husk::image::kDefaultStoreRoot);
+  std::string root(image::kDefaultStoreRoot);
   app.add_option("--root", root, "the image store (default /var/lib/husk)");
-  std::string run_root(husk::engine::kDefaultRunRoot);
+  std::string run_root(engine::kDefaultRunRoot);
   app.add_option("--runroot", run_root, "the runtime's state for the containers (default /run/husk-engine)");
   app.set_version_flag("-v,--version", std::string("husk version 0.1.0"));
-  husk::cli::Invocation inv;
-  husk::cli::add_image(app, inv);
-  husk::cli::add_registry_commands(app, inv);
-  husk::cli::add_run_commands(app, inv);
-  husk::cli::add_lifecycle_commands(app, inv);
-  husk::cli::add_update_commands(app, inv);
-  husk::cli::add_volume_commands(app, inv);
-  husk::cli::add_inspect_commands(app, inv);
-  husk::cli::add_exec_commands(app, inv);
-  husk::cli::add_top_commands(app, inv);
-  husk::cli::add_stats_commands(app, inv);
-  husk::cli::add_cp_commands(app, inv);
-  husk::cli::add_port_commands(app, inv);
-  husk::cli::add_prune_commands(app, inv);
-  husk::cli::add_logs_commands(app, inv);
-  husk::cli::add_attach_commands(app, inv);
+  Invocation inv;
+  if (flavor.add_more) flavor.add_more(app, inv);
+  add_container_commands(app, inv);
   std::vector<std::string> args(argv + 1, argv + argc);
-  auto image_at = husk::cli::find_run_image(app, args);
+  auto image_at = find_run_image(app, args);
   if (!image_at) {
     std::fprintf(stderr, "husk: %s\n", image_at.error().what().c_str());
     return 125;
@@ -54,14 +59,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "husk: %s\nSee 'husk --help'.\n", e.what());
     return 125;
   }
-  husk::cli::Context ctx;
-  auto abs = husk::absolute_from_cwd(root);
+  Context ctx;
+  auto abs = absolute_from_cwd(root);
   if (!abs) {
     std::fprintf(stderr, "husk: --root %s: %s\n", root.c_str(), abs.error().what().c_str());
     return 125;
   }
   ctx.root = *abs;
   ctx.run_root = run_root;
+  ctx.fetch_image = flavor.fetch_image;
   if (!inv.action) return 0;
   auto r = inv.action(ctx);
   if (!r) {
@@ -70,3 +76,5 @@ int main(int argc, char** argv) {
   }
   return *r;
 }
+
+}  // namespace husk::cli

@@ -1,0 +1,34 @@
+// husk-full: every husk command, images included (pull, push, login, image
+// ..., load, save). The lean husk (lean.cpp) hands it what it lacks.
+#include <cstdio>
+
+#include "cli/husk/commands.hpp"
+#include "image/import.hpp"
+#include "image/pull.hpp"
+
+namespace {
+
+using namespace husk;
+
+// The default image is made offline; anything else is pulled, as docker.
+Result<image::StoredImage> make_or_pull(const image::Store& store, const std::string& name) {
+  auto found = image::find_or_make_default(store, name);
+  if (found || found.error().err() != ENOENT) return found;
+  auto ref = image::parse_reference(name);
+  if (!ref) return found;
+  std::fprintf(stderr, "Unable to find image '%s' locally\n", ref->familiar().c_str());
+  image::PullOptions o;
+  return image::pull_image(store, *ref, o);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  husk::cli::Flavor flavor;
+  flavor.add_more = [](CLI::App& app, husk::cli::Invocation& inv) {
+    husk::cli::add_image(app, inv);
+    husk::cli::add_registry_commands(app, inv);
+  };
+  flavor.fetch_image = make_or_pull;
+  return husk::cli::husk_main(argc, argv, flavor);
+}

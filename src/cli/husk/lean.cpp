@@ -1,0 +1,131 @@
+// husk: the container commands in a static binary of their own (see
+// CMakeLists.txt: no dynamic loader, no libcurl or libarchive, so a run
+// starts fast and a container's monitor stays small). Any other command,
+// and an image a run lacks, go to husk-full beside it.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "base/fd.hpp"
+#include "cli/husk/commands.hpp"
+#include "image/import.hpp"
+
+namespace {
+
+using namespace husk;
+
+std::string full_binary() {
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  std::string dir = n > 0 ? std::string(self, static_cast<size_t>(n)) : std::string("/usr/local/bin/husk");
+  return dir.substr(0, dir.rfind('/') + 1) + "husk-full";
+}
+
+// The subcommand ARGV names (past the global flags), or "".
+std::string subcommand(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--root" || a == "--runroot") {
+      ++i;
+      continue;
+    }
+    if (a.starts_with("-")) continue;
+    return a;
+  }
+  return "";
+}
+
+bool is_container_command(const std::string& name) {
+  CLI::App probe;
+  cli::Invocation inv;
+  cli::add_container_commands(probe, inv);
+  for (auto* c : probe.get_subcommands([](CLI::App*) { return true; }))
+    if (c->get_name() == name) return true;
+  return false;
+}
+
+// husk-full ARGS, waited for. What it says goes to our stderr as it comes
+// (a run's stdout is the container's), but its last line is held back: when
+// it fails, that line (its error) becomes our error, so the user reads one
+// message, not two. QUIET: its stdout goes nowhere.
+Result<void> run_full(const std::vector<std::string>& args, bool quiet) {
+  std::string full = full_binary();
+  std::vector<char*> argv{const_cast<char*>(full.c_str())};
+  for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) < 0) return fail_errno("pipe");
+  UniqueFd rd(pipefd[0]), wr(pipefd[1]);
+  std::fflush(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) return fail_errno("fork " + full);
+  if (pid == 0) {
+    int out = quiet ? ::open("/dev/null", O_WRONLY) : wr.get();
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(wr.get(), STDERR_FILENO);
+    ::execv(full.c_str(), argv.data());
+    std::fprintf(stderr, "husk: exec %s: %s\n", full.c_str(), std::strerror(errno));
+    ::_exit(125);
+  }
+  wr.reset();
+  std::string pending, last;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(rd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    pending.append(buf, static_cast<size_t>(n));
+    for (size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
+      if (!last.empty()) std::fprintf(stderr, "%s\n", last.c_str());
+      last = pending.substr(0, nl);
+    }
+  }
+  if (!pending.empty()) {
+    if (!last.empty()) std::fprintf(stderr, "%s\n", last.c_str());
+    last = pending;
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return fail_errno("wait for " + full);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    if (!last.empty()) std::fprintf(stderr, "%s\n", last.c_str());
+    return {};
+  }
+  if (last.starts_with("husk: ")) last.erase(0, 6);
+  return fail_code(EIO, last.empty() ? full + " failed" : last);
+}
+
+// The default image is made, anything else pulled, by husk-full; then the
+// store has it.
+Result<image::StoredImage> fetch_through_full(const image::Store& store, const std::string& name) {
+  auto ref = image::parse_reference(name);
+  auto def = image::parse_reference(image::kDefaultImage);
+  if (ref && def && ref->str() == def->str()) {
+    HUSK_TRY(run_full({"--root", store.root(), "image", "inspect", "--format", "{{.Id}}", name}, true));
+  } else {
+    if (ref) std::fprintf(stderr, "Unable to find image '%s' locally\n", ref->familiar().c_str());
+    HUSK_TRY(run_full({"--root", store.root(), "pull", name}, false));
+  }
+  return store.find_image(name);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string sub = subcommand(argc, argv);
+  if (sub.empty() || !is_container_command(sub)) {
+    std::string full = full_binary();
+    argv[0] = const_cast<char*>(full.c_str());
+    ::execv(full.c_str(), argv);
+    std::fprintf(stderr, "husk: exec %s: %s\n", full.c_str(), std::strerror(errno));
+    return 125;
+  }
+  cli::Flavor flavor;
+  flavor.fetch_image = fetch_through_full;
+  return cli::husk_main(argc, argv, flavor);
+}
