@@ -34,11 +34,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# "RSS PSS" in kB of PID.
-mem_of() { awk '/^Rss:/ { r = $2 } /^Pss:/ { p = $2 } END { print r, p }' "/proc/$1/smaps_rollup"; }
+# "RSS PSS USS" in kB of PID. USS (its private pages) is what one more
+# container adds; RSS counts the binary's shared pages in full, PSS a 1/N
+# share of them.
+mem_of() {
+  awk '/^Rss:/ { r = $2 } /^Pss:/ { p = $2 } /^Private_(Clean|Dirty):/ { u += $2 } END { print r, p, u }' \
+    "/proc/$1/smaps_rollup"
+}
 
-# The mean "RSS PSS" of the pids on stdin.
-mean() { awk '{ r += $1; p += $2; n++ } END { printf "%d %d\n", r / n, p / n }'; }
+# The mean "RSS PSS USS" of the pids on stdin.
+mean() { awk '{ r += $1; p += $2; u += $3; n++ } END { printf "%d %d %d\n", r / n, p / n, u / n }'; }
 
 husk_pids=()
 for i in $(seq "$N"); do
@@ -46,7 +51,7 @@ for i in $(seq "$N"); do
 done
 for f in "$T"/store/containers/*/monitor.pid; do husk_pids+=("$(cat "$f")"); done
 sleep 1  # idle: whatever start-up left behind is what counts
-read -r husk_rss husk_pss < <(for p in "${husk_pids[@]}"; do mem_of "$p"; done | mean)
+read -r husk_rss husk_pss husk_uss < <(for p in "${husk_pids[@]}"; do mem_of "$p"; done | mean)
 
 podman_setup >/dev/null
 conmon_pids=()
@@ -55,10 +60,10 @@ for i in $(seq "$N"); do
   conmon_pids+=("$(hpodman inspect --format '{{.State.ConmonPid}}' "$id")")
 done
 sleep 1
-read -r conmon_rss conmon_pss < <(for p in "${conmon_pids[@]}"; do mem_of "$p"; done | mean)
+read -r conmon_rss conmon_pss conmon_uss < <(for p in "${conmon_pids[@]}"; do mem_of "$p"; done | mean)
 
-printf '%-14s %10s %10s\n' "per container" "RSS kB" "PSS kB"
-printf '%-14s %10d %10d\n' "husk monitor" "$husk_rss" "$husk_pss"
-printf '%-14s %10d %10d\n' "conmon" "$conmon_rss" "$conmon_pss"
-awk -v a="$husk_rss" -v b="$conmon_rss" -v c="$husk_pss" -v d="$conmon_pss" \
-  'BEGIN { printf "husk/conmon: RSS %.2fx, PSS %.2fx\n", a / b, c / d }'
+printf '%-14s %10s %10s %10s\n' "per container" "RSS kB" "PSS kB" "USS kB"
+printf '%-14s %10d %10d %10d\n' "husk monitor" "$husk_rss" "$husk_pss" "$husk_uss"
+printf '%-14s %10d %10d %10d\n' "conmon" "$conmon_rss" "$conmon_pss" "$conmon_uss"
+awk -v a="$husk_rss" -v b="$conmon_rss" -v c="$husk_pss" -v d="$conmon_pss" -v e="$husk_uss" -v f="$conmon_uss" \
+  'BEGIN { printf "husk/conmon: RSS %.2fx, PSS %.2fx, USS %.2fx\n", a / b, c / d, e / f }'

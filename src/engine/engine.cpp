@@ -160,7 +160,7 @@ Result<void> Engine::end_run(const ContainerRecord& ran, int code, const std::st
   rec.finished = now_rfc3339();
   rec.exit_code = code;
   rec.error = error;
-  if (rec.auto_remove) return remove_with_volumes(rec.id, true);
+  if (rec.auto_remove) return remove_with_volumes(rec.id, true, true);
   // An exited container keeps its upper dir, not its mount.
   HUSK_TRY(image::unmount_overlay(cs.bundle_dir(rec.id) + "/rootfs"));
   return cs.save(rec);
@@ -296,15 +296,40 @@ Result<void> Engine::remove(const std::string& name_or_id, bool force, bool volu
   } else if (st == LiveStatus::lost) {
     (void)runtime::delete_container(runtime_context(), rec.id, true);
   }
-  return remove_with_volumes(rec.id, volumes);
+  return remove_with_volumes(rec.id, volumes, false);
 }
 
 // The container's files and, with VOLUMES (rm -v, --rm), the anonymous
 // volumes no other container uses (docker keeps named ones).
-Result<void> Engine::remove_with_volumes(const std::string& id, bool volumes) const {
+Result<void> Engine::remove_with_volumes(const std::string& id, bool volumes, bool in_background) const {
   VolumeStore vs(store_.root());
   auto anonymous = volumes ? vs.anonymous_of(id) : std::vector<std::string>{};
-  HUSK_TRY(image::remove_bundle(store_, containers().bundle_dir(id)));
+  ContainerStore cs = containers();
+  if (!in_background) {
+    HUSK_TRY(image::remove_bundle(store_, cs.bundle_dir(id)));
+  } else {
+    // --rm: the container is gone once its directory leaves containers/;
+    // deleting its files (the upper dir may be large) need not hold up the
+    // user, so a detached process does it, under the store's shared
+    // content lock (gc, which clears tmp/, waits for it).
+    HUSK_TRY(image::unmount_overlay(cs.bundle_dir(id) + "/rootfs"));
+    std::string trash = store_.root() + "/tmp/removed-" + id;
+    if (::rename(cs.dir(id).c_str(), trash.c_str()) < 0) return fail_errno("remove container " + id);
+    std::fflush(nullptr);
+    pid_t pid = ::fork();
+    if (pid < 0 || (pid == 0 && ::fork() != 0)) {
+      if (pid == 0) ::_exit(0);
+      (void)remove_all(trash);  // no fork: do it now
+    } else if (pid == 0) {
+      ::setsid();
+      auto lock = store_.lock_content_shared();
+      (void)remove_all(trash);
+      ::_exit(0);
+    } else {
+      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+  }
   vs.remove_unused_anonymous(anonymous);
   return {};
 }

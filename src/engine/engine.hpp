@@ -83,7 +83,9 @@ class Engine {
   // The overlay root back on an exited container's bundle (start/restart).
   Result<void> remount(const ContainerRecord& rec) const;
   Result<int> run_and_record(ContainerRecord rec, bool attach_stdin) const;
-  Result<void> remove_with_volumes(const std::string& id, bool volumes) const;
+  // Removes the container's files (and with VOLUMES its anonymous
+  // volumes); IN_BACKGROUND: the files are deleted by a detached process.
+  Result<void> remove_with_volumes(const std::string& id, bool volumes, bool in_background) const;
 
   image::Store store_;
   std::string run_root_;
