@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -16,6 +17,7 @@
 #include <malloc.h>
 
 #include "base/file.hpp"
+#include "base/strings.hpp"
 #include "engine/attach.hpp"
 #include "engine/logs.hpp"
 #include "linux/sync.hpp"
@@ -52,6 +54,30 @@ Result<int> MonitorLaunch::wait_for(std::string_view what) {
 }
 
 namespace {
+
+// The husk code this process ran to set the container up (CLI, JSON, the
+// runtime's create) stays mapped, and counted in its RSS, for the
+// container's whole life, though the relay needs a few pages of it. Text is
+// never written, so dropping this process's mappings of it loses nothing:
+// a page the relay runs again comes back from the page cache.
+void drop_code_pages() {
+  char exe[4096];
+  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return;
+  std::string self(exe, static_cast<size_t>(n));
+  auto maps = read_file("/proc/self/maps");
+  if (!maps) return;
+  for (auto& line : split(*maps, '\n')) {
+    // "start-end perms offset dev inode path"
+    auto f = split(line, ' ');
+    if (f.size() < 6 || f[1] != "r-xp" || !line.ends_with(" " + self)) continue;
+    auto dash = f[0].find('-');
+    uintptr_t start = std::strtoull(f[0].substr(0, dash).c_str(), nullptr, 16);
+    uintptr_t end = std::strtoull(f[0].substr(dash + 1).c_str(), nullptr, 16);
+    (void)::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
+  }
+}
+
 
 void report(int fd, const std::string& line) {
   std::string l = line + "\n";
@@ -361,6 +387,7 @@ int Monitor::run(const MonitorOptions& o) {
   // The runtime's allocations are done: what stays for the container's life
   // is the relay's.
   ::malloc_trim(0);
+  drop_code_pages();
   Relay relay(io, log, listener->get(), std::move(clients));
   int code = relay.run(pid, pidfd.get());
   (void)runtime::delete_container(eng_.runtime_context(), rec_.id, true);
@@ -372,6 +399,7 @@ int Monitor::run(const MonitorOptions& o) {
     if (c.fd) send_packet(c.fd.get(), attach_msg::exit, std::string_view(reinterpret_cast<char*>(&c32), sizeof c32));
   return 0;
 }
+
 
 }  // namespace
 
