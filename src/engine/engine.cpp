@@ -134,7 +134,25 @@ Result<void> Engine::remount(const ContainerRecord& rec) const {
   return image::remount_bundle(store_, img, rec.id, bundle, maps.uids, maps.gids);
 }
 
+Result<void> Engine::rejoin(const ContainerRecord& rec) const {
+  const RunFlags& f = rec.flags;
+  auto joins = [](const std::string& mode) { return mode.starts_with("container:"); };
+  if (!joins(f.ipc) && !joins(f.pid) && !joins(f.network)) return {};
+  std::string path = containers().bundle_dir(rec.id) + "/config.json";
+  auto spec = nlohmann::ordered_json::parse(HUSK_TRY(read_file(path)), nullptr, false);
+  if (spec.is_discarded()) return fail_code(EINVAL, path + ": not JSON");
+  ContainerStore cs = containers();
+  SpecContext sctx;
+  sctx.id = rec.id;
+  sctx.store_root = store_.root();
+  sctx.container_pid = [this](const std::string& name) { return init_pid(name); };
+  sctx.find_container = [&cs](const std::string& name) { return cs.find(name); };
+  HUSK_TRY(rejoin_namespaces(sctx, f, spec));
+  return write_file_atomic(path, spec.dump(2) + "\n", 0644);
+}
+
 Result<ContainerRecord> Engine::begin_run(ContainerRecord rec) const {
+  HUSK_TRY(rejoin(rec));
   HUSK_TRY(remount(rec));
   // A run whose monitor died (or whose /run was lost) may have left the
   // runtime's state of a container that has stopped.

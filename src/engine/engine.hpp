@@ -80,6 +80,8 @@ class Engine {
  private:
   Engine(image::Store store, std::string run_root, ImageFetcher fetch)
       : store_(std::move(store)), run_root_(std::move(run_root)), fetch_(std::move(fetch)) {}
+  // container:NAME namespaces as they are at this start.
+  Result<void> rejoin(const ContainerRecord& rec) const;
   // The overlay root back on an exited container's bundle (start/restart).
   Result<void> remount(const ContainerRecord& rec) const;
   Result<int> run_and_record(ContainerRecord rec, bool attach_stdin) const;

@@ -190,6 +190,17 @@ void apply_time(const TimeOffsets& t, json& spec) {
 
 }  // namespace
 
+Result<void> rejoin_namespaces(const SpecContext& ctx, const RunFlags& f, json& spec) {
+  Modes m = HUSK_TRY(parse_modes(f));
+  if (m.ipc.mode == NsMode::container) {
+    auto donor = HUSK_TRY_CTX(ctx.find_container(m.ipc.container), "--ipc=container:" + m.ipc.container);
+    set_namespace(spec, "ipc", HUSK_TRY(joined(ctx, donor.id, "ipc")));
+  }
+  HUSK_TRY(apply_simple(ctx, m.pid, "pid", "pid", spec));
+  HUSK_TRY(apply_simple(ctx, m.network, "network", "net", spec));
+  return {};
+}
+
 Result<void> apply_namespaces(const SpecContext& ctx, const RunFlags& f, json& spec) {
   Modes m = HUSK_TRY(parse_modes(f));
   HUSK_TRY(apply_ipc(ctx, m.ipc, spec));

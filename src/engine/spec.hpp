@@ -51,6 +51,10 @@ Result<void> apply_mounts(const SpecContext& ctx, const RunFlags& flags, nlohman
 // --ipc, --pid, --uts, --network, --userns, --cgroupns, --time-offset,
 // --domainname, --init (engine/namespaces.cpp).
 Result<void> apply_namespaces(const SpecContext& ctx, const RunFlags& flags, nlohmann::ordered_json& spec);
+// At each start: the namespaces of the --ipc/--pid/--network=container:NAME
+// containers as they are now (NAME may have been restarted since: docker
+// resolves them at start too). An error when NAME does not run.
+Result<void> rejoin_namespaces(const SpecContext& ctx, const RunFlags& flags, nlohmann::ordered_json& spec);
 
 // All of them, in order, plus --label/--annotation/--stop-signal.
 Result<void> apply_flags(const SpecContext& ctx, const RunFlags& flags, nlohmann::ordered_json& spec);

@@ -136,6 +136,22 @@ EOF
   [ "$output" != "$(readlink /proc/self/ns/net)" ]
 }
 
+@test "namespaces: container:A is resolved at each start, as docker's: after A restarts, B joins A's new namespaces" {
+  hrun -d --name donor2 --ipc=shareable busybox sleep 1000 >/dev/null
+  h create --name joiner --network=container:donor2 --pid=container:donor2 --ipc=container:donor2 busybox \
+    sh -c 'for n in net pid ipc; do readlink /proc/self/ns/$n; done' >/dev/null
+  h restart -t 1 donor2 >/dev/null
+  wait_for 10 sh -c "[ \"\$(\"$HUSK\" --root \"$R\" --runroot \"$RUNROOT\" ps --format '{{.Names}}')\" = donor2 ]"
+  apid=$(init_pid donor2)
+  run h start -a joiner
+  assert_status 0
+  assert_eq "$(readlink /proc/$apid/ns/net /proc/$apid/ns/pid /proc/$apid/ns/ipc)" "$output" "the restarted donor's namespaces"
+  h stop -t 1 donor2 >/dev/null
+  run h start -a joiner
+  assert_status 1
+  assert_match 'donor2 is not running' "$output"
+}
+
 @test "namespaces: --network=bridge or a named network says it is not there yet (125), nothing left" {
   run hrun --rm --network=bridge busybox true
   assert_status 125
