@@ -180,6 +180,18 @@ Result<AttachEnd> attach_session(int sock, const AttachOptions& o) {
   }
 }
 
+Result<int> attach_result(const Engine& eng, const std::string& id, Result<AttachEnd> end) {
+  if (!end && end.error().err() == EPIPE) {
+    // The monitor closed without saying how the container ended (it had
+    // finished with us, or died): the record, which it writes first, says.
+    auto code = eng.wait(id, 5000);
+    if (code) return *code;
+    return fail(std::move(end).error());
+  }
+  if (!end) return fail(std::move(end).error());
+  return end->detached ? 0 : end->exit_code;
+}
+
 Result<int> attach_to(const Engine& eng, const std::string& name_or_id, bool stdin_, const std::string& detach_keys) {
   auto rec = HUSK_TRY(eng.containers().find(name_or_id));
   AttachOptions o;
@@ -190,8 +202,7 @@ Result<int> attach_to(const Engine& eng, const std::string& name_or_id, bool std
   o.tty = rec.flags.tty;
   o.attach_stdin = stdin_ && rec.flags.interactive;
   auto sock = HUSK_TRY(connect_attach(eng.containers().dir(rec.id), o));
-  auto end = HUSK_TRY(attach_session(sock.get(), o));
-  return end.detached ? 0 : end.exit_code;
+  return attach_result(eng, rec.id, attach_session(sock.get(), o));
 }
 
 }  // namespace husk::engine

@@ -64,6 +64,10 @@ struct AttachEnd {
 };
 // Relays until the container exits (its code) or the detach keys are typed.
 Result<AttachEnd> attach_session(int sock, const AttachOptions& o);
+// The exit code of an attach session that ended: the one the monitor sent,
+// 0 when detached, or, when the monitor closed without one, the code
+// recorded for container ID.
+Result<int> attach_result(const Engine& eng, const std::string& id, Result<AttachEnd> end);
 
 // A packet of KIND with PAYLOAD; false when the peer is gone.
 bool send_packet(int sock, char kind, std::string_view payload);

@@ -215,8 +215,7 @@ Result<int> Engine::run_attached(ContainerRecord rec, bool attach_stdin) const {
   if (int code = HUSK_TRY(launch.wait_for("ready")); code != 0) return code;
   auto sock = HUSK_TRY(connect_attach(containers().dir(rec.id), ao));
   if (int code = HUSK_TRY(launch.wait_for("started")); code != 0) return code;
-  auto end = HUSK_TRY(attach_session(sock.get(), ao));
-  return end.detached ? 0 : end.exit_code;
+  return attach_result(*this, rec.id, attach_session(sock.get(), ao));
 }
 
 Result<int> Engine::start_detached(const ContainerRecord& rec) const {
