@@ -123,20 +123,15 @@ init_pid() { "$RUNTIME_BIN" --root "$RUNROOT" state "$(h inspect -f '{{.Id}}' "$
   assert_eq "$(awk '{print $5}' "/proc/$pid/mountinfo" | sort)" "$(jq -r '.[0].Isolation.Mounts[].Target' <<<"$j" | sort)" "every mount"
 }
 
-@test "inspect: the cgroup limits shown are the ones asked for (when the resource flags exist)" {
-  run h run -d --name lim --pids-limit 42 busybox sleep 1000
-  if [ "$status" -eq 125 ] && [[ $output == *"not supported yet"* ]]; then
-    # The resource flags have not landed on this branch: the refusal is the behaviour to pin.
-    assert_eq "" "$(h ps -aq)" "nothing made"
-    echo "# --pids-limit refused (resources not landed): limits checked as unlimited" >&3
-    h run -d --name lim busybox sleep 1000 >/dev/null
-    j=$(h inspect lim)
-    assert_eq "null" "$(jq -r '.[0].Isolation.Cgroup.Pids.Max' <<<"$j")" "no pids limit"
-    assert_eq "null" "$(jq -r '.[0].HostConfig.PidsLimit' <<<"$j")" "HostConfig.PidsLimit"
-    return
-  fi
+@test "inspect: the cgroup limits shown are the ones asked for; none asked is unlimited" {
+  run h run -d --name lim --pids-limit 42 -m 64m busybox sleep 1000
   assert_status 0
   j=$(h inspect lim)
   assert_eq 42 "$(jq -r '.[0].Isolation.Cgroup.Pids.Max' <<<"$j")" "pids.max"
   assert_eq 42 "$(jq -r '.[0].HostConfig.PidsLimit' <<<"$j")" "HostConfig.PidsLimit"
+  assert_eq $((64 * 1024 * 1024)) "$(jq -r '.[0].HostConfig.Memory' <<<"$j")" "HostConfig.Memory"
+  h run -d --name free busybox sleep 1000 >/dev/null
+  j=$(h inspect free)
+  assert_eq "null" "$(jq -r '.[0].Isolation.Cgroup.Pids.Max' <<<"$j")" "no pids limit"
+  assert_eq "null" "$(jq -r '.[0].HostConfig.PidsLimit' <<<"$j")" "HostConfig.PidsLimit"
 }
