@@ -86,22 +86,22 @@ std::string window_size_bytes() {
 }
 
 // SIGWINCH as a descriptor for as long as we are attached.
-class WinchFd {
+// SIGNALS, blocked and read from a descriptor while it lives.
+class SignalFd {
  public:
-  WinchFd() {
+  explicit SignalFd(std::initializer_list<int> signals) {
     sigemptyset(&set_);
-    sigaddset(&set_, SIGWINCH);
+    for (int sig : signals) sigaddset(&set_, sig);
     ::sigprocmask(SIG_BLOCK, &set_, &old_);
     fd_ = UniqueFd(::signalfd(-1, &set_, SFD_CLOEXEC | SFD_NONBLOCK));
   }
-  ~WinchFd() { ::sigprocmask(SIG_SETMASK, &old_, nullptr); }
+  ~SignalFd() { ::sigprocmask(SIG_SETMASK, &old_, nullptr); }
   int fd() const { return fd_.get(); }
 
  private:
   sigset_t set_, old_;
   UniqueFd fd_;
 };
-
 }  // namespace
 
 Result<UniqueFd> connect_attach(const std::string& container_dir, const AttachOptions& o) {
@@ -127,26 +127,35 @@ Result<UniqueFd> connect_attach(const std::string& container_dir, const AttachOp
 
 Result<AttachEnd> attach_session(int sock, const AttachOptions& o) {
   std::optional<linux::RawTerminal> raw;
-  std::optional<WinchFd> winch;
+  // With a terminal, SIGWINCH resizes it; without one, the signals we get
+  // go to the container (docker's --sig-proxy): ^C stops it, not just us.
+  std::optional<SignalFd> signals;
   // Raw only when we type into it: without stdin, ^C must still stop us.
   if (o.tty && o.attach_stdin) raw.emplace();
-  if (o.tty) winch.emplace();
+  if (o.tty) signals.emplace(std::initializer_list<int>{SIGWINCH});
+  if (!o.tty && o.forward_signal)
+    signals.emplace(std::initializer_list<int>{SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2});
   DetachMatcher matcher(o.detach_keys);
   bool stdin_open = o.attach_stdin;
   std::string buf(kAttachChunk + 16, '\0');
   while (true) {
     struct pollfd fds[3] = {{sock, POLLIN, 0},
                             {stdin_open ? STDIN_FILENO : -1, POLLIN, 0},
-                            {winch ? winch->fd() : -1, POLLIN, 0}};
+                            {signals ? signals->fd() : -1, POLLIN, 0}};
     if (::poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       return fail_errno("attach: poll");
     }
     if (fds[2].revents & POLLIN) {
       struct signalfd_siginfo si;
-      while (::read(winch->fd(), &si, sizeof si) == sizeof si) {
+      bool resized = false;
+      while (::read(signals->fd(), &si, sizeof si) == sizeof si) {
+        if (si.ssi_signo == SIGWINCH)
+          resized = true;
+        else
+          o.forward_signal(static_cast<int>(si.ssi_signo));
       }
-      send_packet(sock, attach_msg::resize, window_size_bytes());
+      if (resized) send_packet(sock, attach_msg::resize, window_size_bytes());
     }
     if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
       ssize_t n = ::read(STDIN_FILENO, buf.data(), kAttachChunk);
@@ -201,6 +210,7 @@ Result<int> attach_to(const Engine& eng, const std::string& name_or_id, bool std
   if (st != LiveStatus::running) return fail_code(EINVAL, "cannot attach to a stopped container: start it first");
   o.tty = rec.flags.tty;
   o.attach_stdin = stdin_ && rec.flags.interactive;
+  o.forward_signal = [&](int sig) { (void)eng.kill(rec.id, sig); };
   auto sock = HUSK_TRY(connect_attach(eng.containers().dir(rec.id), o));
   return attach_result(eng, rec.id, attach_session(sock.get(), o));
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,8 @@ struct AttachOptions {
   bool attach_stdin = false;  // relay our stdin
   bool stdin_once = false;    // our stdin's end closes the container's (run -i)
   std::string detach_keys;    // parsed (parse_detach_keys)
+  // Without a terminal: the signals husk gets go here (to the container).
+  std::function<void(int)> forward_signal;
 };
 
 // Connects to the monitor of the container in CONTAINER_DIR and says hello.

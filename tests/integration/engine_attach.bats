@@ -201,3 +201,19 @@ status_of() { h ps -a --format json | jq -r --arg n "$1" 'select(.Names == $n) |
   [ -z "$(_husk_mounts_under "$R")" ]
   [ -z "$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$cid" 2>/dev/null)" ]
 }
+
+@test "attach: without a terminal, the signals husk attach gets go to the container (docker's --sig-proxy)" {
+  # TERM, not INT: a background job of a non-interactive shell ignores INT.
+  h run -d --name trapper busybox sh -c 'trap "echo got TERM; exit 3" TERM; echo ready; while :; do sleep 0.1; done' >/dev/null
+  wait_for 10 sh -c "'$HUSK' --root '$R' --runroot '$RUNROOT' logs trapper | grep -q ready"
+  "$HUSK" --root "$R" --runroot "$RUNROOT" attach trapper >"$T/attach.out" 2>&1 &
+  apid=$!
+  # Attached once the monitor has its client: give it a moment.
+  sleep 0.5
+  kill -TERM "$apid"
+  rc=0
+  wait "$apid" || rc=$?
+  assert_eq 3 "$rc" "attach returns the code of the container the TERM stopped"
+  assert_match 'got TERM' "$(cat "$T/attach.out")"
+  assert_eq exited "$(status_of trapper)"
+}
