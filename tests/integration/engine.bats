@@ -2,24 +2,17 @@
 # husk run / ps / rm: containers from images, run in the foreground by the
 # runtime library inside husk, with docker's exit codes; nothing left behind.
 
-load ../lib/assert.bash
-load ../lib/fixtures.bash
-load ../lib/image.bash
-
-bats_require_minimum_version 1.5.0
+load ../lib/engine.bash
 
 setup_file() { image_file_setup; }
 
-setup() {
-  image_setup husk-engine
-  RUNROOT=$T/run
-}
+setup() { engine_setup husk-engine; }
 
 teardown() { engine_teardown; }
 
-hrun() { "$HUSK" --root "$R" --runroot "$RUNROOT" run "$@"; }
-hps() { "$HUSK" --root "$R" --runroot "$RUNROOT" ps "$@"; }
-hrm() { "$HUSK" --root "$R" --runroot "$RUNROOT" rm "$@"; }
+hrun() { h run "$@"; }
+hps() { h ps "$@"; }
+hrm() { h rm "$@"; }
 
 # No container dir, mount, runtime state or cgroup of container ID remains.
 assert_container_gone() {
@@ -147,116 +140,115 @@ assert_container_gone() {
   assert_eq "" "$(ls -A "$RUNROOT")" "runtime state"
 }
 
-hk_() { "$HUSK" --root "$R" --runroot "$RUNROOT" "$@"; }
-state_of() { hk_ ps -a --format '{{.Names}} {{.State}}' | awk -v n="$1" '$1 == n { print $2 }'; }
+state_of() { h ps -a --format '{{.Names}} {{.State}}' | awk -v n="$1" '$1 == n { print $2 }'; }
 
 @test "engine: create, start, restart, kill, rename, pause and unpause; the writable layer survives a restart" {
-  run hk_ create --name life busybox sh -c 'echo run >>/runs; trap "exit 9" TERM; while :; do sleep 0.1; done'
+  run h create --name life busybox sh -c 'echo run >>/runs; trap "exit 9" TERM; while :; do sleep 0.1; done'
   assert_status 0
   id=$output
   assert_match '^[0-9a-f]{64}$' "$id" "create prints the id"
   assert_eq created "$(state_of life)" "created, not running"
   assert_eq "" "$(ls -A "$RUNROOT" 2>/dev/null)" "nothing in the runtime yet"
-  run hk_ start life
+  run h start life
   assert_status 0
   assert_eq life "$output"
   wait_for 10 sh -c "[ \"\$(\"$HUSK\" --root \"$R\" --runroot \"$RUNROOT\" ps --format '{{.State}}')\" = running ]"
-  run hk_ pause life
+  run h pause life
   assert_status 0
   assert_eq paused "$(state_of life)"
   pid=$("$RUNTIME_BIN" --root "$RUNROOT" state "$id" | jq -r .pid)
   assert_match '^[DT]' "$(ps -o stat= -p "$pid")" "the init is frozen"
-  run hk_ pause life
+  run h pause life
   assert_status 1
   assert_match 'not running' "$output"
-  run hk_ unpause life
+  run h unpause life
   assert_status 0
   assert_eq running "$(state_of life)"
-  run hk_ restart -t 5 life
+  run h restart -t 5 life
   assert_status 0
   wait_for 10 sh -c "[ \"\$(\"$HUSK\" --root \"$R\" --runroot \"$RUNROOT\" ps --format '{{.State}}')\" = running ]"
   [ "$("$RUNTIME_BIN" --root "$RUNROOT" state "$id" | jq -r .pid)" != "$pid" ] || { echo "restart kept the same process" >&2; false; }
-  run hk_ rename life life2
+  run h rename life life2
   assert_status 0
   assert_eq running "$(state_of life2)" "renamed while running"
-  run hk_ kill -s TERM life2
+  run h kill -s TERM life2
   assert_status 0
-  assert_eq 9 "$(hk_ wait life2)" "the TERM trap's code"
+  assert_eq 9 "$(h wait life2)" "the TERM trap's code"
   # Both runs wrote to the same upper dir.
   assert_eq 2 "$(grep -c run "$R/containers/$id/upper/runs")" "the writable layer across restarts"
-  run hk_ kill life2
+  run h kill life2
   assert_status 1
   assert_match 'not running' "$output"
-  hk_ rm life2
+  h rm life2
   assert_container_gone "$id"
 }
 
 @test "engine: start -a attaches and returns the exit code; --env-file and -e KEY from husk's environment" {
   printf '# comment\nFROM_FILE=1\nSHARED=file\n\n' >"$T/env"
-  hk_ create --name once --env-file "$T/env" -e SHARED=flag -e MYVAR -e UNSET_VAR busybox \
+  h create --name once --env-file "$T/env" -e SHARED=flag -e MYVAR -e UNSET_VAR busybox \
     sh -c 'echo "$FROM_FILE $SHARED $MYVAR ${UNSET_VAR-unset}"; exit 5' >/dev/null
-  MYVAR=fromhost run hk_ start -a once
+  MYVAR=fromhost run h start -a once
   assert_status 5
   assert_eq "1 flag  unset" "$output" "MYVAR was resolved at create, where it was unset"
-  MYVAR=fromhost run hk_ run --rm --env-file "$T/env" -e MYVAR busybox sh -c 'echo $FROM_FILE $MYVAR'
+  MYVAR=fromhost run h run --rm --env-file "$T/env" -e MYVAR busybox sh -c 'echo $FROM_FILE $MYVAR'
   assert_status 0
   assert_eq "1 fromhost" "$output"
   printf 'BAD VAR=1\n' >"$T/bad"
-  run hk_ run --rm --env-file "$T/bad" busybox true
+  run h run --rm --env-file "$T/bad" busybox true
   assert_status 125
   assert_match 'contains whitespaces' "$output"
-  run hk_ run --rm --env-file "$T/nosuch" busybox true
+  run h run --rm --env-file "$T/nosuch" busybox true
   assert_status 125
   assert_match 'env-file' "$output"
-  hk_ rm once >/dev/null
+  h rm once >/dev/null
   assert_eq "" "$(ls -A "$R/containers")" "nothing left"
 }
 
 @test "engine: bad input is one clear message with docker's exit code and leaves nothing" {
-  run hk_ run --no-such-flag busybox true
+  run h run --no-such-flag busybox true
   assert_status 125
   assert_match 'unknown flag: --no-such-flag' "$output"
-  run hk_ run -Z busybox true
+  run h run -Z busybox true
   assert_status 125
   assert_match "unknown shorthand flag: 'Z'" "$output"
-  run hk_ run --rm 127.0.0.1:1/no/such:image true
+  run h run --rm 127.0.0.1:1/no/such:image true
   assert_status 125
   assert_match 'no/such' "$output"
-  run hk_ run --stop-signal SIGNOPE --rm busybox true
+  run h run --stop-signal SIGNOPE --rm busybox true
   assert_status 125
   assert_match 'stop-signal' "$output"
-  run hk_ start nosuch
+  run h start nosuch
   assert_status 1
   assert_match 'no such container: nosuch' "$output"
-  run hk_ kill -s NOPE nosuch
+  run h kill -s NOPE nosuch
   assert_status 1
   assert_match 'invalid signal' "$output"
-  hk_ create --name taken busybox true >/dev/null
-  run hk_ create --name taken busybox true
+  h create --name taken busybox true >/dev/null
+  run h create --name taken busybox true
   assert_status 125
   assert_match 'already in use' "$output"
-  run hk_ rename taken 'bad name'
+  run h rename taken 'bad name'
   assert_status 1
   assert_match 'invalid container name' "$output"
-  hk_ rm taken >/dev/null
+  h rm taken >/dev/null
   assert_eq "" "$(ls -A "$R/containers")" "nothing left"
   [ -z "$(_husk_mounts_under "$R")" ]
   assert_eq "" "$(ls -A "$RUNROOT" 2>/dev/null)" "runtime state"
 }
 
 @test "engine: a container's process holds docker's default capability set, none inheritable" {
-  run hk_ run --rm busybox sh -c 'grep -E "^Cap(Inh|Prm|Eff|Bnd)" /proc/self/status'
+  run h run --rm busybox sh -c 'grep -E "^Cap(Inh|Prm|Eff|Bnd)" /proc/self/status'
   assert_status 0
   # chown dac_override fowner fsetid kill setgid setuid setpcap net_bind_service
   # net_raw sys_chroot mknod audit_write setfcap: docker's 0xa80425fb.
   assert_eq $'CapInh:\t0000000000000000\nCapPrm:\t00000000a80425fb\nCapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb' "$output"
-  run hk_ run --rm -u nobody busybox grep CapEff /proc/self/status
+  run h run --rm -u nobody busybox grep CapEff /proc/self/status
   assert_eq $'CapEff:\t0000000000000000' "$output" "a non-root user has none effective"
 }
 
 @test "engine: after a reboot-style loss of /run (monitor, processes, mounts and runtime state gone), ps -a shows it exited and rm works" {
-  hk_ run -d --name survivor busybox sleep 1000 >/dev/null
-  id=$(hk_ ps --format '{{.Id}}')
+  h run -d --name survivor busybox sleep 1000 >/dev/null
+  id=$(h ps --format '{{.Id}}')
   # What a reboot takes: every process (the monitor first, so nothing
   # records an exit), the cgroups and /run, and the mounts.
   husk_kill_procs_mentioning "$R"
@@ -264,16 +256,16 @@ state_of() { hk_ ps -a --format '{{.Names}} {{.State}}' | awk -v n="$1" '$1 == n
   husk_unmount_under "$R"
   rm -rf "$RUNROOT"
   assert_eq "exited" "$(state_of survivor)" "ps -a"
-  assert_match 'Exited \(unknown\)' "$(hk_ ps -a --format '{{.Status}}')"
-  assert_eq "" "$(hk_ ps -q)" "not running"
-  run hk_ wait survivor
+  assert_match 'Exited \(unknown\)' "$(h ps -a --format '{{.Status}}')"
+  assert_eq "" "$(h ps -q)" "not running"
+  run h wait survivor
   assert_status 1
   assert_match 'without a recorded exit code' "$output"
   # It can run again, and be removed.
-  run hk_ start survivor
+  run h start survivor
   assert_status 0
   assert_eq running "$(state_of survivor)"
-  run hk_ rm -f survivor
+  run h rm -f survivor
   assert_status 0
   assert_container_gone "$id"
 }

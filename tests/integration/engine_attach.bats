@@ -3,38 +3,14 @@
 # monitor (a real pty on both sides), the detach keys, containers that
 # outlive the husk that started them, and a monitor killed with -9.
 
-load ../lib/assert.bash
-load ../lib/fixtures.bash
-load ../lib/image.bash
-
-bats_require_minimum_version 1.5.0
+load ../lib/engine.bash
 
 setup_file() { image_file_setup; }
 
-setup() {
-  image_setup husk-attach
-  RUNROOT=$T/run
-}
+setup() { engine_setup husk-attach; }
 
-teardown() {
-  local f p d
-  local monitors=()
-  for f in "$R"/containers/*/monitor.pid; do
-    [ -f "$f" ] && monitors+=("$(cat "$f")")
-  done
-  for d in "$R"/containers/*/; do
-    [ -d "$d" ] && h rm -f "$(basename "$d")" >/dev/null 2>&1 || true
-  done
-  for d in "$RUNROOT"/*; do
-    [ -d "$d" ] && "$RUNTIME_BIN" --root "$RUNROOT" delete --force "$(basename "$d")" >/dev/null 2>&1 || true
-  done
-  for p in "${monitors[@]}"; do
-    [ "$(cat "/proc/$p/comm" 2>/dev/null)" = husk-monitor ] && kill -9 "$p" 2>/dev/null || true
-  done
-  image_teardown
-}
+teardown() { engine_teardown; }
 
-h() { "$HUSK" --root "$R" --runroot "$RUNROOT" "$@"; }
 
 # pty_drive STEPS CMD...: runs CMD on a fresh 33x101 pty and follows STEPS
 # (separated by ";;"): "w:TEXT" types TEXT (\n, \x10 escapes), "e:TEXT" waits

@@ -3,12 +3,7 @@
 # the effect of each flag inside the container, docker's exit codes, and
 # nothing left behind.
 
-load ../lib/assert.bash
-load ../lib/fixtures.bash
-load ../lib/image.bash
 load ../lib/engine.bash
-
-bats_require_minimum_version 1.5.0
 
 setup_file() { image_file_setup; }
 

@@ -3,20 +3,13 @@
 # templates, and the Isolation section (namespaces next to the host's,
 # cgroups, overlay layers, mounts, id maps) checked against /proc.
 
-load ../lib/assert.bash
-load ../lib/fixtures.bash
-load ../lib/image.bash
 load ../lib/engine.bash
-
-bats_require_minimum_version 1.5.0
 
 setup_file() { image_file_setup; }
 
 setup() { engine_setup husk-inspect; }
 
-teardown() {
-  engine_teardown
-}
+teardown() { engine_teardown; }
 
 # The running init's pid, from the runtime's own state.
 init_pid() { "$RUNTIME_BIN" --root "$RUNROOT" state "$(h inspect -f '{{.Id}}' "$1")" | jq -r .pid; }

@@ -2,31 +2,14 @@
 # husk logs: docker's json-file log kept by the container's monitor; stdout
 # and stderr kept apart, --tail, -t, --since/--until, -f until it exits.
 
-load ../lib/assert.bash
-load ../lib/fixtures.bash
-load ../lib/image.bash
-
-bats_require_minimum_version 1.5.0
+load ../lib/engine.bash
 
 setup_file() { image_file_setup; }
 
-setup() {
-  image_setup husk-logs
-  RUNROOT=$T/run
-}
+setup() { engine_setup husk-logs; }
 
-teardown() {
-  local d
-  for d in "$R"/containers/*/; do
-    [ -d "$d" ] && h rm -f "$(basename "$d")" >/dev/null 2>&1 || true
-  done
-  for d in "$RUNROOT"/*; do
-    [ -d "$d" ] && "$RUNTIME_BIN" --root "$RUNROOT" delete --force "$(basename "$d")" >/dev/null 2>&1 || true
-  done
-  image_teardown
-}
+teardown() { engine_teardown; }
 
-h() { "$HUSK" --root "$R" --runroot "$RUNROOT" "$@"; }
 
 @test "logs: stdout and stderr stay apart, in docker's json-file format" {
   h run -d --name streams busybox sh -c 'echo out1; echo err1 >&2; printf "no newline"' >/dev/null

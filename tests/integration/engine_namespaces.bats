@@ -3,11 +3,7 @@
 # --time-offset, --domainname), --init and --userns, each checked by what a
 # process inside sees against what the host sees; bad input leaves nothing.
 
-load ../lib/assert.bash
-load ../lib/fixtures.bash
-load ../lib/image.bash
-
-bats_require_minimum_version 1.5.0
+load ../lib/engine.bash
 
 # --userns=remap|auto add "husk" ranges to /etc/subuid and /etc/subgid when
 # they have none: the host's files are put back as they were afterwards.
@@ -26,22 +22,10 @@ teardown_file() {
   done
 }
 
-setup() {
-  image_setup husk-ns
-  RUNROOT=$T/run
-}
+setup() { engine_setup husk-ns; }
 
-teardown() {
-  local d
-  "$HUSK" --root "$R" --runroot "$RUNROOT" rm -f $(hps -aq 2>/dev/null) >/dev/null 2>&1 || true
-  for d in "$RUNROOT"/*; do
-    [ -d "$d" ] || continue
-    "$RUNTIME_BIN" --root "$RUNROOT" delete --force "$(basename "$d")" >/dev/null 2>&1 || true
-  done
-  image_teardown
-}
+teardown() { engine_teardown; }
 
-h() { "$HUSK" --root "$R" --runroot "$RUNROOT" "$@"; }
 hrun() { h run "$@"; }
 hps() { h ps "$@"; }
 

@@ -5,11 +5,7 @@
 # was. (ipc sharing, user remapping, time offsets, --cpus and -m, update:
 # engine_namespaces.bats and engine_limits.bats.)
 
-load ../lib/assert.bash
-load ../lib/fixtures.bash
-load ../lib/image.bash
-
-bats_require_minimum_version 1.5.0
+load ../lib/engine.bash
 
 setup_file() {
   image_file_setup
@@ -40,8 +36,7 @@ C
 }
 
 setup() {
-  image_setup husk-seeds
-  RUNROOT=$T/run
+  engine_setup husk-seeds
   hk image import -c 'CMD ["sh"]' "$BATS_FILE_TMPDIR/seeds.tar" seeds:1 >/dev/null
 }
 
@@ -50,7 +45,6 @@ teardown() {
   engine_teardown
 }
 
-h() { "$HUSK" --root "$R" --runroot "$RUNROOT" "$@"; }
 
 @test "engine seeds: the container has its own hostname and UTS namespace; the host's stays" {
   before=$(hostname)

@@ -5,31 +5,18 @@
 # --mount, --read-only; `husk volume create/ls/inspect/rm/prune`; bad specs
 # refused with 125 and nothing left.
 
-load ../lib/assert.bash
-load ../lib/fixtures.bash
-load ../lib/image.bash
-
-bats_require_minimum_version 1.5.0
+load ../lib/engine.bash
 
 setup_file() { image_file_setup; }
 
 setup() {
-  image_setup husk-volumes
-  RUNROOT=$T/run
+  engine_setup husk-volumes
   mkdir -p "$T/host"
   echo from-host >"$T/host/in"
 }
 
-teardown() {
-  local d
-  for d in "$RUNROOT"/*; do
-    [ -d "$d" ] || continue
-    "$RUNTIME_BIN" --root "$RUNROOT" delete --force "$(basename "$d")" >/dev/null 2>&1 || true
-  done
-  image_teardown
-}
+teardown() { engine_teardown; }
 
-h() { "$HUSK" --root "$R" --runroot "$RUNROOT" "$@"; }
 
 # The store's volumes (hidden entries are the lock and work in progress).
 volumes_in_store() { ls "$R/volumes" 2>/dev/null || true; }

@@ -1,11 +1,20 @@
 # shellcheck shell=bash
-# Set-up for the engine's container tests: image.bash's temp store plus a
-# runtime state dir, and a teardown that removes every container (running
-# ones too: rm -f stops their monitors) before the store goes.
+# Set-up for the engine's container tests (tests/integration/engine*.bats):
+# image.bash's temp store plus a runtime state dir, and a teardown that
+# leaves nothing of a test, passed or failed: every container removed
+# (rm -f stops running ones and their monitors), whatever the runtime still
+# has force-deleted, any monitor left killed, then the store unmounted and
+# removed. Loading this file loads assert, fixtures and image too.
 #
 #   engine_setup PREFIX     in setup: T, R (store), RUNROOT
 #   engine_teardown         in teardown
 #   h ARGS...               husk on the test's store and run root
+
+load ../lib/assert.bash
+load ../lib/fixtures.bash
+load ../lib/image.bash
+
+bats_require_minimum_version 1.5.0
 
 engine_setup() {
   image_setup "$1"
@@ -13,11 +22,19 @@ engine_setup() {
 }
 
 engine_teardown() {
-  local id d
-  for id in $(h ps -aq 2>/dev/null); do h rm -f "$id" >/dev/null 2>&1 || true; done
+  local f p d
+  local monitors=()
+  for f in "$R"/containers/*/monitor.pid; do
+    [ -f "$f" ] && monitors+=("$(cat "$f")")
+  done
+  for d in "$R"/containers/*/; do
+    [ -d "$d" ] && h rm -f "$(basename "$d")" >/dev/null 2>&1 || true
+  done
   for d in "$RUNROOT"/*; do
-    [ -d "$d" ] || continue
-    "$RUNTIME_BIN" --root "$RUNROOT" delete --force "$(basename "$d")" >/dev/null 2>&1 || true
+    [ -d "$d" ] && "$RUNTIME_BIN" --root "$RUNROOT" delete --force "$(basename "$d")" >/dev/null 2>&1 || true
+  done
+  for p in "${monitors[@]}"; do
+    [ "$(cat "/proc/$p/comm" 2>/dev/null)" = husk-monitor ] && kill -9 "$p" 2>/dev/null || true
   done
   image_teardown
 }

@@ -11,11 +11,7 @@
 #   assert_nothing_left         no container dir, mount or runtime state remains
 #   refused STATUS REGEX ARGS.. husk ARGS fails so, and leaves nothing
 
-load ../lib/assert.bash
-load ../lib/fixtures.bash
-load ../lib/image.bash
-
-bats_require_minimum_version 1.5.0
+load ../lib/engine.bash
 
 setup_file() {
   image_file_setup
@@ -26,20 +22,12 @@ setup_file() {
 
 setup() {
   husk_check_skip_file
-  image_setup husk-flags
-  RUNROOT=$T/run
+  engine_setup husk-flags
 }
 
-teardown() {
-  local d
-  for d in "$RUNROOT"/*; do
-    [ -d "$d" ] || continue
-    "$RUNTIME_BIN" --root "$RUNROOT" delete --force "$(basename "$d")" >/dev/null 2>&1 || true
-  done
-  image_teardown
-}
+teardown() { engine_teardown; }
 
-hk() { "$HUSK" --root "$R" --runroot "$RUNROOT" "$@"; }
+hk() { h "$@"; }
 
 cpid() { "$RUNTIME_BIN" --root "$RUNROOT" state "$1" | jq -r .pid; }
 

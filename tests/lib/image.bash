@@ -58,14 +58,3 @@ assert_store_whole() {
 assert_store_empty() {
   assert_eq "" "$(ls -A "$R/layers" "$R/blobs/sha256" "$R/tmp" "$R/l" 2>/dev/null | grep -v ':$' | grep -v '^$')" "store content after $1"
 }
-
-# In teardown of the engine's tests: force-deletes whatever the runtime
-# still has under $RUNROOT (a test that failed half-way), then image_teardown.
-engine_teardown() {
-  local d
-  for d in "${RUNROOT:-/nonexistent}"/*; do
-    [ -d "$d" ] || continue
-    "$RUNTIME_BIN" --root "$RUNROOT" delete --force "$(basename "$d")" >/dev/null 2>&1 || true
-  done
-  image_teardown
-}
