@@ -135,4 +135,12 @@ Result<std::string> absolute_from_cwd(const std::string& path) {
   return std::string(cwd) + "/" + path;
 }
 
+Result<std::string> read_link(const std::string& path) {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+  if (n < 0) return fail_errno("readlink " + path);
+  if (static_cast<size_t>(n) == sizeof buf) return fail_code(ENAMETOOLONG, "readlink " + path + ": too long");
+  return std::string(buf, static_cast<size_t>(n));
+}
+
 }  // namespace husk

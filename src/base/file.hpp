@@ -22,5 +22,7 @@ bool path_exists(const std::string& path);
 // PATH as given when absolute, else joined onto the current directory
 // (lexically: the file need not exist yet, e.g. a pid file).
 Result<std::string> absolute_from_cwd(const std::string& path);
+// Where the symlink PATH points (e.g. /proc/self/exe: this program's file).
+Result<std::string> read_link(const std::string& path);
 
 }  // namespace husk

@@ -43,17 +43,6 @@ int exit_code_for(const Error& e) {
   return 125;
 }
 
-namespace {
-
-Result<std::string> self_exe() {
-  char buf[4096];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n < 0) return fail_errno("readlink /proc/self/exe");
-  return std::string(buf, static_cast<size_t>(n));
-}
-
-}  // namespace
-
 Result<Engine> Engine::open(const std::string& root, const std::string& run_root, ImageFetcher fetch) {
   return Engine(HUSK_TRY(image::Store::open(root)), run_root, std::move(fetch));
 }
@@ -78,7 +67,7 @@ Result<ContainerRecord> Engine::create(const RunFlags& in) const {
   if (!found && found.error().err() == ENOENT && fetch_) found = fetch_(store_, flags.image);
   auto img = HUSK_TRY(std::move(found));
   if (flags.stop_signal.empty()) flags.stop_signal = img.config.config.stop_signal;
-  std::string exe = HUSK_TRY(self_exe());
+  std::string exe = HUSK_TRY(read_link("/proc/self/exe"));
   ContainerStore cs = containers();
   image::BundleOptions bo;
   if (!flags.command.empty()) bo.command = flags.command;

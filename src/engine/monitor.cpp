@@ -61,10 +61,9 @@ namespace {
 // never written, so dropping this process's mappings of it loses nothing:
 // a page the relay runs again comes back from the page cache.
 void drop_code_pages() {
-  char exe[4096];
-  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return;
-  std::string self(exe, static_cast<size_t>(n));
+  auto exe = read_link("/proc/self/exe");
+  if (!exe) return;
+  const std::string& self = *exe;
   auto maps = read_file("/proc/self/maps");
   if (!maps) return;
   for (auto& line : split(*maps, '\n')) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/fd.hpp"
+#include "base/file.hpp"
 #include "cli/husk/commands.hpp"
 #include "image/import.hpp"
 
@@ -20,10 +21,9 @@ namespace {
 using namespace husk;
 
 std::string full_binary() {
-  char self[4096];
-  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  std::string dir = n > 0 ? std::string(self, static_cast<size_t>(n)) : std::string("/usr/local/bin/husk");
-  return dir.substr(0, dir.rfind('/') + 1) + "husk-full";
+  auto self = read_link("/proc/self/exe");
+  std::string path = self ? *self : std::string("/usr/local/bin/husk");
+  return path.substr(0, path.rfind('/') + 1) + "husk-full";
 }
 
 // The subcommand ARGV names (past the global flags), or "".
