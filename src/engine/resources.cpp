@@ -266,7 +266,23 @@ Result<ResourceLimits> resources_from_flags(const RunFlags& f, const ResourceHos
   return out;
 }
 
+namespace {
+
+// Whether F asks for any limit: a run that asks for none skips probing the
+// host (cpus, cpusets, swap accounting, blkio files) on its way.
+bool asks_for_resources(const RunFlags& f) {
+  for (auto* v : {&f.cpus, &f.cpu_period, &f.cpu_quota, &f.cpu_shares, &f.cpuset_cpus, &f.cpuset_mems, &f.memory,
+                  &f.memory_swap, &f.memory_reservation, &f.pids_limit, &f.blkio_weight})
+    if (!v->empty()) return true;
+  for (auto* v : {&f.device_read_bps, &f.device_write_bps, &f.device_read_iops, &f.device_write_iops})
+    if (!v->empty()) return true;
+  return f.oom_kill_disable;
+}
+
+}  // namespace
+
 Result<void> apply_resources(const RunFlags& f, nlohmann::ordered_json& spec) {
+  if (!asks_for_resources(f)) return {};
   auto limits = HUSK_TRY(resources_from_flags(f, probe_resource_host(), ResourceMode::create));
   for (auto& w : limits.warnings) std::fprintf(stderr, "WARNING: %s\n", w.c_str());
   // Each part in its place, next to the device rules already there.

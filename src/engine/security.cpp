@@ -189,17 +189,17 @@ Result<std::string> normalize_capability(const std::string& name) {
   return up;
 }
 
-Result<std::vector<std::string>> container_capabilities(const RunFlags& f,
-                                                        const std::vector<std::string>& all_caps) {
+Result<std::vector<std::string>> container_capabilities(
+    const RunFlags& f, const std::function<std::vector<std::string>()>& all_caps) {
   auto add = HUSK_TRY(normalize_all(f.cap_add));
   auto drop = HUSK_TRY(normalize_all(f.cap_drop));
-  if (f.privileged) return all_caps;
+  if (f.privileged) return all_caps();
   std::vector<std::string> caps;
   auto put = [&](const std::string& c) {
     if (c != "ALL" && !has(caps, c)) caps.push_back(c);
   };
   if (has(add, "ALL")) {
-    for (auto& c : all_caps)
+    for (auto& c : all_caps())
       if (!has(drop, c)) put(c);
   } else if (has(drop, "ALL")) {
     for (auto& c : add) put(c);  // nothing but what is added
@@ -307,7 +307,7 @@ Result<SecurityOptions> parse_security_opts(const std::vector<std::string>& opts
 
 Result<void> apply_security(const SpecContext&, const RunFlags& f, ojson& spec) {
   auto opts = HUSK_TRY(parse_security_opts(f.security_opt));
-  auto caps = HUSK_TRY(container_capabilities(f, available_capabilities()));
+  auto caps = HUSK_TRY(container_capabilities(f, available_capabilities));
   if (f.oom_score_adj && (*f.oom_score_adj < -1000 || *f.oom_score_adj > 1000))
     return fail_code(EINVAL, "Invalid value " + std::to_string(*f.oom_score_adj) +
                                  ", range for oom score adj is [-1000, 1000]");

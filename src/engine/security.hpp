@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,9 +21,15 @@ const std::vector<std::string>& docker_default_capabilities();
 // "net_admin", "CAP_NET_ADMIN" -> "CAP_NET_ADMIN"; "all" -> "ALL".
 Result<std::string> normalize_capability(const std::string& name);
 // The capability set: docker's defaults, or all of them (--privileged or
-// --cap-add ALL), less the drops, plus the adds. ALL_CAPS: what this kernel has.
-Result<std::vector<std::string>> container_capabilities(const RunFlags& f,
-                                                        const std::vector<std::string>& all_caps);
+// --cap-add ALL), less the drops, plus the adds. ALL_CAPS: what this kernel
+// has; asked for only by --privileged and --cap-add ALL (it costs a probe
+// of every capability, which a plain run need not pay).
+Result<std::vector<std::string>> container_capabilities(
+    const RunFlags& f, const std::function<std::vector<std::string>()>& all_caps);
+inline Result<std::vector<std::string>> container_capabilities(const RunFlags& f,
+                                                               const std::vector<std::string>& all_caps) {
+  return container_capabilities(f, [&] { return all_caps; });
+}
 
 struct Ulimit {
   std::string type;  // RLIMIT_NOFILE
