@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -114,6 +115,25 @@ Result<ContainerRecord> ContainerStore::create(
   HUSK_TRY(make(rec));
   HUSK_TRY(save(rec));
   return rec;
+}
+
+Result<UniqueFd> ContainerStore::hold_recorder(const std::string& id) const {
+  UniqueFd lock = HUSK_TRY(open_fd(dir(id) + "/recorder.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  while (::flock(lock.get(), LOCK_EX | LOCK_NB) < 0) {
+    if (errno == EWOULDBLOCK) return fail_code(EBUSY, "container " + id + " is already being run");
+    if (errno != EINTR) return fail_errno("lock container " + id + "'s run");
+  }
+  return lock;
+}
+
+bool ContainerStore::await_recorder(const std::string& id, int timeout_ms) const {
+  UniqueFd lock(::open((dir(id) + "/recorder.lock").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!lock) return true;  // never run, or removed meanwhile
+  for (int waited = 0;; waited += 5) {
+    if (::flock(lock.get(), LOCK_SH | LOCK_NB) == 0) return true;
+    if (waited >= timeout_ms) return false;
+    ::usleep(5000);
+  }
 }
 
 Result<void> ContainerStore::save(const ContainerRecord& rec) const {

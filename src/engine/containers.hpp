@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "base/fd.hpp"
 #include "engine/run_flags.hpp"
 #include "image/store.hpp"
 
@@ -55,6 +56,15 @@ class ContainerStore {
   Result<ContainerRecord> find(const std::string& name_or_id) const;
   // Gives the container NEW_NAME (free, valid), under the names lock.
   Result<void> rename(const std::string& name_or_id, const std::string& new_name) const;
+
+  // Whoever runs a container (its monitor, or a foreground husk) holds its
+  // recorder lock from before the record says "running" until the end is
+  // recorded; the kernel drops it if that process dies. A second runner
+  // gets EBUSY.
+  Result<UniqueFd> hold_recorder(const std::string& id) const;
+  // Until nobody records ID's run, for at most TIMEOUT_MS: true once nobody
+  // does (the record then says how it ended, or that its recorder died).
+  bool await_recorder(const std::string& id, int timeout_ms) const;
 
  private:
   const image::Store& images_;

@@ -175,6 +175,7 @@ Result<void> Engine::end_run(const ContainerRecord& ran, int code, const std::st
 
 // The foreground run: the container's stdin is ours with -i, else nothing.
 Result<int> Engine::run_and_record(ContainerRecord rec, bool attach_stdin) const {
+  UniqueFd recorder = HUSK_TRY(containers().hold_recorder(rec.id));
   rec = HUSK_TRY(begin_run(std::move(rec)));
   if (!attach_stdin) {
     int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -247,16 +248,15 @@ Result<int> Engine::wait(const std::string& name_or_id, int timeout_ms) const {
     if (st == LiveStatus::exited || st == LiveStatus::created) return r->exit_code;
     if (st == LiveStatus::lost) {
       // Whoever ran it (a monitor, a foreground husk) may be recording the
-      // end right now: the runtime's state goes first, the record after
-      // the root is unmounted. A record that stays "running" for seconds
-      // after that has lost its recorder (killed, or a reboot).
-      for (int i = 0; i < 150; ++i) {
-        ::usleep(20000);
-        auto again = HUSK_TRY(cs.find(id));
-        if (again.status == "exited") return again.exit_code;
-        if (live_status(again) != LiveStatus::lost) break;  // started again
-        if (i == 149) return fail_code(EIO, "container " + r->name + " ended without a recorded exit code");
-      }
+      // end right now: the runtime's state goes first, the record last.
+      // Once its recorder lock is free, a record still "running" has lost
+      // its recorder (killed, or a reboot).
+      (void)cs.await_recorder(id, 10000);
+      auto again = cs.find(id);
+      if (!again) continue;
+      if (again->status == "exited") return again->exit_code;
+      if (live_status(*again) == LiveStatus::lost && cs.await_recorder(id, 0))
+        return fail_code(EIO, "container " + r->name + " ended without a recorded exit code");
       continue;
     }
     ::usleep(20000);
@@ -301,6 +301,13 @@ Result<void> Engine::remove(const std::string& name_or_id, bool force, bool volu
     HUSK_TRY(runtime::delete_container(runtime_context(), rec.id, true));
   } else if (st == LiveStatus::lost) {
     (void)runtime::delete_container(runtime_context(), rec.id, true);
+  }
+  // Its recorder (a monitor, a foreground husk) writes the end into the
+  // container's directory: let it finish first (docker's rm -f waits too).
+  if (st != LiveStatus::exited && st != LiveStatus::created) {
+    (void)cs.await_recorder(rec.id, 10000);
+    auto now = cs.find(rec.id);
+    if (!now && now.error().err() == ENOENT) return {};  // --rm took it
   }
   return remove_with_volumes(rec.id, volumes, false);
 }

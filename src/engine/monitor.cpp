@@ -355,6 +355,11 @@ int Monitor::fail_start(const Error& e, bool created) {
 }
 
 int Monitor::run(const MonitorOptions& o) {
+  auto recorder = eng_.containers().hold_recorder(rec_.id);
+  if (!recorder) {  // another run has it: its record and files are not ours
+    report(reports_, "error 125 " + recorder.error().what());
+    return 125;
+  }
   auto begun = eng_.begin_run(rec_);
   if (!begun) return fail_start(begun.error(), false);
   rec_ = std::move(*begun);

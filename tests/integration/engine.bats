@@ -102,6 +102,18 @@ assert_container_gone() {
   assert_container_gone "$sid"
 }
 
+@test "engine: rm -f waits for the monitor to record the end, so it never races its writes (8 rounds)" {
+  for i in 1 2 3 4 5 6 7 8; do
+    id=$(h run -d busybox sh -c 'while :; do echo tick; done')
+    mpid=$(cat "$R/containers/$id/monitor.pid")
+    assert_eq husk-monitor "$(cat "/proc/$mpid/comm")"
+    run hrm -f "$id"
+    assert_status 0
+    assert_container_gone "$id"
+    wait_for 5 sh -c "! kill -0 $mpid 2>/dev/null"
+  done
+}
+
 @test "engine: run -d keeps running after husk exits; logs, stop (SIGTERM then SIGKILL), wait give its output and code" {
   run hrun -d --name web busybox sh -c 'echo started; trap "echo got TERM; exit 7" TERM; while :; do sleep 0.1; done'
   assert_status 0
