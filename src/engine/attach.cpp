@@ -64,18 +64,6 @@ std::string DetachMatcher::feed(std::string_view data, bool& detached) {
   return out;
 }
 
-bool send_packet(int sock, char kind, std::string_view payload) {
-  std::string p;
-  p.reserve(payload.size() + 1);
-  p += kind;
-  p.append(payload);
-  while (true) {
-    ssize_t n = ::send(sock, p.data(), p.size(), MSG_NOSIGNAL);
-    if (n >= 0) return true;
-    if (errno != EINTR) return false;
-  }
-}
-
 namespace {
 
 std::string window_size_bytes() {

@@ -14,22 +14,10 @@
 #include "base/error.hpp"
 #include "base/fd.hpp"
 #include "engine/engine.hpp"
+#include "engine/relay.hpp"
 
 namespace husk::engine {
 
-namespace attach_msg {
-// Client to monitor.
-inline constexpr char hello = 'h';        // flags (1: stdin, 2: stdin_once), rows, cols (u16 each)
-inline constexpr char stdin_data = 'i';   // bytes for the container's stdin
-inline constexpr char stdin_close = 'c';  // our input ended (closes the container's with stdin_once)
-inline constexpr char resize = 'w';       // rows, cols
-// Monitor to client.
-inline constexpr char stdout_data = '1';
-inline constexpr char stderr_data = '2';
-inline constexpr char exit = 'x';  // the exit code (int32), once recorded
-}  // namespace attach_msg
-inline constexpr size_t kAttachChunk = 16384;  // payload bytes a packet carries at most
-inline constexpr std::string_view kAttachSocket = "attach.sock";
 
 // docker's --detach-keys: "ctrl-p,ctrl-q", "ctrl-x,y": comma-separated keys,
 // each one character or ctrl-<a-z @ [ \ ] ^ _>. Empty: the default.
@@ -72,8 +60,6 @@ Result<AttachEnd> attach_session(int sock, const AttachOptions& o);
 // recorded for container ID.
 Result<int> attach_result(const Engine& eng, const std::string& id, Result<AttachEnd> end);
 
-// A packet of KIND with PAYLOAD; false when the peer is gone.
-bool send_packet(int sock, char kind, std::string_view payload);
 
 // `husk attach`: to the running container NAME_OR_ID (its stdin too when
 // STDIN and it was made with -i); its exit code, or 0 when we detach.

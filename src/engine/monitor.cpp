@@ -55,29 +55,6 @@ Result<int> MonitorLaunch::wait_for(std::string_view what) {
 
 namespace {
 
-// The husk code this process ran to set the container up (CLI, JSON, the
-// runtime's create) stays mapped, and counted in its RSS, for the
-// container's whole life, though the relay needs a few pages of it. Text is
-// never written, so dropping this process's mappings of it loses nothing:
-// a page the relay runs again comes back from the page cache.
-void drop_code_pages() {
-  auto exe = read_link("/proc/self/exe");
-  if (!exe) return;
-  const std::string& self = *exe;
-  auto maps = read_file("/proc/self/maps");
-  if (!maps) return;
-  for (auto& line : split(*maps, '\n')) {
-    // "start-end perms offset dev inode path"
-    auto f = split(line, ' ');
-    if (f.size() < 6 || f[1] != "r-xp" || !line.ends_with(" " + self)) continue;
-    auto dash = f[0].find('-');
-    uintptr_t start = std::strtoull(f[0].substr(0, dash).c_str(), nullptr, 16);
-    uintptr_t end = std::strtoull(f[0].substr(dash + 1).c_str(), nullptr, 16);
-    (void)::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
-  }
-}
-
-
 void report(int fd, const std::string& line) {
   std::string l = line + "\n";
   for (auto& c : l.substr(0, l.size() - 1))
@@ -99,17 +76,6 @@ Result<UniqueFd> listen_in(int dirfd, std::string_view name, int type) {
   if (::listen(s.get(), 16) < 0) return fail_errno("listen " + path);
   return s;
 }
-
-void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
-
-// What the monitor holds of the container's stdio.
-struct Stdio {
-  bool tty = false;
-  UniqueFd master;         // tty: both directions
-  UniqueFd out, err, in;   // otherwise: pipes (in only with -i)
-  int output(int stream) const { return tty ? (stream == 0 ? master.get() : -1) : (stream == 0 ? out : err).get(); }
-  int input() const { return tty ? master.get() : in.get(); }
-};
 
 // The container's ends of the pipes become our 0, 1 and 2 while the runtime
 // creates it (its init inherits them); ours keep the other ends.
@@ -138,160 +104,10 @@ void stdio_to_null() {
   ::close(null);
 }
 
-struct Client {
-  UniqueFd fd;
-  bool stdin_ = false;
-  bool stdin_once = false;
-};
-
-void apply_size(int master, std::string_view rows_cols) {
-  uint16_t v[2];
-  if (master < 0 || rows_cols.size() < sizeof v) return;
-  std::memcpy(v, rows_cols.data(), sizeof v);
-  if (v[0] == 0 || v[1] == 0) return;
-  struct winsize ws = {};
-  ws.ws_row = v[0];
-  ws.ws_col = v[1];
-  ::ioctl(master, TIOCSWINSZ, &ws);
-}
-
-// A new client's hello (sent right after it connects): what it attaches and
-// its window size.
-std::optional<Client> accept_client(int listener, const Stdio& io) {
-  Client c;
-  c.fd = UniqueFd(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
-  if (!c.fd) return {};
-  struct timeval tv = {2, 0};
-  ::setsockopt(c.fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(c.fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  char buf[16];
-  ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, 0);
-  if (n < 2 || buf[0] != attach_msg::hello) return {};
-  c.stdin_ = buf[1] & 1;
-  c.stdin_once = buf[1] & 2;
-  if (io.tty) apply_size(io.master.get(), std::string_view(buf + 2, static_cast<size_t>(n - 2)));
-  tv = {0, 0};
-  ::setsockopt(c.fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  return c;
-}
-
-// The running container: its output to the log and the clients, the
-// clients' input to it, until its init exits; its exit code.
-class Relay {
- public:
-  Relay(Stdio& io, LogWriter& log, int listener, std::vector<Client> clients)
-      : io_(io), log_(log), listener_(listener), clients_(std::move(clients)) {}
-  int run(pid_t pid, int pidfd);
-  std::vector<Client>& clients() { return clients_; }
-
- private:
-  bool pump_output(int stream);
-  void client_input(Client& c);
-  void flush_input();
-  Stdio& io_;
-  LogWriter& log_;
-  int listener_;
-  std::vector<Client> clients_;
-  std::string pending_in_;
-  bool close_in_ = false;
-};
-
-bool Relay::pump_output(int stream) {
-  char buf[kAttachChunk];
-  ssize_t n = ::read(io_.output(stream), buf, sizeof buf);
-  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
-  if (n <= 0) return false;  // EOF, or EIO: the pty's last holder closed it
-  std::string_view data(buf, static_cast<size_t>(n));
-  log_.write(stream, data);
-  for (auto& c : clients_)
-    if (c.fd && !send_packet(c.fd.get(), stream == 0 ? attach_msg::stdout_data : attach_msg::stderr_data, data))
-      c.fd.reset();
-  return true;
-}
-
-void Relay::flush_input() {
-  while (!pending_in_.empty() && io_.input() >= 0) {
-    ssize_t w = ::write(io_.input(), pending_in_.data(), pending_in_.size());
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0 && errno == EAGAIN) return;
-    if (w <= 0) {
-      pending_in_.clear();
-      break;
-    }
-    pending_in_.erase(0, static_cast<size_t>(w));
-  }
-  if (pending_in_.empty() && close_in_ && !io_.tty) io_.in.reset();
-}
-
-void Relay::client_input(Client& c) {
-  char buf[kAttachChunk + 16];
-  ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, 0);
-  if (n < 0 && errno == EINTR) return;
-  if (n <= 0) {
-    c.fd.reset();
-    return;
-  }
-  std::string_view payload(buf + 1, static_cast<size_t>(n - 1));
-  switch (buf[0]) {
-    case attach_msg::stdin_data:
-      if (c.stdin_) pending_in_.append(payload);
-      break;
-    case attach_msg::stdin_close:
-      if (c.stdin_ && c.stdin_once) close_in_ = true;
-      break;
-    case attach_msg::resize: apply_size(io_.tty ? io_.master.get() : -1, payload); break;
-    default: break;
-  }
-  flush_input();
-}
-
-int Relay::run(pid_t pid, int pidfd) {
-  bool open[2] = {io_.output(0) >= 0, io_.output(1) >= 0};
-  while (true) {
-    std::erase_if(clients_, [](const Client& c) { return !c.fd; });
-    std::vector<pollfd> fds = {{pidfd, POLLIN, 0},
-                               {open[0] ? io_.output(0) : -1, POLLIN, 0},
-                               {open[1] ? io_.output(1) : -1, POLLIN, 0},
-                               {listener_, POLLIN, 0},
-                               {pending_in_.empty() ? -1 : io_.input(), POLLOUT, 0}};
-    for (auto& c : clients_) fds.push_back({pending_in_.empty() ? c.fd.get() : -1, POLLIN, 0});
-    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) break;
-    for (int s = 0; s < 2; ++s)
-      if (fds[1 + s].revents && !pump_output(s)) open[s] = false;
-    if (fds[4].revents) flush_input();
-    if (fds[3].revents & POLLIN)
-      if (auto c = accept_client(listener_, io_)) clients_.push_back(std::move(*c));
-    for (size_t i = 5; i < fds.size(); ++i)
-      if (fds[i].revents && clients_[i - 5].fd) client_input(clients_[i - 5]);
-    if (fds[0].revents) break;
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  // What it wrote last is still in the pipes or the pty.
-  for (int s = 0; s < 2; ++s) {
-    if (!open[s]) continue;
-    set_nonblocking(io_.output(s));
-    while (true) {
-      struct pollfd p = {io_.output(s), POLLIN, 0};
-      if (::poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN)) break;
-      char buf[kAttachChunk];
-      ssize_t n = ::read(io_.output(s), buf, sizeof buf);
-      if (n <= 0) break;
-      std::string_view data(buf, static_cast<size_t>(n));
-      log_.write(s, data);
-      for (auto& c : clients_)
-        if (c.fd) send_packet(c.fd.get(), s == 0 ? attach_msg::stdout_data : attach_msg::stderr_data, data);
-    }
-  }
-  log_.flush();
-  return runtime::exit_code_from_wait_status(status);
-}
-
 // Until a client attaches (it says hello at once), or the husk waiting for
 // it has gone (then the container runs unattached).
-std::vector<Client> first_client(int listener, int reports, const Stdio& io) {
-  std::vector<Client> out;
+std::vector<AttachClient> first_client(int listener, int reports, const Stdio& io) {
+  std::vector<AttachClient> out;
   for (int waited = 0; waited < 60000; waited += 100) {
     struct pollfd fds[2] = {{listener, POLLIN, 0}, {reports, 0, 0}};
     if (::poll(fds, 2, 100) < 0 && errno != EINTR) break;
@@ -302,6 +118,17 @@ std::vector<Client> first_client(int listener, int reports, const Stdio& io) {
     if (fds[1].revents & (POLLERR | POLLHUP)) break;
   }
   return out;
+}
+
+void record_end(const Engine& eng, const std::string& id, int code, const std::vector<AttachClient>& clients) {
+  (void)runtime::delete_container(eng.runtime_context(), id, true);
+  std::string dir = eng.containers().dir(id);
+  (void)::unlink((dir + "/" + std::string(kAttachSocket)).c_str());
+  (void)::unlink(monitor_pid_path(dir).c_str());
+  ContainerRecord ran;
+  ran.id = id;
+  (void)eng.end_run(ran, code, "");
+  send_exit_code(clients, code);
 }
 
 class Monitor {
@@ -371,7 +198,7 @@ int Monitor::run(const MonitorOptions& o) {
   if (auto made = create(io, dirfd->get()); !made) return fail_start(made.error(), false);
   auto listener = listen_in(dirfd->get(), kAttachSocket, SOCK_SEQPACKET);
   if (!listener) return fail_start(listener.error(), true);
-  std::vector<Client> clients;
+  std::vector<AttachClient> clients;
   if (o.wait_attach) {
     report(reports_, "ready");
     clients = first_client(listener->get(), reports_, io);
@@ -385,27 +212,44 @@ int Monitor::run(const MonitorOptions& o) {
     return fail_start(started.error(), true);
   report(reports_, "started");
   ::close(reports_);
-  if (io.input() >= 0) set_nonblocking(io.input());
-  auto log_fd = open_fd(log_path(dir_), O_WRONLY | O_CREAT | O_APPEND, 0640);
-  LogWriter log(log_fd ? log_fd->get() : -1);
-  // The runtime's allocations are done: what stays for the container's life
-  // is the relay's.
-  ::malloc_trim(0);
-  drop_code_pages();
-  Relay relay(io, log, listener->get(), std::move(clients));
-  int code = relay.run(pid, pidfd.get());
-  (void)runtime::delete_container(eng_.runtime_context(), rec_.id, true);
-  (void)::unlinkat(dirfd->get(), std::string(kAttachSocket).c_str(), 0);
-  (void)::unlinkat(dirfd->get(), "monitor.pid", 0);
-  (void)eng_.end_run(rec_, code, "");
-  int32_t c32 = code;
-  for (auto& c : relay.clients())
-    if (c.fd) send_packet(c.fd.get(), attach_msg::exit, std::string_view(reinterpret_cast<char*>(&c32), sizeof c32));
+  auto log_fd = open_fd(log_path(dir_), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  // The relay goes on in husk-monitor, exec'd with the descriptors it
+  // needs: what stays on the host for the container's life is then a small
+  // program's few pages, not the heap and mappings of the husk that parsed
+  // a command line, built a config and created the container.
+  RelayHandoff h{.root = eng_.images().root(), .run_root = eng_.run_root(), .id = rec_.id, .tty = io.tty,
+                 .pid = pid, .pidfd = pidfd.get(), .listener = listener->get(), .log = log_fd ? log_fd->get() : -1,
+                 .recorder = recorder->get(), .master = io.master.get(), .out = io.out.get(), .err = io.err.get(),
+                 .in = io.in.get()};
+  for (auto& c : clients) h.clients.emplace_back(c.fd.get(), (c.stdin_ ? 1 : 0) | (c.stdin_once ? 2 : 0));
+  exec_handoff(program_beside_us("husk-monitor"), kRelayArg, h);
+  // No husk-monitor beside us: the relay runs here.
+  int code = relay_container(io, h.log, h.listener, clients, pid, pidfd.get());
+  record_end(eng_, rec_.id, code, clients);
   return 0;
 }
 
 
 }  // namespace
+
+bool is_monitor_record_end(int argc, char** argv) { return argc > 1 && std::string_view(argv[1]) == kRecordEndArg; }
+
+int monitor_record_end_main(int argc, char** argv) {
+  auto h = decode_handoff(argc - 2, argv + 2);
+  if (!h) return 125;
+  ::prctl(PR_SET_NAME, "husk-monitor", 0, 0, 0);
+  UniqueFd recorder(h->recorder);  // held until the end is written
+  std::vector<AttachClient> clients;
+  for (auto& [fd, flags] : h->clients) clients.push_back({UniqueFd(fd), (flags & 1) != 0, (flags & 2) != 0});
+  inherit_handoff_fds(*h, false);
+  auto eng = Engine::open(h->root, h->run_root);
+  if (!eng) {
+    send_exit_code(clients, h->code);
+    return 1;  // the record stays "running": ps shows it exited (lost)
+  }
+  record_end(*eng, h->id, h->code, clients);
+  return 0;
+}
 
 Result<MonitorLaunch> spawn_monitor(const Engine& eng, const ContainerRecord& rec, const MonitorOptions& o) {
   int p[2];

@@ -41,6 +41,13 @@ class MonitorLaunch {
 
 Result<MonitorLaunch> spawn_monitor(const Engine& eng, const ContainerRecord& rec, const MonitorOptions& o);
 
+// Once the container runs, the monitor execs husk-monitor (src/monitor),
+// which relays until the container ends and then execs husk in place to
+// write the end: husk's main hands that invocation to
+// monitor_record_end_main first thing.
+bool is_monitor_record_end(int argc, char** argv);
+int monitor_record_end_main(int argc, char** argv);
+
 // containers/ID/monitor.pid: the monitor's pid while it runs.
 std::string monitor_pid_path(const std::string& container_dir);
 

@@ -416,12 +416,6 @@ void run_poststart(const spec::Config& c, const spec::State& s, const Context& c
 
 }  // namespace
 
-int exit_code_from_wait_status(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 255;
-}
-
 Result<void> create_container(const Context& ctx, const CreateOptions& opts) {
   auto l = HUSK_TRY(launch(ctx, opts, false, false));
   return {};

@@ -144,6 +144,15 @@ status_of() { h ps -a --format json | jq -r --arg n "$1" 'select(.Names == $n) |
   [ "$(cat /proc/$ppid/comm)" != husk ] || { echo "the monitor is a husk's child" >&2; false; }
   [ "$(awk '{print $6}' /proc/$mon/stat)" != "$(awk '{print $6}' /proc/$$/stat)" ] ||
     { echo "the monitor is in our session" >&2; false; }
+  # What stays is the small husk-monitor program, not a husk: it holds the
+  # container's stdio, the log, the attach socket, the init's pidfd and the
+  # recorder lock, nothing else, and few private pages (husk's own heap
+  # alone was over 300 kB).
+  assert_eq "$(dirname "$HUSK")/husk-monitor" "$(readlink /proc/$mon/exe)"
+  fds=$(ls -l /proc/$mon/fd | awk 'NR > 1 {print $NF}' | sed -E 's/\[[0-9]+\]//; s|.*/containers/[0-9a-f]+/||' | sort | tr '\n' ' ')
+  assert_eq "/dev/null /dev/null /dev/null anon_inode:[pidfd] container-json.log pipe: pipe: recorder.lock socket: " "$fds"
+  dirty=$(awk '/^Private_Dirty/ {print $2}' /proc/$mon/smaps_rollup)
+  [ "$dirty" -lt 200 ] || { echo "the monitor's private memory: $dirty kB" >&2; false; }
   sleep 1
   assert_eq running "$(status_of ticker)"
   wait_for 10 sh -c "'$HUSK' --root '$R' logs ticker | grep -q 'tick 5'"

@@ -1,0 +1,259 @@
+#include "engine/relay.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "base/file.hpp"
+#include "base/strings.hpp"
+#include "engine/logs.hpp"
+#include "runtime/container.hpp"
+
+namespace husk::engine {
+
+bool send_packet(int sock, char kind, std::string_view payload) {
+  std::string p;
+  p.reserve(payload.size() + 1);
+  p += kind;
+  p.append(payload);
+  while (true) {
+    ssize_t n = ::send(sock, p.data(), p.size(), MSG_NOSIGNAL);
+    if (n >= 0) return true;
+    if (errno != EINTR) return false;
+  }
+}
+
+
+void send_exit_code(const std::vector<AttachClient>& clients, int code) {
+  int32_t c32 = code;
+  for (auto& c : clients)
+    if (c.fd) send_packet(c.fd.get(), attach_msg::exit, std::string_view(reinterpret_cast<char*>(&c32), sizeof c32));
+}
+
+void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+namespace {
+
+void apply_size(int master, std::string_view rows_cols) {
+  uint16_t v[2];
+  if (master < 0 || rows_cols.size() < sizeof v) return;
+  std::memcpy(v, rows_cols.data(), sizeof v);
+  if (v[0] == 0 || v[1] == 0) return;
+  struct winsize ws = {};
+  ws.ws_row = v[0];
+  ws.ws_col = v[1];
+  ::ioctl(master, TIOCSWINSZ, &ws);
+}
+
+// The running container: its output to the log and the clients, the
+// clients' input to it, until its init exits; its exit code.
+class Relay {
+ public:
+  Relay(Stdio& io, LogWriter& log, int listener, std::vector<AttachClient> clients)
+      : io_(io), log_(log), listener_(listener), clients_(std::move(clients)) {}
+  int run(pid_t pid, int pidfd);
+  std::vector<AttachClient>& clients() { return clients_; }
+
+ private:
+  bool pump_output(int stream);
+  void client_input(AttachClient& c);
+  void flush_input();
+  Stdio& io_;
+  LogWriter& log_;
+  int listener_;
+  std::vector<AttachClient> clients_;
+  std::string pending_in_;
+  bool close_in_ = false;
+};
+
+bool Relay::pump_output(int stream) {
+  char buf[kAttachChunk];
+  ssize_t n = ::read(io_.output(stream), buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
+  if (n <= 0) return false;  // EOF, or EIO: the pty's last holder closed it
+  std::string_view data(buf, static_cast<size_t>(n));
+  log_.write(stream, data);
+  for (auto& c : clients_)
+    if (c.fd && !send_packet(c.fd.get(), stream == 0 ? attach_msg::stdout_data : attach_msg::stderr_data, data))
+      c.fd.reset();
+  return true;
+}
+
+void Relay::flush_input() {
+  while (!pending_in_.empty() && io_.input() >= 0) {
+    ssize_t w = ::write(io_.input(), pending_in_.data(), pending_in_.size());
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && errno == EAGAIN) return;
+    if (w <= 0) {
+      pending_in_.clear();
+      break;
+    }
+    pending_in_.erase(0, static_cast<size_t>(w));
+  }
+  if (pending_in_.empty() && close_in_ && !io_.tty) io_.in.reset();
+}
+
+void Relay::client_input(AttachClient& c) {
+  char buf[kAttachChunk + 16];
+  ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, 0);
+  if (n < 0 && errno == EINTR) return;
+  if (n <= 0) {
+    c.fd.reset();
+    return;
+  }
+  std::string_view payload(buf + 1, static_cast<size_t>(n - 1));
+  switch (buf[0]) {
+    case attach_msg::stdin_data:
+      if (c.stdin_) pending_in_.append(payload);
+      break;
+    case attach_msg::stdin_close:
+      if (c.stdin_ && c.stdin_once) close_in_ = true;
+      break;
+    case attach_msg::resize: apply_size(io_.tty ? io_.master.get() : -1, payload); break;
+    default: break;
+  }
+  flush_input();
+}
+
+int Relay::run(pid_t pid, int pidfd) {
+  bool open[2] = {io_.output(0) >= 0, io_.output(1) >= 0};
+  while (true) {
+    std::erase_if(clients_, [](const AttachClient& c) { return !c.fd; });
+    std::vector<pollfd> fds = {{pidfd, POLLIN, 0},
+                               {open[0] ? io_.output(0) : -1, POLLIN, 0},
+                               {open[1] ? io_.output(1) : -1, POLLIN, 0},
+                               {listener_, POLLIN, 0},
+                               {pending_in_.empty() ? -1 : io_.input(), POLLOUT, 0}};
+    for (auto& c : clients_) fds.push_back({pending_in_.empty() ? c.fd.get() : -1, POLLIN, 0});
+    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) break;
+    for (int s = 0; s < 2; ++s)
+      if (fds[1 + s].revents && !pump_output(s)) open[s] = false;
+    if (fds[4].revents) flush_input();
+    if (fds[3].revents & POLLIN)
+      if (auto c = accept_client(listener_, io_)) clients_.push_back(std::move(*c));
+    for (size_t i = 5; i < fds.size(); ++i)
+      if (fds[i].revents && clients_[i - 5].fd) client_input(clients_[i - 5]);
+    if (fds[0].revents) break;
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  // What it wrote last is still in the pipes or the pty.
+  for (int s = 0; s < 2; ++s) {
+    if (!open[s]) continue;
+    set_nonblocking(io_.output(s));
+    while (true) {
+      struct pollfd p = {io_.output(s), POLLIN, 0};
+      if (::poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN)) break;
+      char buf[kAttachChunk];
+      ssize_t n = ::read(io_.output(s), buf, sizeof buf);
+      if (n <= 0) break;
+      std::string_view data(buf, static_cast<size_t>(n));
+      log_.write(s, data);
+      for (auto& c : clients_)
+        if (c.fd) send_packet(c.fd.get(), s == 0 ? attach_msg::stdout_data : attach_msg::stderr_data, data);
+    }
+  }
+  log_.flush();
+  return runtime::exit_code_from_wait_status(status);
+}
+
+}  // namespace
+
+std::optional<AttachClient> accept_client(int listener, const Stdio& io) {
+  AttachClient c;
+  c.fd = UniqueFd(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
+  if (!c.fd) return {};
+  struct timeval tv = {2, 0};
+  ::setsockopt(c.fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(c.fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  char buf[16];
+  ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, 0);
+  if (n < 2 || buf[0] != attach_msg::hello) return {};
+  c.stdin_ = buf[1] & 1;
+  c.stdin_once = buf[1] & 2;
+  if (io.tty) apply_size(io.master.get(), std::string_view(buf + 2, static_cast<size_t>(n - 2)));
+  tv = {0, 0};
+  ::setsockopt(c.fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return c;
+}
+
+int relay_container(Stdio& io, int log_fd, int listener, std::vector<AttachClient>& clients, pid_t pid,
+                    int pidfd) {
+  if (io.input() >= 0) set_nonblocking(io.input());
+  LogWriter log(log_fd);
+  Relay relay(io, log, listener, std::move(clients));
+  int code = relay.run(pid, pidfd);
+  clients = std::move(relay.clients());
+  return code;
+}
+
+namespace {
+
+int number(const char* s) { return static_cast<int>(std::strtol(s, nullptr, 10)); }
+
+}  // namespace
+
+std::vector<std::string> encode_handoff(const RelayHandoff& h) {
+  std::string clients;
+  for (auto& [fd, flags] : h.clients) clients += std::to_string(fd) + ":" + std::to_string(flags) + ",";
+  return {h.root, h.run_root, h.id, h.tty ? "1" : "0", std::to_string(h.pid), std::to_string(h.pidfd),
+          std::to_string(h.listener), std::to_string(h.log), std::to_string(h.recorder),
+          std::to_string(h.master), std::to_string(h.out), std::to_string(h.err), std::to_string(h.in),
+          clients.empty() ? "-" : clients, std::to_string(h.code)};
+}
+
+std::optional<RelayHandoff> decode_handoff(int argc, char** argv) {
+  if (argc != 15) return {};
+  RelayHandoff h;
+  h.root = argv[0];
+  h.run_root = argv[1];
+  h.id = argv[2];
+  h.tty = argv[3][0] == '1';
+  h.pid = number(argv[4]);
+  int* fds[] = {&h.pidfd, &h.listener, &h.log, &h.recorder, &h.master, &h.out, &h.err, &h.in};
+  for (size_t i = 0; i < std::size(fds); ++i) *fds[i] = number(argv[5 + i]);
+  if (std::string_view(argv[13]) != "-")
+    for (auto& item : split(argv[13], ','))
+      if (auto colon = item.find(':'); colon != std::string::npos)
+        h.clients.emplace_back(number(item.c_str()), number(item.c_str() + colon + 1));
+  h.code = number(argv[14]);
+  return h;
+}
+
+void inherit_handoff_fds(const RelayHandoff& h, bool inherit) {
+  for (int fd : {h.pidfd, h.listener, h.log, h.recorder, h.master, h.out, h.err, h.in})
+    if (fd >= 0) ::fcntl(fd, F_SETFD, inherit ? 0 : FD_CLOEXEC);
+  for (auto& c : h.clients) ::fcntl(c.first, F_SETFD, inherit ? 0 : FD_CLOEXEC);
+}
+
+// The program beside this one (husk-monitor, husk), else none.
+std::string program_beside_us(std::string_view name) {
+  auto self = read_link("/proc/self/exe");
+  if (!self) return {};
+  std::string path = self->substr(0, self->rfind('/') + 1) + std::string(name);
+  return ::access(path.c_str(), X_OK) == 0 ? path : std::string();
+}
+
+// Execs PROGRAM as "husk-monitor MARK HANDOFF..." with HANDOFF's
+// descriptors inherited; returns only when it could not.
+void exec_handoff(const std::string& program, std::string_view mark, const RelayHandoff& h) {
+  if (program.empty()) return;
+  std::vector<std::string> args = {"husk-monitor", std::string(mark)};
+  for (auto& a : encode_handoff(h)) args.push_back(std::move(a));
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  inherit_handoff_fds(h, true);
+  ::execv(program.c_str(), argv.data());
+  inherit_handoff_fds(h, false);
+}
+
+}  // namespace husk::engine

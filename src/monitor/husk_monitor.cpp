@@ -1,0 +1,41 @@
+// husk-monitor: what stays on the host for each container husk runs
+// detached or with a terminal (see src/engine/monitor.hpp and relay.hpp).
+// The monitor that created and started the container execs it with the
+// container's descriptors; it relays until the container ends, then execs
+// husk in place to write the end into the store. Small on purpose: it
+// links the relay, the log writer and base only.
+#include <cstdio>
+#include <string_view>
+
+#include "engine/relay.hpp"
+
+using namespace husk::engine;
+using husk::UniqueFd;
+
+int main(int argc, char** argv) {
+  auto h = argc > 1 && std::string_view(argv[1]) == kRelayArg ? decode_handoff(argc - 2, argv + 2) : std::nullopt;
+  if (!h) {
+    std::fprintf(stderr, "husk-monitor: started by husk only, to relay a container it runs\n");
+    return 125;
+  }
+  Stdio io;
+  io.tty = h->tty;
+  io.master = UniqueFd(h->master);
+  io.out = UniqueFd(h->out);
+  io.err = UniqueFd(h->err);
+  io.in = UniqueFd(h->in);
+  UniqueFd pidfd(h->pidfd), listener(h->listener), log(h->log);
+  std::vector<AttachClient> clients;
+  for (auto& [fd, flags] : h->clients) clients.push_back({UniqueFd(fd), (flags & 1) != 0, (flags & 2) != 0});
+  inherit_handoff_fds(*h, false);
+  int code = relay_container(io, log.get(), listener.get(), clients, h->pid, pidfd.get());
+  // The end is written by husk, which has the store's code: exec'd in
+  // place, the same process, so the recorder lock stays held.
+  RelayHandoff end{.root = h->root, .run_root = h->run_root, .id = h->id, .recorder = h->recorder, .code = code};
+  for (auto& c : clients)
+    if (c.fd) end.clients.emplace_back(c.fd.get(), 0);
+  exec_handoff(program_beside_us("husk"), kRecordEndArg, end);
+  send_exit_code(clients, code);
+  return 1;
+}
+
