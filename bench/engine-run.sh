@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark the engine: `husk run --rm busybox true` against podman running
 # the same image with runc and with crun (`--network none`), against
-# husk-runtime's bare `run` of a bundle of the same image (the engine's
-# floor: what the engine adds is the image, the record, the overlay root,
-# the config), and `husk exec` against `podman exec` into a running
+# husk-runtime's bare `run` of a bundle of the same image with the same
+# seccomp filter (the engine's floor: what the engine adds is the image, the
+# record, the overlay root, the config), and `husk exec` against `podman exec` into a running
 # container. One hyperfine run measures every row; the ratios printed are
 # from that run.
 #
@@ -61,6 +61,12 @@ h() { "$HUSK" --root "$store" --runroot "$runroot" "$@"; }
 log "husk: the default busybox image and a bundle of it"
 h run --rm busybox true
 "$HUSK" --root "$store" image bundle busybox "$work/bundle" /bin/true >/dev/null
+# The same confinement as husk run's: its default seccomp filter, which the
+# runtime loads in both rows.
+seccomp=$(h create busybox true | tail -1)
+jq --slurpfile c "$store/containers/$seccomp/oci-bundle/config.json" '.linux.seccomp = $c[0].linux.seccomp' \
+  "$work/bundle/config.json" >"$work/config.json" && mv "$work/config.json" "$work/bundle/config.json"
+h rm "$seccomp" >/dev/null
 
 log "podman: an isolated podman with the same busybox"
 podman_setup >/dev/null

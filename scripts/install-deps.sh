@@ -13,6 +13,8 @@ packages=(
   # tests and peers
   bats iproute2 procps util-linux kmod uidmap python3
   runc crun podman containerd conmon
+  # podman's default seccomp profile: the reference husk's default is checked against
+  golang-github-containers-common
   skopeo umoci docker-registry curl openssl
   # the pure cgroup v2 VM (tests/vm): qemu boots Debian's kernel on an initramfs
   qemu-system-x86 cpio

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 
+#include "base/file.hpp"
 #include "base/strings.hpp"
+#include "image/digest.hpp"
 
 namespace husk::engine {
 
@@ -147,6 +149,22 @@ Result<ojson> seccomp_from_docker_profile(std::string_view text, const SeccompTa
   }
   out["syscalls"] = calls;
   return out;
+}
+
+Result<ojson> cached_seccomp_from_docker_profile(const std::string& store_root, std::string_view profile,
+                                                 const SeccompTarget& t) {
+  std::string key(profile);
+  key += "\n" + t.arch + "\n" + t.kernel;
+  for (auto& c : t.caps) key += "\n" + c;
+  std::string path = store_root + "/cache/seccomp-" + image::sha256_of(key).hex + ".json";
+  if (auto text = read_file(path)) {
+    auto cached = ojson::parse(*text, nullptr, false);
+    if (!cached.is_discarded()) return cached;
+  }
+  auto converted = HUSK_TRY(seccomp_from_docker_profile(profile, t));
+  // A cache that cannot be written costs the next run a conversion, no more.
+  if (mkdir_all(store_root + "/cache", 0700)) (void)write_file_atomic(path, converted.dump(), 0600);
+  return converted;
 }
 
 }  // namespace husk::engine

@@ -135,13 +135,22 @@ void set_capabilities(const std::vector<std::string>& caps, ojson& process) {
   process["capabilities"] = c;
 }
 
-Result<void> set_seccomp(const SecurityOptions& o, const std::vector<std::string>& caps, ojson& spec) {
+// docker's choice of filter: none when unconfined, or privileged without a
+// profile of its own; the profile named; else husk's default (the same
+// syscalls allowed and denied as docker's and podman's defaults).
+Result<void> set_seccomp(const SpecContext& ctx, const SecurityOptions& o, const std::vector<std::string>& caps,
+                         bool privileged, ojson& spec) {
   spec["linux"].erase("seccomp");
-  if (o.seccomp_profile.empty()) return {};
+  if (o.seccomp_unconfined || (privileged && o.seccomp_profile.empty())) return {};
+  if (o.seccomp_profile.empty()) {
+    spec["linux"]["seccomp"] = HUSK_TRY_CTX(
+        cached_seccomp_from_docker_profile(ctx.store_root, kDefaultSeccompProfile, native_seccomp_target(caps)),
+        "the default seccomp profile");
+    return {};
+  }
   auto text = read_file(o.seccomp_profile);
   if (!text)
-    return fail_code(EINVAL,
-                     "opening seccomp profile (" + o.seccomp_profile + ") failed: " + text.error().what());
+    return fail_code(EINVAL, "opening seccomp profile (" + o.seccomp_profile + ") failed: " + text.error().what());
   spec["linux"]["seccomp"] = HUSK_TRY_CTX(seccomp_from_docker_profile(*text, native_seccomp_target(caps)),
                                           "seccomp profile " + o.seccomp_profile);
   // The runtime keeps the filter but does not load it yet: say so.
@@ -305,7 +314,7 @@ Result<SecurityOptions> parse_security_opts(const std::vector<std::string>& opts
   return o;
 }
 
-Result<void> apply_security(const SpecContext&, const RunFlags& f, ojson& spec) {
+Result<void> apply_security(const SpecContext& ctx, const RunFlags& f, ojson& spec) {
   auto opts = HUSK_TRY(parse_security_opts(f.security_opt));
   auto caps = HUSK_TRY(container_capabilities(f, available_capabilities));
   if (f.oom_score_adj && (*f.oom_score_adj < -1000 || *f.oom_score_adj > 1000))
@@ -318,7 +327,7 @@ Result<void> apply_security(const SpecContext&, const RunFlags& f, ojson& spec) 
   auto& process = spec["process"];
   set_capabilities(caps, process);
   process["noNewPrivileges"] = opts.no_new_privileges;
-  HUSK_TRY(set_seccomp(opts, caps, spec));
+  HUSK_TRY(set_seccomp(ctx, opts, caps, f.privileged, spec));
   if (f.privileged) HUSK_TRY(make_privileged(spec));
   for (auto& d : devices) HUSK_TRY(add_requested_device(d, spec));
   for (auto& u : ulimits) set_rlimit(u, process);

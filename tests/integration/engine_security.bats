@@ -86,6 +86,39 @@ EOF
   assert_eq null "$(jq -c .linux.seccomp "$R/containers/$output/oci-bundle/config.json")"
 }
 
+@test "security: by default husk's profile (docker's decisions) is linux.seccomp; --cap-add SYS_ADMIN opens mount and unshare; --privileged and unconfined have none" {
+  cfg() { jq -c "$1" "$R/containers/$2/oci-bundle/config.json"; }
+  run hk create busybox true
+  assert_status 0
+  id=${lines[-1]}
+  assert_eq '"SCMP_ACT_ERRNO"' "$(cfg .linux.seccomp.defaultAction "$id")"
+  assert_eq 38 "$(cfg .linux.seccomp.defaultErrnoRet "$id")"
+  # The default capabilities lack SYS_ADMIN: mount, unshare and setns are
+  # EPERM, clone is allowed only without namespace flags.
+  names_with() { cfg "[.linux.seccomp.syscalls[] | select(.action == \"$1\") | .names[]] | sort | unique" "$2"; }
+  for call in mount unshare setns keyctl; do
+    jq -e --arg c "$call" 'index($c) != null' <<<"$(names_with SCMP_ACT_ERRNO "$id")" >/dev/null ||
+      { echo "$call is not denied" >&2; false; }
+    jq -e --arg c "$call" 'index($c) == null' <<<"$(names_with SCMP_ACT_ALLOW "$id")" >/dev/null ||
+      { echo "$call is allowed" >&2; false; }
+  done
+  assert_eq '[{"index":0,"value":2114060288,"valueTwo":0,"op":"SCMP_CMP_MASKED_EQ"}]' \
+    "$(cfg '[.linux.seccomp.syscalls[] | select(.names == ["clone"]) | .args[]]' "$id")"
+  run hk create --cap-add SYS_ADMIN busybox true
+  assert_status 0
+  admin=${lines[-1]}
+  for call in mount unshare setns clone; do
+    jq -e --arg c "$call" 'index($c) != null' <<<"$(names_with SCMP_ACT_ALLOW "$admin")" >/dev/null ||
+      { echo "$call is not allowed with SYS_ADMIN" >&2; false; }
+  done
+  jq -e 'index("keyctl") != null' <<<"$(names_with SCMP_ACT_ERRNO "$admin")" >/dev/null
+  for flags in --privileged "--security-opt seccomp=unconfined"; do
+    run hk create $flags busybox true
+    assert_status 0
+    assert_eq null "$(cfg .linux.seccomp "${lines[-1]}")" "no filter with $flags"
+  done
+}
+
 @test "security: --ulimit sets the process's rlimits" {
   run hk run --rm --ulimit nofile=100:200 --ulimit nproc=50 busybox sh -c 'ulimit -n; ulimit -Hn; ulimit -u'
   assert_status 0
