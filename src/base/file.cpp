@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstdlib>
 
 #include "base/fd.hpp"
 
@@ -141,6 +142,18 @@ Result<std::string> read_link(const std::string& path) {
   if (n < 0) return fail_errno("readlink " + path);
   if (static_cast<size_t>(n) == sizeof buf) return fail_code(ENAMETOOLONG, "readlink " + path + ": too long");
   return std::string(buf, static_cast<size_t>(n));
+}
+
+Result<std::string> installed_exe() {
+  if (const char* env = std::getenv(kInstalledExeEnv); env && env[0] == '/') return std::string(env);
+  return read_link("/proc/self/exe");
+}
+
+std::string program_beside_us(std::string_view name) {
+  auto self = installed_exe();
+  if (!self) return {};
+  std::string path = self->substr(0, self->rfind('/') + 1) + std::string(name);
+  return ::access(path.c_str(), X_OK) == 0 ? path : std::string();
 }
 
 }  // namespace husk

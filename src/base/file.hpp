@@ -25,4 +25,13 @@ Result<std::string> absolute_from_cwd(const std::string& path);
 // Where the symlink PATH points (e.g. /proc/self/exe: this program's file).
 Result<std::string> read_link(const std::string& path);
 
+// This program's file as installed, for the programs beside it: its
+// /proc/self/exe, or, in a process re-executed from a protected view of it
+// (linux/self_exe.hpp), whose /proc/self/exe names no installed path, the
+// one it was re-executed from (kInstalledExeEnv).
+inline constexpr const char* kInstalledExeEnv = "_HUSK_INSTALLED_EXE";
+Result<std::string> installed_exe();
+// DIR/NAME for NAME beside this program's file; empty when it is not there.
+std::string program_beside_us(std::string_view name);
+
 }  // namespace husk

@@ -16,11 +16,13 @@
 #include "engine/attach.hpp"
 #include "engine/env.hpp"
 #include "engine/monitor.hpp"
+#include "engine/security.hpp"
 #include "engine/spec.hpp"
 #include "engine/volumes.hpp"
 #include "engine/userns.hpp"
 #include "image/bundle.hpp"
 #include "image/overlay.hpp"
+#include "linux/self_exe.hpp"
 #include "linux/signals.hpp"
 #include "runtime/container.hpp"
 
@@ -47,6 +49,22 @@ Result<Engine> Engine::open(const std::string& root, const std::string& run_root
   return Engine(HUSK_TRY(image::Store::open(root)), run_root, std::move(fetch));
 }
 
+bool needs_protected_binary(const RunFlags& f) {
+  if (f.pid == "host" || f.pid.starts_with("container:")) return true;
+  if (f.userns == "remap" || f.userns == "auto") return false;
+  if (f.privileged) return true;
+  for (auto& c : f.cap_add) {
+    auto name = normalize_capability(c);
+    if (name && (*name == "ALL" || *name == "CAP_SYS_PTRACE")) return true;
+  }
+  return false;
+}
+
+Result<void> protect_binary_for(const RunFlags& f) {
+  if (needs_protected_binary(f)) HUSK_TRY(linux::ensure_protected_self_exe());
+  return {};
+}
+
 runtime::Context Engine::runtime_context() const {
   runtime::Context rctx;
   rctx.root = run_root_;
@@ -67,7 +85,7 @@ Result<ContainerRecord> Engine::create(const RunFlags& in) const {
   if (!found && found.error().err() == ENOENT && fetch_) found = fetch_(store_, flags.image);
   auto img = HUSK_TRY(std::move(found));
   if (flags.stop_signal.empty()) flags.stop_signal = img.config.config.stop_signal;
-  std::string exe = HUSK_TRY(read_link("/proc/self/exe"));
+  std::string exe = HUSK_TRY(installed_exe());
   ContainerStore cs = containers();
   image::BundleOptions bo;
   if (!flags.command.empty()) bo.command = flags.command;

@@ -28,6 +28,14 @@ std::string_view to_string(LiveStatus s);
 // pulled), into STORE; the engine itself only reads the store.
 using ImageFetcher = std::function<Result<image::StoredImage>(const image::Store& store, const std::string& name)>;
 
+// Whether a container made with F lets its init be reached before its
+// execve, while it still runs husk's binary (the runtime's rule: no pid
+// namespace of its own, or CAP_SYS_PTRACE without a user namespace). Then
+// husk must first re-execute itself from a protected view of its binary
+// (CVE-2019-5736), before it makes anything: the re-exec starts over.
+bool needs_protected_binary(const RunFlags& f);
+Result<void> protect_binary_for(const RunFlags& f);
+
 class Engine {
  public:
   static Result<Engine> open(const std::string& root, const std::string& run_root, ImageFetcher fetch = {});

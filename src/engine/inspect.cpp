@@ -2,6 +2,7 @@
 
 #include "base/file.hpp"
 #include "base/strings.hpp"
+#include "engine/logs.hpp"
 #include "runtime/container.hpp"
 #include "spec/config.hpp"
 
@@ -222,15 +223,16 @@ Result<json> inspect_container(const Engine& eng, const ContainerRecord& rec) {
   j["ResolvConfPath"] = "";
   j["HostnamePath"] = "";
   j["HostsPath"] = "";
-  std::string log = cs.dir(rec.id) + "/container.log";
+  std::string log = log_path(cs.dir(rec.id));
   j["LogPath"] = path_exists(log) ? log : "";
   j["Name"] = "/" + rec.name;
   j["RestartCount"] = rec.restart_count;
   j["Driver"] = "overlay";
   j["Platform"] = "linux";
-  j["MountLabel"] = "";
-  j["ProcessLabel"] = "";
-  j["AppArmorProfile"] = "";
+  bool proc = config && config->process;
+  j["MountLabel"] = config ? config->linux.mount_label : "";
+  j["ProcessLabel"] = proc ? config->process->selinux_label : "";
+  j["AppArmorProfile"] = proc ? config->process->apparmor_profile : "";
   j["ExecIDs"] = nullptr;
   j["HostConfig"] = host_config(rec, config);
   OverlayDirs dirs = overlay_dirs(eng, rec);

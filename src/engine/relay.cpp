@@ -234,14 +234,6 @@ void inherit_handoff_fds(const RelayHandoff& h, bool inherit) {
   for (auto& c : h.clients) ::fcntl(c.first, F_SETFD, inherit ? 0 : FD_CLOEXEC);
 }
 
-// The program beside this one (husk-monitor, husk), else none.
-std::string program_beside_us(std::string_view name) {
-  auto self = read_link("/proc/self/exe");
-  if (!self) return {};
-  std::string path = self->substr(0, self->rfind('/') + 1) + std::string(name);
-  return ::access(path.c_str(), X_OK) == 0 ? path : std::string();
-}
-
 // Execs PROGRAM as "husk-monitor MARK HANDOFF..." with HANDOFF's
 // descriptors inherited; returns only when it could not.
 void exec_handoff(const std::string& program, std::string_view mark, const RelayHandoff& h) {

@@ -85,8 +85,6 @@ void inherit_handoff_fds(const RelayHandoff& h, bool inherit);
 // husk-monitor hands it the end to record.
 inline constexpr std::string_view kRelayArg = "--relay";
 inline constexpr std::string_view kRecordEndArg = "--record-end";
-// The program NAME beside this one's executable; empty when there is none.
-std::string program_beside_us(std::string_view name);
 // Execs PROGRAM as "husk-monitor MARK HANDOFF..." with HANDOFF's
 // descriptors inherited; returns only when it could not.
 void exec_handoff(const std::string& program, std::string_view mark, const RelayHandoff& h);

@@ -22,6 +22,7 @@
 #include "engine/seccomp_profile.hpp"
 #include "engine/spec.hpp"
 #include "linux/capabilities.hpp"
+#include "linux/lsm.hpp"
 
 namespace husk::engine {
 
@@ -102,6 +103,16 @@ Result<void> add_requested_device(const DeviceRequest& d, ojson& spec) {
   return add_devices_under(resolved, d.container, d.access, {}, spec);
 }
 
+// docker's masked and read-only /proc and /sys paths (runc's default spec
+// lacks powercap: the energy counters that leak what other tenants run,
+// CVE-2020-8694).
+void set_docker_masks(ojson& spec) {
+  spec["linux"]["maskedPaths"] = {"/proc/asound",        "/proc/acpi",        "/proc/kcore",       "/proc/keys",
+                                  "/proc/latency_stats", "/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug",
+                                  "/proc/scsi",          "/sys/firmware",     "/sys/devices/virtual/powercap"};
+  spec["linux"]["readonlyPaths"] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
+}
+
 // docker's --privileged: every capability (set by the caller), every host
 // device usable, nothing masked, /sys and its cgroups writable.
 Result<void> make_privileged(ojson& spec) {
@@ -158,6 +169,16 @@ Result<void> set_seccomp(const SpecContext& ctx, const SecurityOptions& o, const
       stderr, "WARNING: the seccomp profile %s is not enforced: this husk does not filter system calls yet\n",
       o.seccomp_profile.c_str());
   return {};
+}
+
+// apparmor= and label=: set for the runtime, which applies them where the
+// host has the module; where it has not, docker goes on without, and so do
+// we, saying so.
+void set_lsm_labels(const SecurityOptions& o, ojson& process) {
+  if (!o.apparmor_profile.empty()) process["apparmorProfile"] = o.apparmor_profile;
+  if (!o.selinux_label.empty()) process["selinuxLabel"] = o.selinux_label;
+  for (auto& m : linux::plan_lsm(o.apparmor_profile, o.selinux_label, "").unapplied)
+    std::fprintf(stderr, "WARNING: %s\n", m.c_str());
 }
 
 void set_rlimit(const Ulimit& u, ojson& process) {
@@ -295,6 +316,28 @@ Result<DeviceRequest> parse_device(const std::string& value) {
   return d;
 }
 
+// docker's label=user:U|role:R|type:T|level:L (each replacing its part of
+// the default container label) and label=disable. False for anything else.
+bool set_label_part(SecurityOptions& o, const std::string& value) {
+  if (value == "disable") {
+    o.selinux_label.clear();
+    return true;
+  }
+  static constexpr const char* kParts[] = {"user", "role", "type", "level"};
+  auto colon = value.find(':');
+  if (colon == std::string::npos || colon + 1 == value.size()) return false;
+  auto part = std::find(std::begin(kParts), std::end(kParts), value.substr(0, colon));
+  if (part == std::end(kParts)) return false;
+  auto fields = split(o.selinux_label.empty() ? "system_u:system_r:container_t:s0" : o.selinux_label, ':');
+  // The level may itself hold colons (s0:c1,c2): it is everything after the type.
+  for (size_t k = 4; k < fields.size(); ++k) fields[3] += ":" + fields[k];
+  fields.resize(4);
+  size_t i = static_cast<size_t>(part - std::begin(kParts));
+  fields[i] = value.substr(colon + 1);
+  o.selinux_label = fields[0] + ":" + fields[1] + ":" + fields[2] + ":" + fields[3];
+  return true;
+}
+
 Result<SecurityOptions> parse_security_opts(const std::vector<std::string>& opts) {
   SecurityOptions o;
   for (auto& opt : opts) {
@@ -305,10 +348,13 @@ Result<SecurityOptions> parse_security_opts(const std::vector<std::string>& opts
     } else if (key == "seccomp" && sep != std::string::npos && opt[sep] == '=' && !value.empty()) {
       o.seccomp_unconfined = value == "unconfined";
       o.seccomp_profile = o.seccomp_unconfined ? "" : value;
+    } else if (key == "apparmor" && sep != std::string::npos && !value.empty()) {
+      o.apparmor_profile = value == "unconfined" ? "" : value;
+    } else if (key == "label" && sep != std::string::npos && set_label_part(o, value)) {
     } else {
       return fail_code(EINVAL, "invalid --security-opt: \"" + opt +
-                                   "\" (husk knows no-new-privileges[:true|false], seccomp=unconfined and "
-                                   "seccomp=PROFILE.json)");
+                                   "\" (husk knows no-new-privileges[:true|false], seccomp=unconfined|PROFILE.json, "
+                                   "apparmor=PROFILE and label=user:|role:|type:|level:VALUE|disable)");
     }
   }
   return o;
@@ -328,7 +374,11 @@ Result<void> apply_security(const SpecContext& ctx, const RunFlags& f, ojson& sp
   set_capabilities(caps, process);
   process["noNewPrivileges"] = opts.no_new_privileges;
   HUSK_TRY(set_seccomp(ctx, opts, caps, f.privileged, spec));
-  if (f.privileged) HUSK_TRY(make_privileged(spec));
+  set_lsm_labels(opts, process);
+  if (f.privileged)
+    HUSK_TRY(make_privileged(spec));
+  else
+    set_docker_masks(spec);
   for (auto& d : devices) HUSK_TRY(add_requested_device(d, spec));
   for (auto& u : ulimits) set_rlimit(u, process);
   for (auto& s : f.sysctls) {

@@ -52,6 +52,10 @@ struct SecurityOptions {
   bool no_new_privileges = false;
   bool seccomp_unconfined = false;
   std::string seccomp_profile;  // a docker profile's path
+  std::string apparmor_profile;  // apparmor=PROFILE ("unconfined": none)
+  // label=user:U, role:R, type:T, level:L: the SELinux process label's parts
+  // ("system_u:system_r:container_t:s0" for those not given); label=disable: none.
+  std::string selinux_label;
 };
 Result<SecurityOptions> parse_security_opts(const std::vector<std::string>& opts);
 

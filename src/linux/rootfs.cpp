@@ -14,6 +14,7 @@
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "linux/devices.hpp"
+#include "linux/lsm.hpp"
 #include "linux/mount_options.hpp"
 
 namespace husk::linux {
@@ -226,7 +227,9 @@ Result<void> mount_one(int rootfd, const spec::Mount& m, const RootfsSpec& spec)
     UniqueFd below;
     if (o.tmpcopyup) below = UniqueFd(::openat(target.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     std::string type = m.type.empty() ? "none" : m.type;
-    const char* data = o.data.empty() ? nullptr : o.data.c_str();
+    // proc and sysfs take no context= option; tmpfs, mqueue, devpts do.
+    std::string labeled = type == "proc" || type == "sysfs" ? o.data : with_mount_label(o.data, spec.mount_label);
+    const char* data = labeled.empty() ? nullptr : labeled.c_str();
     if (::mount(m.source.c_str(), fd_path(target.get()).c_str(), type.c_str(), o.flags, data) < 0) {
       int err = errno;
       // In a user namespace that does not own the network (or ipc)

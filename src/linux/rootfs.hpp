@@ -26,6 +26,7 @@ struct RootfsSpec {
   bool in_user_namespace = false;  // devices are bind-mounted, not mknod-ed
   bool new_cgroup_namespace = false;
   bool no_pivot = false;
+  std::string mount_label;  // SELinux's context for the mounts that take one (empty: none)
   std::vector<CgroupView> cgroups;
   // Called before the first cgroup mount, and again once all mounts are
   // done: the runtime creates the cgroup while the init mounts, and this

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -97,6 +98,12 @@ Result<SelfExe> exe_protection(const char* exe_link) {
 
 Result<void> reexec_protected() {
   auto args = HUSK_TRY(own_arguments());
+  // The view has no installed path: the new image finds the programs beside
+  // it (husk-full, husk-monitor, husk-init) through this.
+  if (!std::getenv(kInstalledExeEnv)) {
+    auto installed = HUSK_TRY(read_link("/proc/self/exe"));
+    if (::setenv(kInstalledExeEnv, installed.c_str(), 1) < 0) return fail_errno("setenv");
+  }
   UniqueFd exe(::open("/proc/self/exe", O_PATH | O_CLOEXEC));
   if (!exe) return fail_errno("open /proc/self/exe");
   auto view = read_only_view(exe.get());

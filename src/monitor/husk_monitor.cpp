@@ -4,13 +4,17 @@
 // container's descriptors; it relays until the container ends, then execs
 // husk in place to write the end into the store. Small on purpose: it
 // links the relay, the log writer and base only.
+#include <sys/prctl.h>
+
 #include <cstdio>
 #include <string_view>
 
+#include "base/file.hpp"
 #include "engine/relay.hpp"
 
 using namespace husk::engine;
 using husk::UniqueFd;
+using husk::program_beside_us;
 
 int main(int argc, char** argv) {
   auto h = argc > 1 && std::string_view(argv[1]) == kRelayArg ? decode_handoff(argc - 2, argv + 2) : std::nullopt;
@@ -18,6 +22,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "husk-monitor: started by husk only, to relay a container it runs\n");
     return 125;
   }
+  // A container that sees host processes (--pid=host) must not reach our
+  // binary or memory through /proc/PID: only CAP_SYS_PTRACE over the host's
+  // user namespace may.
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   Stdio io;
   io.tty = h->tty;
   io.master = UniqueFd(h->master);

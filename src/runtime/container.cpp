@@ -270,6 +270,11 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   plan.preserve_fds = opts.preserve_fds;
   plan.new_session_keyring = !opts.no_new_keyring;
   plan.self = HUSK_TRY(linux::identify_runtime_binary());
+  plan.lsm = linux::plan_lsm(proc.apparmor_profile, proc.selinux_label, config.linux.mount_label);
+  plan.rootfs.mount_label = plan.lsm.mount_label;
+  // Said every time: a profile asked for and not applied must not pass unnoticed.
+  if (ctx.log)
+    for (auto& m : plan.lsm.unapplied) ctx.log->warn(opts.id + ": " + m);
   plan.unprivileged_parent = ::geteuid() != 0;
   plan.await_go = ns.new_user || plan.unprivileged_parent;
   plan.parent_only_fds = {guard.dir->fd(), parent_ch.fd(), console_peer.get()};

@@ -134,6 +134,7 @@ Result<std::string> setup(const InitPlan& plan) {
   std::string path = HUSK_TRY(linux::find_executable(proc.args[0], proc.env));
   HUSK_TRY(linux::refuse_runtime_binary(path, plan.self));
   HUSK_TRY(await_cgroup());
+  HUSK_TRY(linux::apply_exec_labels(plan.lsm));
   HUSK_TRY(linux::apply_identity(proc, linux::setgroups_allowed()));
   return path;
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "linux/lsm.hpp"
 #include "linux/namespaces.hpp"
 #include "linux/process.hpp"
 #include "linux/rootfs.hpp"
@@ -27,6 +28,7 @@ struct InitPlan {
   // (held by the runtime only), the parent's channel end, the pty peer.
   std::vector<int> parent_only_fds;
   linux::RuntimeBinary self;
+  linux::LsmPlan lsm;  // the AppArmor profile and SELinux label this host applies
   bool new_session_keyring = true;  // runc's default; --no-new-keyring turns it off
   // The v1 cgroup directories we join ourselves (Manager::join_v1_self);
   // empty in a new user namespace, where the runtime moves us.

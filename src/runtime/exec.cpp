@@ -17,6 +17,7 @@
 #include "base/file.hpp"
 #include "cgroups/manager.hpp"
 #include "linux/capabilities.hpp"
+#include "linux/lsm.hpp"
 #include "linux/console.hpp"
 #include "linux/namespaces.hpp"
 #include "linux/proc.hpp"
@@ -64,6 +65,7 @@ struct ExecChild {
   int console_fd;
   int preserve_fds;
   linux::RuntimeBinary self;
+  linux::LsmPlan lsm;
   std::vector<int> parent_only_fds;     // closed first: the parent's channel end, the pty peer
   std::vector<std::string> v1_cgroups;  // joined by the child itself (Manager::join_v1_self)
 };
@@ -91,6 +93,7 @@ Result<std::string> exec_setup(const ExecChild& c) {
   HUSK_TRY(linux::verify_cwd_inside_root());
   std::string path = HUSK_TRY(linux::find_executable(p.args[0], p.env));
   HUSK_TRY(linux::refuse_runtime_binary(path, c.self));
+  HUSK_TRY(linux::apply_exec_labels(c.lsm));
   HUSK_TRY(linux::apply_identity(p, linux::setgroups_allowed()));
   return path;
 }
@@ -177,9 +180,12 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
                   console.get(),
                   opts.preserve_fds,
                   HUSK_TRY(linux::identify_runtime_binary()),
+                  linux::plan_lsm(opts.process.apparmor_profile, opts.process.selinux_label, ""),
                   {parent_ch.fd(), console_peer.get()},
                   cgroup ? cgroup->v1_dirs() : std::vector<std::string>{}};
   if (ctx.log && ctx.log->fd() >= 0) child.parent_only_fds.push_back(ctx.log->fd());
+  if (ctx.log)
+    for (auto& m : child.lsm.unapplied) ctx.log->warn(opts.id + ": exec: " + m);
   std::optional<linux::ChildNamespaces> ours;
   UniqueFd cgroup2;
   linux::Cloned cloned;

@@ -23,8 +23,8 @@ std::string features_json() {
   // the systemd driver is not implemented, and this document says so.
   l["cgroup"] = {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}, {"rdma", true}};
   l["seccomp"] = {{"enabled", false}};
-  l["apparmor"] = {{"enabled", false}};
-  l["selinux"] = {{"enabled", false}};
+  l["apparmor"] = {{"enabled", true}};  // applied where the host enables it (else a warning)
+  l["selinux"] = {{"enabled", true}};
   l["intelRdt"] = {{"enabled", false}};
   l["mountExtensions"] = {{"idmap", {{"enabled", false}}}};
   f["linux"] = l;

@@ -114,6 +114,26 @@ assert_container_gone() {
   done
 }
 
+@test "engine: a container that could reach husk's binary (--cap-add SYS_PTRACE, --privileged, --pid=host) runs once, from a read-only view of it" {
+  for flags in "--cap-add SYS_PTRACE" --privileged "--pid=host"; do
+    # shellcheck disable=SC2086
+    run hrun --rm $flags busybox sh -c 'echo ran'
+    assert_status 0
+    assert_eq "ran" "$output" "one run with $flags"
+    assert_eq "" "$(ls -A "$R/containers")" "nothing left after --rm with $flags"
+    # shellcheck disable=SC2086
+    id=$(h run -d $flags busybox sleep 100)
+    assert_eq 1 "$(h ps -q | wc -l)" "one container with $flags"
+    # The monitor that created it runs from the protected view, not the file.
+    mpid=$(cat "$R/containers/$id/monitor.pid")
+    assert_eq "$(dirname "$HUSK")/husk-monitor" "$(readlink /proc/$mpid/exe)"
+    run hrm -f "$id"
+    assert_status 0
+    assert_container_gone "$id"
+  done
+  [ -z "$(_husk_mounts_under "$R")" ]
+}
+
 @test "engine: run -d keeps running after husk exits; logs, stop (SIGTERM then SIGKILL), wait give its output and code" {
   run hrun -d --name web busybox sh -c 'echo started; trap "echo got TERM; exit 7" TERM; while :; do sleep 0.1; done'
   assert_status 0

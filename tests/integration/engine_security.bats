@@ -112,11 +112,40 @@ EOF
       { echo "$call is not allowed with SYS_ADMIN" >&2; false; }
   done
   jq -e 'index("keyctl") != null' <<<"$(names_with SCMP_ACT_ERRNO "$admin")" >/dev/null
+  # docker's masked and read-only paths: the kernel's timers and keys read
+  # as nothing (the host's do not), /proc/sys cannot be written.
+  assert_eq '["/proc/asound","/proc/acpi","/proc/kcore","/proc/keys","/proc/latency_stats","/proc/timer_list","/proc/timer_stats","/proc/sched_debug","/proc/scsi","/sys/firmware","/sys/devices/virtual/powercap"]' \
+    "$(cfg .linux.maskedPaths "$id")"
+  assert_eq '["/proc/bus","/proc/fs","/proc/irq","/proc/sys","/proc/sysrq-trigger"]' "$(cfg .linux.readonlyPaths "$id")"
+  [ "$(wc -c </proc/timer_list)" -gt 0 ]
+  run hk run --rm busybox sh -c 'wc -c </proc/timer_list; wc -c </proc/keys; echo 1 >/proc/sys/vm/drop_caches && echo wrote'
+  assert_eq "0 0" "$(echo "${lines[0]} ${lines[1]}" | tr -s ' ')"
+  [[ "$output" != *wrote* ]] || { echo "/proc/sys was written" >&2; false; }
+  assert_match 'Read-only file system' "$output"
   for flags in --privileged "--security-opt seccomp=unconfined"; do
     run hk create $flags busybox true
     assert_status 0
     assert_eq null "$(cfg .linux.seccomp "${lines[-1]}")" "no filter with $flags"
   done
+}
+
+@test "security: --security-opt apparmor= and label= set the profile and label; without AppArmor or SELinux husk warns and runs" {
+  [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ] || skip "this host has AppArmor: the profile would be applied"
+  ! grep -q selinuxfs /proc/filesystems || skip "this host has SELinux: the label would be applied"
+  run hk create --security-opt apparmor=husk-test --security-opt label=type:spc_t busybox true
+  assert_status 0
+  assert_match 'WARNING: process.apparmorProfile "husk-test" is not applied: AppArmor is not enabled on this host' "$output"
+  assert_match 'WARNING: process.selinuxLabel "system_u:system_r:spc_t:s0" is not applied' "$output"
+  id=${lines[-1]}
+  assert_eq '"husk-test" "system_u:system_r:spc_t:s0"' \
+    "$(jq -r '[.process.apparmorProfile, .process.selinuxLabel] | map(tojson) | join(" ")' "$R/containers/$id/oci-bundle/config.json")"
+  # inspect shows them as docker's does.
+  assert_eq "husk-test system_u:system_r:spc_t:s0" "$(hk inspect -f '{{.AppArmorProfile}} {{.ProcessLabel}}' "$id")"
+  run hk start -a "$id"
+  assert_status 0
+  run hk create --security-opt apparmor=unconfined --security-opt label=disable busybox true
+  assert_status 0
+  assert_eq 'null null' "$(jq -r '[.process.apparmorProfile, .process.selinuxLabel] | map(tojson) | join(" ")' "$R/containers/${lines[-1]}/oci-bundle/config.json")"
 }
 
 @test "security: --ulimit sets the process's rlimits" {
@@ -171,7 +200,7 @@ EOF
   refused 125 'soft limit must be less than or equal to hard limit' run --rm --ulimit nofile=20:10 busybox true
   refused 125 "sysctl 'kernel.pid_max' is not whitelisted" run --rm --sysctl kernel.pid_max=100 busybox true
   refused 125 'not allowed in host network namespace' run --rm --network host --sysctl net.ipv4.ip_forward=1 busybox true
-  refused 125 'invalid --security-opt: "apparmor=unconfined"' run --rm --security-opt apparmor=unconfined busybox true
+  refused 125 'invalid --security-opt: "label=colour:red"' run --rm --security-opt label=colour:red busybox true
   refused 125 'opening seccomp profile \(/nonexistent.json\) failed' run --rm --security-opt seccomp=/nonexistent.json busybox true
   refused 125 'error gathering device information while adding custom device "/dev/nosuch"' run --rm --device /dev/nosuch busybox true
   refused 125 'not a device node' run --rm --device /etc/passwd busybox true

@@ -411,3 +411,31 @@ cgroup_hierarchies() {
   hrun hk features
   assert_eq false "$(jq -r .linux.seccomp.enabled <<<"$stdout")" "features seccomp.enabled"
 }
+
+@test "lsm: apparmorProfile, selinuxLabel and mountLabel on a host without AppArmor or SELinux: the container runs, each is reported as not applied" {
+  [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ] || skip "this host has AppArmor: the profile would be applied"
+  ! grep -q selinuxfs /proc/filesystems || skip "this host has SELinux: the labels would be applied"
+  mkbundle "$BUNDLE" sh -c 'cat /proc/self/attr/current 2>&1; echo ran'
+  cfg '.process.apparmorProfile = "husk-test" | .process.selinuxLabel = "system_u:system_r:container_t:s0"
+       | .linux.mountLabel = "system_u:object_r:container_file_t:s0"'
+  hrun hk run --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  assert_contains "$stdout" "ran"
+  # (runc's log format: quotes in a message are escaped)
+  assert_contains "$stderr" 'process.apparmorProfile \"husk-test\" is not applied: AppArmor is not enabled on this host'
+  assert_contains "$stderr" 'process.selinuxLabel \"system_u:system_r:container_t:s0\" is not applied: SELinux is not enabled on this host'
+  assert_contains "$stderr" 'linux.mountLabel \"system_u:object_r:container_file_t:s0\" is not applied'
+  # exec with a profile of its own says so too.
+  mkbundle "$BUNDLE" sleep 100
+  cfg '.process.apparmorProfile = ""'
+  hk create --bundle "$BUNDLE" "$ID2"
+  hk start "$ID2"
+  hrun hk exec --apparmor husk-exec "$ID2" true
+  assert_status 0
+  assert_contains "$stderr" 'process.apparmorProfile \"husk-exec\" is not applied'
+  hk delete --force "$ID2"
+  # features: husk-runtime applies both where the host has them.
+  hrun hk features
+  assert_eq true "$(jq -r .linux.apparmor.enabled <<<"$stdout")"
+  assert_eq true "$(jq -r .linux.selinux.enabled <<<"$stdout")"
+}

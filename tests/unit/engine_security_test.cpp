@@ -142,7 +142,15 @@ TEST(EngineSecurity, SecurityOpts) {
   EXPECT_TRUE(parse_security_opts({"seccomp=unconfined"})->seccomp_unconfined);
   EXPECT_EQ(parse_security_opts({"seccomp=/p.json"})->seccomp_profile, "/p.json");
   EXPECT_TRUE(FailsWith(parse_security_opts({"no-new-privileges:maybe"}), EINVAL, "invalid --security-opt"));
-  EXPECT_TRUE(FailsWith(parse_security_opts({"apparmor=unconfined"}), EINVAL, "invalid --security-opt"));
+  EXPECT_EQ(parse_security_opts({"apparmor=docker-default"})->apparmor_profile, "docker-default");
+  EXPECT_EQ(parse_security_opts({"apparmor=unconfined"})->apparmor_profile, "");
+  EXPECT_TRUE(FailsWith(parse_security_opts({"apparmor="}), EINVAL, "invalid --security-opt"));
+  // label=: docker's parts of the default container label; disable drops it.
+  EXPECT_EQ(parse_security_opts({"label=type:spc_t"})->selinux_label, "system_u:system_r:spc_t:s0");
+  EXPECT_EQ(parse_security_opts({"label=level:s0:c1,c2", "label=user:u"})->selinux_label, "u:system_r:container_t:s0:c1,c2");
+  EXPECT_EQ(parse_security_opts({"label=type:spc_t", "label=disable"})->selinux_label, "");
+  EXPECT_TRUE(FailsWith(parse_security_opts({"label=colour:red"}), EINVAL, "invalid --security-opt"));
+  EXPECT_TRUE(FailsWith(parse_security_opts({"label=type:"}), EINVAL, "invalid --security-opt"));
   EXPECT_TRUE(FailsWith(parse_security_opts({"seccomp"}), EINVAL, "invalid --security-opt"));
 }
 

@@ -9,7 +9,7 @@ namespace {
 
 struct ExecFlags {
   runtime::ExecOptions exec;
-  std::string process_file, cwd, user;
+  std::string process_file, cwd, user, apparmor, process_label;
   std::vector<std::string> env, caps, gids;
   bool tty = false, no_new_privs = false;
 };
@@ -58,6 +58,8 @@ Result<spec::Process> build_process(const runtime::Context& ctx, const ExecFlags
       set->push_back(*cap);
   }
   if (f.no_new_privs) p.no_new_privileges = true;
+  if (!f.apparmor.empty()) p.apparmor_profile = f.apparmor;
+  if (!f.process_label.empty()) p.selinux_label = f.process_label;
   return p;
 }
 
@@ -77,6 +79,8 @@ void add_exec(CLI::App& app, Invocation& inv) {
   cmd->add_option("--pid-file", f->exec.pid_file, "write the process's pid to this file");
   cmd->add_option("-c,--cap", f->caps, "add a capability")->allow_extra_args(false);
   cmd->add_flag("--no-new-privs", f->no_new_privs, "set no_new_privs");
+  cmd->add_option("--apparmor", f->apparmor, "the AppArmor profile for the process");
+  cmd->add_option("--process-label", f->process_label, "the SELinux label for the process");
   cmd->add_option("--preserve-fds", f->exec.preserve_fds, "pass N extra fds (from 3)")
       ->check(CLI::NonNegativeNumber);
   // ID then the command, whose own flags must not be parsed as ours.

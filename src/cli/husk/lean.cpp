@@ -22,7 +22,7 @@ namespace {
 using namespace husk;
 
 std::string full_binary() {
-  auto self = read_link("/proc/self/exe");
+  auto self = installed_exe();
   std::string path = self ? *self : std::string("/usr/local/bin/husk");
   return path.substr(0, path.rfind('/') + 1) + "husk-full";
 }

@@ -72,8 +72,16 @@ Result<int> with_run_exit_code(Result<int> r) {
   return r;
 }
 
+// Before the first of NAMES starts: a re-exec repeats the whole command.
+Result<void> protect_binary_for_all(const engine::Engine& eng, const std::vector<std::string>& names) {
+  for (auto& n : names)
+    if (auto rec = eng.containers().find(n)) HUSK_TRY(engine::protect_binary_for(rec->flags));
+  return {};
+}
+
 Result<int> run(const Context& ctx, const engine::RunFlags& f) {
   HUSK_TRY(engine::parse_detach_keys(f.detach_keys));  // before anything is made
+  HUSK_TRY(engine::protect_binary_for(f));
   auto eng = HUSK_TRY(open_engine(ctx));
   auto rec = HUSK_TRY(eng.create(f));
   if (!f.detach) return eng.run_attached(rec, f.interactive);
@@ -94,6 +102,7 @@ Result<int> create(const Context& ctx, const engine::RunFlags& f) {
 // unless -a attaches to it. A running one is left as it is.
 Result<int> start(const Context& ctx, const std::vector<std::string>& names, bool attach, bool interactive) {
   auto eng = HUSK_TRY(open_engine(ctx));
+  HUSK_TRY(protect_binary_for_all(eng, names));
   for (auto& n : names) {
     auto rec = HUSK_TRY(eng.containers().find(n));
     auto st = eng.live_status(rec);
@@ -112,6 +121,7 @@ Result<int> start(const Context& ctx, const std::vector<std::string>& names, boo
 
 Result<int> restart(const Context& ctx, const std::vector<std::string>& names, std::optional<int> timeout) {
   auto eng = HUSK_TRY(open_engine(ctx));
+  HUSK_TRY(protect_binary_for_all(eng, names));
   for (auto& n : names) {
     HUSK_TRY(eng.stop(n, timeout));
     auto rec = HUSK_TRY(eng.containers().find(n));
