@@ -200,7 +200,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   debug("config parsed; rootfs " + rootfs);
   // Said every time, not only with --debug: a profile that is asked for and
   // not applied must never pass unnoticed (`features` says seccomp: false).
-  if (!config.linux.seccomp_json.empty() && ctx.log)
+  if (config.linux.seccomp && ctx.log)
     ctx.log->warn(opts.id + ": linux.seccomp is not enforced by this version of husk-runtime");
   auto layout = HUSK_TRY(cgroups::detect_layout());
   std::string self_cgroup;
