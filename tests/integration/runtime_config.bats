@@ -400,14 +400,3 @@ cgroup_hierarchies() {
   assert_status 0
   [ ! -e "/sys/fs/cgroup/pids$cg" ] || { echo "/sys/fs/cgroup/pids$cg left" >&2; return 1; }
 }
-
-@test "seccomp: a profile that is not enforced yet is reported, never silently dropped" {
-  mkbundle "$BUNDLE" true
-  cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW"}'
-  hrun hk run --bundle "$BUNDLE" "$ID"
-  assert_status 0
-  assert_contains "$stderr" "linux.seccomp is not enforced"
-  # features says the same.
-  hrun hk features
-  assert_eq false "$(jq -r .linux.seccomp.enabled <<<"$stdout")" "features seccomp.enabled"
-}
