@@ -343,3 +343,19 @@ notify_mkdir() {
     assert_nothing_left "$ID"
   done
 }
+
+# ---- features ----------------------------------------------------------------
+
+@test "features: seccomp enabled, with the actions, operators, architectures and flags known" {
+  hrun hk features
+  assert_status 0
+  sc=$(jq -c .linux.seccomp <<<"$stdout")
+  assert_eq true "$(jq .enabled <<<"$sc")"
+  for a in SCMP_ACT_ALLOW SCMP_ACT_ERRNO SCMP_ACT_KILL SCMP_ACT_KILL_PROCESS SCMP_ACT_KILL_THREAD SCMP_ACT_LOG SCMP_ACT_NOTIFY SCMP_ACT_TRACE SCMP_ACT_TRAP; do
+    jq -e --arg a "$a" '.actions | index($a)' <<<"$sc" >/dev/null || { echo "action $a missing: $sc" >&2; return 1; }
+  done
+  assert_eq 7 "$(jq '.operators | length' <<<"$sc")"
+  jq -e '.archs | index("SCMP_ARCH_X86_64") and index("SCMP_ARCH_AARCH64")' <<<"$sc" >/dev/null
+  jq -e '.knownFlags | index("SECCOMP_FILTER_FLAG_LOG") and index("SECCOMP_FILTER_FLAG_SPEC_ALLOW")' <<<"$sc" >/dev/null
+  jq -e '.supportedFlags | index("SECCOMP_FILTER_FLAG_LOG")' <<<"$sc" >/dev/null
+}
