@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <climits>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -164,10 +163,6 @@ Result<void> set_seccomp(const SpecContext& ctx, const SecurityOptions& o, const
     return fail_code(EINVAL, "opening seccomp profile (" + o.seccomp_profile + ") failed: " + text.error().what());
   spec["linux"]["seccomp"] = HUSK_TRY_CTX(seccomp_from_docker_profile(*text, native_seccomp_target(caps)),
                                           "seccomp profile " + o.seccomp_profile);
-  // The runtime keeps the filter but does not load it yet: say so.
-  std::fprintf(
-      stderr, "WARNING: the seccomp profile %s is not enforced: this husk does not filter system calls yet\n",
-      o.seccomp_profile.c_str());
   return {};
 }
 

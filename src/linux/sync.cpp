@@ -31,6 +31,8 @@ std::string sync_msg_name(SyncMsg m) {
       return "ready";
     case SyncMsg::error:
       return "error";
+    case SyncMsg::seccomp_listener:
+      return "seccomp-listener";
   }
   return "unknown";
 }
@@ -104,12 +106,10 @@ Result<SyncMessage> SyncChannel::expect(SyncMsg type) const {
   return m;
 }
 
-Result<void> send_fd(int sock, int fd, const std::string& name) {
-  char data[256];
-  size_t len = std::min(name.size(), sizeof data);
-  std::memcpy(data, name.data(), len);
-  if (len == 0) data[len++] = '\0';
-  struct iovec iov = {data, len};
+Result<void> send_fd(int sock, int fd, std::string_view payload) {
+  // A message needs at least a byte to carry the descriptor.
+  if (payload.empty()) payload = std::string_view("\0", 1);
+  struct iovec iov = {const_cast<char*>(payload.data()), payload.size()};
   alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
   struct msghdr msg = {};
   msg.msg_iov = &iov;
@@ -126,6 +126,12 @@ Result<void> send_fd(int sock, int fd, const std::string& name) {
     n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
   if (n < 0) return fail_errno("send descriptor over unix socket");
+  // A stream socket may take a long payload in parts; the fd went with the first.
+  for (size_t sent = static_cast<size_t>(n); sent < payload.size(); sent += static_cast<size_t>(n)) {
+    n = ::send(sock, payload.data() + sent, payload.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) n = 0;
+    if (n < 0) return fail_errno("send over unix socket");
+  }
   return {};
 }
 

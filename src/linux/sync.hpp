@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "base/fd.hpp"
@@ -19,6 +20,7 @@ enum class SyncMsg : uint32_t {
   hooks_done,    // parent -> child: hooks ran
   ready,         // child -> parent: set up, waiting for `start`
   error,         // either way: {errno, message}
+  seccomp_listener,  // child -> parent: the seccomp listener's fd follows (SCM_RIGHTS)
 };
 std::string sync_msg_name(SyncMsg m);
 
@@ -50,8 +52,9 @@ class SyncChannel {
   UniqueFd fd_;
 };
 
-// SCM_RIGHTS: pass a descriptor over a unix socket.
-Result<void> send_fd(int sock, int fd, const std::string& name);
+// SCM_RIGHTS: pass a descriptor over a unix socket, with PAYLOAD (a name,
+// a document) as the message's data.
+Result<void> send_fd(int sock, int fd, std::string_view payload);
 Result<UniqueFd> receive_fd(int sock);
 
 }  // namespace husk::linux

@@ -26,6 +26,7 @@
 #include "linux/console.hpp"
 #include "linux/idmap.hpp"
 #include "linux/proc.hpp"
+#include "linux/seccomp.hpp"
 #include "linux/self_exe.hpp"
 #include "runtime/container_init.hpp"
 #include "runtime/foreground.hpp"
@@ -198,10 +199,11 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
     if (ctx.log) ctx.log->debug(opts.id + ": " + m);
   };
   debug("config parsed; rootfs " + rootfs);
-  // Said every time, not only with --debug: a profile that is asked for and
-  // not applied must never pass unnoticed (`features` says seccomp: false).
-  if (!config.linux.seccomp_json.empty() && ctx.log)
-    ctx.log->warn(opts.id + ": linux.seccomp is not enforced by this version of husk-runtime");
+  // Compiled here, once: the init only loads it, and a profile libseccomp
+  // refuses fails create before anything exists.
+  std::optional<linux::SeccompProgram> seccomp;
+  if (config.linux.seccomp)
+    seccomp = HUSK_TRY_CTX(linux::compile_seccomp(*config.linux.seccomp), "create " + opts.id);
   auto layout = HUSK_TRY(cgroups::detect_layout());
   std::string self_cgroup;
   if (!config.linux.cgroups_path.empty() && config.linux.cgroups_path[0] != '/')
@@ -270,6 +272,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   plan.preserve_fds = opts.preserve_fds;
   plan.new_session_keyring = !opts.no_new_keyring;
   plan.self = HUSK_TRY(linux::identify_runtime_binary());
+  plan.seccomp = seccomp ? &*seccomp : nullptr;
   plan.lsm = linux::plan_lsm(proc.apparmor_profile, proc.selinux_label, config.linux.mount_label);
   plan.rootfs.mount_label = plan.lsm.mount_label;
   // Said every time: a profile asked for and not applied must not pass unnoticed.
@@ -340,6 +343,12 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
     HUSK_TRY(run_hooks(config.hooks.prestart, "prestart", sj));
     HUSK_TRY(run_hooks(config.hooks.create_runtime, "createRuntime", sj));
     HUSK_TRY(parent_ch.send(linux::SyncMsg::hooks_done));
+  }
+  if (seccomp && seccomp->listener()) {
+    auto& sc = *config.linux.seccomp;
+    HUSK_TRY_CTX(linux::forward_seccomp_listener(
+                     parent_ch, sc.listener_path, spec::container_process_state_json(state, pid, sc.listener_metadata)),
+                 "create " + opts.id);
   }
   HUSK_TRY(parent_ch.expect(linux::SyncMsg::ready));
   debug("init is set up (namespaces, rootfs, pivot_root, identity) and waits for start");

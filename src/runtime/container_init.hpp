@@ -10,6 +10,7 @@
 #include "linux/namespaces.hpp"
 #include "linux/process.hpp"
 #include "linux/rootfs.hpp"
+#include "linux/seccomp.hpp"
 #include "linux/sync.hpp"
 #include "spec/config.hpp"
 
@@ -28,6 +29,7 @@ struct InitPlan {
   // (held by the runtime only), the parent's channel end, the pty peer.
   std::vector<int> parent_only_fds;
   linux::RuntimeBinary self;
+  const linux::SeccompProgram* seccomp = nullptr;  // compiled by the runtime; none: no filter
   linux::LsmPlan lsm;  // the AppArmor profile and SELinux label this host applies
   bool new_session_keyring = true;  // runc's default; --no-new-keyring turns it off
   // The v1 cgroup directories we join ourselves (Manager::join_v1_self);
@@ -42,6 +44,13 @@ struct InitPlan {
 };
 
 [[noreturn]] void container_init(const InitPlan& plan);
+
+// The last steps of a container process (init or exec'd) before it reports
+// ready: marks every fd from 3 + PRESERVE_FDS close-on-exec (nothing of ours
+// crosses exec), takes PROC's identity and loads SECCOMP (if any) at the
+// point runc does; a listener's fd goes to the runtime over CHANNEL.
+Result<void> confine(const spec::Process& proc, const linux::SeccompProgram* seccomp, int preserve_fds,
+                     const linux::SyncChannel& channel);
 
 // The state JSON a hook inside the container reads (status "created"/"running").
 std::string hook_state_json(const spec::Config& c, const std::string& id, int pid, const std::string& bundle,

@@ -22,9 +22,11 @@
 #include "linux/namespaces.hpp"
 #include "linux/proc.hpp"
 #include "linux/process.hpp"
+#include "linux/seccomp.hpp"
 #include "linux/self_exe.hpp"
 #include "linux/sync.hpp"
 #include "runtime/container.hpp"
+#include "runtime/container_init.hpp"
 #include "runtime/foreground.hpp"
 #include "runtime/live.hpp"
 #include "runtime/state_store.hpp"
@@ -65,6 +67,7 @@ struct ExecChild {
   int console_fd;
   int preserve_fds;
   linux::RuntimeBinary self;
+  const linux::SeccompProgram* seccomp;  // the container's filter, or none
   linux::LsmPlan lsm;
   std::vector<int> parent_only_fds;     // closed first: the parent's channel end, the pty peer
   std::vector<std::string> v1_cgroups;  // joined by the child itself (Manager::join_v1_self)
@@ -94,7 +97,7 @@ Result<std::string> exec_setup(const ExecChild& c) {
   std::string path = HUSK_TRY(linux::find_executable(p.args[0], p.env));
   HUSK_TRY(linux::refuse_runtime_binary(path, c.self));
   HUSK_TRY(linux::apply_exec_labels(c.lsm));
-  HUSK_TRY(linux::apply_identity(p, linux::setgroups_allowed()));
+  HUSK_TRY(confine(p, c.seccomp, c.preserve_fds, *c.channel));
   return path;
 }
 
@@ -110,7 +113,6 @@ Result<std::string> exec_setup(const ExecChild& c) {
   // It survives execve: a detached process must outlive this runtime.
   ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   linux::reset_signals();
-  ::syscall(SYS_close_range, 3 + c.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   int err = linux::exec_process(*path, *c.process);
   (void)c.channel->send(linux::SyncMsg::error, err,
                         "exec: \"" + c.process->args[0] + "\": " + std::strerror(err));
@@ -138,11 +140,16 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
   std::string pid_file = HUSK_TRY(absolute_from_cwd(opts.pid_file));
 
   spec::State state;
+  std::optional<spec::Seccomp> seccomp_spec;
   {
     StateStore store(ctx.root);
     auto dir = HUSK_TRY(store.open(opts.id));
     state = HUSK_TRY(dir.load_state());
+    // An exec'd process gets the container's filter, as with runc.
+    seccomp_spec = HUSK_TRY(spec::parse_config(HUSK_TRY(dir.load_config_text()))).linux.seccomp;
   }
+  std::optional<linux::SeccompProgram> seccomp;
+  if (seccomp_spec) seccomp = HUSK_TRY_CTX(linux::compile_seccomp(*seccomp_spec), "exec");
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, state.pid, 0)));
   if (!pidfd || !linux::process_alive(state.pid, state.pid_start_time))
     return fail_code(ESRCH, "cannot exec in a stopped container: container not running");
@@ -180,6 +187,7 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
                   console.get(),
                   opts.preserve_fds,
                   HUSK_TRY(linux::identify_runtime_binary()),
+                  seccomp ? &*seccomp : nullptr,
                   linux::plan_lsm(opts.process.apparmor_profile, opts.process.selinux_label, ""),
                   {parent_ch.fd(), console_peer.get()},
                   cgroup ? cgroup->v1_dirs() : std::vector<std::string>{}};
@@ -236,6 +244,12 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
       return abort_child(m.error().context("receive pty"));
     }
     master = std::move(*m);
+  }
+  if (seccomp && seccomp->listener()) {
+    state.status = spec::Status::running;
+    auto json = spec::container_process_state_json(state, pid, seccomp_spec->listener_metadata);
+    if (auto r = linux::forward_seccomp_listener(parent_ch, seccomp_spec->listener_path, json); !r)
+      return abort_child(r.error());
   }
   // Close-on-exec: the channel reaches end-of-stream exactly when exec succeeded.
   auto msg = parent_ch.receive();

@@ -141,10 +141,7 @@ Result<Linux> linux_from_json(const json& j) {
   }
   if (auto* r = get_object(j, "resources"))
     l.resources = HUSK_TRY(resources_from_json(*r, "linux.resources."));
-  if (auto* s = get_object(j, "seccomp")) {
-    if (!s->is_object()) return fail(field_error("linux.seccomp", "must be an object"));
-    l.seccomp_json = s->dump();
-  }
+  if (auto* s = get_object(j, "seccomp")) l.seccomp = HUSK_TRY(seccomp_from_json(*s, "linux.seccomp"));
   return l;
 }
 

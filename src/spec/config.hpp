@@ -12,6 +12,7 @@
 
 #include "base/error.hpp"
 #include "spec/resources.hpp"
+#include "spec/seccomp.hpp"
 
 namespace husk::spec {
 
@@ -134,8 +135,7 @@ struct Linux {
   std::string mount_label;
   std::optional<Personality> personality;
   std::optional<Resources> resources;
-  // linux.seccomp is kept as a document for the seccomp module to model.
-  std::string seccomp_json;
+  std::optional<Seccomp> seccomp;  // none: no filter
 
   const Namespace* find_namespace(NamespaceType t) const {
     for (auto& ns : namespaces)

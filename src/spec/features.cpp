@@ -2,6 +2,7 @@
 
 #include "linux/capabilities.hpp"
 #include "linux/mount_options.hpp"
+#include "linux/seccomp.hpp"
 #include "spec/config.hpp"
 #include "spec/features.hpp"
 
@@ -22,7 +23,12 @@ std::string features_json() {
   // Every linux.resources field on v1, hybrid and v2 (rdma.max included);
   // the systemd driver is not implemented, and this document says so.
   l["cgroup"] = {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}, {"rdma", true}};
-  l["seccomp"] = {{"enabled", false}};
+  l["seccomp"] = {{"enabled", true},
+                  {"actions", seccomp_action_names()},
+                  {"operators", seccomp_op_names()},
+                  {"archs", seccomp_arch_names()},
+                  {"knownFlags", seccomp_flag_names()},
+                  {"supportedFlags", linux::supported_seccomp_flags()}};
   l["apparmor"] = {{"enabled", true}};  // applied where the host enables it (else a warning)
   l["selinux"] = {{"enabled", true}};
   l["intelRdt"] = {{"enabled", false}};

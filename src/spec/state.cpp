@@ -40,6 +40,16 @@ ojson spec_fields(const State& s) {
 
 std::string state_to_spec_json(const State& s) { return spec_fields(s).dump(2); }
 
+std::string container_process_state_json(const State& s, int pid, const std::string& metadata) {
+  ojson j;
+  j["ociVersion"] = s.oci_version;
+  j["fds"] = {"seccompFd"};
+  j["pid"] = pid;
+  if (!metadata.empty()) j["metadata"] = metadata;
+  j["state"] = spec_fields(s);
+  return j.dump();
+}
+
 std::string state_to_store_json(const State& s) {
   ojson j = spec_fields(s);
   j["pid"] = s.pid;

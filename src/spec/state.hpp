@@ -35,6 +35,10 @@ struct State {
 
 // The spec's state JSON (what `state` prints, what hooks read on stdin).
 std::string state_to_spec_json(const State& s);
+// The runtime-spec's "container process state", what a seccomp agent gets
+// with the listener's fd (SCM_RIGHTS, named "seccompFd"): the process PID
+// (init or exec'd), the agent's METADATA (linux.seccomp.listenerMetadata).
+std::string container_process_state_json(const State& s, int pid, const std::string& metadata);
 // The stored form: the spec fields plus husk's.
 std::string state_to_store_json(const State& s);
 Result<State> state_from_store_json(std::string_view text);

@@ -59,7 +59,7 @@ status_field() { awk -v f="$1:" '$1 == f { print $2 }' <<<"$output"; }
   assert_eq 0 "$(status_field NoNewPrivs)"
 }
 
-@test "security: --security-opt seccomp=FILE becomes linux.seccomp (not enforced yet: husk says so); unconfined has none" {
+@test "security: --security-opt seccomp=FILE becomes linux.seccomp (docker's format converted); unconfined has none" {
   cat >"$T/profile.json" <<'EOF'
 {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
  "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"]},
@@ -70,7 +70,6 @@ status_field() { awk -v f="$1:" '$1 == f { print $2 }' <<<"$output"; }
 EOF
   run hk create --security-opt "seccomp=$T/profile.json" busybox true
   assert_status 0
-  assert_match 'WARNING: the seccomp profile .* is not enforced' "$output"
   id=${lines[-1]}
   seccomp=$(jq -c .linux.seccomp "$R/containers/$id/oci-bundle/config.json")
   assert_eq '"SCMP_ACT_ERRNO"' "$(jq -c .defaultAction <<<"$seccomp")"
@@ -79,7 +78,7 @@ EOF
   arch=$(jq -r '.[0]' <<<"$(jq -c .architectures <<<"$seccomp")")
   assert_match '^SCMP_ARCH_(X86_64|AARCH64)$' "$arch"
   assert_eq '[["read","write","exit_group"],["chown"]]' "$(jq -c '[.syscalls[].names]' <<<"$seccomp")"
-  run hk start -a "$id"
+  run hk rm -f "$id"
   assert_status 0
   run hk create --security-opt seccomp=unconfined busybox true
   assert_status 0
@@ -146,6 +145,31 @@ EOF
   run hk create --security-opt apparmor=unconfined --security-opt label=disable busybox true
   assert_status 0
   assert_eq 'null null' "$(jq -r '[.process.apparmorProfile, .process.selinuxLabel] | map(tojson) | join(" ")' "$R/containers/${lines[-1]}/oci-bundle/config.json")"
+}
+
+@test "security: a --security-opt seccomp=FILE profile is enforced: a denied mkdir fails with the profile's errno, run and exec alike" {
+  cat >"$T/profile.json" <<'EOF'
+{"defaultAction": "SCMP_ACT_ALLOW",
+ "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 122}]}
+EOF
+  run hk run --rm --security-opt "seccomp=$T/profile.json" busybox sh -c 'mkdir /tmp/d; echo "rc=$?"; touch /tmp/f && echo touch-ok'
+  assert_status 0
+  assert_match "mkdir: can't create directory '/tmp/d': Disk quota exceeded" "$output"
+  assert_match 'rc=1' "$output"
+  assert_match 'touch-ok' "$output"
+  [[ $output != *WARNING* ]] || { echo "unexpected warning: $output" >&2; return 1; }
+  # Without the profile the same mkdir works: the errno came from the filter.
+  run hk run --rm busybox sh -c 'mkdir /tmp/d && echo mkdir-ok'
+  assert_match 'mkdir-ok' "$output"
+  # exec'd processes get the container's filter too.
+  run hk run -d --security-opt "seccomp=$T/profile.json" busybox sleep 60
+  assert_status 0
+  id=${lines[-1]}
+  run hk exec "$id" mkdir /tmp/e
+  assert_status 1
+  assert_match 'Disk quota exceeded' "$output"
+  run hk rm -f "$id"
+  assert_status 0
 }
 
 @test "security: --ulimit sets the process's rlimits" {

@@ -401,17 +401,6 @@ cgroup_hierarchies() {
   [ ! -e "/sys/fs/cgroup/pids$cg" ] || { echo "/sys/fs/cgroup/pids$cg left" >&2; return 1; }
 }
 
-@test "seccomp: a profile that is not enforced yet is reported, never silently dropped" {
-  mkbundle "$BUNDLE" true
-  cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW"}'
-  hrun hk run --bundle "$BUNDLE" "$ID"
-  assert_status 0
-  assert_contains "$stderr" "linux.seccomp is not enforced"
-  # features says the same.
-  hrun hk features
-  assert_eq false "$(jq -r .linux.seccomp.enabled <<<"$stdout")" "features seccomp.enabled"
-}
-
 @test "lsm: apparmorProfile, selinuxLabel and mountLabel on a host without AppArmor or SELinux: the container runs, each is reported as not applied" {
   [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ] || skip "this host has AppArmor: the profile would be applied"
   ! grep -q selinuxfs /proc/filesystems || skip "this host has SELinux: the labels would be applied"

@@ -353,7 +353,7 @@ TEST(ParseConfig, DefaultSpecLinux) {
   EXPECT_FALSE(l.resources->devices[0].allow);
   EXPECT_EQ(l.resources->devices[0].type, 'a');
   EXPECT_EQ(l.resources->devices[0].access, "rwm");
-  EXPECT_EQ(l.seccomp_json, "");
+  EXPECT_FALSE(l.seccomp.has_value());
   EXPECT_EQ(l.cgroups_path, "");
   EXPECT_EQ(l.rootfs_propagation, "");
   EXPECT_FALSE(l.personality.has_value());
@@ -490,8 +490,9 @@ TEST(ParseConfig, FullLinuxScalarsAndDocuments) {
   EXPECT_EQ(l.mount_label, "system_u:object_r:container_file_t:s0");
   ASSERT_TRUE(l.personality.has_value());
   EXPECT_EQ(l.personality->domain, "LINUX32");
-  EXPECT_EQ(json::parse(l.seccomp_json),
-            (json{{"defaultAction", "SCMP_ACT_ERRNO"}, {"syscalls", json::array()}}));
+  ASSERT_TRUE(l.seccomp.has_value());
+  EXPECT_EQ(l.seccomp->default_action, SeccompAction::errno_);
+  EXPECT_TRUE(l.seccomp->syscalls.empty());
 }
 
 TEST(ParseConfig, FullHooks) {
