@@ -10,6 +10,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <algorithm>
+#include <optional>
+#include <span>
 
 #include "base/file.hpp"
 #include "base/strings.hpp"
@@ -287,7 +289,33 @@ unsigned long propagation_flags(const std::string& p) {
 
 }  // namespace
 
-Result<UniqueFd> ensure_path_in_root(int rootfd, const std::string& path, bool dir) {
+namespace {
+
+// Where FD is inside the root ROOTFD ("/" for the root itself), from their
+// /proc/self/fd links: what a relative symlink in FD is relative to.
+Result<std::string> path_in_root(int rootfd, int fd) {
+  std::string root = HUSK_TRY(read_link(fd_path(rootfd)));
+  std::string p = HUSK_TRY(read_link(fd_path(fd)));
+  if (root == "/") return clean_path(p);
+  if (p != root && !p.starts_with(root + "/")) return fail_code(EXDEV, p + " is outside the rootfs " + root);
+  return clean_path(p.substr(root.size()));
+}
+
+// The path a dangling symlink NAME in PARENT stands for, inside the root,
+// with REST (the components after it) appended; nullopt when NAME is no
+// symlink. ".." in the link stops at the root, as RESOLVE_IN_ROOT does.
+Result<std::optional<std::string>> expand_link(int rootfd, int parent, const std::string& name,
+                                               std::span<const std::string> rest) {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlinkat(parent, name.c_str(), buf, sizeof buf);
+  if (n < 0 || static_cast<size_t>(n) == sizeof buf) return std::optional<std::string>();
+  std::string path(buf, static_cast<size_t>(n));
+  if (path[0] != '/') path = HUSK_TRY(path_in_root(rootfd, parent)) + "/" + path;
+  for (auto& r : rest) path += "/" + r;
+  return std::optional<std::string>(clean_path(path));
+}
+
+Result<UniqueFd> ensure_path_in_root(int rootfd, const std::string& path, bool dir, int links) {
   std::string clean = clean_path(path);
   if (clean == "/") return open_at(rootfd, ".", O_PATH | O_DIRECTORY);
   if (auto existing = open_in_root(rootfd, clean, O_PATH); existing)
@@ -307,6 +335,13 @@ Result<UniqueFd> ensure_path_in_root(int rootfd, const std::string& path, bool d
       continue;
     }
     if (next.error().err() != ENOENT) return fail(std::move(next).error());
+    // A symlink to something missing: what it names is made, inside the
+    // root (as runc does), not refused and never followed out of it.
+    auto target = HUSK_TRY(expand_link(rootfd, parent.get(), parts[i], std::span(parts).subspan(i + 1)));
+    if (target) {
+      if (links >= 40) return fail_code(ELOOP, "create " + clean + " in rootfs");
+      return ensure_path_in_root(rootfd, *target, dir, links + 1);
+    }
     // The parent was resolved inside the root, so creating relative to it
     // cannot land outside, whatever symlinks the image holds.
     if (!last || dir) {
@@ -321,6 +356,12 @@ Result<UniqueFd> ensure_path_in_root(int rootfd, const std::string& path, bool d
     parent = HUSK_TRY(open_in_root(rootfd, prefix, O_PATH | (last && !dir ? 0 : O_DIRECTORY)));
   }
   return parent;
+}
+
+}  // namespace
+
+Result<UniqueFd> ensure_path_in_root(int rootfd, const std::string& path, bool dir) {
+  return ensure_path_in_root(rootfd, path, dir, 0);
 }
 
 Result<UniqueFd> prepare_rootfs(const RootfsSpec& spec) {

@@ -5,22 +5,12 @@
 
 load ../lib/engine.bash
 
-# --userns=remap|auto add "husk" ranges to /etc/subuid and /etc/subgid when
-# they have none: the host's files are put back as they were afterwards.
 setup_file() {
   image_file_setup
-  local f
-  for f in subuid subgid; do
-    if [ -e /etc/$f ]; then cp -a /etc/$f "$BATS_FILE_TMPDIR/$f.orig"; fi
-  done
+  subids_save
 }
 
-teardown_file() {
-  local f
-  for f in subuid subgid; do
-    if [ -e "$BATS_FILE_TMPDIR/$f.orig" ]; then cp -a "$BATS_FILE_TMPDIR/$f.orig" /etc/$f; else rm -f /etc/$f; fi
-  done
-}
+teardown_file() { subids_restore; }
 
 setup() { engine_setup husk-ns; }
 

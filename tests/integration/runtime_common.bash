@@ -250,21 +250,6 @@ assert_nothing_left() {
   fi
 }
 
-# assert_contains HAYSTACK NEEDLE [WHAT]
-assert_contains() {
-  if [[ $1 != *"$2"* ]]; then
-    printf '%s: expected to contain [%s], got:\n%s\n' "${3:-output}" "$2" "$1" >&2
-    return 1
-  fi
-}
-
-assert_not_contains() {
-  if [[ $1 == *"$2"* ]]; then
-    printf '%s: expected NOT to contain [%s], got:\n%s\n' "${3:-output}" "$2" "$1" >&2
-    return 1
-  fi
-}
-
 # assert_failed_cleanly WANT_MSG : the last hrun failed, with one message on
 # stderr (one line, "husk-runtime: ..." for husk) that contains WANT_MSG.
 assert_failed_cleanly() {

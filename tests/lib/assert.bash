@@ -29,6 +29,21 @@ assert_eq() {
   fi
 }
 
+# assert_contains HAYSTACK NEEDLE [WHAT]
+assert_contains() {
+  if [[ $1 != *"$2"* ]]; then
+    printf '%s: expected to contain [%s], got:\n%s\n' "${3:-output}" "$2" "$1" >&2
+    return 1
+  fi
+}
+
+assert_not_contains() {
+  if [[ $1 == *"$2"* ]]; then
+    printf '%s: expected NOT to contain [%s], got:\n%s\n' "${3:-output}" "$2" "$1" >&2
+    return 1
+  fi
+}
+
 # assert_match REGEX GOT [WHAT]
 assert_match() {
   if ! [[ $2 =~ $1 ]]; then

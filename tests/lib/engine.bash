@@ -40,3 +40,20 @@ engine_teardown() {
 }
 
 h() { "$HUSK" --root "$R" --runroot "$RUNROOT" "$@"; }
+
+# --userns=remap|auto add "husk" ranges to /etc/subuid and /etc/subgid when
+# they have none: a file that uses them saves the host's files in
+# setup_file (subids_save) and puts them back in teardown_file (subids_restore).
+subids_save() {
+  local f
+  for f in subuid subgid; do
+    if [ -e /etc/$f ]; then cp -a /etc/$f "$BATS_FILE_TMPDIR/$f.orig"; fi
+  done
+}
+
+subids_restore() {
+  local f
+  for f in subuid subgid; do
+    if [ -e "$BATS_FILE_TMPDIR/$f.orig" ]; then cp -a "$BATS_FILE_TMPDIR/$f.orig" /etc/$f; else rm -f /etc/$f; fi
+  done
+}
