@@ -1,5 +1,7 @@
 #include "base/strings.hpp"
 
+#include <cstdio>
+
 #include <charconv>
 
 namespace husk {
@@ -110,6 +112,18 @@ std::string path_join(std::string_view root, std::string_view path) {
   if (p == "/") return r;
   if (r == "/") return p;
   return r + p;
+}
+
+uint64_t fnv1a_64(std::string_view s) {
+  uint64_t h = 14695981039346656037ULL;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
+
+std::string fnv1a_64_hex(std::string_view s) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fnv1a_64(s)));
+  return buf;
 }
 
 }  // namespace husk

@@ -1,6 +1,7 @@
 // Small string helpers.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,5 +24,11 @@ std::optional<long long> parse_ram_bytes(std::string_view s);
 std::string path_join(std::string_view root, std::string_view path);
 // Lexically cleaned absolute path: "/a//b/../c/." -> "/a/c".
 std::string clean_path(std::string_view path);
+
+// FNV-1a, 64 bits: a cheap name for cached things whose full key is kept
+// and compared (never a digest to trust on its own).
+uint64_t fnv1a_64(std::string_view s);
+// Its 16 hex digits.
+std::string fnv1a_64_hex(std::string_view s);
 
 }  // namespace husk

@@ -6,7 +6,6 @@
 
 #include "base/file.hpp"
 #include "base/strings.hpp"
-#include "image/digest.hpp"
 
 namespace husk::engine {
 
@@ -153,17 +152,18 @@ Result<ojson> seccomp_from_docker_profile(std::string_view text, const SeccompTa
 
 Result<ojson> cached_seccomp_from_docker_profile(const std::string& store_root, std::string_view profile,
                                                  const SeccompTarget& t) {
-  std::string key(profile);
-  key += "\n" + t.arch + "\n" + t.kernel;
-  for (auto& c : t.caps) key += "\n" + c;
-  std::string path = store_root + "/cache/seccomp-" + image::sha256_of(key).hex + ".json";
-  if (auto text = read_file(path)) {
-    auto cached = ojson::parse(*text, nullptr, false);
+  // The file's first line is the key: the profile (its hash and length:
+  // only husk's built-in profiles come here) and the target in full.
+  std::string key = "profile " + fnv1a_64_hex(profile) + " " + std::to_string(profile.size()) + " arch " + t.arch +
+                    " kernel " + t.kernel + " caps " + join(t.caps, ",");
+  std::string path = store_root + "/cache/seccomp-" + fnv1a_64_hex(key) + ".json";
+  if (auto text = read_file(path); text && text->starts_with(key + "\n")) {
+    auto cached = ojson::parse(text->substr(key.size() + 1), nullptr, false);
     if (!cached.is_discarded()) return cached;
   }
   auto converted = HUSK_TRY(seccomp_from_docker_profile(profile, t));
   // A cache that cannot be written costs the next run a conversion, no more.
-  if (mkdir_all(store_root + "/cache", 0700)) (void)write_file_atomic(path, converted.dump(), 0600);
+  if (mkdir_all(store_root + "/cache", 0700)) (void)write_file_atomic(path, key + "\n" + converted.dump(), 0600);
   return converted;
 }
 

@@ -28,9 +28,9 @@ extern const std::string_view kDefaultSeccompProfile;
 Result<nlohmann::ordered_json> seccomp_from_docker_profile(std::string_view profile,
                                                            const SeccompTarget& target);
 
-// PROFILE for TARGET, converted once per store: STORE_ROOT/cache keeps each
-// conversion, named by the digest of the profile and the target (a run
-// then reads 7 kB of JSON instead of converting 17 kB).
+// PROFILE (one of husk's own, built in) for TARGET, converted once per
+// store: STORE_ROOT/cache keeps each conversion with its key (a run then
+// reads 7 kB of JSON instead of converting 17 kB).
 Result<nlohmann::ordered_json> cached_seccomp_from_docker_profile(const std::string& store_root,
                                                                   std::string_view profile,
                                                                   const SeccompTarget& target);

@@ -29,6 +29,17 @@ struct SeccompProgram {
 // of its own (OR). An absent flags list means SECCOMP_FILTER_FLAG_SPEC_ALLOW.
 Result<SeccompProgram> compile_seccomp(const spec::Seccomp& s);
 
+// compile_seccomp, remembered in DIR (the runtime's state root's cache, on
+// tmpfs: gone with a reboot). libseccomp takes milliseconds per
+// architecture for a docker-sized profile; a remembered program is one
+// small read. Each file is named by a hash of its key: everything that
+// decides the program (the profile, libseccomp's version, the kernel) in
+// full, kept in the file and compared byte for byte, so a collision is a
+// miss, never another filter. A cache that cannot be used costs a compile.
+Result<SeccompProgram> compile_seccomp_cached(const spec::Seccomp& s, const std::string& dir);
+// That key (for tests).
+std::string seccomp_cache_key(const spec::Seccomp& s);
+
 // In the process about to exec. Needs no_new_privs or CAP_SYS_ADMIN.
 // Returns the listener's fd (close-on-exec) when the filter has one.
 Result<UniqueFd> load_seccomp(const SeccompProgram& p);

@@ -203,7 +203,8 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   // refuses fails create before anything exists.
   std::optional<linux::SeccompProgram> seccomp;
   if (config.linux.seccomp)
-    seccomp = HUSK_TRY_CTX(linux::compile_seccomp(*config.linux.seccomp), "create " + opts.id);
+    seccomp = HUSK_TRY_CTX(linux::compile_seccomp_cached(*config.linux.seccomp, ctx.seccomp_cache()),
+                           "create " + opts.id);
   auto layout = HUSK_TRY(cgroups::detect_layout());
   std::string self_cgroup;
   if (!config.linux.cgroups_path.empty() && config.linux.cgroups_path[0] != '/')

@@ -13,6 +13,8 @@ struct Context {
   const Logger* log = nullptr;
   bool systemd_cgroup = false;
   bool rootless = false;
+  // Compiled seccomp programs (linux/seccomp.hpp), under the state root.
+  std::string seccomp_cache() const { return root + "/.seccomp-cache"; }
 };
 
 }  // namespace husk::runtime

@@ -149,7 +149,7 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
     seccomp_spec = HUSK_TRY(spec::parse_config(HUSK_TRY(dir.load_config_text()))).linux.seccomp;
   }
   std::optional<linux::SeccompProgram> seccomp;
-  if (seccomp_spec) seccomp = HUSK_TRY_CTX(linux::compile_seccomp(*seccomp_spec), "exec");
+  if (seccomp_spec) seccomp = HUSK_TRY_CTX(linux::compile_seccomp_cached(*seccomp_spec, ctx.seccomp_cache()), "exec");
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, state.pid, 0)));
   if (!pidfd || !linux::process_alive(state.pid, state.pid_start_time))
     return fail_code(ESRCH, "cannot exec in a stopped container: container not running");

@@ -99,7 +99,7 @@ std::vector<std::string> StateStore::list_ids() const {
   if (!d) return ids;
   while (auto* e = ::readdir(d)) {
     std::string n = e->d_name;
-    if (n == "." || n == "..") continue;
+    if (n == "." || n == ".." || n[0] == '.') continue;  // not containers: .seccomp-cache
     if (validate_id(n)) ids.push_back(n);
   }
   ::closedir(d);
