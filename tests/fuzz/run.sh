@@ -72,7 +72,9 @@ fuzz() {
   # libFuzzer prints the seed it drew.
   local rc=0 dict=()
   [ -f "$fsrc/dict/$target.dict" ] && dict=(-dict="$fsrc/dict/$target.dict")
-  "$bin" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 "${dict[@]}" \
+  # -max_len: a regression input may be large (deep nesting); fuzzing
+  # stays at the seeds' sizes.
+  "$bin" -max_total_time="$seconds" -max_len=20480 -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 "${dict[@]}" \
     -artifact_prefix="$artifacts/" "$work" "$fsrc/corpus/$target" "$fsrc/regressions/$target" || rc=$?
   if [ "$rc" -ne 0 ]; then
     on_failure "$artifacts" "$target" "$bin"
