@@ -1,14 +1,18 @@
 // config.json, as `husk-runtime create` reads a bundle's: parse + validate
 // (spec::parse_config), then the pure steps create runs on what it got
 // before touching the kernel: id maps, mount options, the resources model
-// (serialised for `update` and read back), the cgroup v2 device program.
+// (serialised for `update` and read back), the cgroup file writes planned
+// for a v1, a v2 and a hybrid host, the cgroup v2 device program.
 // The same bytes also go through the exec path's process.json parser and
 // `update --resources`'s.
 #include <cstddef>
 #include <cstdint>
+#include <set>
+#include <string>
 #include <string_view>
 
 #include "cgroups/device_filter.hpp"
+#include "cgroups/resources.hpp"
 #include "fuzz_check.hpp"
 #include "linux/idmap.hpp"
 #include "linux/mount_options.hpp"
@@ -28,6 +32,21 @@ void check_resources(const spec::Resources& r) {
   FUZZ_CHECK(spec::resources_to_json(*again) == text, "resources do not survive a round trip: %s",
              text.c_str());
   (void)spec::merge_resources(r, *again);
+  static const std::set<std::string> kV1 = {"blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "hugetlb",
+                                            "memory", "net_cls", "net_prio", "perf_event", "pids", "rdma"};
+  static const std::set<std::string> kV2 = {"cpu", "cpuset", "hugetlb", "io", "memory", "misc", "pids", "rdma"};
+  static const cgroups::Controllers kHosts[] = {
+      {kV1, {}, false},  // cgroup v1
+      {{}, kV2, true},   // cgroup v2
+      {kV1, {}, true},   // hybrid, as this project's CI host
+  };
+  for (const auto& host : kHosts) {
+    auto plan = cgroups::plan_resources(r, host);
+    if (!plan) continue;
+    auto rules = cgroups::effective_device_rules(plan->device_rules, {});
+    for (const auto& rule : rules) (void)cgroups::device_rule_v1(rule);
+    if (plan->v2_devices) (void)cgroups::compile_device_filter(rules);
+  }
   (void)cgroups::compile_device_filter(r.devices);
 }
 
