@@ -29,7 +29,12 @@ namespace {
 
 // Large enough that a layer goes through read(2), libarchive and write(2) in
 // few calls: per-call overhead stays far below the cost of decompression.
-constexpr size_t kBufSize = 1 << 20;
+// The fuzz build (tests/fuzz) makes it small: cheap per input under the
+// sanitizers, and chunk boundaries fall everywhere.
+#ifndef HUSK_UNPACK_BUF_SIZE
+#define HUSK_UNPACK_BUF_SIZE (1 << 20)
+#endif
+constexpr size_t kBufSize = HUSK_UNPACK_BUF_SIZE;
 
 constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kWhiteoutMeta = ".wh..wh.";  // aufs bookkeeping (.wh..wh.plnk, ...)
@@ -469,11 +474,15 @@ struct Node {
 Result<void> set_owner(const Node& n, archive_entry* e, const UnpackOptions& opts) {
   if (!opts.preserve_owner) return {};
   // (uid_t)-1 would mean "leave it" to chown: not an owner a file can have.
+  // Checked before the shift is added: a pax header can say any int64.
   constexpr int64_t kMaxId = 0xFFFFFFFE;
-  int64_t uid = archive_entry_uid(e) + int64_t{opts.id_shift};
-  int64_t gid = archive_entry_gid(e) + int64_t{opts.id_shift};
-  if (uid < 0 || gid < 0 || uid > kMaxId || gid > kMaxId)
-    return fail_code(EINVAL, "owner " + std::to_string(uid) + ":" + std::to_string(gid) + " out of range");
+  const int64_t max = kMaxId - int64_t{opts.id_shift};
+  int64_t uid = archive_entry_uid(e), gid = archive_entry_gid(e);
+  if (uid < 0 || gid < 0 || uid > max || gid > max)
+    return fail_code(EINVAL, "owner " + std::to_string(uid) + ":" + std::to_string(gid) + " out of range" +
+                                 (opts.id_shift ? " (shifted by " + std::to_string(opts.id_shift) + ")" : ""));
+  uid += opts.id_shift;
+  gid += opts.id_shift;
   int r = n.fd >= 0 ? ::fchown(n.fd, static_cast<uid_t>(uid), static_cast<gid_t>(gid))
                     : ::fchownat(n.dirfd, n.name, static_cast<uid_t>(uid), static_cast<gid_t>(gid),
                                  AT_SYMLINK_NOFOLLOW);

@@ -286,6 +286,9 @@ Result<Hooks> hooks_from_json(const json& j) {
 }
 
 Result<Config> parse_config(std::string_view text) {
+  // linux.seccomp is kept as text (dump() recurses): bound the depth first.
+  if (nested_too_deep(text))
+    return fail_code(EINVAL, "config.json is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return fail_code(EINVAL, "config.json is not valid JSON");
   Config c = HUSK_TRY(config_from_json(j));

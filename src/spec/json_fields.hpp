@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -17,6 +18,35 @@
 namespace husk::spec::json_fields {
 
 using json = nlohmann::json;
+
+// nlohmann's parser does not recurse, but dump() and copies of what it
+// returns do: a document nested deeper than any config needs is refused
+// before it can overflow the stack (runc's decoder stops at 10000 levels).
+inline constexpr size_t kMaxJsonDepth = 1000;
+
+// True when TEXT opens more than kMaxJsonDepth arrays/objects at once.
+// Brackets inside strings do not count; TEXT need not be valid JSON.
+inline bool nested_too_deep(std::string_view text) {
+  size_t depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
 
 inline Error field_error(const std::string& field, const std::string& problem) {
   return Error(EINVAL, field + ": " + problem);

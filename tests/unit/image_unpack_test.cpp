@@ -261,6 +261,27 @@ TEST(UnpackPrivileged, OwnersAsRecordedAndShifted) {
   }
 }
 
+// Found by tests/fuzz (regressions/unpack/uid-max-shifted.tar): the shift
+// was added to a pax header's int64 uid before the range check (overflow).
+TEST(UnpackPrivileged, ShiftedOwnersStayInRange) {
+  SKIP_UNLESS_ROOT("chown to other users");
+  constexpr int64_t kLast = 0xFFFFFFFE - 100000;  // the highest id that still fits once shifted
+  {
+    TempDir tmp;
+    auto r = unpack(make_layer({{.path = "f", .uid = kLast, .gid = kLast, .data = "x"}}), tmp.path(),
+                    {.id_shift = 100000});
+    ASSERT_TRUE(r.has_value()) << r.error().what();
+    EXPECT_EQ(lstat_of(tmp / "f").st_uid, 0xFFFFFFFEu);
+  }
+  for (int64_t uid : {kLast + 1, int64_t{INT64_MAX}}) {
+    TempDir tmp;
+    auto r = unpack(make_layer({{.path = "f", .uid = uid, .data = "x"}}), tmp.path(), {.id_shift = 100000});
+    EXPECT_TRUE(FailsWith(r, EINVAL,
+                          "layer entry \"f\": owner " + std::to_string(uid) + ":0 out of range (shifted by 100000)"))
+        << uid;
+  }
+}
+
 TEST(UnpackPrivileged, SetuidSetgidAndStickySurviveChown) {
   SKIP_UNLESS_ROOT("chown to other users");
   TempDir tmp;

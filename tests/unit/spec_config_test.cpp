@@ -589,6 +589,23 @@ TEST(ParseConfigErrors, NotJson) {
   EXPECT_TRUE(FailsWith(parse_config("[]"), EINVAL, "config.json: must be a JSON object"));
 }
 
+// Found by tests/fuzz (regressions/config/deep-seccomp.json): linux.seccomp
+// is kept by dump(), which recursed until the stack ran out.
+TEST(ParseConfigErrors, NestedTooDeep) {
+  auto nested = [](size_t depth) {
+    json j = default_spec();
+    j["linux"]["seccomp"] = {{"a", "HERE"}};
+    std::string doc = j.dump();
+    return doc.replace(doc.find("\"HERE\""), 6, std::string(depth, '[') + std::string(depth, ']'));
+  };
+  EXPECT_TRUE(parse_config(nested(990)).has_value());
+  EXPECT_TRUE(FailsWith(parse_config(nested(200000)), EINVAL, "config.json is nested deeper than 1000 levels"));
+  // Brackets in strings are text.
+  json j = default_spec();
+  j["annotations"]["a"] = std::string(5000, '[');
+  EXPECT_TRUE(parse_config(j.dump()).has_value());
+}
+
 TEST(ParseConfigErrors, Root) {
   json j = default_spec();
   j.erase("root");
