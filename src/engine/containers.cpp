@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/fault.hpp"
 #include "base/fd.hpp"
 #include "base/file.hpp"
 
@@ -113,6 +114,7 @@ Result<ContainerRecord> ContainerStore::create(
   HUSK_TRY(validate_name(rec.name));
   HUSK_TRY(check_name_free(HUSK_TRY(list()), rec.name));
   HUSK_TRY(make(rec));
+  fault_point(Fault::engine_create_bundle);
   HUSK_TRY(save(rec));
   return rec;
 }

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/fault.hpp"
 #include "base/file.hpp"
 #include "base/time.hpp"
 #include "engine/attach.hpp"
@@ -154,6 +155,7 @@ Result<ContainerRecord> Engine::begin_run(ContainerRecord rec) const {
   rec.finished.clear();
   rec.error.clear();
   HUSK_TRY(containers().save(rec));
+  fault_point(Fault::engine_run_record);
   return rec;
 }
 
@@ -210,6 +212,7 @@ Result<int> Engine::run_attached(ContainerRecord rec, bool attach_stdin) const {
 
 Result<int> Engine::start_detached(const ContainerRecord& rec) const {
   auto launch = HUSK_TRY(spawn_monitor(*this, rec, MonitorOptions{}));
+  fault_point(Fault::engine_run_monitor);
   return launch.wait_for("started");
 }
 
@@ -302,6 +305,7 @@ Result<void> Engine::remove(const std::string& name_or_id, bool force, bool volu
   } else if (st == LiveStatus::lost) {
     (void)runtime::delete_container(runtime_context(), rec.id, true);
   }
+  fault_point(Fault::engine_rm_runtime);
   // Its recorder (a monitor, a foreground husk) writes the end into the
   // container's directory: let it finish first (docker's rm -f waits too).
   if (st != LiveStatus::exited && st != LiveStatus::created) {

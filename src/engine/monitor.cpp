@@ -1,3 +1,4 @@
+#include "base/fault.hpp"
 #include "engine/monitor.hpp"
 
 #include <fcntl.h>
@@ -385,6 +386,7 @@ int Monitor::run(const MonitorOptions& o) {
     return fail_start(started.error(), true);
   report(reports_, "started");
   ::close(reports_);
+  fault_point(Fault::engine_monitor_running);
   if (io.input() >= 0) set_nonblocking(io.input());
   auto log_fd = open_fd(log_path(dir_), O_WRONLY | O_CREAT | O_APPEND, 0640);
   LogWriter log(log_fd ? log_fd->get() : -1);

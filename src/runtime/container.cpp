@@ -18,6 +18,7 @@
 #include <ctime>
 #include <optional>
 
+#include "base/fault.hpp"
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "base/time.hpp"
@@ -219,6 +220,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
       for (auto& w : limits.warnings) ctx.log->warn(opts.id + ": " + w);
   }
   guard.dir = HUSK_TRY(store.create(opts.id));
+  fault_point(Fault::runtime_create_dir);
   // Destroying a cgroup that was never made is harmless, so the guard owns it from here.
   guard.cgroup.emplace(std::move(cgroup));
   // The cgroup2 directory exists before the init: it is cloned into it. The
@@ -241,6 +243,8 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
     guard.cgroup.reset();
     cgroup_path.clear();
   }
+
+  fault_point(Fault::runtime_create_cgroup);
 
   UniqueFd console, console_peer;
   if (proc.terminal) {
@@ -287,6 +291,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   cgroup2.reset();
   debug("init cloned: pid " + std::to_string(pid));
   guard.child = pid;
+  fault_point(Fault::runtime_create_init);
   child_ch.close();
   start_read.reset();
   console.reset();
@@ -318,6 +323,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   state.start_fd = start_write.get();
   state.pid_start_time = HUSK_TRY(linux::process_start_time(pid));
   HUSK_TRY(guard.dir->save_state(state));
+  fault_point(Fault::runtime_create_state);
   if (guard.cgroup) {
     HUSK_TRY_CTX(guard.cgroup->apply(limits), "create " + opts.id);
     if (!cloned.in_cgroup2) HUSK_TRY(guard.cgroup->add_process(pid, cgroups::Manager::Hierarchies::unified));
@@ -338,6 +344,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   }
   HUSK_TRY(parent_ch.expect(linux::SyncMsg::ready));
   debug("init is set up (namespaces, rootfs, pivot_root, identity) and waits for start");
+  fault_point(Fault::runtime_create_ready);
 
   Launched out;
   if (console_peer) out.master = HUSK_TRY_CTX(linux::receive_fd(console_peer.get()), "receive pty");
@@ -361,12 +368,14 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
 Result<void> destroy(const ContainerDir& dir, const spec::State& s, const Context& ctx,
                      const spec::Config* config = nullptr, const cgroups::Manager* cgroup = nullptr) {
   if (s.pid > 0 && linux::process_alive(s.pid, s.pid_start_time)) ::kill(s.pid, SIGKILL);
+  fault_point(Fault::runtime_delete_killed);
   std::optional<cgroups::Manager> own_cgroup;
   if (!cgroup) {
     if (auto cg = cgroup_manager_for(s)) own_cgroup.emplace(std::move(*cg));
     cgroup = own_cgroup ? &*own_cgroup : nullptr;
   }
   if (cgroup) HUSK_TRY(cgroup->destroy());
+  fault_point(Fault::runtime_delete_cgroup);
   std::optional<spec::Config> own_config;
   if (!config) {
     if (auto text = dir.load_config_text())
@@ -390,6 +399,7 @@ Result<void> destroy(const ContainerDir& dir, const spec::State& s, const Contex
 Result<void> release_init(int start_write, const ContainerDir& dir, spec::State& s) {
   char byte = 0;
   if (::write(start_write, &byte, 1) != 1) return fail_errno("start " + s.id);
+  fault_point(Fault::runtime_start_woken);
   s.status = spec::Status::running;
   HUSK_TRY(dir.save_state(s));
   pollfd p{.fd = start_write, .events = 0, .revents = 0};
