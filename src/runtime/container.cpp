@@ -221,6 +221,20 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   }
   guard.dir = HUSK_TRY(store.create(opts.id));
   fault_point(Fault::runtime_create_dir);
+  // "creating" and the cgroup's path are on disk before the cgroup is made:
+  // a runtime killed from here on leaves a state that `state` shows and
+  // from which `delete --force` knows what to remove (the init, cloned
+  // later, dies with us through its parent-death signal).
+  spec::State state;
+  state.id = opts.id;
+  state.bundle = bundle;
+  state.rootfs = rootfs;
+  state.created = now_rfc3339();
+  state.annotations = config.annotations;
+  state.cgroup_path = cgroup_path;
+  state.status = spec::Status::creating;
+  state.pid_namespace_owned = ns.new_pid;
+  HUSK_TRY(guard.dir->save_state(state));
   // Destroying a cgroup that was never made is harmless, so the guard owns it from here.
   guard.cgroup.emplace(std::move(cgroup));
   // The cgroup2 directory exists before the init: it is cloned into it. The
@@ -305,21 +319,11 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   HUSK_TRY(parent_ch.send(linux::SyncMsg::cgroup_made));
 
   // While the init builds its namespaces and rootfs, we record it and set
-  // its limits. "creating" is on disk before the limits are set and before
-  // the init joins its v1 cgroups, so if we die from here on `delete --force`
-  // knows what to kill and remove. (Dying between the cgroup's mkdirs and
-  // this save leaves empty cgroup directories; the init dies with us through
-  // its parent-death signal.)
-  spec::State state;
-  state.id = opts.id;
+  // its limits: its pid is on disk before the limits are set and before the
+  // init joins its v1 cgroups, so if we die from here on `delete --force`
+  // knows what to kill.
   state.pid = pid;
-  state.bundle = bundle;
-  state.rootfs = rootfs;
-  state.created = now_rfc3339();
-  state.annotations = config.annotations;
   state.cgroup_path = cgroup_path;
-  state.status = spec::Status::creating;
-  state.pid_namespace_owned = ns.new_pid;
   state.start_fd = start_write.get();
   state.pid_start_time = HUSK_TRY(linux::process_start_time(pid));
   HUSK_TRY(guard.dir->save_state(state));
