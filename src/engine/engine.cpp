@@ -218,6 +218,7 @@ Result<int> Engine::start_detached(const ContainerRecord& rec) const {
 
 LiveStatus Engine::live_status(const ContainerRecord& rec) const {
   if (rec.status == "created") return LiveStatus::created;
+  if (rec.status == "dead") return LiveStatus::lost;
   if (rec.status != "running") return LiveStatus::exited;
   auto s = runtime::container_state(runtime_context(), rec.id);
   if (!s) return LiveStatus::lost;  // a husk that died, or /run lost (a reboot)
@@ -323,7 +324,11 @@ Result<void> Engine::remove_with_volumes(const std::string& id, bool volumes, bo
   auto anonymous = volumes ? vs.anonymous_of(id) : std::vector<std::string>{};
   ContainerStore cs = containers();
   if (!in_background) {
-    HUSK_TRY(image::remove_bundle(store_, cs.bundle_dir(id)));
+    // Its bundle is inside its directory; a create or rm that died half-way
+    // may have left it without a bundle, a mount or a record.
+    HUSK_TRY(image::unmount_overlay(cs.bundle_dir(id) + "/rootfs"));
+    fault_point(Fault::engine_rm_unmounted);
+    HUSK_TRY(remove_all(cs.dir(id)));
   } else {
     // --rm: the container is gone once its directory leaves containers/;
     // deleting its files (the upper dir may be large) need not hold up the

@@ -270,7 +270,6 @@ Result<void> remove_bundle(const Store& store, const std::string& bundle_dir) {
   }
   if (owner.empty()) return fail_code(ENOENT, "bundle " + bundle + " was not made from this store");
   HUSK_TRY(unmount_overlay(bundle + "/rootfs"));
-  fault_point(Fault::engine_rm_unmounted);
   HUSK_TRY(remove_all(bundle));
   return remove_all(store.root() + "/containers/" + owner);
 }
