@@ -326,6 +326,7 @@ Result<void> Monitor::create(Stdio& io, int dirfd) {
   runtime::CreateOptions opts;
   opts.id = rec_.id;
   opts.bundle = cs.bundle_dir(rec_.id);
+  opts.close_in_init = {reports_};
   UniqueFd console;
   if (io.tty) {
     console = HUSK_TRY(listen_in(dirfd, "console.sock", SOCK_STREAM));

@@ -291,6 +291,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   plan.unprivileged_parent = ::geteuid() != 0;
   plan.await_go = ns.new_user || plan.unprivileged_parent;
   plan.parent_only_fds = {guard.dir->fd(), parent_ch.fd(), console_peer.get()};
+  plan.parent_only_fds.insert(plan.parent_only_fds.end(), opts.close_in_init.begin(), opts.close_in_init.end());
   if (ctx.log && ctx.log->fd() >= 0) plan.parent_only_fds.push_back(ctx.log->fd());
 
   // Relative bind sources and hooks see the bundle as their cwd, as with runc.
