@@ -20,6 +20,7 @@ teardown_file() {
   for f in subuid subgid; do
     if [ -e "$BATS_FILE_TMPDIR/$f.orig" ]; then cp -a "$BATS_FILE_TMPDIR/$f.orig" /etc/$f; else rm -f /etc/$f; fi
   done
+  image_file_teardown
 }
 
 setup() { engine_setup husk-ns; }
