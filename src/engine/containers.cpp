@@ -10,8 +10,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/fault.hpp"
 #include "base/fd.hpp"
 #include "base/file.hpp"
+#include "base/strings.hpp"
 
 namespace husk::engine {
 
@@ -96,6 +98,25 @@ Result<UniqueFd> lock_names(const std::string& root) {
   return lock;
 }
 
+// A container's directory without a record is one being made under the
+// names lock, a bundle of `husk image bundle` (its bundle lies elsewhere),
+// or what a create killed half-way left: shown as a dead container (the
+// name it was to have was never recorded) so that `rm -f` can remove it.
+std::optional<ContainerRecord> interrupted_create(const std::string& root, const std::string& id) {
+  std::string dir = root + "/containers/" + id;
+  if (auto bundle = read_file(dir + "/bundle"); bundle && !trim(*bundle).ends_with("/containers/" + id + "/oci-bundle"))
+    return {};
+  UniqueFd names(::open((root + "/names.lock").c_str(), O_RDONLY | O_CLOEXEC));
+  // Someone creates a container right now (maybe this one): not dead.
+  if (names && ::flock(names.get(), LOCK_SH | LOCK_NB) < 0) return {};
+  ContainerRecord r;
+  r.id = id;
+  r.name = id.substr(0, 12);
+  r.status = "dead";
+  r.error = "its creation was interrupted";
+  return r;
+}
+
 Result<void> check_name_free(const std::vector<ContainerRecord>& all, const std::string& name) {
   for (auto& other : all)
     if (other.name == name)
@@ -113,6 +134,7 @@ Result<ContainerRecord> ContainerStore::create(
   HUSK_TRY(validate_name(rec.name));
   HUSK_TRY(check_name_free(HUSK_TRY(list()), rec.name));
   HUSK_TRY(make(rec));
+  fault_point(Fault::engine_create_bundle);
   HUSK_TRY(save(rec));
   return rec;
 }
@@ -150,7 +172,10 @@ Result<std::vector<ContainerRecord>> ContainerStore::list() const {
   ::closedir(d);
   for (auto& id : ids) {
     auto text = read_file(dir(id) + "/container.json");
-    if (!text) continue;  // a bundle of `husk image bundle`, or one being made
+    if (!text) {
+      if (auto dead = interrupted_create(images_.root(), id)) out.push_back(std::move(*dead));
+      continue;
+    }
     if (auto r = from_json(*text, dir(id) + "/container.json")) out.push_back(std::move(*r));
   }
   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.created > b.created; });

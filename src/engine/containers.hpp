@@ -27,7 +27,7 @@ struct ContainerRecord {
   std::string image_id;
   std::vector<std::string> command;
   std::string created;             // RFC 3339
-  std::string status = "created";  // created, running, exited
+  std::string status = "created";  // created, running, exited; dead: its creation was interrupted
   int exit_code = 0;
   std::string error;  // why it could not start (docker's State.Error), when it could not
   std::string started;

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/fault.hpp"
 #include "base/file.hpp"
 #include "base/time.hpp"
 #include "engine/attach.hpp"
@@ -172,6 +173,7 @@ Result<ContainerRecord> Engine::begin_run(ContainerRecord rec) const {
   rec.finished.clear();
   rec.error.clear();
   HUSK_TRY(containers().save(rec));
+  fault_point(Fault::engine_run_record);
   return rec;
 }
 
@@ -228,11 +230,13 @@ Result<int> Engine::run_attached(ContainerRecord rec, bool attach_stdin) const {
 
 Result<int> Engine::start_detached(const ContainerRecord& rec) const {
   auto launch = HUSK_TRY(spawn_monitor(*this, rec, MonitorOptions{}));
+  fault_point(Fault::engine_run_monitor);
   return launch.wait_for("started");
 }
 
 LiveStatus Engine::live_status(const ContainerRecord& rec) const {
   if (rec.status == "created") return LiveStatus::created;
+  if (rec.status == "dead") return LiveStatus::lost;
   if (rec.status != "running") return LiveStatus::exited;
   auto s = runtime::container_state(runtime_context(), rec.id);
   if (!s) return LiveStatus::lost;  // a husk that died, or /run lost (a reboot)
@@ -301,10 +305,10 @@ Result<void> Engine::stop(const std::string& name_or_id, std::optional<int> time
   auto done = wait(rec.id, secs * 1000);
   if (!done && done.error().err() == ETIMEDOUT) {
     (void)runtime::kill_container(rctx, rec.id, SIGKILL, false);
-    HUSK_TRY(wait(rec.id, 10000));
-  } else if (!done) {
-    return fail(std::move(done).error());
+    done = wait(rec.id, 10000);
   }
+  // EIO: it stopped, but its recorder (a monitor) had died: nobody recorded how.
+  if (!done && done.error().err() != EIO) return fail(std::move(done).error());
   return {};
 }
 
@@ -320,6 +324,7 @@ Result<void> Engine::remove(const std::string& name_or_id, bool force, bool volu
   } else if (st == LiveStatus::lost) {
     (void)runtime::delete_container(runtime_context(), rec.id, true);
   }
+  fault_point(Fault::engine_rm_runtime);
   // Its recorder (a monitor, a foreground husk) writes the end into the
   // container's directory: let it finish first (docker's rm -f waits too).
   if (st != LiveStatus::exited && st != LiveStatus::created) {
@@ -337,7 +342,11 @@ Result<void> Engine::remove_with_volumes(const std::string& id, bool volumes, bo
   auto anonymous = volumes ? vs.anonymous_of(id) : std::vector<std::string>{};
   ContainerStore cs = containers();
   if (!in_background) {
-    HUSK_TRY(image::remove_bundle(store_, cs.bundle_dir(id)));
+    // Its bundle is inside its directory; a create or rm that died half-way
+    // may have left it without a bundle, a mount or a record.
+    HUSK_TRY(image::unmount_overlay(cs.bundle_dir(id) + "/rootfs"));
+    fault_point(Fault::engine_rm_unmounted);
+    HUSK_TRY(remove_all(cs.dir(id)));
   } else {
     // --rm: the container is gone once its directory leaves containers/;
     // deleting its files (the upper dir may be large) need not hold up the

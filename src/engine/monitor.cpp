@@ -16,6 +16,7 @@
 #include <cstring>
 #include <malloc.h>
 
+#include "base/fault.hpp"
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "engine/attach.hpp"
@@ -152,6 +153,7 @@ Result<void> Monitor::create(Stdio& io, int dirfd) {
   runtime::CreateOptions opts;
   opts.id = rec_.id;
   opts.bundle = cs.bundle_dir(rec_.id);
+  opts.close_in_init = {reports_};
   UniqueFd console;
   if (io.tty) {
     console = HUSK_TRY(listen_in(dirfd, "console.sock", SOCK_STREAM));
@@ -212,6 +214,7 @@ int Monitor::run(const MonitorOptions& o) {
     return fail_start(started.error(), true);
   report(reports_, "started");
   ::close(reports_);
+  fault_point(Fault::engine_monitor_running);
   auto log_fd = open_fd(log_path(dir_), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   // The relay goes on in husk-monitor, exec'd with the descriptors it
   // needs: what stays on the host for the container's life is then a small

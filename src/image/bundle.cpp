@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/fault.hpp"
 #include "base/fd.hpp"
 #include "base/file.hpp"
 #include "base/strings.hpp"
@@ -210,6 +211,7 @@ Result<void> create_bundle(const Store& store, const StoredImage& image, const s
     if (made_bundle) (void)remove_all(bundle);
     (void)remove_all(cdir);
   }};
+  fault_point(Fault::engine_create_dir);
   HUSK_TRY(mkdir_all(cdir + "/upper", 0755));
   if (!opts.uid_map.empty()) {
     auto uid = linux::host_id(opts.uid_map, 0), gid = linux::host_id(opts.gid_map, 0);
@@ -231,6 +233,7 @@ Result<void> create_bundle(const Store& store, const StoredImage& image, const s
                  opts.gid_map};
   HUSK_TRY_CTX(mount_overlay(ov, bundle + "/rootfs"), "bundle " + bundle);
   mounted = true;
+  fault_point(Fault::engine_create_overlay);
   // The image's own problems (a user it lacks) name the bundle; the
   // caller's customize step speaks for itself (docker's flag messages).
   std::string config = HUSK_TRY(make_config(image, bundle, opts));

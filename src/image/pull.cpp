@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/fault.hpp"
 #include "base/fd.hpp"
 
 namespace husk::image {
@@ -58,6 +59,7 @@ Result<LayerInfo> pull_layer(const Store& store, RegistryClient& client, const s
   std::thread download([&] {
     auto r = client.get_blob(repo, desc, [&](const char* data, size_t size) -> Result<void> {
       if (blob) HUSK_TRY(blob->write(data, size));
+      if (p.bytes > 0) fault_point(Fault::pull_blob_partial);
       while (size > 0) {
         ssize_t n = ::write(wr.get(), data, size);
         if (n < 0) {
@@ -91,6 +93,7 @@ Result<LayerInfo> pull_layer(const Store& store, RegistryClient& client, const s
         // A download that failed ends the stream early: say why, not "truncated".
         if (n == 0)
           if (auto e = failed_download()) return fail(std::move(*e));
+        if (n > 0) fault_point(Fault::pull_layer_partial);
         return static_cast<size_t>(n);
       }
       if (errno != EINTR) return fail_errno("read layer stream");
@@ -173,6 +176,7 @@ Result<StoredImage> pull_image(const Store& store, const Reference& ref, const P
   if (n) worker();
   for (auto& t : threads) t.join();
   if (first_error) return fail(std::move(*first_error));
+  fault_point(Fault::pull_image_layers);
   return store.add_image(m.bytes, config_bytes, {ref.str()});
 }
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "base/fault.hpp"
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "image/store_detail.hpp"
@@ -269,6 +270,7 @@ Result<StoredImage> Store::add_image(const std::string& manifest_bytes, const st
     if (!has_layer(chain)) return fail_code(ENOENT, "layer " + chain.str() + " is not in the store");
   HUSK_TRY(put_blob(config_bytes, m.config.digest));
   Digest md = HUSK_TRY(put_blob(manifest_bytes));
+  fault_point(Fault::pull_image_blobs);
   {
     Lock l = HUSK_TRY(take_lock(root_ + "/refs.lock", LOCK_EX));
     Refs refs = HUSK_TRY(load_refs(root_));

@@ -1,6 +1,7 @@
 // Store::add_layer: a layer blob unpacked into the store (see store.hpp).
 #include <unistd.h>
 
+#include "base/fault.hpp"
 #include "base/file.hpp"
 #include "image/store.hpp"
 #include "image/store_detail.hpp"
@@ -70,6 +71,7 @@ Result<LayerInfo> Store::add_layer(const LayerSource& src) const {
     if (errno != EEXIST || attempt > 10) return fail_errno("link layer " + info.chain_id.str());
   }
   HUSK_TRY(write_file_atomic(tmp + "/layer.json", layer_json(info), 0644));
+  fault_point(Fault::pull_layer_linked);
   if (::rename(tmp.c_str(), final_dir.c_str()) < 0) {
     int err = errno;
     ::unlink((root_ + "/" + info.link).c_str());

@@ -18,6 +18,7 @@
 #include <ctime>
 #include <optional>
 
+#include "base/fault.hpp"
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "base/time.hpp"
@@ -222,6 +223,21 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
       for (auto& w : limits.warnings) ctx.log->warn(opts.id + ": " + w);
   }
   guard.dir = HUSK_TRY(store.create(opts.id));
+  fault_point(Fault::runtime_create_dir);
+  // "creating" and the cgroup's path are on disk before the cgroup is made:
+  // a runtime killed from here on leaves a state that `state` shows and
+  // from which `delete --force` knows what to remove (the init, cloned
+  // later, dies with us through its parent-death signal).
+  spec::State state;
+  state.id = opts.id;
+  state.bundle = bundle;
+  state.rootfs = rootfs;
+  state.created = now_rfc3339();
+  state.annotations = config.annotations;
+  state.cgroup_path = cgroup_path;
+  state.status = spec::Status::creating;
+  state.pid_namespace_owned = ns.new_pid;
+  HUSK_TRY(guard.dir->save_state(state));
   // Destroying a cgroup that was never made is harmless, so the guard owns it from here.
   guard.cgroup.emplace(std::move(cgroup));
   // The cgroup2 directory exists before the init: it is cloned into it. The
@@ -244,6 +260,8 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
     guard.cgroup.reset();
     cgroup_path.clear();
   }
+
+  fault_point(Fault::runtime_create_cgroup);
 
   UniqueFd console, console_peer;
   if (proc.terminal) {
@@ -282,6 +300,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   plan.unprivileged_parent = ::geteuid() != 0;
   plan.await_go = ns.new_user || plan.unprivileged_parent;
   plan.parent_only_fds = {guard.dir->fd(), parent_ch.fd(), console_peer.get()};
+  plan.parent_only_fds.insert(plan.parent_only_fds.end(), opts.close_in_init.begin(), opts.close_in_init.end());
   if (ctx.log && ctx.log->fd() >= 0) plan.parent_only_fds.push_back(ctx.log->fd());
 
   // Relative bind sources and hooks see the bundle as their cwd, as with runc.
@@ -296,6 +315,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   cgroup2.reset();
   debug("init cloned: pid " + std::to_string(pid));
   guard.child = pid;
+  fault_point(Fault::runtime_create_init);
   child_ch.close();
   start_read.reset();
   console.reset();
@@ -309,24 +329,15 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   HUSK_TRY(parent_ch.send(linux::SyncMsg::cgroup_made));
 
   // While the init builds its namespaces and rootfs, we record it and set
-  // its limits. "creating" is on disk before the limits are set and before
-  // the init joins its v1 cgroups, so if we die from here on `delete --force`
-  // knows what to kill and remove. (Dying between the cgroup's mkdirs and
-  // this save leaves empty cgroup directories; the init dies with us through
-  // its parent-death signal.)
-  spec::State state;
-  state.id = opts.id;
+  // its limits: its pid is on disk before the limits are set and before the
+  // init joins its v1 cgroups, so if we die from here on `delete --force`
+  // knows what to kill.
   state.pid = pid;
-  state.bundle = bundle;
-  state.rootfs = rootfs;
-  state.created = now_rfc3339();
-  state.annotations = config.annotations;
   state.cgroup_path = cgroup_path;
-  state.status = spec::Status::creating;
-  state.pid_namespace_owned = ns.new_pid;
   state.start_fd = start_write.get();
   state.pid_start_time = HUSK_TRY(linux::process_start_time(pid));
   HUSK_TRY(guard.dir->save_state(state));
+  fault_point(Fault::runtime_create_state);
   if (guard.cgroup) {
     HUSK_TRY_CTX(guard.cgroup->apply(limits), "create " + opts.id);
     if (!cloned.in_cgroup2) HUSK_TRY(guard.cgroup->add_process(pid, cgroups::Manager::Hierarchies::unified));
@@ -353,6 +364,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
   }
   HUSK_TRY(parent_ch.expect(linux::SyncMsg::ready));
   debug("init is set up (namespaces, rootfs, pivot_root, identity) and waits for start");
+  fault_point(Fault::runtime_create_ready);
 
   Launched out;
   if (console_peer) out.master = HUSK_TRY_CTX(linux::receive_fd(console_peer.get()), "receive pty");
@@ -376,12 +388,14 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
 Result<void> destroy(const ContainerDir& dir, const spec::State& s, const Context& ctx,
                      const spec::Config* config = nullptr, const cgroups::Manager* cgroup = nullptr) {
   if (s.pid > 0 && linux::process_alive(s.pid, s.pid_start_time)) ::kill(s.pid, SIGKILL);
+  fault_point(Fault::runtime_delete_killed);
   std::optional<cgroups::Manager> own_cgroup;
   if (!cgroup) {
     if (auto cg = cgroup_manager_for(s)) own_cgroup.emplace(std::move(*cg));
     cgroup = own_cgroup ? &*own_cgroup : nullptr;
   }
   if (cgroup) HUSK_TRY(cgroup->destroy());
+  fault_point(Fault::runtime_delete_cgroup);
   std::optional<spec::Config> own_config;
   if (!config) {
     if (auto text = dir.load_config_text())
@@ -405,6 +419,7 @@ Result<void> destroy(const ContainerDir& dir, const spec::State& s, const Contex
 Result<void> release_init(int start_write, const ContainerDir& dir, spec::State& s) {
   char byte = 0;
   if (::write(start_write, &byte, 1) != 1) return fail_errno("start " + s.id);
+  fault_point(Fault::runtime_start_woken);
   s.status = spec::Status::running;
   HUSK_TRY(dir.save_state(s));
   pollfd p{.fd = start_write, .events = 0, .revents = 0};

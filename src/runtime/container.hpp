@@ -20,6 +20,10 @@ struct CreateOptions {
   int preserve_fds = 0;
   bool no_pivot = false;
   bool no_new_keyring = false;
+  // The caller's fds the init closes first: it holds the others until it
+  // execs, and may wait for `start` longer than the caller lives (husk's
+  // monitor: the pipe whose end tells `husk run -d` the monitor is gone).
+  std::vector<int> close_in_init;
 };
 
 Result<void> create_container(const Context& ctx, const CreateOptions& opts);

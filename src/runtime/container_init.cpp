@@ -13,6 +13,7 @@
 #include <cstring>
 #include <optional>
 
+#include "base/fault.hpp"
 #include "base/file.hpp"
 #include "cgroups/manager.hpp"
 #include "linux/console.hpp"
@@ -124,6 +125,7 @@ Result<std::string> setup(const InitPlan& plan) {
   else
     rootfs.await_cgroup = await_dirs;
   UniqueFd rootfd = HUSK_TRY_CTX(linux::prepare_rootfs(rootfs), "rootfs");
+  fault_point(Fault::runtime_create_rootfs);
   bool hooks_here =
       !c.hooks.prestart.empty() || !c.hooks.create_runtime.empty() || !c.hooks.create_container.empty();
   if (hooks_here) HUSK_TRY(await_cgroup());

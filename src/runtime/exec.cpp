@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "base/file.hpp"
+#include "base/fault.hpp"
 #include "cgroups/manager.hpp"
 #include "linux/capabilities.hpp"
 #include "linux/lsm.hpp"
@@ -233,6 +234,7 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
   if (cgroup && !cloned.in_cgroup2)
     if (auto r = cgroup->add_process(pid, cgroups::Manager::Hierarchies::unified); !r)
       return abort_child(r.error());
+  fault_point(Fault::runtime_exec_joined);
   if (auto r = parent_ch.send(linux::SyncMsg::go); !r) return abort_child(r.error());
   UniqueFd master;
   if (console_peer) {

@@ -10,7 +10,10 @@ setup_file() {
   subids_save
 }
 
-teardown_file() { subids_restore; }
+teardown_file() {
+  subids_restore
+  image_file_teardown
+}
 
 setup() { engine_setup husk-ns; }
 

@@ -2,7 +2,10 @@
 # Set-up shared by the image tests: a store, a runtime state dir and bundles
 # under one temp dir per test, all removed (and unmounted) afterwards.
 #
-#   image_file_setup              in setup_file: HUSK, RUNTIME_BIN
+#   image_file_setup              in setup_file: HUSK, RUNTIME_BIN; a leak snapshot
+#   image_file_teardown           in teardown_file: fails listing what leaked
+#                                 (tests/lib/leakcheck.bash); the default
+#                                 teardown_file, which a file's own calls
 #   image_setup PREFIX            in setup: T (temp dir), R (store), STATE
 #   image_teardown                in teardown: deletes bundles' containers, unmounts, removes T
 #   hk ARGS...                    husk on the test's store
@@ -10,12 +13,22 @@
 #   assert_store_empty WHAT       no layer, blob, short link or tmp entry in the store
 #   assert_store_whole WHAT       nothing half-made: tmp empty, blobs verified, layers complete
 
+load ../lib/leakcheck.bash
+
 image_file_setup() {
   export HUSK="$HUSK_BUILD_DIR/husk"
   export RUNTIME_BIN
   RUNTIME_BIN=$(husk_runtime)
   [ -x "$HUSK" ] || husk_die "no $HUSK: build husk first"
+  export HUSK_LEAK_SNAPSHOT="$BATS_FILE_TMPDIR/leak.before"
+  leakcheck_snapshot "$HUSK_LEAK_SNAPSHOT"
 }
+
+image_file_teardown() {
+  [ -z "${HUSK_LEAK_SNAPSHOT:-}" ] || leakcheck_compare "$HUSK_LEAK_SNAPSHOT"
+}
+
+teardown_file() { image_file_teardown; }
 
 image_setup() {
   T=$(mktemp -d "/tmp/$1-XXXXXX")

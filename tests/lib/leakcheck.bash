@@ -7,9 +7,21 @@
 #
 # Recorded:
 #   mount  <mount point>        from /proc/self/mountinfo (field 5, escaped)
+#   netns  <mount point>        a network namespace kept by a bind mount (nsfs)
+#   netns  /run/netns/<name>    ip netns's names
 #   cgroup <dir>                dirs up to 3 levels below each hierarchy root
 #                               (/sys/fs/cgroup/*/ on v1 and hybrid hosts,
 #                               /sys/fs/cgroup/ on a pure v2 host)
+#   state  <path>               entries up to 2 levels below the runtimes'
+#                               state roots (/run/husk, /run/husk-engine, runc's
+#                               and crun's) and below each dir of
+#                               HUSK_LEAKCHECK_DIRS (colon-separated: a test's
+#                               own --root, a store's containers/): container
+#                               state dirs, lock files
+#   fd     <n> <what>           the fds of the shell that took the snapshot (a
+#                               bats file's own process): something a test ran
+#                               that left an fd open in its caller (pipes and
+#                               sockets by kind, not inode)
 #   proc   <pid> <pidns> <comm> every process
 # A new process counts as a leak if it lives in another PID namespace (a
 # container process that outlived its container) or is one of the container
@@ -29,9 +41,31 @@
 HUSK_LEAKCHECK_IGNORE=${HUSK_LEAKCHECK_IGNORE:-'^cgroup /sys/fs/cgroup/([^/]+/)?(process_api(/|$)|husk$)'}
 HUSK_LEAKCHECK_PROCS=${HUSK_LEAKCHECK_PROCS:-'^(conmon|containerd.*|runc|crun|husk.*|podman|ctr)$'}
 
+HUSK_LEAKCHECK_STATE_ROOTS=${HUSK_LEAKCHECK_STATE_ROOTS:-/run/husk:/run/husk-engine:/run/runc:/run/crun}
+
+# The fd table of the calling shell itself ("fd N WHAT" lines), read in
+# that shell (not in a pipeline's subshell, whose own pipes would show).
+_leakcheck_fds() {
+  local fd target
+  for fd in "/proc/$BASHPID/fd/"*; do
+    target=$(readlink "$fd" 2>/dev/null) || continue
+    case "$target" in pipe:* | socket:* | anon_inode:*) target=${target%%:*} ;; esac
+    printf 'fd %s %s\n' "${fd##*/}" "$target"
+  done
+}
+
+# _leakcheck_state FDS : FDS from _leakcheck_fds.
 _leakcheck_state() {
-  local p ns comm mypidns roots=(/sys/fs/cgroup/*/)
-  awk '{ print "mount " $5 }' /proc/self/mountinfo
+  local fds=$1 p ns comm mypidns roots=(/sys/fs/cgroup/*/) dirs d
+  [ -z "$fds" ] || printf '%s\n' "$fds"
+  awk '{ print "mount " $5 } $0 ~ / - nsfs / { print "netns " $5 }' /proc/self/mountinfo
+  for p in /run/netns/*; do
+    [ -e "$p" ] && printf 'netns %s\n' "$p"
+  done
+  IFS=: read -ra dirs <<<"$HUSK_LEAKCHECK_STATE_ROOTS${HUSK_LEAKCHECK_DIRS:+:$HUSK_LEAKCHECK_DIRS}"
+  for d in "${dirs[@]}"; do
+    [ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 2 2>/dev/null | sed 's|^|state |'
+  done
   # On v2, /sys/fs/cgroup is the one hierarchy root (and its top-level
   # dirs are cgroups, not hierarchies).
   [ ! -e /sys/fs/cgroup/cgroup.controllers ] || roots=(/sys/fs/cgroup/)
@@ -54,17 +88,19 @@ _leakcheck_state() {
 
 leakcheck_snapshot() {
   local file=${1:?usage: leakcheck_snapshot FILE}
-  _leakcheck_state | LC_ALL=C sort >"$file"
+  local fds
+  fds=$(_leakcheck_fds)
+  _leakcheck_state "$fds" | LC_ALL=C sort >"$file"
 }
 
-# One comparison; prints leaks (if any) on stdout.
+# One comparison; prints leaks (if any) on stdout. FDS: as _leakcheck_state's.
 _leakcheck_diff() {
-  local file=$1 now new leaks pid ns comm line state
-  now=$(_leakcheck_state | LC_ALL=C sort)
+  local file=$1 fds=$2 now new leaks pid ns comm line state
+  now=$(_leakcheck_state "$fds" | LC_ALL=C sort)
   # comm -13 on sorted multisets: lines only in "now" (a mount point mounted
   # twice counts twice, so stacked mounts are caught too).
   new=$(LC_ALL=C comm -13 "$file" <(printf '%s\n' "$now"))
-  leaks=$(printf '%s\n' "$new" | grep -E '^(mount|cgroup) ' | grep -Ev -- "$HUSK_LEAKCHECK_IGNORE" || true)
+  leaks=$(printf '%s\n' "$new" | grep -E '^(mount|netns|cgroup|state|fd) ' | grep -Ev -- "$HUSK_LEAKCHECK_IGNORE" || true)
   # Processes: new ones only, and only suspicious ones, still alive now.
   while read -r _ pid ns comm; do
     [ -n "$pid" ] || continue
@@ -85,13 +121,15 @@ leakcheck_compare() {
   local file=${1:?usage: leakcheck_compare FILE}
   [ -r "$file" ] || { echo "leakcheck: no snapshot $file" >&2; return 1; }
   local leaks deadline=$((SECONDS + ${HUSK_LEAKCHECK_GRACE:-5}))
+  local fds
   while :; do
-    leaks=$(_leakcheck_diff "$file")
+    fds=$(_leakcheck_fds)
+    leaks=$(_leakcheck_diff "$file" "$fds")
     [ -n "$leaks" ] || return 0
     [ "$SECONDS" -lt "$deadline" ] || break
     sleep 0.2
   done
-  echo "leakcheck: left behind since $file:" >&2
+  echo "leakcheck: LEAKS: left behind since $file (${BATS_TEST_FILENAME:-this run}):" >&2
   printf '%s\n' "$leaks" | sed 's/^/  /' >&2
   return 1
 }

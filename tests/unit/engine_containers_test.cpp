@@ -2,8 +2,10 @@
 // round-tripping through container.json, lookup by name, id or id prefix.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <thread>
 
+#include "base/file.hpp"
 #include "engine/containers.hpp"
 #include "test_helpers.hpp"
 
@@ -59,6 +61,36 @@ TEST(EngineContainers, RecordsRoundTripAndAreFoundByNameIdOrPrefix) {
   auto unnamed = cs.create(ContainerRecord{}, [&](const ContainerRecord& r) { return make_dir(cs, r); });
   ASSERT_TRUE(unnamed.has_value());
   EXPECT_EQ(unnamed->name, unnamed->id.substr(0, 12));
+  EXPECT_EQ(cs.list()->size(), 2u);
+}
+
+// A create killed half-way leaves containers/ID without a record: listed as
+// dead (so rm -f can reach it) unless a create holds the names lock now, or
+// the dir is a bundle of `husk image bundle` (its bundle lies elsewhere).
+TEST(EngineContainers, ADirWithoutARecordIsADeadContainerOnceNoCreateRuns) {
+  TempDir tmp;
+  auto images = image::Store::open(tmp / "store");
+  ASSERT_TRUE(images.has_value());
+  ContainerStore cs(*images);
+  std::string half = std::string(64, 'a'), bundled = std::string(64, 'b');
+  ASSERT_TRUE(mkdir_all(cs.dir(half) + "/upper", 0700).has_value());
+  ASSERT_TRUE(mkdir_all(cs.dir(bundled), 0700).has_value());
+  ASSERT_TRUE(write_file_atomic(cs.dir(bundled) + "/bundle", "/elsewhere/b1\n", 0600).has_value());
+  auto all = cs.list();
+  ASSERT_TRUE(all.has_value());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ(all->front().id, half);
+  EXPECT_EQ(all->front().status, "dead");
+  EXPECT_EQ(cs.find(half.substr(0, 12))->id, half);
+  // While a create runs (it holds the names lock), its dir is no ghost.
+  std::optional<Result<std::vector<ContainerRecord>>> during;
+  auto made = cs.create(ContainerRecord{}, [&](const ContainerRecord& r) -> Result<void> {
+    during = cs.list();
+    return make_dir(cs, r);
+  });
+  ASSERT_TRUE(made.has_value());
+  ASSERT_TRUE(during && during->has_value());
+  EXPECT_TRUE((*during)->empty());
   EXPECT_EQ(cs.list()->size(), 2u);
 }
 
