@@ -31,7 +31,7 @@ assert_container_gone() {
   [ "${lines[0]#*host=}" != "$(hostname)" ]
   assert_eq "" "$(ls -A "$R/containers")" "container dirs"
   [ -z "$(_husk_mounts_under "$R")" ]
-  assert_eq "" "$(ls -A "$RUNROOT" 2>/dev/null)" "runtime state"
+  assert_eq "" "$(container_states "$RUNROOT")" "runtime state"
 }
 
 @test "engine: exit codes as docker's: the process's own, 128+signal, 127 not found, 126 not executable, 125 husk's" {
@@ -151,7 +151,7 @@ assert_container_gone() {
   run "$HUSK" --root "$R" logs web
   assert_eq "started"$'\n'"got TERM" "$output" "the log"
   [ -z "$(_husk_mounts_under "$R")" ]
-  assert_eq "" "$(ls -A "$RUNROOT")" "runtime state"
+  assert_eq "" "$(container_states "$RUNROOT")" "runtime state"
   # A process that ignores TERM gets KILL after -t.
   hrun -d --name stubborn busybox sleep 1000 >/dev/null
   run "$HUSK" --root "$R" --runroot "$RUNROOT" stop -t 1 stubborn
@@ -169,7 +169,7 @@ assert_container_gone() {
   wait_for 20 sh -c "! \"$HUSK\" --root \"$R\" --runroot \"$RUNROOT\" ps -a --format json | grep -q brief"
   assert_eq 1 "$(ls "$R/containers" | wc -l)" "only the failed container (no --rm) stays"
   [ -z "$(_husk_mounts_under "$R")" ]
-  assert_eq "" "$(ls -A "$RUNROOT")" "runtime state"
+  assert_eq "" "$(container_states "$RUNROOT")" "runtime state"
 }
 
 state_of() { h ps -a --format '{{.Names}} {{.State}}' | awk -v n="$1" '$1 == n { print $2 }'; }
@@ -180,7 +180,7 @@ state_of() { h ps -a --format '{{.Names}} {{.State}}' | awk -v n="$1" '$1 == n {
   id=$output
   assert_match '^[0-9a-f]{64}$' "$id" "create prints the id"
   assert_eq created "$(state_of life)" "created, not running"
-  assert_eq "" "$(ls -A "$RUNROOT" 2>/dev/null)" "nothing in the runtime yet"
+  assert_eq "" "$(container_states "$RUNROOT")" "nothing in the runtime yet"
   run h start life
   assert_status 0
   assert_eq life "$output"
@@ -265,7 +265,7 @@ state_of() { h ps -a --format '{{.Names}} {{.State}}' | awk -v n="$1" '$1 == n {
   h rm taken >/dev/null
   assert_eq "" "$(ls -A "$R/containers")" "nothing left"
   [ -z "$(_husk_mounts_under "$R")" ]
-  assert_eq "" "$(ls -A "$RUNROOT" 2>/dev/null)" "runtime state"
+  assert_eq "" "$(container_states "$RUNROOT")" "runtime state"
 }
 
 @test "engine: a container's process holds docker's default capability set, none inheritable" {

@@ -64,7 +64,7 @@ status_of() { h ps -a --format json | jq -r --arg n "$1" 'select(.Names == $n) |
   assert_match 'typed-3' "$output" "what we typed reached the shell"
   assert_match '40 120' "$output" "a resize of our terminal reached the pty"
   assert_eq "" "$(ls -A "$R/containers")" "--rm removed it"
-  assert_eq "" "$(ls -A "$RUNROOT" 2>/dev/null)" "no runtime state left"
+  assert_eq "" "$(container_states "$RUNROOT")" "no runtime state left"
   [ -z "$(_husk_mounts_under "$R")" ]
 }
 
@@ -182,7 +182,7 @@ status_of() { h ps -a --format json | jq -r --arg n "$1" 'select(.Names == $n) |
   kill -9 "$mon"
   h rm -f orphan >/dev/null
   assert_eq "" "$(ls -A "$R/containers")"
-  assert_eq "" "$(ls -A "$RUNROOT" 2>/dev/null)"
+  assert_eq "" "$(container_states "$RUNROOT")"
   [ -z "$(_husk_mounts_under "$R")" ]
   [ -z "$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$cid" 2>/dev/null)" ]
 }

@@ -135,7 +135,7 @@ assert_load_clean() {
     hrun hk delete --force "dup$j"
     assert_status 0
   done
-  assert_eq "" "$(ls -A "$ROOT")" "state dirs left"
+  assert_eq "" "$(container_states "$ROOT")" "state dirs left"
   assert_eq "" "$(find /sys/fs/cgroup -maxdepth 3 \( -name 'ld[0-9]*' -o -name 'dup[0-9]' \))" "cgroups left"
 }
 
@@ -153,6 +153,6 @@ assert_load_clean() {
     assert_status 0
   done
   assert_eq "" "$(ls -A "$R/containers")" "containers left"
-  assert_eq "" "$(ls -A "$RUNROOT" 2>/dev/null)" "runtime state left"
+  assert_eq "" "$(container_states "$RUNROOT")" "runtime state left"
   assert_eq "" "$(_husk_mounts_under "$R")" "mounts left"
 }

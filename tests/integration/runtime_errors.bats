@@ -17,7 +17,7 @@ create_fails() {
   hrun hk state "$id"
   [ "$status" -ne 0 ] || { echo "state $id succeeded after a failed create: $output" >&2; return 1; }
   # No entry of any name in the state root.
-  [ -z "$(ls -A "$ROOT" 2>/dev/null)" ] || { echo "state root not empty: $(ls -A "$ROOT")" >&2; return 1; }
+  [ -z "$(container_states "$ROOT")" ] || { echo "state root not empty: $(container_states "$ROOT")" >&2; return 1; }
 }
 
 @test "errors: malformed config.json" {
@@ -72,7 +72,7 @@ create_fails() {
     hrun hk create --bundle "$BUNDLE" "$bad"
     assert_failed_cleanly "id" || { echo "(id [$bad])" >&2; return 1; }
   done
-  [ -z "$(ls -A "$ROOT")" ] || { echo "state root not empty: $(ls -A "$ROOT")" >&2; return 1; }
+  [ -z "$(container_states "$ROOT")" ] || { echo "state root not empty: $(container_states "$ROOT")" >&2; return 1; }
   [ ! -e "$T/escape" ]
   [ ! -e "$T/x" ]
   for cg in $(husk_cgroup_dirs "$CG_PARENT"); do

@@ -96,3 +96,8 @@ wait_for() {
     sleep 0.1
   done
 }
+
+# The container state dirs in a runtime root DIR (husk-runtime's --root, the
+# engine's --runroot): what a test checks is left. The root's cache of
+# compiled seccomp programs (.seccomp-cache) is not one.
+container_states() { ls -A --ignore=.seccomp-cache "$1" 2>/dev/null; }

@@ -43,7 +43,7 @@ cgfile() {
 assert_nothing_left() {
   assert_eq "" "$(ls -A "$R/containers" 2>/dev/null)" "container dirs"
   assert_eq "" "$(_husk_mounts_under "$R")" "mounts"
-  assert_eq "" "$(ls -A "$RUNROOT" 2>/dev/null)" "runtime state"
+  assert_eq "" "$(container_states "$RUNROOT")" "runtime state"
 }
 
 # refused EXPECTED_STATUS MESSAGE_REGEX HUSK_ARGS... : husk fails with the

@@ -37,8 +37,9 @@
 # at the top on v2).
 # It also ignores husk-runtime's default cgroup parent (/husk), which stays
 # once made, as docker's /docker does; the containers' own cgroups below it
-# are still checked.
-HUSK_LEAKCHECK_IGNORE=${HUSK_LEAKCHECK_IGNORE:-'^cgroup /sys/fs/cgroup/([^/]+/)?(process_api(/|$)|husk$)'}
+# are still checked. And a runtime root's cache of compiled seccomp programs
+# (.seccomp-cache), which stays as that root does.
+HUSK_LEAKCHECK_IGNORE=${HUSK_LEAKCHECK_IGNORE:-'^cgroup /sys/fs/cgroup/([^/]+/)?(process_api(/|$)|husk$)|^state .*/\.seccomp-cache(/|$)'}
 HUSK_LEAKCHECK_PROCS=${HUSK_LEAKCHECK_PROCS:-'^(conmon|containerd.*|runc|crun|husk.*|podman|ctr)$'}
 
 HUSK_LEAKCHECK_STATE_ROOTS=${HUSK_LEAKCHECK_STATE_ROOTS:-/run/husk:/run/husk-engine:/run/runc:/run/crun}
