@@ -224,7 +224,7 @@ int Monitor::run(const MonitorOptions& o) {
                  .pid = pid, .pidfd = pidfd.get(), .listener = listener->get(), .log = log_fd ? log_fd->get() : -1,
                  .recorder = recorder->get(), .master = io.master.get(), .out = io.out.get(), .err = io.err.get(),
                  .in = io.in.get()};
-  for (auto& c : clients) h.clients.emplace_back(c.fd.get(), (c.stdin_ ? 1 : 0) | (c.stdin_once ? 2 : 0));
+  add_handoff_clients(h, clients);
   exec_handoff(program_beside_us("husk-monitor"), kRelayArg, h);
   // No husk-monitor beside us: the relay runs here.
   int code = relay_container(io, h.log, h.listener, clients, pid, pidfd.get());
@@ -242,8 +242,7 @@ int monitor_record_end_main(int argc, char** argv) {
   if (!h) return 125;
   ::prctl(PR_SET_NAME, "husk-monitor", 0, 0, 0);
   UniqueFd recorder(h->recorder);  // held until the end is written
-  std::vector<AttachClient> clients;
-  for (auto& [fd, flags] : h->clients) clients.push_back({UniqueFd(fd), (flags & 1) != 0, (flags & 2) != 0});
+  std::vector<AttachClient> clients = take_handoff_clients(*h);
   inherit_handoff_fds(*h, false);
   auto eng = Engine::open(h->root, h->run_root);
   if (!eng) {

@@ -228,6 +228,17 @@ std::optional<RelayHandoff> decode_handoff(int argc, char** argv) {
   return h;
 }
 
+std::vector<AttachClient> take_handoff_clients(const RelayHandoff& h) {
+  std::vector<AttachClient> clients;
+  for (auto& [fd, flags] : h.clients) clients.push_back({UniqueFd(fd), (flags & 1) != 0, (flags & 2) != 0});
+  return clients;
+}
+
+void add_handoff_clients(RelayHandoff& h, const std::vector<AttachClient>& clients) {
+  for (auto& c : clients)
+    if (c.fd) h.clients.emplace_back(c.fd.get(), (c.stdin_ ? 1 : 0) | (c.stdin_once ? 2 : 0));
+}
+
 void inherit_handoff_fds(const RelayHandoff& h, bool inherit) {
   for (int fd : {h.pidfd, h.listener, h.log, h.recorder, h.master, h.out, h.err, h.in})
     if (fd >= 0) ::fcntl(fd, F_SETFD, inherit ? 0 : FD_CLOEXEC);

@@ -78,6 +78,10 @@ struct RelayHandoff {
 };
 std::vector<std::string> encode_handoff(const RelayHandoff& h);
 std::optional<RelayHandoff> decode_handoff(int argc, char** argv);  // ARGV as encoded, after argv[0]
+// The attach clients HANDOFF names, owned from now on; and CLIENTS (those
+// still connected) named in HANDOFF, with what each attaches.
+std::vector<AttachClient> take_handoff_clients(const RelayHandoff& h);
+void add_handoff_clients(RelayHandoff& h, const std::vector<AttachClient>& clients);
 // The descriptors HANDOFF names; INHERIT: kept across exec, else not.
 void inherit_handoff_fds(const RelayHandoff& h, bool inherit);
 

@@ -33,15 +33,13 @@ int main(int argc, char** argv) {
   io.err = UniqueFd(h->err);
   io.in = UniqueFd(h->in);
   UniqueFd pidfd(h->pidfd), listener(h->listener), log(h->log);
-  std::vector<AttachClient> clients;
-  for (auto& [fd, flags] : h->clients) clients.push_back({UniqueFd(fd), (flags & 1) != 0, (flags & 2) != 0});
+  std::vector<AttachClient> clients = take_handoff_clients(*h);
   inherit_handoff_fds(*h, false);
   int code = relay_container(io, log.get(), listener.get(), clients, h->pid, pidfd.get());
   // The end is written by husk, which has the store's code: exec'd in
   // place, the same process, so the recorder lock stays held.
   RelayHandoff end{.root = h->root, .run_root = h->run_root, .id = h->id, .recorder = h->recorder, .code = code};
-  for (auto& c : clients)
-    if (c.fd) end.clients.emplace_back(c.fd.get(), 0);
+  add_handoff_clients(end, clients);
   exec_handoff(program_beside_us("husk"), kRecordEndArg, end);
   send_exit_code(clients, code);
   return 1;
