@@ -40,11 +40,7 @@ std::string_view to_string(LiveStatus s) {
   return "unknown";
 }
 
-int exit_code_for(const Error& e) {
-  const std::string& m = e.message();
-  if (m.find("exec: \"") != std::string::npos) return e.err() == ENOENT ? 127 : 126;
-  return 125;
-}
+int exit_code_for(const Error& e) { return husk::exit_code_for(e.kind(), 125); }
 
 Result<Engine> Engine::open(const std::string& root, const std::string& run_root, ImageFetcher fetch) {
   return Engine(HUSK_TRY(image::Store::open(root)), run_root, std::move(fetch));

@@ -25,7 +25,8 @@ constexpr int64_t kCpuPeriod = 100000;           // what --cpus divides (microse
 constexpr int64_t kMinCpuShares = 2, kMaxCpuShares = 262144;
 
 Error bad_flag(const std::string& value, const char* flag, const std::string& why) {
-  return Error(EINVAL, "invalid argument \"" + value + "\" for \"" + flag + "\" flag: " + why, false);
+  return Error(EINVAL, "invalid argument \"" + value + "\" for \"" + flag + "\" flag: " + why, false,
+               ErrorKind::invalid_argument);
 }
 
 // A docker size ("100m", "1.5g", "512"): 0 when unset.

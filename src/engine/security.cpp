@@ -30,7 +30,8 @@ namespace {
 using ojson = nlohmann::ordered_json;
 
 Error bad_flag(const std::string& value, const char* flag, const std::string& why) {
-  return Error(EINVAL, "invalid argument \"" + value + "\" for \"" + flag + "\" flag: " + why, false);
+  return Error(EINVAL, "invalid argument \"" + value + "\" for \"" + flag + "\" flag: " + why, false,
+               ErrorKind::invalid_argument);
 }
 
 bool has(const std::vector<std::string>& v, const std::string& s) {
