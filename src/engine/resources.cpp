@@ -282,10 +282,10 @@ bool asks_for_resources(const RunFlags& f) {
 
 }  // namespace
 
-Result<void> apply_resources(const RunFlags& f, nlohmann::ordered_json& spec) {
+Result<void> apply_resources(const SpecContext& ctx, const RunFlags& f, nlohmann::ordered_json& spec) {
   if (!asks_for_resources(f)) return {};
   auto limits = HUSK_TRY(resources_from_flags(f, probe_resource_host(), ResourceMode::create));
-  for (auto& w : limits.warnings) std::fprintf(stderr, "WARNING: %s\n", w.c_str());
+  for (auto& w : limits.warnings) ctx.warn(w);
   // Each part in its place, next to the device rules already there.
   auto parts = nlohmann::ordered_json::parse(spec::resources_to_json(limits.resources));
   auto& into = spec["linux"]["resources"];
