@@ -66,7 +66,8 @@ Result<std::vector<std::string>> update_resources(const Engine& eng, const std::
   auto limits = HUSK_TRY(resources_from_flags(changes, probe_resource_host(), ResourceMode::update));
   std::string config_path = cs.bundle_dir(rec.id) + "/config.json";
   auto config = nlohmann::ordered_json::parse(HUSK_TRY(read_file(config_path)), nullptr, false);
-  if (config.is_discarded() || !config.is_object())
+  // (Its "linux" is written into below: a value of another type would throw.)
+  if (config.is_discarded() || !config.is_object() || (config.contains("linux") && !config["linux"].is_object()))
     return fail_code(EINVAL, config_path + " is not a JSON object");
   auto merged = HUSK_TRY(merged_bundle_resources(config, limits.resources));
   auto live = eng.live_status(rec);
