@@ -95,10 +95,10 @@ Result<void> set_time_offsets(const spec::Linux& l) {
 
 // Enters (or makes) the pid and time namespaces the init is to be born in:
 // they apply to children only.
-Result<void> enter_namespaces_for_child(const linux::NamespacePlan& ns, const spec::Linux& l) {
-  for (auto& j : ns.parent_joins) HUSK_TRY(linux::join_namespace(j));
+Result<void> enter_namespaces_for_child(linux::Kernel& k, const linux::NamespacePlan& ns, const spec::Linux& l) {
+  for (auto& j : ns.parent_joins) HUSK_TRY(linux::join_namespace(k, j));
   if (ns.new_time) {
-    if (::unshare(CLONE_NEWTIME) < 0) return fail_errno("unshare time namespace");
+    if (k.unshare(CLONE_NEWTIME) < 0) return fail_errno("unshare time namespace");
     HUSK_TRY(set_time_offsets(l));
   }
   return {};
@@ -107,28 +107,29 @@ Result<void> enter_namespaces_for_child(const linux::NamespacePlan& ns, const sp
 // A user namespace joined by path must own the namespaces the container
 // makes (or its root could not mount in its own mount namespace), so they
 // are made after joining it; the runtime stays in the host's.
-Result<linux::Cloned> clone_init_in_joined_userns(const linux::NamespacePlan& ns, const spec::Linux& l,
+Result<linux::Cloned> clone_init_in_joined_userns(linux::Kernel& k, const linux::NamespacePlan& ns, const spec::Linux& l,
                                                   const InitPlan& plan) {
   return linux::clone_through_middle(
+      k,
       [&]() -> Result<void> {
-        HUSK_TRY(linux::join_namespace(ns.child_joins.front()));
-        return enter_namespaces_for_child(ns, l);
+        HUSK_TRY(linux::join_namespace(k, ns.child_joins.front()));
+        return enter_namespaces_for_child(k, ns, l);
       },
-      static_cast<unsigned long>(ns.clone_flags), [&] { container_init(plan); });
+      static_cast<unsigned long>(ns.clone_flags), [&] { container_init(k, plan); });
 }
 
 // Clones the container's init with the namespaces the plan creates, entering
 // the pid and time namespaces around the clone and leaving them right after.
 // CGROUP2: the container's cgroup2 directory, or -1.
-Result<linux::Cloned> clone_init(const linux::NamespacePlan& ns, const spec::Linux& l, const InitPlan& plan,
+Result<linux::Cloned> clone_init(linux::Kernel& k, const linux::NamespacePlan& ns, const spec::Linux& l, const InitPlan& plan,
                                  int cgroup2) {
-  if (ns.join_user_first) return clone_init_in_joined_userns(ns, l, plan);
+  if (ns.join_user_first) return clone_init_in_joined_userns(k, ns, l, plan);
   std::optional<linux::ChildNamespaces> ours;
-  if (!ns.parent_joins.empty() || ns.new_time) ours.emplace(HUSK_TRY(linux::ChildNamespaces::remember()));
-  HUSK_TRY(enter_namespaces_for_child(ns, l));
-  auto cloned = HUSK_TRY_CTX(linux::clone_child(static_cast<unsigned long>(ns.clone_flags), cgroup2),
+  if (!ns.parent_joins.empty() || ns.new_time) ours.emplace(HUSK_TRY(linux::ChildNamespaces::remember(k)));
+  HUSK_TRY(enter_namespaces_for_child(k, ns, l));
+  auto cloned = HUSK_TRY_CTX(linux::clone_child(k, static_cast<unsigned long>(ns.clone_flags), cgroup2),
                              "clone container init");
-  if (cloned.pid == 0) container_init(plan);
+  if (cloned.pid == 0) container_init(k, plan);
   return cloned;
 }
 
@@ -186,6 +187,7 @@ Result<Bundle> load_bundle(const Context& ctx, const CreateOptions& opts, bool f
 // records "running" itself: nobody could see a "created" state in between.
 Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool foreground, bool starting) {
   LaunchGuard guard;
+  linux::HostKernel kernel;
   StateStore store(ctx.root);
   auto loaded = HUSK_TRY(load_bundle(ctx, opts, foreground));
   auto& config = loaded.config;
@@ -310,7 +312,7 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
     cgroup2 = HUSK_TRY(guard.cgroup->open_unified());
     if (!plan.rootfs.in_user_namespace) plan.self_attach_v1 = guard.cgroup->v1_dirs();
   }
-  auto cloned = HUSK_TRY(clone_init(ns, config.linux, plan, cgroup2 ? cgroup2.get() : -1));
+  auto cloned = HUSK_TRY(clone_init(kernel, ns, config.linux, plan, cgroup2 ? cgroup2.get() : -1));
   pid_t pid = cloned.pid;
   cgroup2.reset();
   debug("init cloned: pid " + std::to_string(pid));

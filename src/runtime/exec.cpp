@@ -39,26 +39,6 @@
 namespace husk::runtime {
 namespace {
 
-struct Joins {
-  int parent_flags = 0;  // pid, time: for our children
-  int child_flags = 0;   // the rest, all at once through the pidfd
-};
-
-Joins namespaces_to_join(int pid) {
-  Joins j;
-  for (auto t : spec::kAllNamespaceTypes) {
-    auto theirs = linux::namespace_inode(pid, t);
-    auto ours = linux::namespace_inode(::getpid(), t);
-    if (!theirs || (ours && *ours == *theirs)) continue;
-    int flag = linux::clone_flag(t);
-    if (t == spec::NamespaceType::pid || t == spec::NamespaceType::time)
-      j.parent_flags |= flag;
-    else
-      j.child_flags |= flag;
-  }
-  return j;
-}
-
 struct ExecChild {
   const spec::Process* process;
   const linux::SyncChannel* channel;
@@ -74,16 +54,11 @@ struct ExecChild {
   std::vector<std::string> v1_cgroups;  // joined by the child itself (Manager::join_v1_self)
 };
 
-Result<std::string> exec_setup(const ExecChild& c) {
+Result<std::string> exec_setup(linux::Kernel& k, const ExecChild& c) {
   HUSK_TRY(c.channel->expect(linux::SyncMsg::go));
   // Still in the host's mount and user namespaces: the v1 files are ours.
   HUSK_TRY(cgroups::Manager::join_v1_self(c.v1_cgroups));
-  if (c.child_flags && ::setns(c.pidfd, c.child_flags) < 0)
-    return fail_errno("join the container's namespaces");
-  if (c.new_user) {
-    if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
-      return fail_errno("become root in user namespace");
-  }
+  HUSK_TRY(linux::join_through_pidfd(k, c.pidfd, c.child_flags, c.new_user));
   if (::setsid() < 0) return fail_errno("setsid");
   const auto& p = *c.process;
   if (p.terminal) {
@@ -102,11 +77,11 @@ Result<std::string> exec_setup(const ExecChild& c) {
   return path;
 }
 
-[[noreturn]] void exec_child(const ExecChild& c) {
+[[noreturn]] void exec_child(linux::Kernel& k, const ExecChild& c) {
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   for (int fd : c.parent_only_fds) ::close(fd);
-  auto path = exec_setup(c);
+  auto path = exec_setup(k, c);
   if (!path) {
     (void)c.channel->send_error(path.error());
     ::_exit(1);
@@ -132,6 +107,7 @@ Result<spec::Process> container_process(const Context& ctx, const std::string& i
 }
 
 Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
+  linux::HostKernel kernel;
   // The exec'd process is in the container's pid namespace, where its
   // processes may see it, until it execs: it runs from an unwritable binary.
   HUSK_TRY(linux::ensure_protected_self_exe());
@@ -156,7 +132,7 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
     return fail_code(ESRCH, "cannot exec in a stopped container: container not running");
   std::optional<cgroups::Manager> cgroup;  // none: a rootless container without one
   if (!state.cgroup_path.empty()) cgroup.emplace(HUSK_TRY(cgroup_manager_for(state)));
-  Joins joins = namespaces_to_join(state.pid);
+  auto joins = linux::pidfd_joins(linux::namespace_inodes(state.pid), linux::namespace_inodes(::getpid()));
   // The other half of the init's protection (see container.cpp): before
   // `start` an init may still run the runtime's binary from a writable file,
   // and a process that could ptrace it must not join it then.
@@ -203,22 +179,23 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
     // too) can be joined only from inside it, which we must not enter.
     child.child_flags &= ~CLONE_NEWUSER;
     cloned = HUSK_TRY_CTX(linux::clone_through_middle(
+                              kernel,
                               [&]() -> Result<void> {
-                                if (::setns(pidfd.get(), CLONE_NEWUSER | joins.parent_flags) < 0)
+                                if (kernel.setns(pidfd.get(), CLONE_NEWUSER | joins.parent_flags) < 0)
                                   return fail_errno("join the container's user and pid namespaces");
                                 return {};
                               },
-                              0, [&] { exec_child(child); }),
+                              0, [&] { exec_child(kernel, child); }),
                           "clone exec process");
   } else {
     if (joins.parent_flags) {
-      ours.emplace(HUSK_TRY(linux::ChildNamespaces::remember()));
-      if (::setns(pidfd.get(), joins.parent_flags) < 0)
+      ours.emplace(HUSK_TRY(linux::ChildNamespaces::remember(kernel)));
+      if (kernel.setns(pidfd.get(), joins.parent_flags) < 0)
         return fail_errno("join the container's pid namespace");
     }
     if (cgroup) cgroup2 = HUSK_TRY(cgroup->open_unified());
-    cloned = HUSK_TRY_CTX(linux::clone_child(0, cgroup2 ? cgroup2.get() : -1), "clone exec process");
-    if (cloned.pid == 0) exec_child(child);
+    cloned = HUSK_TRY_CTX(linux::clone_child(kernel, 0, cgroup2 ? cgroup2.get() : -1), "clone exec process");
+    if (cloned.pid == 0) exec_child(kernel, child);
   }
   pid_t pid = cloned.pid;
   cgroup2.reset();
