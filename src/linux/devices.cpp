@@ -40,7 +40,7 @@ mode_t type_bits(char t) {
   }
 }
 
-Result<void> create_one(int rootfd, const spec::Device& d, bool bind) {
+Result<void> create_one(Kernel& k, int rootfd, const spec::Device& d, bool bind) {
   std::string path = clean_path(d.path);
   auto slash = path.rfind('/');
   std::string dir = path.substr(0, slash), name = path.substr(slash + 1);
@@ -48,7 +48,7 @@ Result<void> create_one(int rootfd, const spec::Device& d, bool bind) {
   if (bind) {
     // mknod is refused in a user namespace: bind the host's node instead.
     auto target = HUSK_TRY(ensure_path_in_root(rootfd, path, false));
-    if (::mount(path.c_str(), fd_path(target.get()).c_str(), nullptr, MS_BIND, nullptr) < 0)
+    if (k.mount(path.c_str(), fd_path(target.get()).c_str(), nullptr, MS_BIND, nullptr) < 0)
       return fail_errno("bind device " + path);
     return {};
   }
@@ -57,19 +57,19 @@ Result<void> create_one(int rootfd, const spec::Device& d, bool bind) {
   // An image may ship its own node or a symlink there: replace it.
   if (::unlinkat(parent.get(), name.c_str(), 0) < 0 && errno != ENOENT && errno != EISDIR)
     return fail_errno("remove existing " + path);
-  if (::mknodat(parent.get(), name.c_str(), mode, devno) < 0) return fail_errno("mknod " + path);
-  if (::fchmodat(parent.get(), name.c_str(), mode & 07777, 0) < 0) return fail_errno("chmod " + path);
-  if (::fchownat(parent.get(), name.c_str(), d.uid.value_or(0), d.gid.value_or(0), AT_SYMLINK_NOFOLLOW) < 0)
+  if (k.mknodat(parent.get(), name.c_str(), mode, devno) < 0) return fail_errno("mknod " + path);
+  if (k.fchmodat(parent.get(), name.c_str(), mode & 07777, 0) < 0) return fail_errno("chmod " + path);
+  if (k.fchownat(parent.get(), name.c_str(), d.uid.value_or(0), d.gid.value_or(0), AT_SYMLINK_NOFOLLOW) < 0)
     return fail_errno("chown " + path);
   return {};
 }
 }  // namespace
 
-Result<void> create_devices(int rootfd, const std::vector<spec::Device>& devices, bool bind) {
+Result<void> create_devices(Kernel& k, int rootfd, const std::vector<spec::Device>& devices, bool bind) {
   mode_t old = ::umask(0);
   Result<void> r;
   for (auto& d : devices) {
-    r = create_one(rootfd, d, bind);
+    r = create_one(k, rootfd, d, bind);
     if (!r) break;
   }
   ::umask(old);

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "linux/kernel.hpp"
 #include "spec/config.hpp"
 
 namespace husk::linux {
@@ -12,7 +13,7 @@ namespace husk::linux {
 std::vector<spec::Device> default_devices();
 // Creates DEVICES under ROOTFD: mknod, or a bind of the host's node when in a
 // user namespace (mknod is not allowed there).
-Result<void> create_devices(int rootfd, const std::vector<spec::Device>& devices, bool bind);
+Result<void> create_devices(Kernel& k, int rootfd, const std::vector<spec::Device>& devices, bool bind);
 // /dev/fd, /dev/std{in,out,err}, /dev/core, /dev/ptmx -> pts/ptmx.
 Result<void> create_dev_symlinks(int rootfd);
 

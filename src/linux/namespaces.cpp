@@ -105,22 +105,40 @@ Result<NamespacePlan> plan_namespaces(const spec::Linux& linux) {
   return plan;
 }
 
-Result<void> join_namespace(const NamespaceJoin& ns) {
-  if (::setns(ns.fd.get(), clone_flag(ns.type)) < 0)
+Result<void> join_namespace(Kernel& k, const NamespaceJoin& ns) {
+  if (k.setns(ns.fd.get(), clone_flag(ns.type)) < 0)
     return fail_errno("join " + spec::namespace_type_name(ns.type) + " namespace " + ns.path);
   return {};
 }
 
-Result<ChildNamespaces> ChildNamespaces::remember() {
+Result<void> become_namespace_root(Kernel& k) {
+  // Fresh in a user namespace our ids are unmapped; 0 is its root.
+  if (k.setresgid(0, 0, 0) < 0) return fail_errno("setgid 0 in the user namespace");
+  if (k.setresuid(0, 0, 0) < 0) return fail_errno("setuid 0 in the user namespace");
+  return {};
+}
+
+Result<void> join_init_namespaces(Kernel& k, const NamespacePlan& ns) {
+  if (ns.new_user) HUSK_TRY(become_namespace_root(k));
+  for (auto& j : ns.child_joins) {
+    // A user namespace joined by path: we were born in it (clone_init).
+    if (j.type != NamespaceType::user) HUSK_TRY(join_namespace(k, j));
+    if (j.type == NamespaceType::user) HUSK_TRY(become_namespace_root(k));
+  }
+  return {};
+}
+
+Result<ChildNamespaces> ChildNamespaces::remember(Kernel& k) {
   ChildNamespaces c;
+  c.kernel_ = &k;
   c.pid_ = HUSK_TRY(open_fd("/proc/self/ns/pid", O_RDONLY));
   c.time_ = HUSK_TRY(open_fd("/proc/self/ns/time", O_RDONLY));
   return c;
 }
 
 ChildNamespaces::~ChildNamespaces() {
-  if (pid_) ::setns(pid_.get(), CLONE_NEWPID);
-  if (time_) ::setns(time_.get(), CLONE_NEWTIME);
+  if (pid_) kernel_->setns(pid_.get(), CLONE_NEWPID);
+  if (time_) kernel_->setns(time_.get(), CLONE_NEWTIME);
 }
 
 Result<unsigned long long> namespace_inode(int pid, NamespaceType t) {
@@ -130,31 +148,59 @@ Result<unsigned long long> namespace_inode(int pid, NamespaceType t) {
   return static_cast<unsigned long long>(st.st_ino);
 }
 
-Result<Cloned> clone_child(unsigned long ns_flags, int cgroup2) {
+PidfdJoins pidfd_joins(const NamespaceInodes& theirs, const NamespaceInodes& ours) {
+  PidfdJoins j;
+  for (size_t i = 0; i < theirs.size(); ++i) {
+    if (!theirs[i] || (ours[i] && *ours[i] == *theirs[i])) continue;
+    auto t = spec::kAllNamespaceTypes[i];
+    if (t == NamespaceType::pid || t == NamespaceType::time)
+      j.parent_flags |= clone_flag(t);
+    else
+      j.child_flags |= clone_flag(t);
+  }
+  return j;
+}
+
+NamespaceInodes namespace_inodes(int pid) {
+  NamespaceInodes out;
+  for (size_t i = 0; i < out.size(); ++i)
+    if (auto ino = namespace_inode(pid, spec::kAllNamespaceTypes[i])) out[i] = *ino;
+  return out;
+}
+
+Result<void> join_through_pidfd(Kernel& k, int pidfd, int child_flags, bool new_user) {
+  if (child_flags && k.setns(pidfd, child_flags) < 0) return fail_errno("join the container's namespaces");
+  if (new_user) {
+    if (k.setresgid(0, 0, 0) < 0 || k.setresuid(0, 0, 0) < 0) return fail_errno("become root in user namespace");
+  }
+  return {};
+}
+
+Result<Cloned> clone_child(Kernel& k, unsigned long ns_flags, int cgroup2) {
   if (cgroup2 >= 0) {
     clone_args args{};
     args.flags = ns_flags | CLONE_INTO_CGROUP;
     args.exit_signal = SIGCHLD;
     args.cgroup = static_cast<uint64_t>(cgroup2);
-    long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    long pid = k.clone3(&args, sizeof args);
     if (pid >= 0) return Cloned{static_cast<pid_t>(pid), true};
     if (errno != ENOSYS && errno != E2BIG && errno != EINVAL) return fail_errno("clone3");
   }
-  long pid = ::syscall(SYS_clone, ns_flags | SIGCHLD, nullptr, nullptr, nullptr, 0);
+  long pid = k.clone(ns_flags | SIGCHLD);
   if (pid < 0) return fail_errno("clone");
   return Cloned{static_cast<pid_t>(pid), false};
 }
 
-Result<Cloned> clone_through_middle(const std::function<Result<void>()>& enter, unsigned long ns_flags,
+Result<Cloned> clone_through_middle(Kernel& k, const std::function<Result<void>()>& enter, unsigned long ns_flags,
                                     const std::function<void()>& body) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe");
   UniqueFd read_end(fds[0]), write_end(fds[1]);
-  auto middle = HUSK_TRY_CTX(clone_child(0, -1), "clone the namespace joiner");
+  auto middle = HUSK_TRY_CTX(clone_child(k, 0, -1), "clone the namespace joiner");
   if (middle.pid == 0) {
     auto cloned = [&]() -> Result<Cloned> {
       HUSK_TRY(enter());
-      return clone_child(ns_flags | CLONE_PARENT, -1);
+      return clone_child(k, ns_flags | CLONE_PARENT, -1);
     }();
     if (cloned && cloned->pid == 0) {
       body();

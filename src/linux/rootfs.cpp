@@ -7,7 +7,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <algorithm>
 #include <optional>
@@ -22,16 +21,6 @@
 
 namespace husk::linux {
 namespace {
-
-int sys_open_tree(int dfd, const char* path, unsigned flags) {
-  return static_cast<int>(::syscall(SYS_open_tree, dfd, path, flags));
-}
-int sys_move_mount(int from_dfd, const char* from, int to_dfd, const char* to, unsigned flags) {
-  return static_cast<int>(::syscall(SYS_move_mount, from_dfd, from, to_dfd, to, flags));
-}
-int sys_mount_setattr(int dfd, const char* path, unsigned flags, struct mount_attr* attr) {
-  return static_cast<int>(::syscall(SYS_mount_setattr, dfd, path, flags, attr, sizeof *attr));
-}
 
 // MS_* flags that map onto mount_setattr attributes for a bind.
 uint64_t attrs_from_flags(unsigned long flags) {
@@ -50,28 +39,28 @@ uint64_t attrs_from_flags(unsigned long flags) {
 // A bind mount made as a detached tree, its attributes set before it is
 // attached: no window where it is visible writable, and flags locked by a
 // user namespace stay as they were.
-Result<void> bind_mount(const std::string& source, int target_fd, const MountOptions& o,
+Result<void> bind_mount(Kernel& k, const std::string& source, int target_fd, const MountOptions& o,
                         const std::string& dest) {
   unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
   if (o.recursive_bind) flags |= AT_RECURSIVE;
-  UniqueFd tree(sys_open_tree(AT_FDCWD, source.c_str(), flags));
+  UniqueFd tree(k.open_tree(AT_FDCWD, source.c_str(), flags));
   if (!tree) return fail_errno("bind " + source + " on " + dest);
   struct mount_attr attr = {};
   attr.attr_set = attrs_from_flags(o.flags);
   if (attr.attr_set & (MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME)) attr.attr_clr = MOUNT_ATTR__ATIME;
   if (attr.attr_set || attr.attr_clr) {
     // Plain options act on the top mount only, as with mount(2) remount.
-    if (sys_mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr) < 0)
+    if (k.mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr) < 0)
       return fail_errno("set options on bind of " + source + " at " + dest);
   }
   if (o.rec_attr_set || o.rec_attr_clr) {
     struct mount_attr rattr = {};
     rattr.attr_set = o.rec_attr_set;
     rattr.attr_clr = o.rec_attr_clr;
-    if (sys_mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &rattr) < 0)
+    if (k.mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &rattr) < 0)
       return fail_errno("set recursive options on bind of " + source + " at " + dest);
   }
-  if (sys_move_mount(tree.get(), "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+  if (k.move_mount(tree.get(), "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return fail_errno("attach bind of " + source + " at " + dest);
   return {};
 }
@@ -170,42 +159,42 @@ Result<void> copy_tree(int src, int dst) {
 
 namespace {
 
-Result<void> mount_cgroup_views(int rootfd, const std::string& dest, const MountOptions& o,
+Result<void> mount_cgroup_views(Kernel& k, int rootfd, const std::string& dest, const MountOptions& o,
                                 const RootfsSpec& spec) {
   // Pure v2 with its own cgroup namespace: the real thing.
   if (spec.cgroups.size() == 1 && spec.cgroups[0].name.empty()) {
     auto target = HUSK_TRY(ensure_path_in_root(rootfd, dest, true));
     if (spec.new_cgroup_namespace) {
-      if (::mount("cgroup2", fd_path(target.get()).c_str(), "cgroup2", o.flags, nullptr) < 0)
+      if (k.mount("cgroup2", fd_path(target.get()).c_str(), "cgroup2", o.flags, nullptr) < 0)
         return fail_errno("mount cgroup2 on " + dest);
       return {};
     }
     MountOptions b = o;
     b.bind = true;
-    return bind_mount(spec.cgroups[0].host_dir, target.get(), b, dest);
+    return bind_mount(k, spec.cgroups[0].host_dir, target.get(), b, dest);
   }
   // v1 and hybrid: a tmpfs laid out like the host's, each hierarchy a bind
   // of the container's own cgroup directory.
   auto target = HUSK_TRY(ensure_path_in_root(rootfd, dest, true));
-  if (::mount("tmpfs", fd_path(target.get()).c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") <
+  if (k.mount("tmpfs", fd_path(target.get()).c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") <
       0)
     return fail_errno("mount tmpfs on " + dest);
   MountOptions b = o;
   b.bind = true;
   for (auto& view : spec.cgroups) {
     auto sub = HUSK_TRY(ensure_path_in_root(rootfd, dest + "/" + view.name, true));
-    HUSK_TRY(bind_mount(view.host_dir, sub.get(), b, dest + "/" + view.name));
+    HUSK_TRY(bind_mount(k, view.host_dir, sub.get(), b, dest + "/" + view.name));
   }
   if (o.flags & MS_RDONLY) {
     auto top = HUSK_TRY(open_in_root(rootfd, dest, O_PATH | O_DIRECTORY));
-    if (::mount(nullptr, fd_path(top.get()).c_str(), nullptr,
+    if (k.mount(nullptr, fd_path(top.get()).c_str(), nullptr,
                 MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
       return fail_errno("remount " + dest + " read-only");
   }
   return {};
 }
 
-Result<void> mount_one(int rootfd, const spec::Mount& m, const RootfsSpec& spec) {
+Result<void> mount_one(Kernel& k, int rootfd, const spec::Mount& m, const RootfsSpec& spec) {
   auto o = HUSK_TRY(parse_mount_options(m.options));
   std::string dest = clean_path(m.destination);
   bool bind = o.bind || m.type == "bind";
@@ -216,10 +205,10 @@ Result<void> mount_one(int rootfd, const spec::Mount& m, const RootfsSpec& spec)
     struct stat st;
     if (::stat(source.c_str(), &st) < 0) return fail_errno("bind source " + source + " for " + dest);
     auto target = HUSK_TRY(ensure_path_in_root(rootfd, dest, S_ISDIR(st.st_mode)));
-    HUSK_TRY(bind_mount(source, target.get(), o, dest));
+    HUSK_TRY(bind_mount(k, source, target.get(), o, dest));
   } else if (m.type == "cgroup" || m.type == "cgroup2") {
     if (spec.await_cgroup) HUSK_TRY(spec.await_cgroup());
-    HUSK_TRY(mount_cgroup_views(rootfd, dest, o, spec));
+    HUSK_TRY(mount_cgroup_views(k, rootfd, dest, o, spec));
   } else {
     auto target = HUSK_TRY(ensure_path_in_root(rootfd, dest, true));
     UniqueFd below;
@@ -228,7 +217,7 @@ Result<void> mount_one(int rootfd, const spec::Mount& m, const RootfsSpec& spec)
     // proc and sysfs take no context= option; tmpfs, mqueue, devpts do.
     std::string labeled = type == "proc" || type == "sysfs" ? o.data : with_mount_label(o.data, spec.mount_label);
     const char* data = labeled.empty() ? nullptr : labeled.c_str();
-    if (::mount(m.source.c_str(), fd_path(target.get()).c_str(), type.c_str(), o.flags, data) < 0) {
+    if (k.mount(m.source.c_str(), fd_path(target.get()).c_str(), type.c_str(), o.flags, data) < 0) {
       int err = errno;
       // In a user namespace that does not own the network (or ipc)
       // namespace, sysfs (mqueue) cannot be mounted: bind the host's, as runc does.
@@ -236,7 +225,7 @@ Result<void> mount_one(int rootfd, const spec::Mount& m, const RootfsSpec& spec)
         MountOptions b = o;
         b.bind = b.recursive_bind = true;
         b.flags |= MS_NOSUID | MS_NODEV | MS_NOEXEC;
-        HUSK_TRY(bind_mount(type == "sysfs" ? "/sys" : "/dev/mqueue", target.get(), b, dest));
+        HUSK_TRY(bind_mount(k, type == "sysfs" ? "/sys" : "/dev/mqueue", target.get(), b, dest));
       } else {
         return fail_code(err, "mount " + type + " on " + dest);
       }
@@ -248,7 +237,7 @@ Result<void> mount_one(int rootfd, const spec::Mount& m, const RootfsSpec& spec)
   }
   if (o.propagation) {
     auto top = HUSK_TRY(open_in_root(rootfd, dest, O_PATH));
-    if (::mount(nullptr, fd_path(top.get()).c_str(), nullptr, o.propagation, nullptr) < 0)
+    if (k.mount(nullptr, fd_path(top.get()).c_str(), nullptr, o.propagation, nullptr) < 0)
       return fail_errno("set propagation of " + dest);
   }
   if (!bind && (o.rec_attr_set || o.rec_attr_clr)) {
@@ -256,7 +245,7 @@ Result<void> mount_one(int rootfd, const spec::Mount& m, const RootfsSpec& spec)
     struct mount_attr attr = {};
     attr.attr_set = o.rec_attr_set;
     attr.attr_clr = o.rec_attr_clr;
-    if (sys_mount_setattr(top.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0)
+    if (k.mount_setattr(top.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0)
       return fail_errno("set recursive options on " + dest);
   }
   return {};
@@ -360,7 +349,7 @@ Result<UniqueFd> ensure_path_in_root(int rootfd, const std::string& path, bool d
   return ensure_path_in_root(rootfd, path, dir, 0);
 }
 
-Result<UniqueFd> prepare_rootfs(const RootfsSpec& spec) {
+Result<UniqueFd> prepare_rootfs(Kernel& k, const RootfsSpec& spec) {
   const auto& c = *spec.config;
   // Nothing the container mounts may reach the host: slave by default, or
   // what rootfsPropagation asks for.
@@ -368,60 +357,60 @@ Result<UniqueFd> prepare_rootfs(const RootfsSpec& spec) {
   // shared parent mount.
   unsigned long prop = MS_SLAVE | MS_REC;
   if (auto p = propagation_flags(c.linux.rootfs_propagation); p && !(p & MS_SHARED)) prop = p | MS_REC;
-  if (::mount(nullptr, "/", nullptr, prop, nullptr) < 0) return fail_errno("set propagation of /");
+  if (k.mount(nullptr, "/", nullptr, prop, nullptr) < 0) return fail_errno("set propagation of /");
   // pivot_root needs the new root to be a mount point whose parent is not shared.
-  if (::mount(spec.rootfs.c_str(), spec.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+  if (k.mount(spec.rootfs.c_str(), spec.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
     return fail_errno("bind rootfs " + spec.rootfs);
-  if (::mount(nullptr, spec.rootfs.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
+  if (k.mount(nullptr, spec.rootfs.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
     return fail_errno("make rootfs private");
 
   UniqueFd rootfd = HUSK_TRY(open_fd(spec.rootfs, O_PATH | O_DIRECTORY));
   for (auto& m : c.mounts)
-    HUSK_TRY_CTX(mount_one(rootfd.get(), m, spec), "mount " + clean_path(m.destination));
+    HUSK_TRY_CTX(mount_one(k, rootfd.get(), m, spec), "mount " + clean_path(m.destination));
   if (spec.await_cgroup) HUSK_TRY(spec.await_cgroup());
 
   if (!dev_is_bind_of_host(c)) {
     auto devices = default_devices();
     devices.insert(devices.end(), c.linux.devices.begin(), c.linux.devices.end());
-    HUSK_TRY_CTX(create_devices(rootfd.get(), devices, spec.in_user_namespace), "create devices");
+    HUSK_TRY_CTX(create_devices(k, rootfd.get(), devices, spec.in_user_namespace), "create devices");
     HUSK_TRY_CTX(create_dev_symlinks(rootfd.get()), "create /dev symlinks");
   } else if (!c.linux.devices.empty()) {
-    HUSK_TRY_CTX(create_devices(rootfd.get(), c.linux.devices, spec.in_user_namespace), "create devices");
+    HUSK_TRY_CTX(create_devices(k, rootfd.get(), c.linux.devices, spec.in_user_namespace), "create devices");
   }
   return rootfd;
 }
 
-Result<void> enter_rootfs(const RootfsSpec& spec) {
-  if (::chdir(spec.rootfs.c_str()) < 0) return fail_errno("chdir " + spec.rootfs);
+Result<void> enter_rootfs(Kernel& k, const RootfsSpec& spec) {
+  if (k.chdir(spec.rootfs.c_str()) < 0) return fail_errno("chdir " + spec.rootfs);
   if (spec.no_pivot) {
-    if (::mount(spec.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0)
+    if (k.mount(spec.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0)
       return fail_errno("move rootfs to /");
-    if (::chroot(".") < 0) return fail_errno("chroot");
-    if (::chdir("/") < 0) return fail_errno("chdir /");
+    if (k.chroot(".") < 0) return fail_errno("chroot");
+    if (k.chdir("/") < 0) return fail_errno("chdir /");
     return {};
   }
   UniqueFd oldroot = HUSK_TRY(open_fd("/", O_DIRECTORY | O_RDONLY));
   // pivot_root(".", "."): the old root ends up stacked under the new one,
   // where it can be detached without needing a directory for it.
-  if (::syscall(SYS_pivot_root, ".", ".") < 0) return fail_errno("pivot_root");
-  if (::fchdir(oldroot.get()) < 0) return fail_errno("fchdir old root");
+  if (k.pivot_root(".", ".") < 0) return fail_errno("pivot_root");
+  if (k.fchdir(oldroot.get()) < 0) return fail_errno("fchdir old root");
   // Detaching must not propagate back to the host.
-  if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
+  if (k.mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
     return fail_errno("make old root slave");
-  if (::umount2(".", MNT_DETACH) < 0) return fail_errno("detach old root");
-  if (::chdir("/") < 0) return fail_errno("chdir /");
+  if (k.umount2(".", MNT_DETACH) < 0) return fail_errno("detach old root");
+  if (k.chdir("/") < 0) return fail_errno("chdir /");
   return {};
 }
 
-Result<void> mount_console(const std::string& slave_path) {
+Result<void> mount_console(Kernel& k, const std::string& slave_path) {
   UniqueFd root = HUSK_TRY(open_fd("/", O_PATH | O_DIRECTORY));
   auto target = HUSK_TRY(ensure_path_in_root(root.get(), "/dev/console", false));
-  if (::mount(slave_path.c_str(), fd_path(target.get()).c_str(), nullptr, MS_BIND, nullptr) < 0)
+  if (k.mount(slave_path.c_str(), fd_path(target.get()).c_str(), nullptr, MS_BIND, nullptr) < 0)
     return fail_errno("bind " + slave_path + " on /dev/console");
   return {};
 }
 
-Result<void> finalize_rootfs(const RootfsSpec& spec) {
+Result<void> finalize_rootfs(Kernel& k, const RootfsSpec& spec) {
   const auto& c = *spec.config;
   for (auto& [key, value] : c.linux.sysctl) {
     std::string path = "/proc/sys/" + key;
@@ -431,21 +420,21 @@ Result<void> finalize_rootfs(const RootfsSpec& spec) {
   }
   for (auto& p : c.linux.readonly_paths) {
     if (!path_exists(p)) continue;
-    if (::mount(p.c_str(), p.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+    if (k.mount(p.c_str(), p.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
       return fail_errno("bind readonly path " + p);
     struct statvfs sv;
     unsigned long keep = 0;
     if (::statvfs(p.c_str(), &sv) == 0)
       keep = sv.f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME);
-    if (::mount(nullptr, p.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, nullptr) < 0)
+    if (k.mount(nullptr, p.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, nullptr) < 0)
       return fail_errno("remount " + p + " read-only");
   }
   for (auto& p : c.linux.masked_paths) {
     struct stat st;
     if (::stat(p.c_str(), &st) < 0) continue;
     if (S_ISDIR(st.st_mode)) {
-      if (::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, nullptr) < 0) return fail_errno("mask " + p);
-    } else if (::mount("/dev/null", p.c_str(), nullptr, MS_BIND, nullptr) < 0) {
+      if (k.mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, nullptr) < 0) return fail_errno("mask " + p);
+    } else if (k.mount("/dev/null", p.c_str(), nullptr, MS_BIND, nullptr) < 0) {
       return fail_errno("mask " + p);
     }
   }
@@ -453,11 +442,11 @@ Result<void> finalize_rootfs(const RootfsSpec& spec) {
     struct statvfs sv;
     unsigned long keep = 0;
     if (::statvfs("/", &sv) == 0) keep = sv.f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
-    if (::mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, nullptr) < 0)
+    if (k.mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, nullptr) < 0)
       return fail_errno("remount / read-only");
   }
   if (auto p = propagation_flags(c.linux.rootfs_propagation); p) {
-    if (::mount(nullptr, "/", nullptr, p, nullptr) < 0) return fail_errno("set rootfs propagation");
+    if (k.mount(nullptr, "/", nullptr, p, nullptr) < 0) return fail_errno("set rootfs propagation");
   }
   return {};
 }

@@ -1,6 +1,7 @@
 // The container's root filesystem: mounts resolved safely inside the rootfs,
 // /dev, pivot_root (chroot only with --no-pivot), masked and read-only paths.
-// Runs in the container's init, inside its new mount namespace.
+// Runs in the container's init, inside its new mount namespace; every mount,
+// pivot_root and mknod goes through the Kernel it is given (linux/kernel.hpp).
 #pragma once
 
 #include <functional>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "base/fd.hpp"
+#include "linux/kernel.hpp"
 #include "spec/config.hpp"
 
 namespace husk::linux {
@@ -36,13 +38,13 @@ struct RootfsSpec {
 
 // Step 1, before the createContainer hooks: propagation, the rootfs bind,
 // every mount in config order, /dev. Returns an O_PATH fd of the new root.
-Result<UniqueFd> prepare_rootfs(const RootfsSpec& spec);
+Result<UniqueFd> prepare_rootfs(Kernel& k, const RootfsSpec& spec);
 // Step 2: pivot_root into it (or chroot for --no-pivot) and drop the old root.
-Result<void> enter_rootfs(const RootfsSpec& spec);
+Result<void> enter_rootfs(Kernel& k, const RootfsSpec& spec);
 // /dev/console for a terminal: a bind of the pty's slave. After enter_rootfs.
-Result<void> mount_console(const std::string& slave_path);
+Result<void> mount_console(Kernel& k, const std::string& slave_path);
 // Step 3: sysctl, masked and read-only paths, root.readonly, rootfsPropagation.
-Result<void> finalize_rootfs(const RootfsSpec& spec);
+Result<void> finalize_rootfs(Kernel& k, const RootfsSpec& spec);
 
 // Copies the contents of SRC (a directory fd) into DST, with modes and
 // owners, symlinks as symlinks (runc's tmpcopyup; a new volume's seed).

@@ -95,10 +95,10 @@ Result<void> set_time_offsets(const spec::Linux& l) {
 
 // Enters (or makes) the pid and time namespaces the init is to be born in:
 // they apply to children only.
-Result<void> enter_namespaces_for_child(const linux::NamespacePlan& ns, const spec::Linux& l) {
-  for (auto& j : ns.parent_joins) HUSK_TRY(linux::join_namespace(j));
+Result<void> enter_namespaces_for_child(linux::Kernel& k, const linux::NamespacePlan& ns, const spec::Linux& l) {
+  for (auto& j : ns.parent_joins) HUSK_TRY(linux::join_namespace(k, j));
   if (ns.new_time) {
-    if (::unshare(CLONE_NEWTIME) < 0) return fail_errno("unshare time namespace");
+    if (k.unshare(CLONE_NEWTIME) < 0) return fail_errno("unshare time namespace");
     HUSK_TRY(set_time_offsets(l));
   }
   return {};
@@ -107,28 +107,29 @@ Result<void> enter_namespaces_for_child(const linux::NamespacePlan& ns, const sp
 // A user namespace joined by path must own the namespaces the container
 // makes (or its root could not mount in its own mount namespace), so they
 // are made after joining it; the runtime stays in the host's.
-Result<linux::Cloned> clone_init_in_joined_userns(const linux::NamespacePlan& ns, const spec::Linux& l,
+Result<linux::Cloned> clone_init_in_joined_userns(linux::Kernel& k, const linux::NamespacePlan& ns, const spec::Linux& l,
                                                   const InitPlan& plan) {
   return linux::clone_through_middle(
+      k,
       [&]() -> Result<void> {
-        HUSK_TRY(linux::join_namespace(ns.child_joins.front()));
-        return enter_namespaces_for_child(ns, l);
+        HUSK_TRY(linux::join_namespace(k, ns.child_joins.front()));
+        return enter_namespaces_for_child(k, ns, l);
       },
-      static_cast<unsigned long>(ns.clone_flags), [&] { container_init(plan); });
+      static_cast<unsigned long>(ns.clone_flags), [&] { container_init(k, plan); });
 }
 
 // Clones the container's init with the namespaces the plan creates, entering
 // the pid and time namespaces around the clone and leaving them right after.
 // CGROUP2: the container's cgroup2 directory, or -1.
-Result<linux::Cloned> clone_init(const linux::NamespacePlan& ns, const spec::Linux& l, const InitPlan& plan,
+Result<linux::Cloned> clone_init(linux::Kernel& k, const linux::NamespacePlan& ns, const spec::Linux& l, const InitPlan& plan,
                                  int cgroup2) {
-  if (ns.join_user_first) return clone_init_in_joined_userns(ns, l, plan);
+  if (ns.join_user_first) return clone_init_in_joined_userns(k, ns, l, plan);
   std::optional<linux::ChildNamespaces> ours;
-  if (!ns.parent_joins.empty() || ns.new_time) ours.emplace(HUSK_TRY(linux::ChildNamespaces::remember()));
-  HUSK_TRY(enter_namespaces_for_child(ns, l));
-  auto cloned = HUSK_TRY_CTX(linux::clone_child(static_cast<unsigned long>(ns.clone_flags), cgroup2),
+  if (!ns.parent_joins.empty() || ns.new_time) ours.emplace(HUSK_TRY(linux::ChildNamespaces::remember(k)));
+  HUSK_TRY(enter_namespaces_for_child(k, ns, l));
+  auto cloned = HUSK_TRY_CTX(linux::clone_child(k, static_cast<unsigned long>(ns.clone_flags), cgroup2),
                              "clone container init");
-  if (cloned.pid == 0) container_init(plan);
+  if (cloned.pid == 0) container_init(k, plan);
   return cloned;
 }
 
@@ -182,64 +183,73 @@ Result<Bundle> load_bundle(const Context& ctx, const CreateOptions& opts, bool f
   return b;
 }
 
-// STARTING: `run` wakes the init right away, still holding the lock, and
-// records "running" itself: nobody could see a "created" state in between.
-Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool foreground, bool starting) {
-  LaunchGuard guard;
-  StateStore store(ctx.root);
-  auto loaded = HUSK_TRY(load_bundle(ctx, opts, foreground));
-  auto& config = loaded.config;
-  const auto& bundle = loaded.dir;
-  const auto& rootfs = loaded.rootfs;
-  const auto& proc = *config.process;
+void debug(const Context& ctx, const std::string& id, const std::string& m) {
+  if (ctx.log) ctx.log->debug(id + ": " + m);
+}
 
-  auto ns = HUSK_TRY(linux::plan_namespaces(config.linux));
-  if (init_reachable_before_exec(ns, proc)) HUSK_TRY(linux::ensure_protected_self_exe());
+// Phase 1: everything create decides before anything exists.
+struct LaunchPlan {
+  Bundle bundle;
+  linux::NamespacePlan ns;
+  std::optional<linux::SeccompProgram> seccomp;
+  std::optional<cgroups::Manager> cgroup;  // the guard's once the state names it
+  std::string cgroup_path;                 // "" when a rootless container has none
+  cgroups::Plan limits;
+};
 
-  auto debug = [&](const std::string& m) {
-    if (ctx.log) ctx.log->debug(opts.id + ": " + m);
-  };
-  debug("config parsed; rootfs " + rootfs);
+Result<LaunchPlan> plan_launch(const Context& ctx, const CreateOptions& opts, bool foreground) {
+  LaunchPlan lp;
+  lp.bundle = HUSK_TRY(load_bundle(ctx, opts, foreground));
+  const auto& config = lp.bundle.config;
+  lp.ns = HUSK_TRY(linux::plan_namespaces(config.linux));
+  if (init_reachable_before_exec(lp.ns, *config.process)) HUSK_TRY(linux::ensure_protected_self_exe());
+  debug(ctx, opts.id, "config parsed; rootfs " + lp.bundle.rootfs);
   // Compiled here, once: the init only loads it, and a profile libseccomp
   // refuses fails create before anything exists.
-  std::optional<linux::SeccompProgram> seccomp;
   if (config.linux.seccomp)
-    seccomp = HUSK_TRY_CTX(linux::compile_seccomp_cached(*config.linux.seccomp, ctx.seccomp_cache()),
-                           "create " + opts.id);
+    lp.seccomp = HUSK_TRY_CTX(linux::compile_seccomp_cached(*config.linux.seccomp, ctx.seccomp_cache()),
+                              "create " + opts.id);
   auto layout = HUSK_TRY(cgroups::detect_layout());
   std::string self_cgroup;
   if (!config.linux.cgroups_path.empty() && config.linux.cgroups_path[0] != '/')
     self_cgroup = HUSK_TRY(read_file("/proc/self/cgroup"));
-  auto cgroup_path =
-      HUSK_TRY(cgroups::resolve_cgroups_path(config.linux.cgroups_path, opts.id, layout, self_cgroup));
-  cgroups::Manager cgroup(std::move(layout), cgroup_path);
+  lp.cgroup_path = HUSK_TRY(cgroups::resolve_cgroups_path(config.linux.cgroups_path, opts.id, layout, self_cgroup));
+  lp.cgroup.emplace(std::move(layout), lp.cgroup_path);
   // Limits are planned before anything exists: a resource this host cannot
   // enforce fails create with nothing to undo.
-  cgroups::Plan limits;
   if (config.linux.resources) {
-    auto host = HUSK_TRY(cgroup.controllers());
-    limits = HUSK_TRY_CTX(cgroups::plan_resources(container_resources(config), host), "create " + opts.id);
+    auto host = HUSK_TRY(lp.cgroup->controllers());
+    lp.limits = HUSK_TRY_CTX(cgroups::plan_resources(container_resources(config), host), "create " + opts.id);
     if (ctx.log)
-      for (auto& w : limits.warnings) ctx.log->warn(opts.id + ": " + w);
+      for (auto& w : lp.limits.warnings) ctx.log->warn(opts.id + ": " + w);
   }
+  return lp;
+}
+
+// Phase 2: the state directory and "creating", then the cgroup. Returns
+// whether the v1 hierarchies are still to be made (after the clone).
+Result<bool> persist_and_make_cgroup(const Context& ctx, const CreateOptions& opts, LaunchPlan& lp,
+                                     LaunchGuard& guard, spec::State& state) {
+  StateStore store(ctx.root);
   guard.dir = HUSK_TRY(store.create(opts.id));
   fault_point(Fault::runtime_create_dir);
   // "creating" and the cgroup's path are on disk before the cgroup is made:
   // a runtime killed from here on leaves a state that `state` shows and
   // from which `delete --force` knows what to remove (the init, cloned
   // later, dies with us through its parent-death signal).
-  spec::State state;
+  const auto& config = lp.bundle.config;
   state.id = opts.id;
-  state.bundle = bundle;
-  state.rootfs = rootfs;
+  state.bundle = lp.bundle.dir;
+  state.rootfs = lp.bundle.rootfs;
   state.created = now_rfc3339();
   state.annotations = config.annotations;
-  state.cgroup_path = cgroup_path;
+  state.cgroup_path = lp.cgroup_path;
   state.status = spec::Status::creating;
-  state.pid_namespace_owned = ns.new_pid;
+  state.pid_namespace_owned = lp.ns.new_pid;
   HUSK_TRY(guard.dir->save_state(state));
   // Destroying a cgroup that was never made is harmless, so the guard owns it from here.
-  guard.cgroup.emplace(std::move(cgroup));
+  guard.cgroup.emplace(std::move(*lp.cgroup));
+  lp.cgroup.reset();
   // The cgroup2 directory exists before the init: it is cloned into it. The
   // v1 ones are made while the init sets up its namespaces, and it joins
   // them itself once their limits are set. Rootless, all are made first, as
@@ -252,134 +262,194 @@ Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool fore
     // limits) that we may not make is no error; the container stays in ours
     // and has none of its own.
     int err = made.error().err();
-    if (!ctx.rootless || !config.linux.cgroups_path.empty() || !limits.writes.empty() ||
+    if (!ctx.rootless || !config.linux.cgroups_path.empty() || !lp.limits.writes.empty() ||
         (err != EACCES && err != EPERM && err != EROFS))
       return fail(std::move(made).error());
-    debug("rootless: no cgroup of its own (" + made.error().what() + ")");
+    debug(ctx, opts.id, "rootless: no cgroup of its own (" + made.error().what() + ")");
     (void)guard.cgroup->destroy();
     guard.cgroup.reset();
-    cgroup_path.clear();
+    lp.cgroup_path.clear();
   }
+  return v1_later;
+}
 
-  fault_point(Fault::runtime_create_cgroup);
-
+// Between the runtime and its init: the sync channel, the start pipe and,
+// for a terminal, the console socket. Each pair's first is the init's.
+struct InitChannels {
   UniqueFd console, console_peer;
+  linux::SyncChannel parent, child;
+  UniqueFd start_read, start_write;
+};
+
+Result<InitChannels> open_init_channels(const spec::Process& proc, const CreateOptions& opts) {
+  InitChannels ch;
   if (proc.terminal) {
-    auto ch = HUSK_TRY(linux::open_console_channel(opts.console_socket));
-    console = std::move(ch.to_process);
-    console_peer = std::move(ch.to_runtime);
+    auto console = HUSK_TRY(linux::open_console_channel(opts.console_socket));
+    ch.console = std::move(console.to_process);
+    ch.console_peer = std::move(console.to_runtime);
   }
-  auto [parent_ch, child_ch] = HUSK_TRY(linux::SyncChannel::make_pair());
+  auto [parent, child] = HUSK_TRY(linux::SyncChannel::make_pair());
+  ch.parent = std::move(parent);
+  ch.child = std::move(child);
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) < 0) return fail_errno("start pipe");
-  UniqueFd start_read(pipefd[0]), start_write(pipefd[1]);
+  ch.start_read = UniqueFd(pipefd[0]);
+  ch.start_write = UniqueFd(pipefd[1]);
+  return ch;
+}
 
+Result<InitPlan> make_init_plan(const Context& ctx, const CreateOptions& opts, const LaunchPlan& lp,
+                                const LaunchGuard& guard, const InitChannels& ch) {
+  const auto& config = lp.bundle.config;
+  const auto& proc = *config.process;
   InitPlan plan;
   plan.id = opts.id;
   plan.config = &config;
-  plan.namespaces = &ns;
+  plan.namespaces = &lp.ns;
   plan.rootfs.config = &config;
-  plan.rootfs.rootfs = rootfs;
-  plan.rootfs.bundle = bundle;
-  plan.rootfs.in_user_namespace = ns.new_user || ns.join_user_first;
-  plan.rootfs.new_cgroup_namespace = ns.new_cgroup;
+  plan.rootfs.rootfs = lp.bundle.rootfs;
+  plan.rootfs.bundle = lp.bundle.dir;
+  plan.rootfs.in_user_namespace = lp.ns.new_user || lp.ns.join_user_first;
+  plan.rootfs.new_cgroup_namespace = lp.ns.new_cgroup;
   plan.rootfs.no_pivot = opts.no_pivot;
   if (guard.cgroup) plan.rootfs.cgroups = guard.cgroup->views();
-  plan.channel = &child_ch;
-  plan.console_fd = console.get();
-  plan.start_fd = start_read.get();
+  plan.channel = &ch.child;
+  plan.console_fd = ch.console.get();
+  plan.start_fd = ch.start_read.get();
   plan.preserve_fds = opts.preserve_fds;
   plan.new_session_keyring = !opts.no_new_keyring;
   plan.self = HUSK_TRY(linux::identify_runtime_binary());
-  plan.seccomp = seccomp ? &*seccomp : nullptr;
+  plan.seccomp = lp.seccomp ? &*lp.seccomp : nullptr;
   plan.lsm = linux::plan_lsm(proc.apparmor_profile, proc.selinux_label, config.linux.mount_label);
   plan.rootfs.mount_label = plan.lsm.mount_label;
   // Said every time: a profile asked for and not applied must not pass unnoticed.
   if (ctx.log)
     for (auto& m : plan.lsm.unapplied) ctx.log->warn(opts.id + ": " + m);
   plan.unprivileged_parent = ::geteuid() != 0;
-  plan.await_go = ns.new_user || plan.unprivileged_parent;
-  plan.parent_only_fds = {guard.dir->fd(), parent_ch.fd(), console_peer.get()};
+  plan.await_go = lp.ns.new_user || plan.unprivileged_parent;
+  plan.parent_only_fds = {guard.dir->fd(), ch.parent.fd(), ch.console_peer.get()};
   plan.parent_only_fds.insert(plan.parent_only_fds.end(), opts.close_in_init.begin(), opts.close_in_init.end());
   if (ctx.log && ctx.log->fd() >= 0) plan.parent_only_fds.push_back(ctx.log->fd());
+  return plan;
+}
 
+// Phase 3a: the init is cloned (into its cgroup2 directory when there is
+// one); the ends that are only its own are closed here.
+Result<linux::Cloned> start_init(linux::Kernel& k, const Context& ctx, const LaunchPlan& lp, LaunchGuard& guard,
+                                 InitPlan& plan, InitChannels& ch) {
   // Relative bind sources and hooks see the bundle as their cwd, as with runc.
-  if (::chdir(bundle.c_str()) < 0) return fail_errno("chdir " + bundle);
+  if (::chdir(lp.bundle.dir.c_str()) < 0) return fail_errno("chdir " + lp.bundle.dir);
   UniqueFd cgroup2;
   if (guard.cgroup) {
     cgroup2 = HUSK_TRY(guard.cgroup->open_unified());
     if (!plan.rootfs.in_user_namespace) plan.self_attach_v1 = guard.cgroup->v1_dirs();
   }
-  auto cloned = HUSK_TRY(clone_init(ns, config.linux, plan, cgroup2 ? cgroup2.get() : -1));
-  pid_t pid = cloned.pid;
+  auto cloned = HUSK_TRY(clone_init(k, lp.ns, lp.bundle.config.linux, plan, cgroup2 ? cgroup2.get() : -1));
   cgroup2.reset();
-  debug("init cloned: pid " + std::to_string(pid));
-  guard.child = pid;
+  debug(ctx, plan.id, "init cloned: pid " + std::to_string(cloned.pid));
+  guard.child = cloned.pid;
   fault_point(Fault::runtime_create_init);
-  child_ch.close();
-  start_read.reset();
-  console.reset();
+  ch.child.close();
+  ch.start_read.reset();
+  ch.console.reset();
+  return cloned;
+}
 
+// Phase 3b: while the init builds its namespaces and rootfs, we record it
+// and set its limits: its pid is on disk before the limits are set and
+// before the init joins its v1 cgroups, so if we die from here on
+// `delete --force` knows what to kill.
+Result<void> place_init(const Context& ctx, const LaunchPlan& lp, LaunchGuard& guard, const InitPlan& plan,
+                        InitChannels& ch, const linux::Cloned& cloned, bool v1_later, spec::State& state) {
+  const auto& config = lp.bundle.config;
+  pid_t pid = cloned.pid;
   if (plan.await_go) {
-    if (ns.new_user)
+    if (lp.ns.new_user)
       HUSK_TRY(linux::write_id_maps(pid, config.linux.uid_mappings, config.linux.gid_mappings));
-    HUSK_TRY(parent_ch.send(linux::SyncMsg::go));
+    HUSK_TRY(ch.parent.send(linux::SyncMsg::go));
   }
   if (guard.cgroup && v1_later) HUSK_TRY(guard.cgroup->create(cgroups::Manager::Hierarchies::v1));
-  HUSK_TRY(parent_ch.send(linux::SyncMsg::cgroup_made));
+  HUSK_TRY(ch.parent.send(linux::SyncMsg::cgroup_made));
 
-  // While the init builds its namespaces and rootfs, we record it and set
-  // its limits: its pid is on disk before the limits are set and before the
-  // init joins its v1 cgroups, so if we die from here on `delete --force`
-  // knows what to kill.
   state.pid = pid;
-  state.cgroup_path = cgroup_path;
-  state.start_fd = start_write.get();
+  state.cgroup_path = lp.cgroup_path;
+  state.start_fd = ch.start_write.get();
   state.pid_start_time = HUSK_TRY(linux::process_start_time(pid));
   HUSK_TRY(guard.dir->save_state(state));
   fault_point(Fault::runtime_create_state);
   if (guard.cgroup) {
-    HUSK_TRY_CTX(guard.cgroup->apply(limits), "create " + opts.id);
+    HUSK_TRY_CTX(guard.cgroup->apply(lp.limits), "create " + state.id);
     if (!cloned.in_cgroup2) HUSK_TRY(guard.cgroup->add_process(pid, cgroups::Manager::Hierarchies::unified));
-    if (plan.self_attach_v1.empty())
-      HUSK_TRY(guard.cgroup->add_process(pid, cgroups::Manager::Hierarchies::v1));
-    debug("init is in cgroup " + cgroup_path + " (" + cgroups::layout_name(guard.cgroup->layout().kind) +
-          " layout)");
+    if (plan.self_attach_v1.empty()) HUSK_TRY(guard.cgroup->add_process(pid, cgroups::Manager::Hierarchies::v1));
+    debug(ctx, state.id,
+          "init is in cgroup " + lp.cgroup_path + " (" + cgroups::layout_name(guard.cgroup->layout().kind) +
+              " layout)");
   }
-  HUSK_TRY(parent_ch.send(linux::SyncMsg::cgroup_ready));
-  HUSK_TRY(guard.dir->save_config_text(loaded.config_text));
+  HUSK_TRY(ch.parent.send(linux::SyncMsg::cgroup_ready));
+  HUSK_TRY(guard.dir->save_config_text(lp.bundle.config_text));
+  return {};
+}
 
+// Phase 3c: the hooks the init asks for, its seccomp listener, its `ready`.
+Result<void> await_init_ready(const Context& ctx, const LaunchPlan& lp, InitChannels& ch,
+                              const spec::State& state) {
+  const auto& config = lp.bundle.config;
   if (!config.hooks.prestart.empty() || !config.hooks.create_runtime.empty()) {
-    HUSK_TRY_CTX(parent_ch.expect(linux::SyncMsg::create_hooks), "create " + opts.id);
+    HUSK_TRY_CTX(ch.parent.expect(linux::SyncMsg::create_hooks), "create " + state.id);
     std::string sj = spec::state_to_spec_json(state);
     HUSK_TRY(run_hooks(config.hooks.prestart, "prestart", sj));
     HUSK_TRY(run_hooks(config.hooks.create_runtime, "createRuntime", sj));
-    HUSK_TRY(parent_ch.send(linux::SyncMsg::hooks_done));
+    HUSK_TRY(ch.parent.send(linux::SyncMsg::hooks_done));
   }
-  if (seccomp && seccomp->listener()) {
+  if (lp.seccomp && lp.seccomp->listener()) {
     auto& sc = *config.linux.seccomp;
-    HUSK_TRY_CTX(linux::forward_seccomp_listener(
-                     parent_ch, sc.listener_path, spec::container_process_state_json(state, pid, sc.listener_metadata)),
-                 "create " + opts.id);
+    HUSK_TRY_CTX(linux::forward_seccomp_listener(ch.parent, sc.listener_path,
+                                                 spec::container_process_state_json(state, state.pid,
+                                                                                    sc.listener_metadata)),
+                 "create " + state.id);
   }
-  HUSK_TRY(parent_ch.expect(linux::SyncMsg::ready));
-  debug("init is set up (namespaces, rootfs, pivot_root, identity) and waits for start");
+  HUSK_TRY(ch.parent.expect(linux::SyncMsg::ready));
+  debug(ctx, state.id, "init is set up (namespaces, rootfs, pivot_root, identity) and waits for start");
   fault_point(Fault::runtime_create_ready);
+  return {};
+}
 
+// Phase 4: "created" on disk (unless `run` goes on at once), the pid file,
+// and what the caller keeps.
+Result<Launched> finish_launch(LaunchPlan& lp, LaunchGuard& guard, InitChannels& ch, spec::State& state,
+                               bool starting) {
   Launched out;
-  if (console_peer) out.master = HUSK_TRY_CTX(linux::receive_fd(console_peer.get()), "receive pty");
+  if (ch.console_peer) out.master = HUSK_TRY_CTX(linux::receive_fd(ch.console_peer.get()), "receive pty");
   state.status = spec::Status::created;
   if (!starting) HUSK_TRY(guard.dir->save_state(state));
-  HUSK_TRY(write_pid_file(loaded.pid_file, pid));
+  HUSK_TRY(write_pid_file(lp.bundle.pid_file, state.pid));
 
   guard.armed = false;
   out.dir = std::move(*guard.dir);
   out.cgroup = std::move(guard.cgroup);
+  out.pid = state.pid;
   out.state = std::move(state);
-  out.config = std::move(config);
-  out.start_fd = std::move(start_write);
-  out.pid = pid;
+  out.config = std::move(lp.bundle.config);
+  out.start_fd = std::move(ch.start_write);
   return out;
+}
+
+// STARTING: `run` wakes the init right away, still holding the lock, and
+// records "running" itself: nobody could see a "created" state in between.
+Result<Launched> launch(const Context& ctx, const CreateOptions& opts, bool foreground, bool starting) {
+  LaunchGuard guard;
+  linux::HostKernel kernel;
+  auto lp = HUSK_TRY(plan_launch(ctx, opts, foreground));
+  spec::State state;
+  bool v1_later = HUSK_TRY(persist_and_make_cgroup(ctx, opts, lp, guard, state));
+  fault_point(Fault::runtime_create_cgroup);
+
+  auto ch = HUSK_TRY(open_init_channels(*lp.bundle.config.process, opts));
+  auto plan = HUSK_TRY(make_init_plan(ctx, opts, lp, guard, ch));
+  auto cloned = HUSK_TRY(start_init(kernel, ctx, lp, guard, plan, ch));
+  HUSK_TRY(place_init(ctx, lp, guard, plan, ch, cloned, v1_later, state));
+  HUSK_TRY(await_init_ready(ctx, lp, ch, state));
+  return finish_launch(lp, guard, ch, state, starting);
 }
 
 // Tears down a container whose init is gone or must go: every process in its

@@ -24,13 +24,6 @@
 namespace husk::runtime {
 namespace {
 
-Result<void> become_namespace_root() {
-  // Fresh in a user namespace our ids are unmapped; 0 is its root.
-  if (::setresgid(0, 0, 0) < 0) return fail_errno("setgid 0 in the user namespace");
-  if (::setresuid(0, 0, 0) < 0) return fail_errno("setuid 0 in the user namespace");
-  return {};
-}
-
 Result<void> set_oom_score_adj(int value) {
   auto current = read_file("/proc/self/oom_score_adj");
   if (current && std::stoi(*current) == value) return {};
@@ -73,25 +66,20 @@ Result<void> confine(const spec::Process& proc, const linux::SeccompProgram* sec
 
 namespace {
 
-Result<std::string> setup(const InitPlan& plan) {
+Result<std::string> setup(linux::Kernel& k, const InitPlan& plan) {
   const auto& c = *plan.config;
   const auto& proc = *c.process;
   const auto& ns = *plan.namespaces;
 
   if (plan.await_go) HUSK_TRY(plan.channel->expect(linux::SyncMsg::go));
   if (plan.unprivileged_parent) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  if (ns.new_user) HUSK_TRY(become_namespace_root());
-  for (auto& j : ns.child_joins) {
-    // A user namespace joined by path: we were born in it (clone_init).
-    if (j.type != spec::NamespaceType::user) HUSK_TRY(linux::join_namespace(j));
-    if (j.type == spec::NamespaceType::user) HUSK_TRY(become_namespace_root());
-  }
+  HUSK_TRY(linux::join_init_namespaces(k, ns));
   if (::setsid() < 0) return fail_errno("setsid");
   if (plan.new_session_keyring) HUSK_TRY(join_new_session_keyring(plan.id));
   if (ns.clone_flags & CLONE_NEWNET) HUSK_TRY(linux::bring_up_loopback());
-  if (!c.hostname.empty() && ::sethostname(c.hostname.data(), c.hostname.size()) < 0)
+  if (!c.hostname.empty() && k.sethostname(c.hostname.data(), c.hostname.size()) < 0)
     return fail_errno("set hostname");
-  if (!c.domainname.empty() && ::setdomainname(c.domainname.data(), c.domainname.size()) < 0)
+  if (!c.domainname.empty() && k.setdomainname(c.domainname.data(), c.domainname.size()) < 0)
     return fail_errno("set domainname");
 
   // The runtime makes our cgroup and sets its limits while we build the
@@ -116,7 +104,7 @@ Result<std::string> setup(const InitPlan& plan) {
     HUSK_TRY(cgroups::Manager::join_v1_self(*tasks));
     tasks->clear();
     in_cgroup = true;
-    if (ns.new_cgroup && ::unshare(CLONE_NEWCGROUP) < 0) return fail_errno("unshare cgroup namespace");
+    if (ns.new_cgroup && k.unshare(CLONE_NEWCGROUP) < 0) return fail_errno("unshare cgroup namespace");
     return {};
   };
   linux::RootfsSpec rootfs = plan.rootfs;
@@ -124,7 +112,7 @@ Result<std::string> setup(const InitPlan& plan) {
     rootfs.await_cgroup = await_cgroup;
   else
     rootfs.await_cgroup = await_dirs;
-  UniqueFd rootfd = HUSK_TRY_CTX(linux::prepare_rootfs(rootfs), "rootfs");
+  UniqueFd rootfd = HUSK_TRY_CTX(linux::prepare_rootfs(k, rootfs), "rootfs");
   fault_point(Fault::runtime_create_rootfs);
   bool hooks_here =
       !c.hooks.prestart.empty() || !c.hooks.create_runtime.empty() || !c.hooks.create_container.empty();
@@ -138,15 +126,15 @@ Result<std::string> setup(const InitPlan& plan) {
                        hook_state_json(c, plan.id, ::getpid(), plan.rootfs.bundle, "creating")));
   }
   rootfd.reset();
-  HUSK_TRY_CTX(linux::enter_rootfs(plan.rootfs), "rootfs");
+  HUSK_TRY_CTX(linux::enter_rootfs(k, plan.rootfs), "rootfs");
 
   if (proc.terminal) {
     auto pty = HUSK_TRY_CTX(linux::open_pty(proc.console_size), "console");
     HUSK_TRY_CTX(linux::send_fd(plan.console_fd, pty.master.get(), pty.slave_path), "console");
-    HUSK_TRY_CTX(linux::mount_console(pty.slave_path), "console");
+    HUSK_TRY_CTX(linux::mount_console(k, pty.slave_path), "console");
     HUSK_TRY_CTX(linux::become_terminal_user(pty.slave.get()), "console");
   }
-  HUSK_TRY_CTX(linux::finalize_rootfs(plan.rootfs), "rootfs");
+  HUSK_TRY_CTX(linux::finalize_rootfs(k, plan.rootfs), "rootfs");
 
   if (proc.oom_score_adj) HUSK_TRY(set_oom_score_adj(*proc.oom_score_adj));
   if (c.linux.personality && c.linux.personality->domain == "LINUX32" && ::personality(PER_LINUX32) < 0)
@@ -179,12 +167,12 @@ std::string hook_state_json(const spec::Config& c, const std::string& id, int pi
   return spec::state_to_spec_json(s);
 }
 
-void container_init(const InitPlan& plan) {
+void container_init(linux::Kernel& k, const InitPlan& plan) {
   // Until `start`, nobody inside may open our /proc entries (exe, fds).
   if (!plan.unprivileged_parent) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   for (int fd : plan.parent_only_fds) ::close(fd);
-  auto path = setup(plan);
+  auto path = setup(k, plan);
   if (!path) {
     (void)plan.channel->send_error(path.error());
     ::_exit(1);

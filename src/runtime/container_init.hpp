@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "linux/kernel.hpp"
 #include "linux/lsm.hpp"
 #include "linux/namespaces.hpp"
 #include "linux/process.hpp"
@@ -43,7 +44,8 @@ struct InitPlan {
   bool await_go = true;
 };
 
-[[noreturn]] void container_init(const InitPlan& plan);
+// K: every mount, join and pivot_root goes through it (linux/kernel.hpp).
+[[noreturn]] void container_init(linux::Kernel& k, const InitPlan& plan);
 
 // The last steps of a container process (init or exec'd) before it reports
 // ready: marks every fd from 3 + PRESERVE_FDS close-on-exec (nothing of ours

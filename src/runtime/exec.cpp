@@ -39,26 +39,6 @@
 namespace husk::runtime {
 namespace {
 
-struct Joins {
-  int parent_flags = 0;  // pid, time: for our children
-  int child_flags = 0;   // the rest, all at once through the pidfd
-};
-
-Joins namespaces_to_join(int pid) {
-  Joins j;
-  for (auto t : spec::kAllNamespaceTypes) {
-    auto theirs = linux::namespace_inode(pid, t);
-    auto ours = linux::namespace_inode(::getpid(), t);
-    if (!theirs || (ours && *ours == *theirs)) continue;
-    int flag = linux::clone_flag(t);
-    if (t == spec::NamespaceType::pid || t == spec::NamespaceType::time)
-      j.parent_flags |= flag;
-    else
-      j.child_flags |= flag;
-  }
-  return j;
-}
-
 struct ExecChild {
   const spec::Process* process;
   const linux::SyncChannel* channel;
@@ -74,16 +54,11 @@ struct ExecChild {
   std::vector<std::string> v1_cgroups;  // joined by the child itself (Manager::join_v1_self)
 };
 
-Result<std::string> exec_setup(const ExecChild& c) {
+Result<std::string> exec_setup(linux::Kernel& k, const ExecChild& c) {
   HUSK_TRY(c.channel->expect(linux::SyncMsg::go));
   // Still in the host's mount and user namespaces: the v1 files are ours.
   HUSK_TRY(cgroups::Manager::join_v1_self(c.v1_cgroups));
-  if (c.child_flags && ::setns(c.pidfd, c.child_flags) < 0)
-    return fail_errno("join the container's namespaces");
-  if (c.new_user) {
-    if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
-      return fail_errno("become root in user namespace");
-  }
+  HUSK_TRY(linux::join_through_pidfd(k, c.pidfd, c.child_flags, c.new_user));
   if (::setsid() < 0) return fail_errno("setsid");
   const auto& p = *c.process;
   if (p.terminal) {
@@ -102,11 +77,11 @@ Result<std::string> exec_setup(const ExecChild& c) {
   return path;
 }
 
-[[noreturn]] void exec_child(const ExecChild& c) {
+[[noreturn]] void exec_child(linux::Kernel& k, const ExecChild& c) {
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   for (int fd : c.parent_only_fds) ::close(fd);
-  auto path = exec_setup(c);
+  auto path = exec_setup(k, c);
   if (!path) {
     (void)c.channel->send_error(path.error());
     ::_exit(1);
@@ -131,7 +106,139 @@ Result<spec::Process> container_process(const Context& ctx, const std::string& i
   return *config.process;
 }
 
+namespace {
+
+// The container an exec joins, read under its lock: its state, the filter
+// its processes get, a pidfd that pins its init, its cgroup (none: a
+// rootless container without one) and the namespaces that differ from ours.
+struct ExecTarget {
+  spec::State state;
+  std::optional<spec::Seccomp> seccomp_spec;
+  std::optional<linux::SeccompProgram> seccomp;
+  UniqueFd pidfd;
+  std::optional<cgroups::Manager> cgroup;
+  linux::PidfdJoins joins;
+};
+
+// The other half of the init's protection (see container.cpp): before
+// `start` an init may still run the runtime's binary from a writable file,
+// and a process that could ptrace it must not join it then.
+Result<void> refuse_ptrace_before_start(const ExecOptions& opts, const ExecTarget& t) {
+  if ((t.joins.child_flags & CLONE_NEWUSER) || live_status(t.state) != spec::Status::created ||
+      !linux::may_hold(opts.process, CAP_SYS_PTRACE))
+    return {};
+  auto init_exe = HUSK_TRY(linux::exe_protection(("/proc/" + std::to_string(t.state.pid) + "/exe").c_str()));
+  if (init_exe == linux::SelfExe::writable)
+    return fail_code(EPERM, "exec: container " + opts.id +
+                                " is not started yet and its init still runs the runtime's binary: a "
+                                "process that may hold CAP_SYS_PTRACE cannot join it before start "
+                                "(CVE-2019-5736)");
+  return {};
+}
+
+Result<ExecTarget> open_exec_target(const Context& ctx, const ExecOptions& opts) {
+  ExecTarget t;
+  {
+    StateStore store(ctx.root);
+    auto dir = HUSK_TRY(store.open(opts.id));
+    t.state = HUSK_TRY(dir.load_state());
+    // An exec'd process gets the container's filter, as with runc.
+    t.seccomp_spec = HUSK_TRY(spec::parse_config(HUSK_TRY(dir.load_config_text()))).linux.seccomp;
+  }
+  if (t.seccomp_spec)
+    t.seccomp = HUSK_TRY_CTX(linux::compile_seccomp_cached(*t.seccomp_spec, ctx.seccomp_cache()), "exec");
+  t.pidfd = UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, t.state.pid, 0)));
+  if (!t.pidfd || !linux::process_alive(t.state.pid, t.state.pid_start_time))
+    return fail_code(ESRCH, "cannot exec in a stopped container: container not running");
+  if (!t.state.cgroup_path.empty()) t.cgroup.emplace(HUSK_TRY(cgroup_manager_for(t.state)));
+  t.joins = linux::pidfd_joins(linux::namespace_inodes(t.state.pid), linux::namespace_inodes(::getpid()));
+  HUSK_TRY(refuse_ptrace_before_start(opts, t));
+  return t;
+}
+
+// Clones the exec'd process: in the container's pid and time namespaces
+// (through a middle process inside its user namespace when we are not
+// root), into its cgroup2 directory when the kernel can. We are back in our
+// own namespaces when this returns.
+Result<linux::Cloned> clone_exec_child(linux::Kernel& k, const ExecTarget& t, ExecChild& child) {
+  if (child.new_user && ::geteuid() != 0) {
+    // Rootless: what the container's user namespace owns (its pid namespace
+    // too) can be joined only from inside it, which we must not enter.
+    child.child_flags &= ~CLONE_NEWUSER;
+    return HUSK_TRY_CTX(linux::clone_through_middle(
+                            k,
+                            [&]() -> Result<void> {
+                              if (k.setns(t.pidfd.get(), CLONE_NEWUSER | t.joins.parent_flags) < 0)
+                                return fail_errno("join the container's user and pid namespaces");
+                              return {};
+                            },
+                            0, [&] { exec_child(k, child); }),
+                        "clone exec process");
+  }
+  std::optional<linux::ChildNamespaces> ours;
+  if (t.joins.parent_flags) {
+    ours.emplace(HUSK_TRY(linux::ChildNamespaces::remember(k)));
+    if (k.setns(t.pidfd.get(), t.joins.parent_flags) < 0) return fail_errno("join the container's pid namespace");
+  }
+  UniqueFd cgroup2;
+  if (t.cgroup) cgroup2 = HUSK_TRY(t.cgroup->open_unified());
+  auto cloned = HUSK_TRY_CTX(linux::clone_child(k, 0, cgroup2 ? cgroup2.get() : -1), "clone exec process");
+  if (cloned.pid == 0) exec_child(k, child);
+  return cloned;
+}
+
+Result<UniqueFd> abort_exec_child(pid_t pid, Error e) {
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return fail(std::move(e));
+}
+
+// From `go` to the child's exec: its cgroup, its pty, its seccomp listener,
+// then its error or the end of the channel (close-on-exec: it exec'd).
+// Returns the pty master (none without a terminal).
+Result<UniqueFd> await_exec(ExecTarget& t, const linux::Cloned& cloned,
+                            linux::SyncChannel& parent_ch, const UniqueFd& console_peer,
+                            const std::string& pid_file) {
+  pid_t pid = cloned.pid;
+  if (t.cgroup && !cloned.in_cgroup2)
+    if (auto r = t.cgroup->add_process(pid, cgroups::Manager::Hierarchies::unified); !r)
+      return abort_exec_child(pid, r.error());
+  fault_point(Fault::runtime_exec_joined);
+  if (auto r = parent_ch.send(linux::SyncMsg::go); !r) return abort_exec_child(pid, r.error());
+  UniqueFd master;
+  if (console_peer) {
+    auto m = linux::receive_fd(console_peer.get());
+    if (!m) {
+      // The child failed before it had a terminal: its error says why.
+      if (auto msg = parent_ch.receive(); msg && msg->type == linux::SyncMsg::error)
+        return abort_exec_child(pid, Error(msg->value, msg->text, true, msg->kind));
+      return abort_exec_child(pid, m.error().context("receive pty"));
+    }
+    master = std::move(*m);
+  }
+  if (t.seccomp && t.seccomp->listener()) {
+    t.state.status = spec::Status::running;
+    auto json = spec::container_process_state_json(t.state, pid, t.seccomp_spec->listener_metadata);
+    if (auto r = linux::forward_seccomp_listener(parent_ch, t.seccomp_spec->listener_path, json); !r)
+      return abort_exec_child(pid, r.error());
+  }
+  auto msg = parent_ch.receive();
+  if (msg && msg->type == linux::SyncMsg::error) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return fail(msg->error());
+  }
+  if (!pid_file.empty()) {
+    if (auto r = write_file_atomic(pid_file, std::to_string(pid), 0644); !r)
+      return abort_exec_child(pid, r.error().context("write pid file"));
+  }
+  return master;
+}
+
+}  // namespace
+
 Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
+  linux::HostKernel kernel;
   // The exec'd process is in the container's pid namespace, where its
   // processes may see it, until it execs: it runs from an unwritable binary.
   HUSK_TRY(linux::ensure_protected_self_exe());
@@ -139,36 +246,7 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
   if (opts.process.terminal && opts.console_socket.empty() && opts.detach)
     return fail_code(EINVAL, "cannot allocate a tty without --console-socket when the runtime detaches");
   std::string pid_file = HUSK_TRY(absolute_from_cwd(opts.pid_file));
-
-  spec::State state;
-  std::optional<spec::Seccomp> seccomp_spec;
-  {
-    StateStore store(ctx.root);
-    auto dir = HUSK_TRY(store.open(opts.id));
-    state = HUSK_TRY(dir.load_state());
-    // An exec'd process gets the container's filter, as with runc.
-    seccomp_spec = HUSK_TRY(spec::parse_config(HUSK_TRY(dir.load_config_text()))).linux.seccomp;
-  }
-  std::optional<linux::SeccompProgram> seccomp;
-  if (seccomp_spec) seccomp = HUSK_TRY_CTX(linux::compile_seccomp_cached(*seccomp_spec, ctx.seccomp_cache()), "exec");
-  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, state.pid, 0)));
-  if (!pidfd || !linux::process_alive(state.pid, state.pid_start_time))
-    return fail_code(ESRCH, "cannot exec in a stopped container: container not running");
-  std::optional<cgroups::Manager> cgroup;  // none: a rootless container without one
-  if (!state.cgroup_path.empty()) cgroup.emplace(HUSK_TRY(cgroup_manager_for(state)));
-  Joins joins = namespaces_to_join(state.pid);
-  // The other half of the init's protection (see container.cpp): before
-  // `start` an init may still run the runtime's binary from a writable file,
-  // and a process that could ptrace it must not join it then.
-  if (!(joins.child_flags & CLONE_NEWUSER) && live_status(state) == spec::Status::created &&
-      linux::may_hold(opts.process, CAP_SYS_PTRACE)) {
-    auto init_exe = HUSK_TRY(linux::exe_protection(("/proc/" + std::to_string(state.pid) + "/exe").c_str()));
-    if (init_exe == linux::SelfExe::writable)
-      return fail_code(EPERM, "exec: container " + opts.id +
-                                  " is not started yet and its init still runs the runtime's binary: a "
-                                  "process that may hold CAP_SYS_PTRACE cannot join it before start "
-                                  "(CVE-2019-5736)");
-  }
+  auto target = HUSK_TRY(open_exec_target(ctx, opts));
 
   UniqueFd console, console_peer;
   if (opts.process.terminal) {
@@ -182,90 +260,26 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
 
   ExecChild child{&opts.process,
                   &child_ch,
-                  pidfd.get(),
-                  joins.child_flags,
-                  (joins.child_flags & CLONE_NEWUSER) != 0,
+                  target.pidfd.get(),
+                  target.joins.child_flags,
+                  (target.joins.child_flags & CLONE_NEWUSER) != 0,
                   console.get(),
                   opts.preserve_fds,
                   HUSK_TRY(linux::identify_runtime_binary()),
-                  seccomp ? &*seccomp : nullptr,
+                  target.seccomp ? &*target.seccomp : nullptr,
                   linux::plan_lsm(opts.process.apparmor_profile, opts.process.selinux_label, ""),
                   {parent_ch.fd(), console_peer.get()},
-                  cgroup ? cgroup->v1_dirs() : std::vector<std::string>{}};
+                  target.cgroup ? target.cgroup->v1_dirs() : std::vector<std::string>{}};
   if (ctx.log && ctx.log->fd() >= 0) child.parent_only_fds.push_back(ctx.log->fd());
   if (ctx.log)
     for (auto& m : child.lsm.unapplied) ctx.log->warn(opts.id + ": exec: " + m);
-  std::optional<linux::ChildNamespaces> ours;
-  UniqueFd cgroup2;
-  linux::Cloned cloned;
-  if (child.new_user && ::geteuid() != 0) {
-    // Rootless: what the container's user namespace owns (its pid namespace
-    // too) can be joined only from inside it, which we must not enter.
-    child.child_flags &= ~CLONE_NEWUSER;
-    cloned = HUSK_TRY_CTX(linux::clone_through_middle(
-                              [&]() -> Result<void> {
-                                if (::setns(pidfd.get(), CLONE_NEWUSER | joins.parent_flags) < 0)
-                                  return fail_errno("join the container's user and pid namespaces");
-                                return {};
-                              },
-                              0, [&] { exec_child(child); }),
-                          "clone exec process");
-  } else {
-    if (joins.parent_flags) {
-      ours.emplace(HUSK_TRY(linux::ChildNamespaces::remember()));
-      if (::setns(pidfd.get(), joins.parent_flags) < 0)
-        return fail_errno("join the container's pid namespace");
-    }
-    if (cgroup) cgroup2 = HUSK_TRY(cgroup->open_unified());
-    cloned = HUSK_TRY_CTX(linux::clone_child(0, cgroup2 ? cgroup2.get() : -1), "clone exec process");
-    if (cloned.pid == 0) exec_child(child);
-  }
-  pid_t pid = cloned.pid;
-  cgroup2.reset();
-  ours.reset();  // our own pid and time namespaces again, before anything else
+  auto cloned = HUSK_TRY(clone_exec_child(kernel, target, child));
   child_ch.close();
   console.reset();
 
-  auto abort_child = [&](Error e) -> Result<int> {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
-    return fail(std::move(e));
-  };
-  if (cgroup && !cloned.in_cgroup2)
-    if (auto r = cgroup->add_process(pid, cgroups::Manager::Hierarchies::unified); !r)
-      return abort_child(r.error());
-  fault_point(Fault::runtime_exec_joined);
-  if (auto r = parent_ch.send(linux::SyncMsg::go); !r) return abort_child(r.error());
-  UniqueFd master;
-  if (console_peer) {
-    auto m = linux::receive_fd(console_peer.get());
-    if (!m) {
-      // The child failed before it had a terminal: its error says why.
-      if (auto msg = parent_ch.receive(); msg && msg->type == linux::SyncMsg::error)
-        return abort_child(Error(msg->value, msg->text, true, msg->kind));
-      return abort_child(m.error().context("receive pty"));
-    }
-    master = std::move(*m);
-  }
-  if (seccomp && seccomp->listener()) {
-    state.status = spec::Status::running;
-    auto json = spec::container_process_state_json(state, pid, seccomp_spec->listener_metadata);
-    if (auto r = linux::forward_seccomp_listener(parent_ch, seccomp_spec->listener_path, json); !r)
-      return abort_child(r.error());
-  }
-  // Close-on-exec: the channel reaches end-of-stream exactly when exec succeeded.
-  auto msg = parent_ch.receive();
-  if (msg && msg->type == linux::SyncMsg::error) {
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return fail(msg->error());
-  }
-  if (!pid_file.empty()) {
-    if (auto r = write_file_atomic(pid_file, std::to_string(pid), 0644); !r)
-      return abort_child(r.error().context("write pid file"));
-  }
+  auto master = HUSK_TRY(await_exec(target, cloned, parent_ch, console_peer, pid_file));
   if (opts.detach) return 0;
-  return supervise(pid, master.get(), *signals);
+  return supervise(cloned.pid, master.get(), *signals);
 }
 
 }  // namespace husk::runtime
