@@ -14,7 +14,7 @@
 #include "base/error.hpp"
 #include "base/fd.hpp"
 #include "engine/engine.hpp"
-#include "engine/relay.hpp"
+#include "monitor/relay.hpp"
 
 namespace husk::engine {
 

@@ -16,7 +16,7 @@
 #include "base/time.hpp"
 #include "engine/attach.hpp"
 #include "engine/env.hpp"
-#include "engine/monitor.hpp"
+#include "engine/launcher.hpp"
 #include "engine/security.hpp"
 #include "engine/spec.hpp"
 #include "engine/volumes.hpp"

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "base/file.hpp"
-#include "engine/relay.hpp"
+#include "monitor/relay.hpp"
 
 using namespace husk::engine;
 using husk::UniqueFd;

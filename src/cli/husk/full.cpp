@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "cli/husk/commands.hpp"
-#include "engine/monitor.hpp"
+#include "engine/launcher.hpp"
 #include "image/import.hpp"
 #include "image/pull.hpp"
 

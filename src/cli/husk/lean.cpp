@@ -14,7 +14,7 @@
 #include "base/fd.hpp"
 #include "base/file.hpp"
 #include "cli/husk/commands.hpp"
-#include "engine/monitor.hpp"
+#include "engine/launcher.hpp"
 #include "image/import.hpp"
 
 namespace {

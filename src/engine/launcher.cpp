@@ -1,4 +1,4 @@
-#include "engine/monitor.hpp"
+#include "engine/launcher.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

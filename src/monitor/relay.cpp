@@ -1,4 +1,4 @@
-#include "engine/relay.hpp"
+#include "monitor/relay.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
