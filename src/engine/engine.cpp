@@ -221,7 +221,7 @@ Result<int> Engine::run_attached(ContainerRecord rec, bool attach_stdin) const {
   ao.attach_stdin = attach_stdin;
   ao.stdin_once = attach_stdin;
   ao.detach_keys = HUSK_TRY(parse_detach_keys(rec.flags.detach_keys));
-  auto launch = HUSK_TRY(spawn_monitor(*this, rec, MonitorOptions{.wait_attach = true}));
+  auto launch = HUSK_TRY(spawn_launcher(*this, rec, LaunchOptions{.wait_attach = true}));
   if (int code = HUSK_TRY(launch.wait_for("ready")); code != 0) return code;
   auto sock = HUSK_TRY(connect_attach(containers().dir(rec.id), ao));
   if (int code = HUSK_TRY(launch.wait_for("started")); code != 0) return code;
@@ -229,7 +229,7 @@ Result<int> Engine::run_attached(ContainerRecord rec, bool attach_stdin) const {
 }
 
 Result<int> Engine::start_detached(const ContainerRecord& rec) const {
-  auto launch = HUSK_TRY(spawn_monitor(*this, rec, MonitorOptions{}));
+  auto launch = HUSK_TRY(spawn_launcher(*this, rec, LaunchOptions{}));
   fault_point(Fault::engine_run_monitor);
   return launch.wait_for("started");
 }

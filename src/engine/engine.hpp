@@ -58,7 +58,7 @@ class Engine {
   // ATTACH_STDIN); with one, under a monitor with us attached to it, so the
   // detach keys leave it running.
   Result<int> run_attached(ContainerRecord rec, bool attach_stdin = false) const;
-  // Starts it under a monitor (see monitor.hpp: a process that outlives this
+  // Starts it under a monitor (see launcher.hpp: a process that outlives this
   // one and keeps its output in the container's log); returns 0 once it runs
   // (or ran and ended), or its code (125/126/127) when it could not start.
   Result<int> start_detached(const ContainerRecord& rec) const;

@@ -1,11 +1,12 @@
-// The container monitor: the one process that stays on the host for each
-// container not run in a husk's foreground (run -d, run -it, start). Forked
-// twice (it outlives the husk that started it and has no terminal), it
-// creates and starts the container through the runtime library, so the
-// container's init is its child and its exit code its to record. It holds
-// the other ends of the container's stdio (pipes, or the pty master),
-// writes the output to the json-file log and serves attach clients on
-// containers/ID/attach.sock.
+// Starting a container that outlives the husk that asked for it (run -d,
+// run -it, start): the launcher. husk forks it twice (it outlives us and has
+// no terminal); it creates and starts the container through the runtime
+// library, so the container's init is its child, then execs husk-monitor
+// (src/monitor) in place, handing it the other ends of the container's
+// stdio (pipes, or the pty master), the log and the attach socket. The same
+// process, so one pid (containers/ID/monitor.pid) from launch to the end.
+// husk-monitor relays until the container ends, then execs husk in place to
+// record the end (record_end_main).
 #pragma once
 
 #include <sys/types.h>
@@ -18,18 +19,18 @@
 
 namespace husk::engine {
 
-struct MonitorOptions {
+struct LaunchOptions {
   // Start the container only once a client has attached (run -it, start -a):
   // none of its first output is lost.
   bool wait_attach = false;
 };
 
-// A monitor on its way: what it reports while it creates and starts the
+// A launcher on its way: what it reports while it creates and starts the
 // container.
-class MonitorLaunch {
+class Launch {
  public:
-  explicit MonitorLaunch(UniqueFd reports) : reports_(std::move(reports)) {}
-  // Until the monitor says WHAT ("ready": the attach socket listens;
+  explicit Launch(UniqueFd reports) : reports_(std::move(reports)) {}
+  // Until the launcher says WHAT ("ready": the attach socket listens;
   // "started": the container runs). 0 then; or the container could not
   // start: its error printed, its exit code (125, 126, 127).
   Result<int> wait_for(std::string_view what);
@@ -39,16 +40,14 @@ class MonitorLaunch {
   std::string buffered_;
 };
 
-Result<MonitorLaunch> spawn_monitor(const Engine& eng, const ContainerRecord& rec, const MonitorOptions& o);
+Result<Launch> spawn_launcher(const Engine& eng, const ContainerRecord& rec, const LaunchOptions& o);
 
-// Once the container runs, the monitor execs husk-monitor (src/monitor),
-// which relays until the container ends and then execs husk in place to
-// write the end: husk's main hands that invocation to
-// monitor_record_end_main first thing.
-bool is_monitor_record_end(int argc, char** argv);
-int monitor_record_end_main(int argc, char** argv);
+// husk-monitor execs husk in place to write the container's end: husk's
+// main hands that invocation to record_end_main first thing.
+bool is_record_end(int argc, char** argv);
+int record_end_main(int argc, char** argv);
 
-// containers/ID/monitor.pid: the monitor's pid while it runs.
+// containers/ID/monitor.pid: the launcher's, then husk-monitor's, pid while it runs.
 std::string monitor_pid_path(const std::string& container_dir);
 
 }  // namespace husk::engine

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "linux/console.hpp"
+#include "linux/signals.hpp"
 #include "runtime/container.hpp"
 
 namespace husk::runtime {
@@ -68,7 +69,7 @@ Result<int> supervise(pid_t child, int master, const SignalForwarder& signals) {
         struct pollfd p = {master, POLLIN, 0};
         if (::poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN) || !linux::pump(master, STDOUT_FILENO)) break;
       }
-      return exit_code_from_wait_status(status);
+      return linux::exit_code_from_wait_status(status);
     }
   }
 }

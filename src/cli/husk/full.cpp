@@ -25,7 +25,7 @@ Result<image::StoredImage> make_or_pull(const image::Store& store, const std::st
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (husk::engine::is_monitor_record_end(argc, argv)) return husk::engine::monitor_record_end_main(argc, argv);
+  if (husk::engine::is_record_end(argc, argv)) return husk::engine::record_end_main(argc, argv);
   husk::cli::Flavor flavor;
   flavor.add_more = [](CLI::App& app, husk::cli::Invocation& inv) {
     husk::cli::add_image(app, inv);
