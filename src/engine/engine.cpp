@@ -294,6 +294,26 @@ Result<void> Engine::kill(const std::string& name_or_id, int signal) const {
   return runtime::kill_container(runtime_context(), rec.id, signal, false);
 }
 
+Result<void> Engine::pause(const std::string& name_or_id) const {
+  auto rec = HUSK_TRY(containers().find(name_or_id));
+  if (live_status(rec) != LiveStatus::running) return fail_code(EINVAL, "container " + rec.name + " is not running");
+  return runtime::pause_container(runtime_context(), rec.id);
+}
+
+Result<void> Engine::unpause(const std::string& name_or_id) const {
+  auto rec = HUSK_TRY(containers().find(name_or_id));
+  if (live_status(rec) != LiveStatus::paused) return fail_code(EINVAL, "container " + rec.name + " is not paused");
+  return runtime::resume_container(runtime_context(), rec.id);
+}
+
+Result<std::vector<int>> Engine::pids(const std::string& name_or_id) const {
+  auto rec = HUSK_TRY(containers().find(name_or_id));
+  auto live = live_status(rec);
+  if (live != LiveStatus::running && live != LiveStatus::paused)
+    return fail_code(EINVAL, "container " + rec.name + " is not running");
+  return runtime::container_pids(runtime_context(), rec.id);
+}
+
 Result<void> Engine::stop(const std::string& name_or_id, std::optional<int> timeout) const {
   auto rec = HUSK_TRY(containers().find(name_or_id));
   auto st = live_status(rec);

@@ -78,6 +78,11 @@ class Engine {
   // TIMEOUT seconds (default: --stop-timeout, else 10).
   Result<void> stop(const std::string& name_or_id, std::optional<int> timeout = {}) const;
   Result<void> kill(const std::string& name_or_id, int signal) const;
+  // Freezes a running container's processes; thaws a paused one's.
+  Result<void> pause(const std::string& name_or_id) const;
+  Result<void> unpause(const std::string& name_or_id) const;
+  // A running (or paused) container's processes, as host pids (top).
+  Result<std::vector<int>> pids(const std::string& name_or_id) const;
   // rm: refuses a running container unless FORCE (which kills it); with
   // VOLUMES (-v), its anonymous volumes go too.
   Result<void> remove(const std::string& name_or_id, bool force, bool volumes = false) const;

@@ -10,7 +10,6 @@
 #include "base/file.hpp"
 #include "cli/husk/commands.hpp"
 #include "linux/signals.hpp"
-#include "runtime/container.hpp"
 
 namespace husk::cli {
 
@@ -179,16 +178,7 @@ void add_lifecycle_commands(CLI::App& app, Invocation& inv) {
     c->callback([names, pause, &inv] {
       inv.action = [names, pause](const Context& ctx) -> Result<int> {
         auto eng = HUSK_TRY(open_engine(ctx));
-        return each(*names, [&](const std::string& n) -> Result<void> {
-          auto rec = HUSK_TRY(eng.containers().find(n));
-          auto st = eng.live_status(rec);
-          if (pause && st != LiveStatus::running)
-            return fail_code(EINVAL, "container " + rec.name + " is not running");
-          if (!pause && st != LiveStatus::paused)
-            return fail_code(EINVAL, "container " + rec.name + " is not paused");
-          auto rctx = eng.runtime_context();
-          return pause ? runtime::pause_container(rctx, rec.id) : runtime::resume_container(rctx, rec.id);
-        });
+        return each(*names, [&](const std::string& n) { return pause ? eng.pause(n) : eng.unpause(n); });
       };
     });
   }
