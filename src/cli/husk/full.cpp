@@ -28,8 +28,10 @@ int main(int argc, char** argv) {
   if (husk::engine::is_record_end(argc, argv)) return husk::engine::record_end_main(argc, argv);
   husk::cli::Flavor flavor;
   flavor.add_more = [](CLI::App& app, husk::cli::Invocation& inv) {
-    husk::cli::add_image(app, inv);
-    husk::cli::add_registry_commands(app, inv);
+    using namespace husk::cli;
+    for (auto add :
+         {add_image, add_images, add_rmi, add_load, add_save, add_pull, add_push, add_login, add_logout})
+      add(app, inv);
   };
   flavor.fetch_image = make_or_pull;
   return husk::cli::husk_main(argc, argv, flavor);

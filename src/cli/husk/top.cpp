@@ -78,7 +78,7 @@ Result<int> top(const Context& ctx, const std::string& name, std::vector<std::st
 
 }  // namespace
 
-void add_top_commands(CLI::App& app, Invocation& inv) {
+void add_top(CLI::App& app, Invocation& inv) {
   auto name = std::make_shared<std::string>();
   auto* c = app.add_subcommand("top", "show a container's processes (the host's ps, default -ef)");
   c->add_option("container", *name, "name or id")->required();
