@@ -16,8 +16,15 @@
 #include "base/strings.hpp"
 #include "engine/logs.hpp"
 #include "linux/console.hpp"
+#include "monitor/relay.hpp"
 
 namespace husk::engine {
+
+// The client's side of the monitor's attach protocol.
+namespace attach_msg = monitor::attach_msg;
+using monitor::kAttachChunk;
+using monitor::kAttachSocket;
+using monitor::send_packet;
 
 Result<std::string> parse_detach_keys(std::string_view spec) {
   if (spec.empty()) spec = "ctrl-p,ctrl-q";

@@ -14,7 +14,6 @@
 #include "base/error.hpp"
 #include "base/fd.hpp"
 #include "engine/engine.hpp"
-#include "engine/relay.hpp"
 
 namespace husk::engine {
 

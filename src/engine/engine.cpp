@@ -16,7 +16,7 @@
 #include "base/time.hpp"
 #include "engine/attach.hpp"
 #include "engine/env.hpp"
-#include "engine/monitor.hpp"
+#include "engine/launcher.hpp"
 #include "engine/security.hpp"
 #include "engine/spec.hpp"
 #include "engine/volumes.hpp"
@@ -224,7 +224,7 @@ Result<int> Engine::run_attached(ContainerRecord rec, bool attach_stdin) const {
   ao.attach_stdin = attach_stdin;
   ao.stdin_once = attach_stdin;
   ao.detach_keys = HUSK_TRY(parse_detach_keys(rec.flags.detach_keys));
-  auto launch = HUSK_TRY(spawn_monitor(*this, rec, MonitorOptions{.wait_attach = true}));
+  auto launch = HUSK_TRY(spawn_launcher(*this, rec, LaunchOptions{.wait_attach = true}));
   if (int code = HUSK_TRY(launch.wait_for("ready")); code != 0) return code;
   auto sock = HUSK_TRY(connect_attach(containers().dir(rec.id), ao));
   if (int code = HUSK_TRY(launch.wait_for("started")); code != 0) return code;
@@ -232,7 +232,7 @@ Result<int> Engine::run_attached(ContainerRecord rec, bool attach_stdin) const {
 }
 
 Result<int> Engine::start_detached(const ContainerRecord& rec) const {
-  auto launch = HUSK_TRY(spawn_monitor(*this, rec, MonitorOptions{}));
+  auto launch = HUSK_TRY(spawn_launcher(*this, rec, LaunchOptions{}));
   fault_point(Fault::engine_run_monitor);
   return launch.wait_for("started");
 }
@@ -295,6 +295,26 @@ Result<void> Engine::kill(const std::string& name_or_id, int signal) const {
   if (st != LiveStatus::running && st != LiveStatus::paused)
     return fail_code(EINVAL, "cannot kill container " + rec.name + ": it is not running");
   return runtime::kill_container(runtime_context(), rec.id, signal, false);
+}
+
+Result<void> Engine::pause(const std::string& name_or_id) const {
+  auto rec = HUSK_TRY(containers().find(name_or_id));
+  if (live_status(rec) != LiveStatus::running) return fail_code(EINVAL, "container " + rec.name + " is not running");
+  return runtime::pause_container(runtime_context(), rec.id);
+}
+
+Result<void> Engine::unpause(const std::string& name_or_id) const {
+  auto rec = HUSK_TRY(containers().find(name_or_id));
+  if (live_status(rec) != LiveStatus::paused) return fail_code(EINVAL, "container " + rec.name + " is not paused");
+  return runtime::resume_container(runtime_context(), rec.id);
+}
+
+Result<std::vector<int>> Engine::pids(const std::string& name_or_id) const {
+  auto rec = HUSK_TRY(containers().find(name_or_id));
+  auto live = live_status(rec);
+  if (live != LiveStatus::running && live != LiveStatus::paused)
+    return fail_code(EINVAL, "container " + rec.name + " is not running");
+  return runtime::container_pids(runtime_context(), rec.id);
 }
 
 Result<void> Engine::stop(const std::string& name_or_id, std::optional<int> timeout) const {

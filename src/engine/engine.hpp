@@ -60,7 +60,7 @@ class Engine {
   // ATTACH_STDIN); with one, under a monitor with us attached to it, so the
   // detach keys leave it running.
   Result<int> run_attached(ContainerRecord rec, bool attach_stdin = false) const;
-  // Starts it under a monitor (see monitor.hpp: a process that outlives this
+  // Starts it under a monitor (see launcher.hpp: a process that outlives this
   // one and keeps its output in the container's log); returns 0 once it runs
   // (or ran and ended), or its code (125/126/127) when it could not start.
   Result<int> start_detached(const ContainerRecord& rec) const;
@@ -80,6 +80,11 @@ class Engine {
   // TIMEOUT seconds (default: --stop-timeout, else 10).
   Result<void> stop(const std::string& name_or_id, std::optional<int> timeout = {}) const;
   Result<void> kill(const std::string& name_or_id, int signal) const;
+  // Freezes a running container's processes; thaws a paused one's.
+  Result<void> pause(const std::string& name_or_id) const;
+  Result<void> unpause(const std::string& name_or_id) const;
+  // A running (or paused) container's processes, as host pids (top).
+  Result<std::vector<int>> pids(const std::string& name_or_id) const;
   // rm: refuses a running container unless FORCE (which kills it); with
   // VOLUMES (-v), its anonymous volumes go too.
   Result<void> remove(const std::string& name_or_id, bool force, bool volumes = false) const;

@@ -54,7 +54,7 @@ json namespaces(pid_t pid) {
     auto mine = linux::namespace_inode(pid, t);
     if (!mine) continue;  // a kernel without it (time before 5.6)
     auto host = linux::namespace_inode(host_pid, t);
-    std::string name = linux::proc_ns_name(t);
+    std::string name = spec::namespace_proc_name(t);
     out[name] = {
         {"Inode", *mine},
         {"HostInode", host ? json(*host) : json(nullptr)},

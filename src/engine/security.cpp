@@ -190,7 +190,7 @@ void set_rlimit(const Ulimit& u, ojson& process) {
 std::vector<std::string> available_capabilities() {
   std::vector<std::string> out;
   for (auto& name : linux::all_capability_names())
-    if (auto cap = linux::capability_from_name(name); cap && ::prctl(PR_CAPBSET_READ, *cap, 0, 0, 0) == 1)
+    if (auto cap = spec::capability_from_name(name); cap && ::prctl(PR_CAPBSET_READ, *cap, 0, 0, 0) == 1)
       out.push_back(name);
   return out;
 }
@@ -210,7 +210,7 @@ Result<std::string> normalize_capability(const std::string& name) {
   std::string up = to_upper(name);
   if (up == "ALL") return up;
   if (!starts_with(up, "CAP_")) up = "CAP_" + up;
-  if (!linux::capability_from_name(up)) return fail_code(EINVAL, "unknown capability: \"" + up + "\"");
+  if (!spec::capability_from_name(up)) return fail_code(EINVAL, "unknown capability: \"" + up + "\"");
   return up;
 }
 

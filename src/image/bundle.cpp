@@ -16,8 +16,8 @@
 #include "base/strings.hpp"
 #include "image/overlay.hpp"
 #include "linux/idmap.hpp"
-#include "runtime/state_store.hpp"
-#include "spec/features.hpp"
+#include "spec/default_spec.hpp"
+#include "spec/state.hpp"
 
 namespace husk::image {
 
@@ -188,7 +188,7 @@ Result<std::string> make_config(const StoredImage& image, const std::string& bun
 
 Result<void> create_bundle(const Store& store, const StoredImage& image, const std::string& bundle_dir,
                            const BundleOptions& opts) {
-  HUSK_TRY(runtime::validate_id(opts.id));
+  HUSK_TRY(spec::validate_id(opts.id));
   // What can be refused without touching anything is refused first.
   HUSK_TRY_CTX(container_args(image.config.config, opts), "bundle " + bundle_dir);
   std::string bundle = HUSK_TRY(absolute_from_cwd(bundle_dir));

@@ -10,83 +10,29 @@
 #include <type_traits>
 
 #include "base/strings.hpp"
+#include "spec/json_fields.hpp"
 
 namespace husk::image {
 namespace {
 
-using json = nlohmann::json;
 using ojson = nlohmann::ordered_json;
-
-std::unexpected<Error> field_error(const std::string& field, const std::string& problem) {
-  return fail_code(EINVAL, field + ": " + problem);
-}
-
-// KEY of J, or null when absent or JSON null: docker writes null for the
-// lists and maps it leaves unset.
-const json* member(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
-Result<std::string> get_string(const json& j, const char* key, const std::string& where,
-                               bool required = false) {
-  const json* v = member(j, key);
-  if (!v) {
-    if (required) return field_error(where + key, "is required");
-    return std::string();
-  }
-  if (!v->is_string()) return field_error(where + key, "must be a string");
-  return v->get<std::string>();
-}
-
-Result<bool> get_bool(const json& j, const char* key, const std::string& where) {
-  const json* v = member(j, key);
-  if (!v) return false;
-  if (!v->is_boolean()) return field_error(where + key, "must be a boolean");
-  return v->get<bool>();
-}
-
-Result<std::vector<std::string>> get_strings(const json& j, const char* key, const std::string& where) {
-  std::vector<std::string> out;
-  const json* v = member(j, key);
-  if (!v) return out;
-  if (!v->is_array()) return field_error(where + key, "must be an array of strings");
-  for (auto& s : *v) {
-    if (!s.is_string()) return field_error(where + key, "must be an array of strings");
-    out.push_back(s.get<std::string>());
-  }
-  return out;
-}
+using namespace spec::json_fields;
 
 // Entrypoint and Cmd: docker's strslice also takes a lone string for a
 // one-element list, and old docker images have them.
 Result<std::vector<std::string>> get_command(const json& j, const char* key, const std::string& where) {
-  if (const json* v = member(j, key); v && v->is_string())
+  if (const json* v = get_object(j, key); v && v->is_string())
     return std::vector<std::string>{v->get<std::string>()};
   return get_strings(j, key, where);
-}
-
-Result<std::map<std::string, std::string>> get_string_map(const json& j, const char* key,
-                                                          const std::string& where) {
-  std::map<std::string, std::string> out;
-  const json* v = member(j, key);
-  if (!v) return out;
-  if (!v->is_object()) return field_error(where + key, "must be an object of strings");
-  for (auto& [k, s] : v->items()) {
-    if (!s.is_string()) return field_error(where + key + "." + k, "must be a string");
-    out[k] = s.get<std::string>();
-  }
-  return out;
 }
 
 // ExposedPorts {"80/tcp": {}} and Volumes {"/data": {}}: sets kept as the
 // keys of an object. nlohmann's objects iterate sorted, so the keys come out sorted.
 Result<std::vector<std::string>> get_key_set(const json& j, const char* key, const std::string& where) {
   std::vector<std::string> out;
-  const json* v = member(j, key);
+  const json* v = get_object(j, key);
   if (!v) return out;
-  if (!v->is_object()) return field_error(where + key, "must be an object");
+  if (!v->is_object()) return fail(field_error(where + key, "must be an object"));
   for (auto& [k, unused] : v->items()) out.push_back(k);
   return out;
 }
@@ -97,21 +43,17 @@ Result<Digest> get_digest(const json& j, const char* key, const std::string& whe
 }
 
 Result<int64_t> get_size(const json& j, const char* key, const std::string& where) {
-  const json* v = member(j, key);
-  if (!v) return field_error(where + key, "is required");
-  if (!v->is_number_integer()) return field_error(where + key, "must be an integer");
-  if (v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
-    return field_error(where + key, "is out of range");
-  auto size = v->get<int64_t>();
-  if (size < 0) return field_error(where + key, "must not be negative");
-  return size;
+  auto size = HUSK_TRY(get_int<int64_t>(j, key, where));
+  if (!size) return fail(field_error(where + key, "is required"));
+  if (*size < 0) return fail(field_error(where + key, "must not be negative"));
+  return *size;
 }
 
 Result<void> check_schema_version(const json& j) {
-  const json* v = member(j, "schemaVersion");
-  if (!v) return field_error("schemaVersion", "is required");
+  const json* v = get_object(j, "schemaVersion");
+  if (!v) return fail(field_error("schemaVersion", "is required"));
   if (!v->is_number_integer() || v->get<int64_t>() != 2)
-    return field_error("schemaVersion", "must be 2, not " + v->dump());
+    return fail(field_error("schemaVersion", "must be 2, not " + v->dump()));
   return {};
 }
 
@@ -127,7 +69,7 @@ Result<Platform> platform_from_json(const json& j, const std::string& where) {
 }
 
 Result<Descriptor> descriptor_from_json(const json& j, const std::string& where) {
-  if (!j.is_object()) return field_error(where, "must be an object");
+  if (!j.is_object()) return fail(field_error(where, "must be an object"));
   const std::string w = where + ".";
   Descriptor d;
   d.media_type = HUSK_TRY(get_string(j, "mediaType", w, true));
@@ -135,8 +77,8 @@ Result<Descriptor> descriptor_from_json(const json& j, const std::string& where)
   d.size = HUSK_TRY(get_size(j, "size", w));
   d.urls = HUSK_TRY(get_strings(j, "urls", w));
   d.annotations = HUSK_TRY(get_string_map(j, "annotations", w));
-  if (const json* p = member(j, "platform")) {
-    if (!p->is_object()) return field_error(w + "platform", "must be an object");
+  if (const json* p = get_object(j, "platform")) {
+    if (!p->is_object()) return fail(field_error(w + "platform", "must be an object"));
     d.platform = HUSK_TRY(platform_from_json(*p, w + "platform."));
   }
   return d;
@@ -144,9 +86,9 @@ Result<Descriptor> descriptor_from_json(const json& j, const std::string& where)
 
 Result<std::vector<Descriptor>> descriptors_from_json(const json& j, const char* key) {
   std::vector<Descriptor> out;
-  const json* list = member(j, key);
+  const json* list = get_object(j, key);
   if (!list) return out;
-  if (!list->is_array()) return field_error(key, "must be an array");
+  if (!list->is_array()) return fail(field_error(key, "must be an array"));
   for (size_t i = 0; i < list->size(); ++i)
     out.push_back(
         HUSK_TRY(descriptor_from_json((*list)[i], std::string(key) + "[" + std::to_string(i) + "]")));
@@ -157,8 +99,8 @@ Result<Manifest> manifest_from_json(const json& j) {
   Manifest m;
   HUSK_TRY(check_schema_version(j));
   m.media_type = HUSK_TRY(get_string(j, "mediaType", ""));
-  const json* config = member(j, "config");
-  if (!config) return field_error("config", "is required (the descriptor of the image config)");
+  const json* config = get_object(j, "config");
+  if (!config) return fail(field_error("config", "is required (the descriptor of the image config)"));
   m.config = HUSK_TRY(descriptor_from_json(*config, "config"));
   m.layers = HUSK_TRY(descriptors_from_json(j, "layers"));
   m.annotations = HUSK_TRY(get_string_map(j, "annotations", ""));
@@ -175,7 +117,7 @@ Result<Index> index_from_json(const json& j) {
 }
 
 Result<RunConfig> run_config_from_json(const json& j) {
-  if (!j.is_object()) return field_error("config", "must be an object");
+  if (!j.is_object()) return fail(field_error("config", "must be an object"));
   const std::string w = "config.";
   RunConfig c;
   c.user = HUSK_TRY(get_string(j, "User", w));
@@ -193,7 +135,7 @@ Result<RunConfig> run_config_from_json(const json& j) {
 }
 
 Result<HistoryEntry> history_from_json(const json& j, const std::string& where) {
-  if (!j.is_object()) return field_error(where, "must be an object");
+  if (!j.is_object()) return fail(field_error(where, "must be an object"));
   const std::string w = where + ".";
   HistoryEntry h;
   h.created = HUSK_TRY(get_string(j, "created", w));
@@ -209,20 +151,20 @@ Result<ImageConfig> image_config_from_json(const json& j) {
   c.created = HUSK_TRY(get_string(j, "created", ""));
   c.author = HUSK_TRY(get_string(j, "author", ""));
   c.platform = HUSK_TRY(platform_from_json(j, ""));
-  if (const json* config = member(j, "config")) c.config = HUSK_TRY(run_config_from_json(*config));
+  if (const json* config = get_object(j, "config")) c.config = HUSK_TRY(run_config_from_json(*config));
 
-  const json* rootfs = member(j, "rootfs");
-  if (!rootfs) return field_error("rootfs", "is required");
-  if (!rootfs->is_object()) return field_error("rootfs", "must be an object");
+  const json* rootfs = get_object(j, "rootfs");
+  if (!rootfs) return fail(field_error("rootfs", "is required"));
+  if (!rootfs->is_object()) return fail(field_error("rootfs", "must be an object"));
   auto type = HUSK_TRY(get_string(*rootfs, "type", "rootfs.", true));
-  if (type != "layers") return field_error("rootfs.type", "must be \"layers\", not \"" + type + "\"");
+  if (type != "layers") return fail(field_error("rootfs.type", "must be \"layers\", not \"" + type + "\""));
   auto diff_ids = HUSK_TRY(get_strings(*rootfs, "diff_ids", "rootfs."));
   for (size_t i = 0; i < diff_ids.size(); ++i)
     c.diff_ids.push_back(
         HUSK_TRY_CTX(parse_digest(diff_ids[i]), "rootfs.diff_ids[" + std::to_string(i) + "]"));
 
-  if (const json* history = member(j, "history")) {
-    if (!history->is_array()) return field_error("history", "must be an array");
+  if (const json* history = get_object(j, "history")) {
+    if (!history->is_array()) return fail(field_error("history", "must be an array"));
     for (size_t i = 0; i < history->size(); ++i)
       c.history.push_back(HUSK_TRY(history_from_json((*history)[i], "history[" + std::to_string(i) + "]")));
   }

@@ -7,55 +7,11 @@
 
 #include "base/file.hpp"
 #include "base/strings.hpp"
+#include "spec/capabilities.hpp"
 #include "spec/config.hpp"
 
 namespace husk::linux {
 namespace {
-// The kernel's capabilities as of Linux 6.x (0 .. CAP_CHECKPOINT_RESTORE).
-constexpr std::string_view kNames[] = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
-constexpr int kKnown = static_cast<int>(std::size(kNames));
 
 bool in(const std::vector<int>& v, int cap) {
   for (int c : v)
@@ -64,29 +20,19 @@ bool in(const std::vector<int>& v, int cap) {
 }
 }  // namespace
 
-std::optional<int> capability_from_name(std::string_view name) {
-  for (int i = 0; i < kKnown; ++i)
-    if (kNames[i] == name) return i;
-  return std::nullopt;
-}
-
-std::string capability_name(int cap) {
-  if (cap >= 0 && cap < kKnown) return std::string(kNames[cap]);
-  return "CAP_" + std::to_string(cap);
-}
-
 std::vector<std::string> all_capability_names() {
   std::vector<std::string> out;
-  int last = std::min(last_capability(), kKnown - 1);
-  for (int i = 0; i <= last; ++i) out.emplace_back(kNames[i]);
+  int last = std::min(last_capability(), spec::known_capability_count() - 1);
+  for (int i = 0; i <= last; ++i) out.push_back(spec::capability_name(i));
   return out;
 }
 
 int last_capability() {
+  int known_last = spec::known_capability_count() - 1;
   auto text = read_file("/proc/sys/kernel/cap_last_cap");
-  if (!text) return kKnown - 1;
+  if (!text) return known_last;
   auto v = parse_i64(trim(*text));
-  return v ? static_cast<int>(*v) : kKnown - 1;
+  return v ? static_cast<int>(*v) : known_last;
 }
 
 bool may_hold(const spec::Process& p, int cap) {
@@ -101,7 +47,7 @@ Result<void> drop_bounding_set(const spec::Capabilities& caps) {
     if (in(caps.bounding, cap)) continue;
     // Dropping one that is already gone succeeds: no need to read first.
     if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
-      return fail_errno("drop " + capability_name(cap) + " from the bounding set");
+      return fail_errno("drop " + spec::capability_name(cap) + " from the bounding set");
   }
   return {};
 }
@@ -128,7 +74,7 @@ Result<void> apply_capabilities(const spec::Capabilities& caps) {
     std::string missing;
     for (int cap : caps.permitted)
       if (cap <= last && ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) <= 0)
-        missing += (missing.empty() ? "" : ", ") + capability_name(cap);
+        missing += (missing.empty() ? "" : ", ") + spec::capability_name(cap);
     return fail_code(saved,
                      "set capabilities" +
                          (missing.empty() ? "" : " (not in the runtime's bounding set: " + missing + ")"));
@@ -141,7 +87,7 @@ Result<void> apply_capabilities(const spec::Capabilities& caps) {
   for (int cap : caps.ambient) {
     if (cap > last || !in(caps.permitted, cap) || !in(caps.inheritable, cap)) continue;
     if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-      return fail_errno("raise ambient " + capability_name(cap));
+      return fail_errno("raise ambient " + spec::capability_name(cap));
   }
   return {};
 }

@@ -1,12 +1,11 @@
-// Linux capabilities: names <-> numbers, and applying the five sets.
+// Linux capabilities: which this kernel knows, and applying the five sets.
 #pragma once
 
-#include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "base/error.hpp"
+#include "spec/capabilities.hpp"
 
 namespace husk::spec {
 struct Capabilities;
@@ -15,9 +14,8 @@ struct Process;
 
 namespace husk::linux {
 
-// "CAP_SYS_ADMIN" -> 21. Names are the spec's: upper case with the prefix.
-std::optional<int> capability_from_name(std::string_view name);
-std::string capability_name(int cap);
+// The names of the capabilities this kernel knows (spec/capabilities.hpp
+// has the whole table).
 std::vector<std::string> all_capability_names();
 // The highest capability this kernel knows (/proc/sys/kernel/cap_last_cap).
 int last_capability();

@@ -43,28 +43,6 @@ int clone_flag(NamespaceType t) {
   return 0;
 }
 
-std::string proc_ns_name(NamespaceType t) {
-  switch (t) {
-    case NamespaceType::pid:
-      return "pid";
-    case NamespaceType::network:
-      return "net";
-    case NamespaceType::mount:
-      return "mnt";
-    case NamespaceType::ipc:
-      return "ipc";
-    case NamespaceType::uts:
-      return "uts";
-    case NamespaceType::user:
-      return "user";
-    case NamespaceType::cgroup:
-      return "cgroup";
-    case NamespaceType::time:
-      return "time";
-  }
-  return "?";
-}
-
 Result<NamespacePlan> plan_namespaces(const spec::Linux& linux) {
   NamespacePlan plan;
   for (auto& ns : linux.namespaces) {
@@ -142,7 +120,7 @@ ChildNamespaces::~ChildNamespaces() {
 }
 
 Result<unsigned long long> namespace_inode(int pid, NamespaceType t) {
-  std::string path = "/proc/" + std::to_string(pid) + "/ns/" + proc_ns_name(t);
+  std::string path = "/proc/" + std::to_string(pid) + "/ns/" + spec::namespace_proc_name(t);
   struct stat st;
   if (::stat(path.c_str(), &st) < 0) return fail_errno("stat " + path);
   return static_cast<unsigned long long>(st.st_ino);

@@ -15,8 +15,6 @@
 namespace husk::linux {
 
 int clone_flag(spec::NamespaceType t);
-// The name under /proc/PID/ns/ ("net" for network, "mnt" for mount, ...).
-std::string proc_ns_name(spec::NamespaceType t);
 
 struct NamespaceJoin {
   spec::NamespaceType type;

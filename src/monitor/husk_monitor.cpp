@@ -1,6 +1,6 @@
 // husk-monitor: what stays on the host for each container husk runs
-// detached or with a terminal (see src/engine/monitor.hpp and relay.hpp).
-// The monitor that created and started the container execs it with the
+// detached or with a terminal (see src/engine/launcher.hpp and relay.hpp).
+// The launcher that created and started the container execs it with the
 // container's descriptors; it relays until the container ends, then execs
 // husk in place to write the end into the store. Small on purpose: it
 // links the relay, the log writer and base only.
@@ -10,9 +10,9 @@
 #include <string_view>
 
 #include "base/file.hpp"
-#include "engine/relay.hpp"
+#include "monitor/relay.hpp"
 
-using namespace husk::engine;
+using namespace husk::monitor;
 using husk::UniqueFd;
 using husk::program_beside_us;
 

@@ -161,7 +161,7 @@ struct Bundle {
 };
 
 Result<Bundle> load_bundle(const Context& ctx, const CreateOptions& opts, bool foreground) {
-  HUSK_TRY(validate_id(opts.id));
+  HUSK_TRY(spec::validate_id(opts.id));
   Bundle b;
   b.pid_file = HUSK_TRY(absolute_from_cwd(opts.pid_file));
   b.dir = HUSK_TRY_CTX(absolute(opts.bundle.empty() ? "." : opts.bundle), "bundle");

@@ -39,12 +39,4 @@ Result<void> resume_container(const Context& ctx, const std::string& id);
 Result<std::vector<spec::State>> list_containers(const Context& ctx);
 Result<std::vector<int>> container_pids(const Context& ctx, const std::string& id);
 
-// Docker's exit status for a wait(2) status: the code, or 128+signal.
-// (Inline: the engine's small monitor program uses it without the runtime.)
-inline int exit_code_from_wait_status(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 255;
-}
-
 }  // namespace husk::runtime

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "linux/console.hpp"
+#include "linux/signals.hpp"
 #include "runtime/container.hpp"
 
 namespace husk::runtime {
@@ -69,7 +70,7 @@ Result<int> supervise(pid_t child, int master, const SignalForwarder& signals) {
         if (::poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN)) break;
         if (auto moved = linux::pump(master, STDOUT_FILENO); !moved || *moved == 0) break;
       }
-      return exit_code_from_wait_status(status);
+      return linux::exit_code_from_wait_status(status);
     }
   }
 }

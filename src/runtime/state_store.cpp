@@ -12,18 +12,6 @@
 
 namespace husk::runtime {
 
-Result<void> validate_id(const std::string& id) {
-  if (id.empty()) return fail_code(EINVAL, "container id must not be empty");
-  if (id == "." || id == "..") return fail_code(EINVAL, "invalid container id \"" + id + "\"");
-  if (id.size() > 1024) return fail_code(EINVAL, "container id is longer than 1024 characters");
-  for (char c : id) {
-    if (!(isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '+' || c == '-' || c == '.'))
-      return fail_code(EINVAL,
-                       "invalid container id \"" + id + "\": only letters, digits and _+-. are allowed");
-  }
-  return {};
-}
-
 namespace {
 Result<UniqueFd> lock_dir(const std::string& path) {
   UniqueFd fd = HUSK_TRY(open_fd(path, O_RDONLY | O_DIRECTORY));
@@ -42,7 +30,7 @@ Result<void> ContainerDir::relock() const {
 }
 
 Result<ContainerDir> StateStore::create(const std::string& id) const {
-  HUSK_TRY(validate_id(id));
+  HUSK_TRY(spec::validate_id(id));
   HUSK_TRY_CTX(mkdir_all(root_, 0700), "create state root");
   std::string path = root_ + "/" + id;
   if (::mkdir(path.c_str(), 0700) < 0) {
@@ -61,7 +49,7 @@ Result<ContainerDir> StateStore::create(const std::string& id) const {
 }
 
 Result<ContainerDir> StateStore::open(const std::string& id) const {
-  HUSK_TRY(validate_id(id));
+  HUSK_TRY(spec::validate_id(id));
   std::string path = root_ + "/" + id;
   ContainerDir d;
   d.path_ = path;
@@ -78,7 +66,7 @@ Result<ContainerDir> StateStore::open(const std::string& id) const {
 }
 
 Result<void> StateStore::remove_stale(const std::string& id) const {
-  HUSK_TRY(validate_id(id));
+  HUSK_TRY(spec::validate_id(id));
   std::string path = root_ + "/" + id;
   auto fd = lock_dir(path);
   if (!fd) return fd.error().err() == ENOENT ? Result<void>() : fail(std::move(fd).error());
@@ -97,7 +85,7 @@ std::vector<std::string> StateStore::list_ids() const {
   while (auto* e = ::readdir(d)) {
     std::string n = e->d_name;
     if (n == "." || n == ".." || n[0] == '.') continue;  // not containers: .seccomp-cache
-    if (validate_id(n)) ids.push_back(n);
+    if (spec::validate_id(n)) ids.push_back(n);
   }
   ::closedir(d);
   std::sort(ids.begin(), ids.end());

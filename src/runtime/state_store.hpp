@@ -10,9 +10,6 @@
 
 namespace husk::runtime {
 
-// runc's rule: letters, digits and _+-. ; never "." or "..", never a '/'.
-Result<void> validate_id(const std::string& id);
-
 class ContainerDir {
  public:
   ContainerDir() = default;

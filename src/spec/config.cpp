@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/file.hpp"
-#include "linux/capabilities.hpp"
+#include "spec/capabilities.hpp"
 #include "spec/json_fields.hpp"
 
 namespace husk::spec {
@@ -38,7 +38,7 @@ Result<std::vector<int>> get_caps(const json& j, const char* key, const std::str
   auto names = HUSK_TRY(get_strings(j, key, where));
   std::vector<int> out;
   for (auto& n : names) {
-    auto cap = linux::capability_from_name(n);
+    auto cap = capability_from_name(n);
     if (!cap) return fail(field_error(where + key, "unknown capability \"" + n + "\""));
     out.push_back(*cap);
   }
@@ -308,34 +308,6 @@ Result<Process> parse_process(std::string_view text) {
   Process p = HUSK_TRY(process_from_json(j));
   HUSK_TRY(validate_process(p));
   return p;
-}
-
-std::string namespace_type_name(NamespaceType t) {
-  switch (t) {
-    case NamespaceType::pid:
-      return "pid";
-    case NamespaceType::network:
-      return "network";
-    case NamespaceType::mount:
-      return "mount";
-    case NamespaceType::ipc:
-      return "ipc";
-    case NamespaceType::uts:
-      return "uts";
-    case NamespaceType::user:
-      return "user";
-    case NamespaceType::cgroup:
-      return "cgroup";
-    case NamespaceType::time:
-      return "time";
-  }
-  return "?";
-}
-
-std::optional<NamespaceType> namespace_type_from_name(std::string_view name) {
-  for (auto t : kAllNamespaceTypes)
-    if (namespace_type_name(t) == name) return t;
-  return std::nullopt;
 }
 
 }  // namespace husk::spec

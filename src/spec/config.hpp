@@ -11,6 +11,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "base/error.hpp"
+#include "spec/namespaces.hpp"
 #include "spec/resources.hpp"
 #include "spec/seccomp.hpp"
 
@@ -91,11 +92,6 @@ struct Hooks {
   }
 };
 
-enum class NamespaceType { pid, network, mount, ipc, uts, user, cgroup, time };
-inline constexpr NamespaceType kAllNamespaceTypes[] = {
-    NamespaceType::pid, NamespaceType::network, NamespaceType::mount,  NamespaceType::ipc,
-    NamespaceType::uts, NamespaceType::user,    NamespaceType::cgroup, NamespaceType::time};
-
 struct Namespace {
   NamespaceType type;
   std::string path;  // empty: create a new one
@@ -170,8 +166,5 @@ Result<void> validate(const Config& c);
 Result<void> validate_process(const Process& p);
 // "1.0.0" .. "1.3.x" (and -rc/-dev suffixes) are accepted.
 bool supported_oci_version(std::string_view v);
-
-std::string namespace_type_name(NamespaceType t);
-std::optional<NamespaceType> namespace_type_from_name(std::string_view name);
 
 }  // namespace husk::spec

@@ -2,7 +2,7 @@
 // a bundle made for one runs under the other.
 #include <nlohmann/json.hpp>
 
-#include "spec/features.hpp"
+#include "spec/default_spec.hpp"
 
 namespace husk::spec {
 

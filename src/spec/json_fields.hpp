@@ -1,6 +1,7 @@
-// Typed reads of config.json fields. Every error names the field it is
+// Typed reads of JSON document fields. Every error names the field it is
 // about ("linux.resources.memory.limit: must be an integer"), so a bad
-// document is one clear message. Shared by the spec's parsers.
+// document is one clear message. Shared by the spec's parsers (config.json)
+// and the image model's (image/oci.cpp: manifests, indexes, image configs).
 #pragma once
 
 #include <limits>
@@ -122,6 +123,8 @@ inline Result<std::map<std::string, std::string>> get_string_map(const json& j, 
   return out;
 }
 
+// KEY of J, whatever its type, or null when absent or JSON null (docker
+// writes null for the lists and maps it leaves unset).
 inline const json* get_object(const json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return nullptr;

@@ -1,10 +1,24 @@
 #include "spec/state.hpp"
 
+#include <cctype>
+
 #include <nlohmann/json.hpp>
 
 namespace husk::spec {
 
 using ojson = nlohmann::ordered_json;
+
+Result<void> validate_id(const std::string& id) {
+  if (id.empty()) return fail_code(EINVAL, "container id must not be empty");
+  if (id == "." || id == "..") return fail_code(EINVAL, "invalid container id \"" + id + "\"");
+  if (id.size() > 1024) return fail_code(EINVAL, "container id is longer than 1024 characters");
+  for (char c : id) {
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '+' || c == '-' || c == '.'))
+      return fail_code(EINVAL,
+                       "invalid container id \"" + id + "\": only letters, digits and _+-. are allowed");
+  }
+  return {};
+}
 
 std::string status_name(Status s) {
   switch (s) {

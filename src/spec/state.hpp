@@ -9,6 +9,10 @@
 
 namespace husk::spec {
 
+// A container id as runc accepts it: letters, digits and _+-. ; never "."
+// or "..", never a '/' (it names a directory under the runtime's root).
+Result<void> validate_id(const std::string& id);
+
 enum class Status { creating, created, running, paused, stopped };
 std::string status_name(Status s);
 

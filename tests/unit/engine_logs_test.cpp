@@ -1,4 +1,4 @@
-// engine/logs and engine/attach: docker's json-file entries (encoding, line
+// monitor/log_writer, engine/logs and engine/attach: docker's json-file entries (encoding, line
 // cutting, times), --since/--until, the log reader's --tail/-t/stream split,
 // and the --detach-keys parser and matcher.
 #include <gtest/gtest.h>
@@ -15,6 +15,9 @@
 namespace husk::engine {
 namespace {
 
+using monitor::cut_log_lines;
+using monitor::encode_log_entry;
+using monitor::LogWriter;
 using husk::testing::FailsWith;
 using husk::testing::TempDir;
 

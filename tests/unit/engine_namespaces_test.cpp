@@ -10,7 +10,7 @@
 #include "engine/namespaces.hpp"
 #include "engine/spec.hpp"
 #include "engine/userns.hpp"
-#include "spec/features.hpp"
+#include "spec/default_spec.hpp"
 #include "test_helpers.hpp"
 
 namespace husk::engine {

@@ -1,14 +1,19 @@
-// linux/capabilities and linux/signals: the name <-> number tables that
-// config.json capabilities and `kill SIGNAL` go through.
+// spec/capabilities and linux/signals: the name <-> number tables that
+// config.json capabilities and `kill SIGNAL` go through; linux/capabilities'
+// list of what this kernel knows.
 #include <gtest/gtest.h>
 
 #include <csignal>
 
 #include "linux/capabilities.hpp"
 #include "linux/signals.hpp"
+#include "spec/capabilities.hpp"
 
 namespace husk::linux {
 namespace {
+
+using spec::capability_from_name;
+using spec::capability_name;
 
 // Written out from linux/capability.h (6.x), independent of the table under test.
 const std::vector<std::pair<std::string, int>> kKernelCapabilities = {

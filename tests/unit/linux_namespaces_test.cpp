@@ -25,7 +25,7 @@ spec::Linux with_namespaces(std::vector<spec::Namespace> list) {
 }
 
 // A namespace joined by path: our own, which the test may always open.
-spec::Namespace joined(NamespaceType t) { return {t, "/proc/self/ns/" + proc_ns_name(t)}; }
+spec::Namespace joined(NamespaceType t) { return {t, "/proc/self/ns/" + spec::namespace_proc_name(t)}; }
 spec::Namespace fresh(NamespaceType t) { return {t, ""}; }
 
 TEST(NamespacePlan, NewNamespacesAreCloneFlagsExceptCgroupAndTime) {

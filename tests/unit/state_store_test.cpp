@@ -1,4 +1,4 @@
-// runtime/state_store: container ids and the ROOT/ID directories that carry a
+// spec::validate_id, runtime/state_store: container ids and the ROOT/ID directories that carry a
 // container's state between commands, in a temporary root.
 #include "runtime/state_store.hpp"
 
@@ -12,6 +12,7 @@ namespace {
 
 using testing::FailsWith;
 using testing::TempDir;
+using spec::validate_id;
 
 TEST(ValidateId, Accepts) {
   EXPECT_TRUE(validate_id("abc").has_value());

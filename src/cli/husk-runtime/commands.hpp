@@ -27,7 +27,8 @@ void add_ps(CLI::App& app, Invocation& inv);
 void add_exec(CLI::App& app, Invocation& inv);
 void add_spec(CLI::App& app, Invocation& inv);
 void add_features(CLI::App& app, Invocation& inv);
-void add_pause(CLI::App& app, Invocation& inv);  // pause and resume
+void add_pause(CLI::App& app, Invocation& inv);
+void add_resume(CLI::App& app, Invocation& inv);
 void add_update(CLI::App& app, Invocation& inv);
 void add_events(CLI::App& app, Invocation& inv);
 

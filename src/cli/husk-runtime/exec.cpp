@@ -2,7 +2,7 @@
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "cli/husk-runtime/commands.hpp"
-#include "linux/capabilities.hpp"
+#include "spec/capabilities.hpp"
 
 namespace husk::cli {
 namespace {
@@ -51,7 +51,7 @@ Result<spec::Process> build_process(const runtime::Context& ctx, const ExecFlags
     p.user.additional_gids.push_back(static_cast<uint32_t>(*v));
   }
   for (auto& c : f.caps) {
-    auto cap = linux::capability_from_name(c);
+    auto cap = spec::capability_from_name(c);
     if (!cap) return fail_code(EINVAL, "unknown capability \"" + c + "\"");
     if (!p.capabilities) p.capabilities.emplace();
     for (auto* set : {&p.capabilities->bounding, &p.capabilities->effective, &p.capabilities->permitted})

@@ -1,7 +1,7 @@
 #include <iostream>
 
 #include "cli/husk-runtime/commands.hpp"
-#include "spec/features.hpp"
+#include "runtime/features.hpp"
 
 namespace husk::cli {
 
@@ -9,7 +9,7 @@ void add_features(CLI::App& app, Invocation& inv) {
   auto* cmd = app.add_subcommand("features", "print what this runtime supports (runtime-spec features.md)");
   cmd->callback([&inv] {
     inv.action = [](const runtime::Context&) -> Result<int> {
-      std::cout << spec::features_json() << "\n";
+      std::cout << runtime::features_json() << "\n";
       return 0;
     };
   });

@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
       {"list", husk::cli::add_list},     {"ls", husk::cli::add_list},
       {"ps", husk::cli::add_ps},         {"exec", husk::cli::add_exec},
       {"spec", husk::cli::add_spec},     {"features", husk::cli::add_features},
-      {"pause", husk::cli::add_pause},   {"resume", husk::cli::add_pause},
+      {"pause", husk::cli::add_pause},   {"resume", husk::cli::add_resume},
       {"update", husk::cli::add_update}, {"events", husk::cli::add_events},
   };
   std::string_view wanted = subcommand_name(argc, argv);
@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
   if (!found) {
     // Help, a typo or no command: show (and complain about) all of them.
     for (auto& [name, add] : kCommands)
-      if (name != "ls" && name != "resume") add(app, inv);
+      if (name != "ls") add(app, inv);
   }
 
   try {

@@ -3,7 +3,7 @@
 
 #include "base/file.hpp"
 #include "cli/husk-runtime/commands.hpp"
-#include "spec/features.hpp"
+#include "spec/default_spec.hpp"
 
 namespace husk::cli {
 

@@ -5,7 +5,7 @@
 
 namespace husk::cli {
 
-void add_attach_commands(CLI::App& app, Invocation& inv) {
+void add_attach(CLI::App& app, Invocation& inv) {
   struct O {
     std::string name, detach_keys;
     bool no_stdin = false;

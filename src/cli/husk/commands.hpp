@@ -48,24 +48,45 @@ inline CLI::Option* add_multi(CLI::App* c, const std::string& name, std::vector<
   return c->add_option(name, into, help)->allow_extra_args(false)->take_all();
 }
 
-void add_image(CLI::App& app, Invocation& inv);  // `husk image ...` and docker's short forms (images, rmi)
-void add_registry_commands(CLI::App& app, Invocation& inv);  // pull, push, login, logout
-void add_run_commands(CLI::App& app, Invocation& inv);        // run, create, start, restart
-void add_lifecycle_commands(CLI::App& app, Invocation& inv);  // ps, stop, kill, wait, rm, rename, logs
-void add_update_commands(CLI::App& app, Invocation& inv);     // update
+// One adder per subcommand, in the command's file: each declares its flags
+// and leaves its action in INV when it is the one given.
+// husk-full's (image.cpp, pull.cpp):
+// image ls|inspect|history|rm|tag|prune|import|bundle|load|save|unbundle
+void add_image(CLI::App& app, Invocation& inv);
+void add_images(CLI::App& app, Invocation& inv);  // docker's short forms of image ls, rm, load, save
+void add_rmi(CLI::App& app, Invocation& inv);
+void add_load(CLI::App& app, Invocation& inv);
+void add_save(CLI::App& app, Invocation& inv);
+void add_pull(CLI::App& app, Invocation& inv);
+void add_push(CLI::App& app, Invocation& inv);
+void add_login(CLI::App& app, Invocation& inv);
+void add_logout(CLI::App& app, Invocation& inv);
+// The container commands (both programs):
+void add_run(CLI::App& app, Invocation& inv);  // run.cpp: run, create, start, restart
+void add_create(CLI::App& app, Invocation& inv);
+void add_start(CLI::App& app, Invocation& inv);
+void add_restart(CLI::App& app, Invocation& inv);
+void add_ps(CLI::App& app, Invocation& inv);  // lifecycle.cpp: ps, wait, stop, kill, rm, rename, pause, unpause
+void add_wait(CLI::App& app, Invocation& inv);
+void add_stop(CLI::App& app, Invocation& inv);
+void add_kill(CLI::App& app, Invocation& inv);
+void add_rm(CLI::App& app, Invocation& inv);
+void add_rename(CLI::App& app, Invocation& inv);
+void add_pause(CLI::App& app, Invocation& inv);
+void add_unpause(CLI::App& app, Invocation& inv);
+void add_update(CLI::App& app, Invocation& inv);
 // The resource flags run, create and update share (--cpus, -m, --pids-limit, ...).
 void add_resource_flags(CLI::App* c, engine::RunFlags& f);
-void add_volume_commands(CLI::App& app, Invocation& inv);     // volume create/ls/inspect/rm/prune
-void add_inspect_commands(CLI::App& app, Invocation& inv);    // inspect
-void add_exec_commands(CLI::App& app, Invocation& inv);       // exec
-void add_top_commands(CLI::App& app, Invocation& inv);        // top
-void add_stats_commands(CLI::App& app, Invocation& inv);      // stats
-void add_cp_commands(CLI::App& app, Invocation& inv);         // cp
-void add_port_commands(CLI::App& app, Invocation& inv);       // port
-void add_prune_commands(CLI::App& app, Invocation& inv);      // container prune
-void add_lifecycle_commands(CLI::App& app, Invocation& inv);  // ps, stop, kill, wait, rm, rename, pause, unpause
-void add_logs_commands(CLI::App& app, Invocation& inv);       // logs
-void add_attach_commands(CLI::App& app, Invocation& inv);     // attach
+void add_volume(CLI::App& app, Invocation& inv);  // volume create|ls|inspect|rm|prune
+void add_inspect(CLI::App& app, Invocation& inv);
+void add_exec(CLI::App& app, Invocation& inv);
+void add_top(CLI::App& app, Invocation& inv);
+void add_stats(CLI::App& app, Invocation& inv);
+void add_cp(CLI::App& app, Invocation& inv);
+void add_port(CLI::App& app, Invocation& inv);
+void add_container_prune(CLI::App& app, Invocation& inv);  // container prune
+void add_logs(CLI::App& app, Invocation& inv);
+void add_attach(CLI::App& app, Invocation& inv);
 // run/create: where IMAGE is in ARGS (argv[1:]; ARGS.size() when there is
 // none); exec and top: where CONTAINER is. Everything after it is the
 // command's (or ps's options), which the flag parser must not see (`run

@@ -53,7 +53,7 @@ Result<int> cp(const Context& ctx, const CpOptions& o) {
 
 }  // namespace
 
-void add_cp_commands(CLI::App& app, Invocation& inv) {
+void add_cp(CLI::App& app, Invocation& inv) {
   auto o = std::make_shared<CpOptions>();
   auto* c = app.add_subcommand("cp", "copy files and directories between a container and the host");
   c->add_flag("-a,--archive", o->archive, "keep the source's uid/gid (into a container)");

@@ -26,7 +26,7 @@ Result<int> exec(const Context& ctx, const engine::ExecRequest& req) {
 
 }  // namespace
 
-void add_exec_commands(CLI::App& app, Invocation& inv) {
+void add_exec(CLI::App& app, Invocation& inv) {
   auto req = std::make_shared<engine::ExecRequest>();
   auto* c = app.add_subcommand("exec", "run a command in a running container");
   c->add_flag("-i,--interactive", req->interactive, "keep stdin open");

@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "cli/husk/commands.hpp"
-#include "engine/monitor.hpp"
+#include "engine/launcher.hpp"
 #include "image/import.hpp"
 #include "image/pull.hpp"
 
@@ -25,11 +25,13 @@ Result<image::StoredImage> make_or_pull(const image::Store& store, const std::st
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (husk::engine::is_monitor_record_end(argc, argv)) return husk::engine::monitor_record_end_main(argc, argv);
+  if (husk::engine::is_record_end(argc, argv)) return husk::engine::record_end_main(argc, argv);
   husk::cli::Flavor flavor;
   flavor.add_more = [](CLI::App& app, husk::cli::Invocation& inv) {
-    husk::cli::add_image(app, inv);
-    husk::cli::add_registry_commands(app, inv);
+    using namespace husk::cli;
+    for (auto add :
+         {add_image, add_images, add_rmi, add_load, add_save, add_pull, add_push, add_login, add_logout})
+      add(app, inv);
   };
   flavor.fetch_image = make_or_pull;
   return husk::cli::husk_main(argc, argv, flavor);

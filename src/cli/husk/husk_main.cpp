@@ -13,19 +13,29 @@
 namespace husk::cli {
 
 void add_container_commands(CLI::App& app, Invocation& inv) {
-  add_run_commands(app, inv);
-  add_lifecycle_commands(app, inv);
-  add_update_commands(app, inv);
-  add_volume_commands(app, inv);
-  add_inspect_commands(app, inv);
-  add_exec_commands(app, inv);
-  add_top_commands(app, inv);
-  add_stats_commands(app, inv);
-  add_cp_commands(app, inv);
-  add_port_commands(app, inv);
-  add_prune_commands(app, inv);
-  add_logs_commands(app, inv);
-  add_attach_commands(app, inv);
+  add_run(app, inv);
+  add_create(app, inv);
+  add_start(app, inv);
+  add_restart(app, inv);
+  add_ps(app, inv);
+  add_wait(app, inv);
+  add_stop(app, inv);
+  add_kill(app, inv);
+  add_rm(app, inv);
+  add_rename(app, inv);
+  add_pause(app, inv);
+  add_unpause(app, inv);
+  add_update(app, inv);
+  add_volume(app, inv);
+  add_inspect(app, inv);
+  add_exec(app, inv);
+  add_top(app, inv);
+  add_stats(app, inv);
+  add_cp(app, inv);
+  add_port(app, inv);
+  add_container_prune(app, inv);
+  add_logs(app, inv);
+  add_attach(app, inv);
 }
 
 int husk_main(int argc, char** argv, const Flavor& flavor) {

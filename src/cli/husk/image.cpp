@@ -319,166 +319,184 @@ Result<int> save_images(const Context& ctx, const std::vector<std::string>& name
   return 0;
 }
 
+void add_image_ls(CLI::App* parent, const std::string& name, const std::string& alias, Invocation& inv) {
+  struct O {
+    std::string format;
+    bool quiet = false;
+  };
+  auto o = std::make_shared<O>();
+  auto* c = parent->add_subcommand(name, "list images");
+  if (!alias.empty()) c->alias(alias);
+  c->add_option("--format", o->format, "table (default), json, or a template such as {{.Id}}");
+  c->add_flag("-q,--quiet", o->quiet, "only image ids");
+  c->callback([o, &inv] {
+    inv.action = [o](const Context& ctx) { return list_images(ctx, o->format, o->quiet); };
+  });
+}
+
+void add_image_inspect(CLI::App* image, Invocation& inv) {
+  struct O {
+    std::vector<std::string> names;
+    std::string format;
+  };
+  auto o = std::make_shared<O>();
+  auto* c = image->add_subcommand("inspect", "show images as JSON");
+  c->add_option("-f,--format", o->format, "json (default) or a template such as {{.Id}}");
+  c->add_option("image", o->names, "image names or ids")->required();
+  c->callback([o, &inv] {
+    inv.action = [o](const Context& ctx) { return inspect_images(ctx, o->names, o->format); };
+  });
+}
+
+void add_image_history(CLI::App* image, Invocation& inv) {
+  struct O {
+    std::string name, format;
+  };
+  auto o = std::make_shared<O>();
+  auto* c = image->add_subcommand("history", "show how an image was made");
+  c->add_option("--format", o->format, "table (default) or json");
+  c->add_option("image", o->name, "image name or id")->required();
+  c->callback([o, &inv] {
+    inv.action = [o](const Context& ctx) { return image_history(ctx, o->name, o->format); };
+  });
+}
+
+void add_image_rm(CLI::App* parent, const std::string& name, Invocation& inv) {
+  struct O {
+    std::vector<std::string> names;
+    bool force = false;
+  };
+  auto o = std::make_shared<O>();
+  auto* c = parent->add_subcommand(name, "remove images");
+  c->add_flag("-f,--force", o->force, "remove every name of an image given by id");
+  c->add_option("image", o->names, "image names or ids")->required();
+  c->callback([o, &inv] {
+    inv.action = [o](const Context& ctx) { return remove_images(ctx, o->names, o->force); };
+  });
+}
+
+void add_image_tag(CLI::App* image, Invocation& inv) {
+  struct O {
+    std::string src, dst;
+  };
+  auto o = std::make_shared<O>();
+  auto* c = image->add_subcommand("tag", "give an image another name");
+  c->add_option("source", o->src, "image name or id")->required();
+  c->add_option("target", o->dst, "new name")->required();
+  c->callback(
+      [o, &inv] { inv.action = [o](const Context& ctx) { return tag_image(ctx, o->src, o->dst); }; });
+}
+
+void add_image_prune(CLI::App* image, Invocation& inv) {
+  auto* c = image->add_subcommand("prune", "remove content no image or container needs");
+  c->add_flag("-a,--all")->description("accepted for docker's sake: unnamed images are always removed");
+  c->add_flag("-f,--force")->description("do not ask (husk never asks)");
+  c->callback([&inv] { inv.action = [](const Context& ctx) { return prune_images(ctx); }; });
+}
+
+void add_image_import(CLI::App* image, Invocation& inv) {
+  struct O {
+    std::string tarball, name;
+    std::vector<std::string> changes;
+  };
+  auto o = std::make_shared<O>();
+  auto* c = image->add_subcommand("import", "make an image from a rootfs tarball");
+  c->add_option("-c,--change", o->changes,
+                "CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE or STOPSIGNAL")
+      ->allow_extra_args(false);
+  c->add_option("tarball", o->tarball, "rootfs tarball (plain, gzip or zstd)")->required();
+  c->add_option("name", o->name, "name for the image");
+  c->callback([o, &inv] {
+    inv.action = [o](const Context& ctx) { return import_image(ctx, o->tarball, o->name, o->changes); };
+  });
+}
+
+void add_image_bundle(CLI::App* image, Invocation& inv) {
+  auto f = std::make_shared<BundleFlags>();
+  auto* c = image->add_subcommand(
+      "bundle", "make a ready-to-run OCI bundle of an image (overlay root + config.json)");
+  c->add_option("--name", f->name, "the container's name in the store (default: the bundle dir's name)");
+  c->add_option("-e,--env", f->env, "KEY=VALUE for the process")->allow_extra_args(false);
+  c->add_option("-u,--user", f->user, "user[:group], names from the image's /etc/passwd and /etc/group");
+  c->add_option("-w,--workdir", f->workdir, "working directory");
+  c->add_option("--hostname", f->hostname, "hostname (default: the name)");
+  c->add_option("--entrypoint", f->entrypoint, "replaces the image's entrypoint");
+  c->add_flag("-t,--tty", f->tty, "the process gets a terminal");
+  c->add_option("image", f->image, "image name or id")->required();
+  c->add_option("dir", f->dir, "bundle directory (made; must not exist or be empty)")->required();
+  // IMAGE DIR [COMMAND ARG...]: everything after DIR is the command, options included.
+  c->prefix_command();
+  c->footer("Everything after DIR is the container's command (replacing the image's cmd).");
+  c->callback([f, c, &inv] {
+    f->command = c->remaining();
+    inv.action = [f](const Context& ctx) { return make_bundle(ctx, *f); };
+  });
+}
+
+void add_image_load(CLI::App* parent, Invocation& inv) {
+  struct O {
+    std::string input;
+    bool quiet = false;
+  };
+  auto o = std::make_shared<O>();
+  auto* c =
+      parent->add_subcommand("load", "load images from a docker archive or an OCI layout (tar or dir)");
+  c->add_option("-i,--input", o->input, "archive file or directory (default: stdin)");
+  c->add_flag("-q,--quiet", o->quiet, "print nothing");
+  c->callback(
+      [o, &inv] { inv.action = [o](const Context& ctx) { return load_images(ctx, o->input, o->quiet); }; });
+}
+
+void add_image_save(CLI::App* parent, Invocation& inv) {
+  struct O {
+    std::vector<std::string> names;
+    std::string output, format = "docker-archive";
+  };
+  auto o = std::make_shared<O>();
+  auto* c = parent->add_subcommand("save", "save images to a docker archive or an OCI layout");
+  c->add_option("-o,--output", o->output, "file (or directory for oci-dir); default: stdout");
+  c->add_option("--format", o->format, "docker-archive (default), oci-archive or oci-dir");
+  c->add_option("image", o->names, "image names or ids")->required();
+  c->callback([o, &inv] {
+    inv.action = [o](const Context& ctx) { return save_images(ctx, o->names, o->output, o->format); };
+  });
+}
+
+void add_image_unbundle(CLI::App* image, Invocation& inv) {
+  auto dir = std::make_shared<std::string>();
+  auto* c = image->add_subcommand("unbundle", "unmount and remove a bundle made by `husk image bundle`");
+  c->add_option("dir", *dir, "bundle directory")->required();
+  c->callback([dir, &inv] {
+    inv.action = [dir](const Context& ctx) -> Result<int> {
+      auto store = HUSK_TRY(Store::open(ctx.root));
+      HUSK_TRY(image::remove_bundle(store, *dir));
+      return 0;
+    };
+  });
+}
+
 }  // namespace
 
 void add_image(CLI::App& app, Invocation& inv) {
   auto* image = app.add_subcommand("image", "manage images");
   image->require_subcommand(1);
-
-  auto add_ls = [&inv](CLI::App* parent, const std::string& name, const std::string& alias) {
-    struct O {
-      std::string format;
-      bool quiet = false;
-    };
-    auto o = std::make_shared<O>();
-    auto* c = parent->add_subcommand(name, "list images");
-    if (!alias.empty()) c->alias(alias);
-    c->add_option("--format", o->format, "table (default), json, or a template such as {{.Id}}");
-    c->add_flag("-q,--quiet", o->quiet, "only image ids");
-    c->callback([o, &inv] {
-      inv.action = [o](const Context& ctx) { return list_images(ctx, o->format, o->quiet); };
-    });
-  };
-  add_ls(image, "ls", "list");
-  add_ls(&app, "images", "");
-
-  {
-    struct O {
-      std::vector<std::string> names;
-      std::string format;
-    };
-    auto o = std::make_shared<O>();
-    auto* c = image->add_subcommand("inspect", "show images as JSON");
-    c->add_option("-f,--format", o->format, "json (default) or a template such as {{.Id}}");
-    c->add_option("image", o->names, "image names or ids")->required();
-    c->callback([o, &inv] {
-      inv.action = [o](const Context& ctx) { return inspect_images(ctx, o->names, o->format); };
-    });
-  }
-  {
-    struct O {
-      std::string name, format;
-    };
-    auto o = std::make_shared<O>();
-    auto* c = image->add_subcommand("history", "show how an image was made");
-    c->add_option("--format", o->format, "table (default) or json");
-    c->add_option("image", o->name, "image name or id")->required();
-    c->callback([o, &inv] {
-      inv.action = [o](const Context& ctx) { return image_history(ctx, o->name, o->format); };
-    });
-  }
-  auto add_rm = [&inv](CLI::App* parent, const std::string& name) {
-    struct O {
-      std::vector<std::string> names;
-      bool force = false;
-    };
-    auto o = std::make_shared<O>();
-    auto* c = parent->add_subcommand(name, "remove images");
-    c->add_flag("-f,--force", o->force, "remove every name of an image given by id");
-    c->add_option("image", o->names, "image names or ids")->required();
-    c->callback([o, &inv] {
-      inv.action = [o](const Context& ctx) { return remove_images(ctx, o->names, o->force); };
-    });
-  };
-  add_rm(image, "rm");
-  add_rm(&app, "rmi");
-  {
-    struct O {
-      std::string src, dst;
-    };
-    auto o = std::make_shared<O>();
-    auto* c = image->add_subcommand("tag", "give an image another name");
-    c->add_option("source", o->src, "image name or id")->required();
-    c->add_option("target", o->dst, "new name")->required();
-    c->callback(
-        [o, &inv] { inv.action = [o](const Context& ctx) { return tag_image(ctx, o->src, o->dst); }; });
-  }
-  {
-    auto* c = image->add_subcommand("prune", "remove content no image or container needs");
-    c->add_flag("-a,--all")->description("accepted for docker's sake: unnamed images are always removed");
-    c->add_flag("-f,--force")->description("do not ask (husk never asks)");
-    c->callback([&inv] { inv.action = [](const Context& ctx) { return prune_images(ctx); }; });
-  }
-  {
-    struct O {
-      std::string tarball, name;
-      std::vector<std::string> changes;
-    };
-    auto o = std::make_shared<O>();
-    auto* c = image->add_subcommand("import", "make an image from a rootfs tarball");
-    c->add_option("-c,--change", o->changes,
-                  "CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE or STOPSIGNAL")
-        ->allow_extra_args(false);
-    c->add_option("tarball", o->tarball, "rootfs tarball (plain, gzip or zstd)")->required();
-    c->add_option("name", o->name, "name for the image");
-    c->callback([o, &inv] {
-      inv.action = [o](const Context& ctx) { return import_image(ctx, o->tarball, o->name, o->changes); };
-    });
-  }
-  {
-    auto f = std::make_shared<BundleFlags>();
-    auto* c = image->add_subcommand(
-        "bundle", "make a ready-to-run OCI bundle of an image (overlay root + config.json)");
-    c->add_option("--name", f->name, "the container's name in the store (default: the bundle dir's name)");
-    c->add_option("-e,--env", f->env, "KEY=VALUE for the process")->allow_extra_args(false);
-    c->add_option("-u,--user", f->user, "user[:group], names from the image's /etc/passwd and /etc/group");
-    c->add_option("-w,--workdir", f->workdir, "working directory");
-    c->add_option("--hostname", f->hostname, "hostname (default: the name)");
-    c->add_option("--entrypoint", f->entrypoint, "replaces the image's entrypoint");
-    c->add_flag("-t,--tty", f->tty, "the process gets a terminal");
-    c->add_option("image", f->image, "image name or id")->required();
-    c->add_option("dir", f->dir, "bundle directory (made; must not exist or be empty)")->required();
-    // IMAGE DIR [COMMAND ARG...]: everything after DIR is the command, options included.
-    c->prefix_command();
-    c->footer("Everything after DIR is the container's command (replacing the image's cmd).");
-    c->callback([f, c, &inv] {
-      f->command = c->remaining();
-      inv.action = [f](const Context& ctx) { return make_bundle(ctx, *f); };
-    });
-  }
-  auto add_load = [&inv](CLI::App* parent) {
-    struct O {
-      std::string input;
-      bool quiet = false;
-    };
-    auto o = std::make_shared<O>();
-    auto* c =
-        parent->add_subcommand("load", "load images from a docker archive or an OCI layout (tar or dir)");
-    c->add_option("-i,--input", o->input, "archive file or directory (default: stdin)");
-    c->add_flag("-q,--quiet", o->quiet, "print nothing");
-    c->callback(
-        [o, &inv] { inv.action = [o](const Context& ctx) { return load_images(ctx, o->input, o->quiet); }; });
-  };
-  add_load(image);
-  add_load(&app);
-  auto add_save = [&inv](CLI::App* parent) {
-    struct O {
-      std::vector<std::string> names;
-      std::string output, format = "docker-archive";
-    };
-    auto o = std::make_shared<O>();
-    auto* c = parent->add_subcommand("save", "save images to a docker archive or an OCI layout");
-    c->add_option("-o,--output", o->output, "file (or directory for oci-dir); default: stdout");
-    c->add_option("--format", o->format, "docker-archive (default), oci-archive or oci-dir");
-    c->add_option("image", o->names, "image names or ids")->required();
-    c->callback([o, &inv] {
-      inv.action = [o](const Context& ctx) { return save_images(ctx, o->names, o->output, o->format); };
-    });
-  };
-  add_save(image);
-  add_save(&app);
-  {
-    auto dir = std::make_shared<std::string>();
-    auto* c = image->add_subcommand("unbundle", "unmount and remove a bundle made by `husk image bundle`");
-    c->add_option("dir", *dir, "bundle directory")->required();
-    c->callback([dir, &inv] {
-      inv.action = [dir](const Context& ctx) -> Result<int> {
-        auto store = HUSK_TRY(Store::open(ctx.root));
-        HUSK_TRY(image::remove_bundle(store, *dir));
-        return 0;
-      };
-    });
-  }
+  add_image_ls(image, "ls", "list", inv);
+  add_image_inspect(image, inv);
+  add_image_history(image, inv);
+  add_image_rm(image, "rm", inv);
+  add_image_tag(image, inv);
+  add_image_prune(image, inv);
+  add_image_import(image, inv);
+  add_image_bundle(image, inv);
+  add_image_load(image, inv);
+  add_image_save(image, inv);
+  add_image_unbundle(image, inv);
 }
+
+// docker's short forms.
+void add_images(CLI::App& app, Invocation& inv) { add_image_ls(&app, "images", "", inv); }
+void add_rmi(CLI::App& app, Invocation& inv) { add_image_rm(&app, "rmi", inv); }
+void add_load(CLI::App& app, Invocation& inv) { add_image_load(&app, inv); }
+void add_save(CLI::App& app, Invocation& inv) { add_image_save(&app, inv); }
 
 }  // namespace husk::cli

@@ -59,7 +59,7 @@ Result<int> inspect(const Context& ctx, const InspectOptions& o) {
 
 }  // namespace
 
-void add_inspect_commands(CLI::App& app, Invocation& inv) {
+void add_inspect(CLI::App& app, Invocation& inv) {
   auto o = std::make_shared<InspectOptions>();
   auto* c = app.add_subcommand("inspect", "show containers (or images) as JSON, with how they are isolated");
   c->add_option("-f,--format", o->format, "a template such as '{{.State.Pid}}' or '{{json .Mounts}}'");

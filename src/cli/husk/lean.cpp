@@ -14,7 +14,7 @@
 #include "base/fd.hpp"
 #include "base/file.hpp"
 #include "cli/husk/commands.hpp"
-#include "engine/monitor.hpp"
+#include "engine/launcher.hpp"
 #include "image/import.hpp"
 
 namespace {
@@ -121,7 +121,7 @@ Result<image::StoredImage> fetch_through_full(const image::Store& store, const s
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (husk::engine::is_monitor_record_end(argc, argv)) return husk::engine::monitor_record_end_main(argc, argv);
+  if (husk::engine::is_record_end(argc, argv)) return husk::engine::record_end_main(argc, argv);
   std::string sub = subcommand(argc, argv);
   if (sub.empty() || !is_container_command(sub)) {
     std::string full = full_binary();

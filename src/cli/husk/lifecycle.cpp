@@ -10,7 +10,6 @@
 #include "base/file.hpp"
 #include "cli/husk/commands.hpp"
 #include "linux/signals.hpp"
-#include "runtime/container.hpp"
 
 namespace husk::cli {
 
@@ -79,119 +78,118 @@ Result<int> each(const std::vector<std::string>& names, F&& act) {
   return 0;
 }
 
+// pause and unpause: the same shape, the engine's one or the other.
+void add_pause_or_unpause(CLI::App& app, Invocation& inv, bool pause) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto* c = app.add_subcommand(pause ? "pause" : "unpause",
+                               pause ? "freeze every process of containers" : "thaw paused containers");
+  c->add_option("container", *names, "names or ids")->required();
+  c->callback([names, pause, &inv] {
+    inv.action = [names, pause](const Context& ctx) -> Result<int> {
+      auto eng = HUSK_TRY(open_engine(ctx));
+      return each(*names, [&](const std::string& n) { return pause ? eng.pause(n) : eng.unpause(n); });
+    };
+  });
+}
+
 }  // namespace
 
-void add_lifecycle_commands(CLI::App& app, Invocation& inv) {
-  {
-    struct O {
-      bool all = false, quiet = false;
-      std::string format;
-    };
-    auto o = std::make_shared<O>();
-    auto* c = app.add_subcommand("ps", "list containers");
-    c->add_flag("-a,--all", o->all, "also the ones not running");
-    c->add_flag("-q,--quiet", o->quiet, "only ids");
-    c->add_option("--format", o->format, "json, or a template: '{{.Names}} {{.State}}'");
-    c->callback([o, &inv] {
-      inv.action = [o](const Context& ctx) { return ps(ctx, o->all, o->quiet, o->format); };
-    });
-  }
-  {
-    auto names = std::make_shared<std::vector<std::string>>();
-    auto* c = app.add_subcommand("wait", "wait for containers to exit; print their exit codes");
-    c->add_option("container", *names, "names or ids")->required();
-    c->callback([names, &inv] {
-      inv.action = [names](const Context& ctx) -> Result<int> {
-        auto eng = HUSK_TRY(open_engine(ctx));
-        for (auto& n : *names) std::cout << HUSK_TRY(eng.wait(n)) << "\n";
-        return 0;
-      };
-    });
-  }
-  {
-    struct O {
-      std::vector<std::string> names;
-      std::optional<int> timeout;
-    };
-    auto o = std::make_shared<O>();
-    auto* c = app.add_subcommand("stop", "stop containers: the stop signal, then SIGKILL after -t seconds");
-    c->add_option("-t,--time", o->timeout, "seconds to wait before SIGKILL (default 10)");
-    c->add_option("container", o->names, "names or ids")->required();
-    c->callback([o, &inv] {
-      inv.action = [o](const Context& ctx) -> Result<int> {
-        auto eng = HUSK_TRY(open_engine(ctx));
-        return each(o->names, [&](const std::string& n) { return eng.stop(n, o->timeout); });
-      };
-    });
-  }
-  {
-    struct O {
-      std::vector<std::string> names;
-      std::string signal = "KILL";
-    };
-    auto o = std::make_shared<O>();
-    auto* c = app.add_subcommand("kill", "send a signal (default SIGKILL) to containers");
-    c->add_option("-s,--signal", o->signal, "the signal: KILL, SIGTERM, 15, ...");
-    c->add_option("container", o->names, "names or ids")->required();
-    c->callback([o, &inv] {
-      inv.action = [o](const Context& ctx) -> Result<int> {
-        auto sig = linux::signal_from_string(o->signal);
-        if (!sig) return fail_code(EINVAL, "invalid signal \"" + o->signal + "\"");
-        auto eng = HUSK_TRY(open_engine(ctx));
-        return each(o->names, [&](const std::string& n) { return eng.kill(n, *sig); });
-      };
-    });
-  }
-  {
-    struct O {
-      std::vector<std::string> names;
-      bool force = false, volumes = false;
-    };
-    auto o = std::make_shared<O>();
-    auto* c = app.add_subcommand("rm", "remove containers");
-    c->add_flag("-f,--force", o->force, "kill a running one first");
-    c->add_flag("-v,--volumes", o->volumes, "also its anonymous volumes");
-    c->add_option("container", o->names, "names or ids")->required();
-    c->callback([o, &inv] {
-      inv.action = [o](const Context& ctx) -> Result<int> {
-        auto eng = HUSK_TRY(open_engine(ctx));
-        return each(o->names, [&](const std::string& n) { return eng.remove(n, o->force, o->volumes); });
-      };
-    });
-  }
-  {
-    auto names = std::make_shared<std::vector<std::string>>();
-    auto* c = app.add_subcommand("rename", "rename a container");
-    c->add_option("container", *names, "CONTAINER NEW_NAME")->required()->expected(2);
-    c->callback([names, &inv] {
-      inv.action = [names](const Context& ctx) -> Result<int> {
-        auto eng = HUSK_TRY(open_engine(ctx));
-        HUSK_TRY(eng.containers().rename((*names)[0], (*names)[1]));
-        return 0;
-      };
-    });
-  }
-  for (bool pause : {true, false}) {
-    auto names = std::make_shared<std::vector<std::string>>();
-    auto* c = app.add_subcommand(pause ? "pause" : "unpause",
-                                 pause ? "freeze every process of containers" : "thaw paused containers");
-    c->add_option("container", *names, "names or ids")->required();
-    c->callback([names, pause, &inv] {
-      inv.action = [names, pause](const Context& ctx) -> Result<int> {
-        auto eng = HUSK_TRY(open_engine(ctx));
-        return each(*names, [&](const std::string& n) -> Result<void> {
-          auto rec = HUSK_TRY(eng.containers().find(n));
-          auto st = eng.live_status(rec);
-          if (pause && st != LiveStatus::running)
-            return fail_code(EINVAL, "container " + rec.name + " is not running");
-          if (!pause && st != LiveStatus::paused)
-            return fail_code(EINVAL, "container " + rec.name + " is not paused");
-          auto rctx = eng.runtime_context();
-          return pause ? runtime::pause_container(rctx, rec.id) : runtime::resume_container(rctx, rec.id);
-        });
-      };
-    });
-  }
+void add_ps(CLI::App& app, Invocation& inv) {
+  struct O {
+    bool all = false, quiet = false;
+    std::string format;
+  };
+  auto o = std::make_shared<O>();
+  auto* c = app.add_subcommand("ps", "list containers");
+  c->add_flag("-a,--all", o->all, "also the ones not running");
+  c->add_flag("-q,--quiet", o->quiet, "only ids");
+  c->add_option("--format", o->format, "json, or a template: '{{.Names}} {{.State}}'");
+  c->callback([o, &inv] {
+    inv.action = [o](const Context& ctx) { return ps(ctx, o->all, o->quiet, o->format); };
+  });
 }
+
+void add_wait(CLI::App& app, Invocation& inv) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto* c = app.add_subcommand("wait", "wait for containers to exit; print their exit codes");
+  c->add_option("container", *names, "names or ids")->required();
+  c->callback([names, &inv] {
+    inv.action = [names](const Context& ctx) -> Result<int> {
+      auto eng = HUSK_TRY(open_engine(ctx));
+      for (auto& n : *names) std::cout << HUSK_TRY(eng.wait(n)) << "\n";
+      return 0;
+    };
+  });
+}
+
+void add_stop(CLI::App& app, Invocation& inv) {
+  struct O {
+    std::vector<std::string> names;
+    std::optional<int> timeout;
+  };
+  auto o = std::make_shared<O>();
+  auto* c = app.add_subcommand("stop", "stop containers: the stop signal, then SIGKILL after -t seconds");
+  c->add_option("-t,--time", o->timeout, "seconds to wait before SIGKILL (default 10)");
+  c->add_option("container", o->names, "names or ids")->required();
+  c->callback([o, &inv] {
+    inv.action = [o](const Context& ctx) -> Result<int> {
+      auto eng = HUSK_TRY(open_engine(ctx));
+      return each(o->names, [&](const std::string& n) { return eng.stop(n, o->timeout); });
+    };
+  });
+}
+
+void add_kill(CLI::App& app, Invocation& inv) {
+  struct O {
+    std::vector<std::string> names;
+    std::string signal = "KILL";
+  };
+  auto o = std::make_shared<O>();
+  auto* c = app.add_subcommand("kill", "send a signal (default SIGKILL) to containers");
+  c->add_option("-s,--signal", o->signal, "the signal: KILL, SIGTERM, 15, ...");
+  c->add_option("container", o->names, "names or ids")->required();
+  c->callback([o, &inv] {
+    inv.action = [o](const Context& ctx) -> Result<int> {
+      auto sig = linux::signal_from_string(o->signal);
+      if (!sig) return fail_code(EINVAL, "invalid signal \"" + o->signal + "\"");
+      auto eng = HUSK_TRY(open_engine(ctx));
+      return each(o->names, [&](const std::string& n) { return eng.kill(n, *sig); });
+    };
+  });
+}
+
+void add_rm(CLI::App& app, Invocation& inv) {
+  struct O {
+    std::vector<std::string> names;
+    bool force = false, volumes = false;
+  };
+  auto o = std::make_shared<O>();
+  auto* c = app.add_subcommand("rm", "remove containers");
+  c->add_flag("-f,--force", o->force, "kill a running one first");
+  c->add_flag("-v,--volumes", o->volumes, "also its anonymous volumes");
+  c->add_option("container", o->names, "names or ids")->required();
+  c->callback([o, &inv] {
+    inv.action = [o](const Context& ctx) -> Result<int> {
+      auto eng = HUSK_TRY(open_engine(ctx));
+      return each(o->names, [&](const std::string& n) { return eng.remove(n, o->force, o->volumes); });
+    };
+  });
+}
+
+void add_rename(CLI::App& app, Invocation& inv) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto* c = app.add_subcommand("rename", "rename a container");
+  c->add_option("container", *names, "CONTAINER NEW_NAME")->required()->expected(2);
+  c->callback([names, &inv] {
+    inv.action = [names](const Context& ctx) -> Result<int> {
+      auto eng = HUSK_TRY(open_engine(ctx));
+      HUSK_TRY(eng.containers().rename((*names)[0], (*names)[1]));
+      return 0;
+    };
+  });
+}
+
+void add_pause(CLI::App& app, Invocation& inv) { add_pause_or_unpause(app, inv, true); }
+void add_unpause(CLI::App& app, Invocation& inv) { add_pause_or_unpause(app, inv, false); }
 
 }  // namespace husk::cli

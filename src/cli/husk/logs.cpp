@@ -45,7 +45,7 @@ Result<int> logs(const Context& ctx, const LogsArgs& a) {
 
 }  // namespace
 
-void add_logs_commands(CLI::App& app, Invocation& inv) {
+void add_logs(CLI::App& app, Invocation& inv) {
   auto a = std::make_shared<LogsArgs>();
   auto* c = app.add_subcommand("logs", "print a container's output");
   c->add_flag("-f,--follow", a->follow, "keep printing what it writes until it exits");

@@ -18,7 +18,7 @@ Result<int> port(const Context& ctx, const std::string& name, const std::string&
 
 }  // namespace
 
-void add_port_commands(CLI::App& app, Invocation& inv) {
+void add_port(CLI::App& app, Invocation& inv) {
   struct O {
     std::string name, port;
   };

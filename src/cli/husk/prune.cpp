@@ -58,7 +58,7 @@ Result<int> prune(const Context& ctx, bool force) {
 
 }  // namespace
 
-void add_prune_commands(CLI::App& app, Invocation& inv) {
+void add_container_prune(CLI::App& app, Invocation& inv) {
   // `container` may already hold other subcommands (ls, inspect, ...).
   // (No exception for "not there": the first C++ throw of a static binary
   // sorts every unwind entry, milliseconds on each start.)

@@ -193,77 +193,78 @@ Result<int> login(const std::string& server, std::string user, std::string passw
 
 }  // namespace
 
-void add_registry_commands(CLI::App& app, Invocation& inv) {
-  {
-    struct O {
-      std::string name, platform;
-      bool quiet = false;
-      RegistryFlags flags;
+void add_pull(CLI::App& app, Invocation& inv) {
+  struct O {
+    std::string name, platform;
+    bool quiet = false;
+    RegistryFlags flags;
+  };
+  auto o = std::make_shared<O>();
+  auto* c = app.add_subcommand("pull", "pull an image from a registry");
+  add_registry_flags(c, o->flags);
+  c->add_option("--platform", o->platform, "os/arch[/variant] (default: this machine's)");
+  c->add_flag("-q,--quiet", o->quiet, "no progress");
+  c->add_option("name", o->name, "NAME[:TAG|@DIGEST]")->required();
+  c->callback([o, &inv] {
+    inv.action = [o](const Context& ctx) { return pull(ctx, o->name, o->flags, o->platform, o->quiet); };
+  });
+}
+
+void add_push(CLI::App& app, Invocation& inv) {
+  struct O {
+    std::string name, dest;
+    bool quiet = false;
+    RegistryFlags flags;
+  };
+  auto o = std::make_shared<O>();
+  auto* c = app.add_subcommand("push", "push an image to a registry");
+  add_registry_flags(c, o->flags);
+  c->add_flag("-q,--quiet", o->quiet, "no progress");
+  c->add_option("name", o->name, "image in the store")->required();
+  c->add_option("destination", o->dest, "where to (default: NAME)");
+  c->callback([o, &inv] {
+    inv.action = [o](const Context& ctx) { return push(ctx, o->name, o->dest, o->flags, o->quiet); };
+  });
+}
+
+void add_login(CLI::App& app, Invocation& inv) {
+  struct O {
+    std::string server, user, password;
+    bool password_stdin = false;
+    RegistryFlags flags;
+  };
+  auto o = std::make_shared<O>();
+  auto* c = app.add_subcommand("login", "store credentials for a registry (file mode 0600)");
+  add_registry_flags(c, o->flags);
+  c->add_option("-u,--username", o->user, "user name");
+  c->add_option("-p,--password", o->password, "password (prefer --password-stdin)");
+  c->add_flag("--password-stdin", o->password_stdin, "read the password from stdin");
+  c->add_option("server", o->server, "registry, e.g. localhost:5000")->required();
+  c->callback([o, &inv] {
+    inv.action = [o](const Context&) {
+      return login(o->server, o->user, o->password, o->password_stdin, o->flags);
     };
-    auto o = std::make_shared<O>();
-    auto* c = app.add_subcommand("pull", "pull an image from a registry");
-    add_registry_flags(c, o->flags);
-    c->add_option("--platform", o->platform, "os/arch[/variant] (default: this machine's)");
-    c->add_flag("-q,--quiet", o->quiet, "no progress");
-    c->add_option("name", o->name, "NAME[:TAG|@DIGEST]")->required();
-    c->callback([o, &inv] {
-      inv.action = [o](const Context& ctx) { return pull(ctx, o->name, o->flags, o->platform, o->quiet); };
-    });
-  }
-  {
-    struct O {
-      std::string name, dest;
-      bool quiet = false;
-      RegistryFlags flags;
+  });
+}
+
+void add_logout(CLI::App& app, Invocation& inv) {
+  struct O {
+    std::string server;
+    RegistryFlags flags;
+  };
+  auto o = std::make_shared<O>();
+  auto* c = app.add_subcommand("logout", "forget the credentials for a registry");
+  add_registry_flags(c, o->flags);
+  c->add_option("server", o->server, "registry")->required();
+  c->callback([o, &inv] {
+    inv.action = [o](const Context&) -> Result<int> {
+      auto domain = HUSK_TRY(image::parse_reference(o->server + "/x")).domain;
+      bool had = HUSK_TRY(image::remove_credentials(o->flags.authfile, domain));
+      if (!had) return fail_code(ENOENT, "not logged in to " + domain);
+      std::cout << "Removed login credentials for " << domain << "\n";
+      return 0;
     };
-    auto o = std::make_shared<O>();
-    auto* c = app.add_subcommand("push", "push an image to a registry");
-    add_registry_flags(c, o->flags);
-    c->add_flag("-q,--quiet", o->quiet, "no progress");
-    c->add_option("name", o->name, "image in the store")->required();
-    c->add_option("destination", o->dest, "where to (default: NAME)");
-    c->callback([o, &inv] {
-      inv.action = [o](const Context& ctx) { return push(ctx, o->name, o->dest, o->flags, o->quiet); };
-    });
-  }
-  {
-    struct O {
-      std::string server, user, password;
-      bool password_stdin = false;
-      RegistryFlags flags;
-    };
-    auto o = std::make_shared<O>();
-    auto* c = app.add_subcommand("login", "store credentials for a registry (file mode 0600)");
-    add_registry_flags(c, o->flags);
-    c->add_option("-u,--username", o->user, "user name");
-    c->add_option("-p,--password", o->password, "password (prefer --password-stdin)");
-    c->add_flag("--password-stdin", o->password_stdin, "read the password from stdin");
-    c->add_option("server", o->server, "registry, e.g. localhost:5000")->required();
-    c->callback([o, &inv] {
-      inv.action = [o](const Context&) {
-        return login(o->server, o->user, o->password, o->password_stdin, o->flags);
-      };
-    });
-  }
-  {
-    struct O {
-      std::string server;
-      RegistryFlags flags;
-    };
-    auto o = std::make_shared<O>();
-    auto* c = app.add_subcommand("logout", "forget the credentials for a registry");
-    add_registry_flags(c, o->flags);
-    c->add_option("server", o->server, "registry")->required();
-    c->callback([o, &inv] {
-      inv.action = [o](const Context&) -> Result<int> {
-        auto domain = HUSK_TRY(image::parse_reference(o->server + "/x")).domain;
-        bool had = HUSK_TRY(image::remove_credentials(o->flags.authfile, domain));
-        if (!had) return fail_code(ENOENT, "not logged in to " + domain);
-        std::cout << "Removed login credentials for " << domain << "\n";
-        return 0;
-      };
-    });
-  }
+  });
 }
 
 }  // namespace husk::cli

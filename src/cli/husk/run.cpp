@@ -179,61 +179,62 @@ Result<size_t> find_run_image(const CLI::App& app, const std::vector<std::string
   return args.size();
 }
 
-void add_run_commands(CLI::App& app, Invocation& inv) {
-  {
-    auto f = std::make_shared<engine::RunFlags>();
-    auto* c = app.add_subcommand("run", "run a command in a new container");
-    c->add_flag("--rm", f->rm, "remove the container when it exits");
-    c->add_flag("-d,--detach", f->detach, "run in the background; print the id");
-    add_run_flags(c, *f);
-    c->callback([f, &inv] {
-      f->command = inv.command;
-      inv.action = [f](const Context& ctx) -> Result<int> {
-        return with_run_exit_code(run(ctx, *f));
-      };
-    });
-  }
-  {
-    auto f = std::make_shared<engine::RunFlags>();
-    auto* c = app.add_subcommand("create", "create a container (start runs it)");
-    c->add_flag("--rm", f->rm, "remove the container when it exits");
-    add_run_flags(c, *f);
-    c->callback([f, &inv] {
-      f->command = inv.command;
-      inv.action = [f](const Context& ctx) -> Result<int> {
-        return with_run_exit_code(create(ctx, *f));
-      };
-    });
-  }
-  {
-    struct O {
-      std::vector<std::string> names;
-      bool attach = false, interactive = false;
+void add_run(CLI::App& app, Invocation& inv) {
+  auto f = std::make_shared<engine::RunFlags>();
+  auto* c = app.add_subcommand("run", "run a command in a new container");
+  c->add_flag("--rm", f->rm, "remove the container when it exits");
+  c->add_flag("-d,--detach", f->detach, "run in the background; print the id");
+  add_run_flags(c, *f);
+  c->callback([f, &inv] {
+    f->command = inv.command;
+    inv.action = [f](const Context& ctx) -> Result<int> {
+      return with_run_exit_code(run(ctx, *f));
     };
-    auto o = std::make_shared<O>();
-    auto* c = app.add_subcommand("start", "start created or stopped containers");
-    c->add_flag("-a,--attach", o->attach, "stay attached: its output, then its exit code");
-    c->add_flag("-i,--interactive", o->interactive, "attach its stdin");
-    c->add_option("container", o->names, "names or ids")->required();
-    c->callback([o, &inv] {
-      inv.action = [o](const Context& ctx) {
-        if (o->attach && o->names.size() > 1)
-          return Result<int>(fail_code(EINVAL, "start -a takes one container"));
-        return start(ctx, o->names, o->attach || o->interactive, o->interactive);
-      };
-    });
-  }
-  {
-    struct O {
-      std::vector<std::string> names;
-      std::optional<int> timeout;
+  });
+}
+
+void add_create(CLI::App& app, Invocation& inv) {
+  auto f = std::make_shared<engine::RunFlags>();
+  auto* c = app.add_subcommand("create", "create a container (start runs it)");
+  c->add_flag("--rm", f->rm, "remove the container when it exits");
+  add_run_flags(c, *f);
+  c->callback([f, &inv] {
+    f->command = inv.command;
+    inv.action = [f](const Context& ctx) -> Result<int> {
+      return with_run_exit_code(create(ctx, *f));
     };
-    auto o = std::make_shared<O>();
-    auto* c = app.add_subcommand("restart", "stop, then start containers");
-    c->add_option("-t,--time", o->timeout, "seconds to wait before SIGKILL");
-    c->add_option("container", o->names, "names or ids")->required();
-    c->callback([o, &inv] { inv.action = [o](const Context& ctx) { return restart(ctx, o->names, o->timeout); }; });
-  }
+  });
+}
+
+void add_start(CLI::App& app, Invocation& inv) {
+  struct O {
+    std::vector<std::string> names;
+    bool attach = false, interactive = false;
+  };
+  auto o = std::make_shared<O>();
+  auto* c = app.add_subcommand("start", "start created or stopped containers");
+  c->add_flag("-a,--attach", o->attach, "stay attached: its output, then its exit code");
+  c->add_flag("-i,--interactive", o->interactive, "attach its stdin");
+  c->add_option("container", o->names, "names or ids")->required();
+  c->callback([o, &inv] {
+    inv.action = [o](const Context& ctx) {
+      if (o->attach && o->names.size() > 1)
+        return Result<int>(fail_code(EINVAL, "start -a takes one container"));
+      return start(ctx, o->names, o->attach || o->interactive, o->interactive);
+    };
+  });
+}
+
+void add_restart(CLI::App& app, Invocation& inv) {
+  struct O {
+    std::vector<std::string> names;
+    std::optional<int> timeout;
+  };
+  auto o = std::make_shared<O>();
+  auto* c = app.add_subcommand("restart", "stop, then start containers");
+  c->add_option("-t,--time", o->timeout, "seconds to wait before SIGKILL");
+  c->add_option("container", o->names, "names or ids")->required();
+  c->callback([o, &inv] { inv.action = [o](const Context& ctx) { return restart(ctx, o->names, o->timeout); }; });
 }
 
 }  // namespace husk::cli

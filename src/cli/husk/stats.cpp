@@ -155,7 +155,7 @@ Result<int> stats(const Context& ctx, const StatsOptions& o) {
 
 }  // namespace
 
-void add_stats_commands(CLI::App& app, Invocation& inv) {
+void add_stats(CLI::App& app, Invocation& inv) {
   auto o = std::make_shared<StatsOptions>();
   auto* c = app.add_subcommand("stats", "show containers' resource use (CPU, memory, block I/O, pids)");
   c->add_flag("--no-stream", o->no_stream, "print once and exit");

@@ -12,7 +12,6 @@
 
 #include "base/strings.hpp"
 #include "cli/husk/commands.hpp"
-#include "runtime/container.hpp"
 
 namespace husk::cli {
 
@@ -59,11 +58,7 @@ std::vector<std::string> fields(const std::string& line) {
 
 Result<int> top(const Context& ctx, const std::string& name, std::vector<std::string> ps_args) {
   auto eng = HUSK_TRY(open_engine(ctx));
-  auto rec = HUSK_TRY(eng.containers().find(name));
-  auto live = eng.live_status(rec);
-  if (live != engine::LiveStatus::running && live != engine::LiveStatus::paused)
-    return fail_code(EINVAL, "container " + rec.name + " is not running");
-  auto pids = HUSK_TRY(runtime::container_pids(eng.runtime_context(), rec.id));
+  auto pids = HUSK_TRY(eng.pids(name));
   std::set<std::string> ours;
   for (int p : pids) ours.insert(std::to_string(p));
   if (ps_args.empty()) ps_args = {"-ef"};
@@ -83,7 +78,7 @@ Result<int> top(const Context& ctx, const std::string& name, std::vector<std::st
 
 }  // namespace
 
-void add_top_commands(CLI::App& app, Invocation& inv) {
+void add_top(CLI::App& app, Invocation& inv) {
   auto name = std::make_shared<std::string>();
   auto* c = app.add_subcommand("top", "show a container's processes (the host's ps, default -ef)");
   c->add_option("container", *name, "name or id")->required();

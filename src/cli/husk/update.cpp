@@ -58,7 +58,7 @@ void add_resource_flags(CLI::App* c, engine::RunFlags& f) {
   c->add_option("--blkio-weight", f.blkio_weight, "block IO weight (10-1000)");
 }
 
-void add_update_commands(CLI::App& app, Invocation& inv) {
+void add_update(CLI::App& app, Invocation& inv) {
   auto o = std::make_shared<UpdateOpts>();
   auto* c = app.add_subcommand("update", "change the resource limits of containers (live when they run)");
   add_resource_flags(c, o->changes);

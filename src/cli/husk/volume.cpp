@@ -125,7 +125,7 @@ Result<int> prune_volumes(const Context& ctx, bool all, bool force) {
   return 0;
 }
 
-void add_create(CLI::App* volume, Invocation& inv) {
+void add_volume_create(CLI::App* volume, Invocation& inv) {
   struct O {
     std::string name, driver = "local";
     std::vector<std::string> labels;
@@ -147,64 +147,72 @@ void add_create(CLI::App* volume, Invocation& inv) {
   });
 }
 
+void add_volume_ls(CLI::App* volume, Invocation& inv) {
+  struct O {
+    bool quiet = false;
+    std::string format;
+  };
+  auto o = std::make_shared<O>();
+  auto* c = volume->add_subcommand("ls", "list volumes");
+  c->alias("list");
+  c->add_flag("-q,--quiet", o->quiet, "names only");
+  c->add_option("--format", o->format, "json, table or a template such as '{{.Name}}'");
+  c->callback([o, &inv] {
+    inv.action = [o](const Context& ctx) { return list_volumes(ctx, o->quiet, o->format); };
+  });
+}
+
+void add_volume_inspect(CLI::App* volume, Invocation& inv) {
+  struct O {
+    std::vector<std::string> names;
+    std::string format;
+  };
+  auto o = std::make_shared<O>();
+  auto* c = volume->add_subcommand("inspect", "show volumes as JSON");
+  c->add_option("-f,--format", o->format, "a template such as '{{.Mountpoint}}'");
+  c->add_option("name", o->names, "volume names")->required();
+  c->callback([o, &inv] {
+    inv.action = [o](const Context& ctx) { return inspect_volumes(ctx, o->names, o->format); };
+  });
+}
+
+void add_volume_rm(CLI::App* volume, Invocation& inv) {
+  struct O {
+    std::vector<std::string> names;
+    bool force = false;
+  };
+  auto o = std::make_shared<O>();
+  auto* c = volume->add_subcommand("rm", "remove volumes no container uses");
+  c->alias("remove");
+  c->add_flag("-f,--force", o->force, "no error for a volume that does not exist");
+  c->add_option("name", o->names, "volume names")->required();
+  c->callback([o, &inv] {
+    inv.action = [o](const Context& ctx) { return remove_volumes(ctx, o->names, o->force); };
+  });
+}
+
+void add_volume_prune(CLI::App* volume, Invocation& inv) {
+  struct O {
+    bool all = false, force = false;
+  };
+  auto o = std::make_shared<O>();
+  auto* c = volume->add_subcommand("prune", "remove the anonymous volumes no container uses");
+  c->add_flag("-a,--all", o->all, "named ones too");
+  c->add_flag("-f,--force", o->force, "do not ask");
+  c->callback(
+      [o, &inv] { inv.action = [o](const Context& ctx) { return prune_volumes(ctx, o->all, o->force); }; });
+}
+
 }  // namespace
 
-void add_volume_commands(CLI::App& app, Invocation& inv) {
+void add_volume(CLI::App& app, Invocation& inv) {
   auto* volume = app.add_subcommand("volume", "manage volumes");
   volume->require_subcommand(1);
-  add_create(volume, inv);
-  {
-    struct O {
-      bool quiet = false;
-      std::string format;
-    };
-    auto o = std::make_shared<O>();
-    auto* c = volume->add_subcommand("ls", "list volumes");
-    c->alias("list");
-    c->add_flag("-q,--quiet", o->quiet, "names only");
-    c->add_option("--format", o->format, "json, table or a template such as '{{.Name}}'");
-    c->callback([o, &inv] {
-      inv.action = [o](const Context& ctx) { return list_volumes(ctx, o->quiet, o->format); };
-    });
-  }
-  {
-    struct O {
-      std::vector<std::string> names;
-      std::string format;
-    };
-    auto o = std::make_shared<O>();
-    auto* c = volume->add_subcommand("inspect", "show volumes as JSON");
-    c->add_option("-f,--format", o->format, "a template such as '{{.Mountpoint}}'");
-    c->add_option("name", o->names, "volume names")->required();
-    c->callback([o, &inv] {
-      inv.action = [o](const Context& ctx) { return inspect_volumes(ctx, o->names, o->format); };
-    });
-  }
-  {
-    struct O {
-      std::vector<std::string> names;
-      bool force = false;
-    };
-    auto o = std::make_shared<O>();
-    auto* c = volume->add_subcommand("rm", "remove volumes no container uses");
-    c->alias("remove");
-    c->add_flag("-f,--force", o->force, "no error for a volume that does not exist");
-    c->add_option("name", o->names, "volume names")->required();
-    c->callback([o, &inv] {
-      inv.action = [o](const Context& ctx) { return remove_volumes(ctx, o->names, o->force); };
-    });
-  }
-  {
-    struct O {
-      bool all = false, force = false;
-    };
-    auto o = std::make_shared<O>();
-    auto* c = volume->add_subcommand("prune", "remove the anonymous volumes no container uses");
-    c->add_flag("-a,--all", o->all, "named ones too");
-    c->add_flag("-f,--force", o->force, "do not ask");
-    c->callback(
-        [o, &inv] { inv.action = [o](const Context& ctx) { return prune_volumes(ctx, o->all, o->force); }; });
-  }
+  add_volume_create(volume, inv);
+  add_volume_ls(volume, inv);
+  add_volume_inspect(volume, inv);
+  add_volume_rm(volume, inv);
+  add_volume_prune(volume, inv);
 }
 
 }  // namespace husk::cli

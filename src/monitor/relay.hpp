@@ -1,5 +1,6 @@
-// The container monitor's relay (monitor.hpp): the loop that stays on the
-// host for a running container's whole life. It holds the other ends of
+// The container monitor's relay: the loop that stays on the host for a
+// running container's whole life (engine/launcher.hpp hands it the
+// container once it runs). It holds the other ends of
 // the container's stdio, writes its output to the json-file log, serves
 // attach clients on containers/ID/attach.sock (SOCK_SEQPACKET, one message
 // a packet, its first byte its kind) and reaps the container's init.
@@ -16,7 +17,7 @@
 
 #include "base/fd.hpp"
 
-namespace husk::engine {
+namespace husk::monitor {
 
 namespace attach_msg {
 // Client to monitor.
@@ -65,7 +66,7 @@ std::optional<AttachClient> accept_client(int listener, const Stdio& io);
 int relay_container(Stdio& io, int log_fd, int listener, std::vector<AttachClient>& clients, pid_t pid,
                     int pidfd);
 
-// What a monitor hands husk-monitor (on its command line): the store, the
+// What the launcher hands husk-monitor (on its command line): the store, the
 // container, and the descriptors it inherits (-1: none).
 struct RelayHandoff {
   std::string root, run_root, id;
@@ -93,4 +94,4 @@ inline constexpr std::string_view kRecordEndArg = "--record-end";
 // descriptors inherited; returns only when it could not.
 void exec_handoff(const std::string& program, std::string_view mark, const RelayHandoff& h);
 
-}  // namespace husk::engine
+}  // namespace husk::monitor

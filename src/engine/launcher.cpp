@@ -1,4 +1,4 @@
-#include "engine/monitor.hpp"
+#include "engine/launcher.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -22,13 +22,18 @@
 #include "engine/attach.hpp"
 #include "engine/logs.hpp"
 #include "linux/sync.hpp"
+#include "monitor/relay.hpp"
 #include "runtime/container.hpp"
 
 namespace husk::engine {
 
+// The launcher hands the container over in the monitor's terms (its stdio,
+// attach clients, the hand-off), and relays itself when husk-monitor is missing.
+using namespace monitor;
+
 std::string monitor_pid_path(const std::string& container_dir) { return container_dir + "/monitor.pid"; }
 
-Result<int> MonitorLaunch::wait_for(std::string_view what) {
+Result<int> Launch::wait_for(std::string_view what) {
   while (true) {
     size_t nl = buffered_.find('\n');
     if (nl != std::string::npos) {
@@ -128,11 +133,11 @@ void record_end(const Engine& eng, const std::string& id, int code, const std::v
   send_exit_code(clients, code);
 }
 
-class Monitor {
+class Launcher {
  public:
-  Monitor(const Engine& eng, ContainerRecord rec, UniqueFd reports)
+  Launcher(const Engine& eng, ContainerRecord rec, UniqueFd reports)
       : eng_(eng), rec_(std::move(rec)), reports_(std::move(reports)), dir_(eng.containers().dir(rec_.id)) {}
-  int run(const MonitorOptions& o);
+  int run(const LaunchOptions& o);
 
  private:
   // The runtime's create: the container's init, waiting to be started.
@@ -144,7 +149,7 @@ class Monitor {
   std::string dir_;
 };
 
-Result<void> Monitor::create(Stdio& io, int dirfd) {
+Result<void> Launcher::create(Stdio& io, int dirfd) {
   ContainerStore cs = eng_.containers();
   runtime::CreateOptions opts;
   opts.id = rec_.id;
@@ -169,7 +174,7 @@ Result<void> Monitor::create(Stdio& io, int dirfd) {
   return {};
 }
 
-int Monitor::fail_start(const Error& e, bool created) {
+int Launcher::fail_start(const Error& e, bool created) {
   if (created) (void)runtime::delete_container(eng_.runtime_context(), rec_.id, true);
   int code = exit_code_for(e);
   (void)::unlink(monitor_pid_path(dir_).c_str());
@@ -179,7 +184,7 @@ int Monitor::fail_start(const Error& e, bool created) {
   return code;
 }
 
-int Monitor::run(const MonitorOptions& o) {
+int Launcher::run(const LaunchOptions& o) {
   auto recorder = eng_.containers().hold_recorder(rec_.id);
   if (!recorder) {  // another run has it: its record and files are not ours
     report(reports_.get(), "error 125 " + recorder.error().what());
@@ -231,9 +236,9 @@ int Monitor::run(const MonitorOptions& o) {
 
 }  // namespace
 
-bool is_monitor_record_end(int argc, char** argv) { return argc > 1 && std::string_view(argv[1]) == kRecordEndArg; }
+bool is_record_end(int argc, char** argv) { return argc > 1 && std::string_view(argv[1]) == kRecordEndArg; }
 
-int monitor_record_end_main(int argc, char** argv) {
+int record_end_main(int argc, char** argv) {
   auto h = decode_handoff(argc - 2, argv + 2);
   if (!h) return 125;
   ::prctl(PR_SET_NAME, "husk-monitor", 0, 0, 0);
@@ -249,7 +254,7 @@ int monitor_record_end_main(int argc, char** argv) {
   return 0;
 }
 
-Result<MonitorLaunch> spawn_monitor(const Engine& eng, const ContainerRecord& rec, const MonitorOptions& o) {
+Result<Launch> spawn_launcher(const Engine& eng, const ContainerRecord& rec, const LaunchOptions& o) {
   auto p = HUSK_TRY(make_pipe("pipe to the container's monitor"));
   std::fflush(nullptr);
   pid_t pid = ::fork();
@@ -267,14 +272,14 @@ Result<MonitorLaunch> spawn_monitor(const Engine& eng, const ContainerRecord& re
     ::prctl(PR_SET_NAME, "husk-monitor", 0, 0, 0);
     ::signal(SIGHUP, SIG_IGN);
     ::signal(SIGINT, SIG_IGN);
-    ::_exit(Monitor(eng, rec, UniqueFd(3)).run(o));
+    ::_exit(Launcher(eng, rec, UniqueFd(3)).run(o));
   }
   p.write.reset();
   UniqueFd reports = std::move(p.read);
   int status;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  return MonitorLaunch(std::move(reports));
+  return Launch(std::move(reports));
 }
 
 }  // namespace husk::engine

@@ -1,5 +1,5 @@
-// The writing side of the json-file log (logs.hpp): what the container's
-// monitor links, apart from the reading side `husk logs` needs.
+#include "monitor/log_writer.hpp"
+
 #include <time.h>
 #include <unistd.h>
 
@@ -9,9 +9,8 @@
 #include <ctime>
 
 #include "base/fd.hpp"
-#include "engine/logs.hpp"
 
-namespace husk::engine {
+namespace husk::monitor {
 
 namespace {
 
@@ -152,4 +151,4 @@ void LogWriter::flush() {
   }
 }
 
-}  // namespace husk::engine
+}  // namespace husk::monitor

@@ -1,4 +1,4 @@
-#include "engine/relay.hpp"
+#include "monitor/relay.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -13,10 +13,10 @@
 
 #include "base/file.hpp"
 #include "base/strings.hpp"
-#include "engine/logs.hpp"
-#include "runtime/container.hpp"
+#include "linux/signals.hpp"
+#include "monitor/log_writer.hpp"
 
-namespace husk::engine {
+namespace husk::monitor {
 
 Result<void> send_packet(int sock, char kind, std::string_view payload) {
   std::string p;
@@ -163,7 +163,7 @@ int Relay::run(pid_t pid, int pidfd) {
     }
   }
   log_.flush();
-  return runtime::exit_code_from_wait_status(status);
+  return linux::exit_code_from_wait_status(status);
 }
 
 }  // namespace
@@ -260,4 +260,4 @@ void exec_handoff(const std::string& program, std::string_view mark, const Relay
   inherit_handoff_fds(h, false);
 }
 
-}  // namespace husk::engine
+}  // namespace husk::monitor

@@ -1,12 +1,14 @@
+#include "runtime/features.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include "linux/capabilities.hpp"
 #include "linux/mount_options.hpp"
 #include "linux/seccomp.hpp"
 #include "spec/config.hpp"
-#include "spec/features.hpp"
+#include "spec/seccomp.hpp"
 
-namespace husk::spec {
+namespace husk::runtime {
 
 std::string features_json() {
   using ojson = nlohmann::ordered_json;
@@ -17,17 +19,17 @@ std::string features_json() {
   f["mountOptions"] = linux::known_mount_option_names();
   ojson l;
   ojson ns = ojson::array();
-  for (auto t : kAllNamespaceTypes) ns.push_back(namespace_type_name(t));
+  for (auto t : spec::kAllNamespaceTypes) ns.push_back(spec::namespace_type_name(t));
   l["namespaces"] = ns;
   l["capabilities"] = linux::all_capability_names();
   // Every linux.resources field on v1, hybrid and v2 (rdma.max included);
   // the systemd driver is not implemented, and this document says so.
   l["cgroup"] = {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}, {"rdma", true}};
   l["seccomp"] = {{"enabled", true},
-                  {"actions", seccomp_action_names()},
-                  {"operators", seccomp_op_names()},
-                  {"archs", seccomp_arch_names()},
-                  {"knownFlags", seccomp_flag_names()},
+                  {"actions", spec::seccomp_action_names()},
+                  {"operators", spec::seccomp_op_names()},
+                  {"archs", spec::seccomp_arch_names()},
+                  {"knownFlags", spec::seccomp_flag_names()},
                   {"supportedFlags", linux::supported_seccomp_flags()}};
   l["apparmor"] = {{"enabled", true}};  // applied where the host enables it (else a warning)
   l["selinux"] = {{"enabled", true}};
@@ -38,4 +40,4 @@ std::string features_json() {
   return f.dump(4);
 }
 
-}  // namespace husk::spec
+}  // namespace husk::runtime
