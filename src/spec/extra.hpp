@@ -5,7 +5,7 @@
 #pragma once
 
 #include <initializer_list>
-#include <memory>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json_fwd.hpp>
@@ -14,26 +14,20 @@ namespace husk::spec {
 
 class Extra {
  public:
-  Extra() noexcept;
-  Extra(const Extra& other);
-  Extra(Extra&& other) noexcept;
-  Extra& operator=(const Extra& other);
-  Extra& operator=(Extra&& other) noexcept;
-  ~Extra();
-
   // The members of OBJECT (a JSON object) whose names are not in KNOWN.
   static Extra unknown_members(const nlohmann::json& object, std::initializer_list<std::string_view> known);
 
-  bool empty() const { return !members_; }
-  // An object of the kept members; null when there are none.
-  const nlohmann::json* members() const { return members_.get(); }
+  bool empty() const { return members_.empty(); }
   // Adds the kept members to OUT (an object), after the ones it has.
   void put_into(nlohmann::ordered_json& out) const;
 
-  friend bool operator==(const Extra& a, const Extra& b);
+  bool operator==(const Extra&) const = default;
 
  private:
-  std::unique_ptr<nlohmann::json> members_;  // null: none (most configs)
+  // As JSON text ("\"key\":value,..."), not a tree: a json copy recurses
+  // once per level of nesting, dump() and the parser do not (a document
+  // may be kMaxJsonDepth deep). Empty: none, as in most configs.
+  std::string members_;
 };
 
 }  // namespace husk::spec
