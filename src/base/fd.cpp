@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -36,5 +37,29 @@ Result<UniqueFd> open_in_root(int rootfd, const std::string& path, int flags, un
 }
 
 std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+Result<Pipe> make_pipe(std::string_view what) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) < 0) return fail_errno(std::string(what));
+  return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+Result<void> write_all(int fd, std::string_view data, std::string_view what) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail_errno(std::string(what));
+    // write(2) returns 0 only for an empty write; a count of 0 would spin.
+    if (n == 0) return fail_code(EIO, std::string(what) + ": wrote nothing");
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return {};
+}
+
+Result<void> flock_fd(int fd, int op, std::string_view what) {
+  while (::flock(fd, op) < 0)
+    if (errno != EINTR) return fail_errno(std::string(what));
+  return {};
+}
 
 }  // namespace husk

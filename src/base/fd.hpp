@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "base/error.hpp"
@@ -42,5 +43,19 @@ Result<UniqueFd> open_in_root(int rootfd, const std::string& path, int flags, un
 
 // "/proc/self/fd/N": lets path-based syscalls act on exactly the opened file.
 std::string fd_path(int fd);
+
+// pipe2(2) with O_CLOEXEC: both ends owned, neither leaked on a failure.
+struct Pipe {
+  UniqueFd read, write;
+};
+Result<Pipe> make_pipe(std::string_view what = "pipe");
+
+// Writes all of DATA to FD, going on after short writes and EINTR. The
+// error carries errno and WHAT as its message ("write /path").
+Result<void> write_all(int fd, std::string_view data, std::string_view what = "write");
+
+// flock(2) OP on FD, retried after EINTR. The error carries errno (e.g.
+// EWOULDBLOCK for LOCK_NB) and WHAT as its message ("lock /path").
+Result<void> flock_fd(int fd, int op, std::string_view what);
 
 }  // namespace husk

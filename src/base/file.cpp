@@ -49,16 +49,9 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, u
   std::string tmp = path + ".tmp" + std::to_string(::getpid());
   {
     UniqueFd fd = HUSK_TRY(open_fd(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode));
-    size_t off = 0;
-    while (off < data.size()) {
-      ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        int e = errno;
-        ::unlink(tmp.c_str());
-        return fail_code(e, "write " + tmp);
-      }
-      off += static_cast<size_t>(n);
+    if (auto written = write_all(fd.get(), data); !written) {
+      ::unlink(tmp.c_str());
+      return fail_code(written.error().err(), "write " + tmp);
     }
   }
   if (::rename(tmp.c_str(), path.c_str()) < 0) {

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <optional>
 
+#include "base/fd.hpp"
 #include "base/strings.hpp"
 #include "engine/logs.hpp"
 #include "linux/console.hpp"
@@ -108,8 +109,8 @@ Result<UniqueFd> connect_attach(const std::string& container_dir, const AttachOp
     return fail_errno("connect to the container's monitor");
   }
   char flags = static_cast<char>((o.attach_stdin ? 1 : 0) | (o.stdin_once ? 2 : 0));
-  if (!send_packet(s.get(), attach_msg::hello, std::string(1, flags) + window_size_bytes()))
-    return fail_errno("attach: hello");
+  if (auto sent = send_packet(s.get(), attach_msg::hello, std::string(1, flags) + window_size_bytes()); !sent)
+    return fail(Error(sent.error().err(), "attach: hello"));
   return s;
 }
 
@@ -143,19 +144,19 @@ Result<AttachEnd> attach_session(int sock, const AttachOptions& o) {
         else
           o.forward_signal(static_cast<int>(si.ssi_signo));
       }
-      if (resized) send_packet(sock, attach_msg::resize, window_size_bytes());
+      if (resized) (void)send_packet(sock, attach_msg::resize, window_size_bytes());
     }
     if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
       ssize_t n = ::read(STDIN_FILENO, buf.data(), kAttachChunk);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         stdin_open = false;
-        send_packet(sock, attach_msg::stdin_close, {});
+        (void)send_packet(sock, attach_msg::stdin_close, {});
       } else {
         std::string_view data(buf.data(), static_cast<size_t>(n));
         bool detached = false;
         std::string pass = o.tty ? matcher.feed(data, detached) : std::string(data);
-        if (!pass.empty()) send_packet(sock, attach_msg::stdin_data, pass);
+        if (!pass.empty()) (void)send_packet(sock, attach_msg::stdin_data, pass);
         if (detached) return AttachEnd{.detached = true};
       }
     }

@@ -93,8 +93,7 @@ namespace {
 
 Result<UniqueFd> lock_names(const std::string& root) {
   UniqueFd lock = HUSK_TRY(open_fd(root + "/names.lock", O_RDWR | O_CREAT, 0600));
-  while (::flock(lock.get(), LOCK_EX) < 0)
-    if (errno != EINTR) return fail_errno("lock container names");
+  HUSK_TRY(flock_fd(lock.get(), LOCK_EX, "lock container names"));
   return lock;
 }
 
@@ -108,7 +107,7 @@ std::optional<ContainerRecord> interrupted_create(const std::string& root, const
     return {};
   UniqueFd names(::open((root + "/names.lock").c_str(), O_RDONLY | O_CLOEXEC));
   // Someone creates a container right now (maybe this one): not dead.
-  if (names && ::flock(names.get(), LOCK_SH | LOCK_NB) < 0) return {};
+  if (names && !flock_fd(names.get(), LOCK_SH | LOCK_NB, "lock container names")) return {};
   ContainerRecord r;
   r.id = id;
   r.name = id.substr(0, 12);
@@ -141,9 +140,9 @@ Result<ContainerRecord> ContainerStore::create(
 
 Result<UniqueFd> ContainerStore::hold_recorder(const std::string& id) const {
   UniqueFd lock = HUSK_TRY(open_fd(dir(id) + "/recorder.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  while (::flock(lock.get(), LOCK_EX | LOCK_NB) < 0) {
-    if (errno == EWOULDBLOCK) return fail_code(EBUSY, "container " + id + " is already being run");
-    if (errno != EINTR) return fail_errno("lock container " + id + "'s run");
+  if (auto locked = flock_fd(lock.get(), LOCK_EX | LOCK_NB, "lock container " + id + "'s run"); !locked) {
+    if (locked.error().err() == EWOULDBLOCK) return fail_code(EBUSY, "container " + id + " is already being run");
+    return fail(std::move(locked).error());
   }
   return lock;
 }
@@ -152,7 +151,7 @@ bool ContainerStore::await_recorder(const std::string& id, int timeout_ms) const
   UniqueFd lock(::open((dir(id) + "/recorder.lock").c_str(), O_RDONLY | O_CLOEXEC));
   if (!lock) return true;  // never run, or removed meanwhile
   for (int waited = 0;; waited += 5) {
-    if (::flock(lock.get(), LOCK_SH | LOCK_NB) == 0) return true;
+    if (flock_fd(lock.get(), LOCK_SH | LOCK_NB, "lock container " + id + "'s run")) return true;
     if (waited >= timeout_ms) return false;
     ::usleep(5000);
   }

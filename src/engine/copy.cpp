@@ -8,6 +8,7 @@
 
 #include <vector>
 
+#include "base/fd.hpp"
 #include "base/file.hpp"
 #include "image/bundle.hpp"
 #include "image/overlay.hpp"
@@ -95,11 +96,8 @@ Result<void> copy_file(const UniqueFd& in, const std::string& sname, const struc
     char buf[65536];
     ssize_t r;
     while ((r = ::read(in.get(), buf, sizeof buf)) > 0)
-      for (ssize_t off = 0; off < r;) {
-        ssize_t w = ::write(out.get(), buf + off, static_cast<size_t>(r - off));
-        if (w < 0 && errno != EINTR) return fail_errno("write " + dname);
-        if (w > 0) off += w;
-      }
+      if (auto w = write_all(out.get(), std::string_view(buf, static_cast<size_t>(r))); !w)
+        return fail(Error(w.error().err(), "write " + dname));
     if (r < 0) return fail_errno("read " + sname);
     break;
   }

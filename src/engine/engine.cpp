@@ -41,11 +41,7 @@ std::string_view to_string(LiveStatus s) {
   return "unknown";
 }
 
-int exit_code_for(const Error& e) {
-  const std::string& m = e.message();
-  if (m.find("exec: \"") != std::string::npos) return e.err() == ENOENT ? 127 : 126;
-  return 125;
-}
+int exit_code_for(const Error& e) { return husk::exit_code_for(e.kind(), 125); }
 
 Result<Engine> Engine::open(const std::string& root, const std::string& run_root, ImageFetcher fetch) {
   return Engine(HUSK_TRY(image::Store::open(root)), run_root, std::move(fetch));
@@ -79,7 +75,7 @@ int Engine::stop_signal(const ContainerRecord& rec) const {
   return SIGTERM;
 }
 
-Result<ContainerRecord> Engine::create(const RunFlags& in) const {
+Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::string>& warnings) const {
   RunFlags flags = in;
   if (!flags.stop_signal.empty() && !linux::signal_from_string(flags.stop_signal))
     return fail_code(EINVAL, "invalid --stop-signal \"" + flags.stop_signal + "\"");
@@ -119,6 +115,7 @@ Result<ContainerRecord> Engine::create(const RunFlags& in) const {
     sctx.container_pid = [this](const std::string& name) { return init_pid(name); };
     std::vector<std::function<void()>> undo;  // volumes and host dirs the flags made
     sctx.undo = &undo;
+    sctx.warnings = &warnings;
     sctx.find_container = [&cs](const std::string& name) { return cs.find(name); };
     sctx.image_volumes = img.config.config.volumes;
     sctx.uid_map = maps.uids;
@@ -160,8 +157,14 @@ Result<void> Engine::rejoin(const ContainerRecord& rec) const {
   sctx.store_root = store_.root();
   sctx.container_pid = [this](const std::string& name) { return init_pid(name); };
   sctx.find_container = [&cs](const std::string& name) { return cs.find(name); };
-  HUSK_TRY(rejoin_namespaces(sctx, f, spec));
-  return write_file_atomic(path, spec.dump(2) + "\n", 0644);
+  // The file is read back from disk: a document of another shape is an
+  // error of this container's, not an exception out of husk.
+  try {
+    HUSK_TRY(rejoin_namespaces(sctx, f, spec));
+    return write_file_atomic(path, spec.dump(2) + "\n", 0644);
+  } catch (const nlohmann::json::exception& e) {
+    return fail_code(EINVAL, path + ": " + e.what());
+  }
 }
 
 Result<ContainerRecord> Engine::begin_run(ContainerRecord rec) const {
@@ -306,11 +309,19 @@ Result<void> Engine::stop(const std::string& name_or_id, std::optional<int> time
   int secs = timeout ? *timeout : rec.flags.stop_timeout ? *rec.flags.stop_timeout : 10;
   auto rctx = runtime_context();
   if (st == LiveStatus::paused) (void)runtime::resume_container(rctx, rec.id);
-  (void)runtime::kill_container(rctx, rec.id, stop_signal(rec), false);
+  // A kill that fails for a container that exited meanwhile is no failure;
+  // one that fails for a container still running is the stop's.
+  auto still_runs = [&] {
+    auto now = containers().find(rec.id);
+    return now && live_status(*now) == LiveStatus::running;
+  };
+  if (auto signalled = runtime::kill_container(rctx, rec.id, stop_signal(rec), false); !signalled && still_runs())
+    return fail(std::move(signalled).error().context("stop " + rec.name));
   auto done = wait(rec.id, secs * 1000);
   if (!done && done.error().err() == ETIMEDOUT) {
-    (void)runtime::kill_container(rctx, rec.id, SIGKILL, false);
+    auto killed = runtime::kill_container(rctx, rec.id, SIGKILL, false);
     done = wait(rec.id, 10000);
+    if (!done && !killed) return fail(std::move(killed).error().context("stop " + rec.name));
   }
   // EIO: it stopped, but its recorder (a monitor) had died: nobody recorded how.
   if (!done && done.error().err() != EIO) return fail(std::move(done).error());

@@ -48,7 +48,9 @@ class Engine {
   // The image (made when it is the default one, pulled when missing), a
   // record and a bundle with its config.json made from the image and FLAGS.
   // Status "created": nothing runs yet. On failure nothing is left.
-  Result<ContainerRecord> create(const RunFlags& flags) const;
+  // WARNINGS gets what the user is to be told (docker's "WARNING: " lines),
+  // on failure too.
+  Result<ContainerRecord> create(const RunFlags& flags, std::vector<std::string>& warnings) const;
 
   // Runs a created (or exited) container in this process with its output on
   // ours, records how it ended and, with --rm, removes it. The exit code as

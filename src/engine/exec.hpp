@@ -33,9 +33,9 @@ Result<std::vector<std::string>> read_env_file(const std::string& path);
 std::vector<std::string> merge_env(std::vector<std::string> base, const std::vector<std::string>& overrides);
 
 // Runs it: the command's exit code (foreground), 0 once it runs (detach).
-// The command failing to start is EACCES/ENOENT... with an "exec: " message
-// (exit_code_for gives docker's 126/127); a container that does not run is
-// EINVAL.
+// The command failing to start is an error of kind command_not_found or
+// command_not_executable (exit_code_for gives docker's 127/126); a container
+// that does not run is EINVAL.
 Result<int> exec_in(const Engine& eng, const ExecRequest& req);
 
 }  // namespace husk::engine

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "base/fd.hpp"
 #include "engine/logs.hpp"
 
 namespace husk::engine {
@@ -87,16 +88,6 @@ std::string format_time(LogTime t, bool fixed) {
 }
 
 }  // namespace
-
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t w = ::write(fd, data.data(), data.size());
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(w));
-  }
-  return true;
-}
 
 std::string log_path(const std::string& container_dir) { return container_dir + "/container-json.log"; }
 

@@ -91,7 +91,11 @@ std::optional<LogTime> parse_duration(std::string_view s) {
 
 Result<LogEntry> parse_log_entry(std::string_view line) {
   auto j = nlohmann::json::parse(line, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("log") || !j["log"].is_string())
+  // Every field is checked for its type before it is read: a record written
+  // by something else (or cut and joined by a crash) is an error, not a throw.
+  auto string_or_absent = [&](const char* key) { return !j.contains(key) || j[key].is_string(); };
+  if (j.is_discarded() || !j.is_object() || !j.contains("log") || !j["log"].is_string() ||
+      !string_or_absent("stream") || !string_or_absent("time"))
     return fail_code(EINVAL, "not a json-file log entry: " + std::string(line.substr(0, 80)));
   LogEntry e;
   e.log = j["log"].get<std::string>();

@@ -15,9 +15,6 @@
 
 namespace husk::engine {
 
-// All of DATA to FD (a terminal, a pipe, the log); false when it cannot take it.
-bool write_all(int fd, std::string_view data);
-
 // containers/ID/container-json.log.
 std::string log_path(const std::string& container_dir);
 

@@ -60,7 +60,7 @@ void report(int fd, const std::string& line) {
   std::string l = line + "\n";
   for (auto& c : l.substr(0, l.size() - 1))
     if (c == '\n') c = ' ';
-  (void)!::write(fd, l.data(), l.size());
+  (void)write_all(fd, l);
 }
 
 // A listening unix socket at DIR/NAME, reached through the directory's
@@ -81,20 +81,16 @@ Result<UniqueFd> listen_in(int dirfd, std::string_view name, int type) {
 // The container's ends of the pipes become our 0, 1 and 2 while the runtime
 // creates it (its init inherits them); ours keep the other ends.
 Result<void> make_pipes(Stdio& io, bool interactive) {
-  int out[2], err[2];
-  if (::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0) return fail_errno("pipe for the container's output");
-  io.out = UniqueFd(out[0]);
-  io.err = UniqueFd(err[0]);
-  ::dup2(out[1], 1);
-  ::dup2(err[1], 2);
-  ::close(out[1]);
-  ::close(err[1]);
+  auto out = HUSK_TRY(make_pipe("pipe for the container's output"));
+  auto err = HUSK_TRY(make_pipe("pipe for the container's output"));
+  io.out = std::move(out.read);
+  io.err = std::move(err.read);
+  ::dup2(out.write.get(), 1);
+  ::dup2(err.write.get(), 2);
   if (interactive) {
-    int in[2];
-    if (::pipe2(in, O_CLOEXEC) < 0) return fail_errno("pipe for the container's input");
-    io.in = UniqueFd(in[1]);
-    ::dup2(in[0], 0);
-    ::close(in[0]);
+    auto in = HUSK_TRY(make_pipe("pipe for the container's input"));
+    io.in = std::move(in.write);
+    ::dup2(in.read.get(), 0);
   }
   return {};
 }
@@ -134,8 +130,8 @@ void record_end(const Engine& eng, const std::string& id, int code, const std::v
 
 class Monitor {
  public:
-  Monitor(const Engine& eng, ContainerRecord rec, int reports)
-      : eng_(eng), rec_(std::move(rec)), reports_(reports), dir_(eng.containers().dir(rec_.id)) {}
+  Monitor(const Engine& eng, ContainerRecord rec, UniqueFd reports)
+      : eng_(eng), rec_(std::move(rec)), reports_(std::move(reports)), dir_(eng.containers().dir(rec_.id)) {}
   int run(const MonitorOptions& o);
 
  private:
@@ -144,7 +140,7 @@ class Monitor {
   int fail_start(const Error& e, bool created);
   const Engine& eng_;
   ContainerRecord rec_;
-  int reports_;
+  UniqueFd reports_;  // to the husk that spawned us, until the container starts
   std::string dir_;
 };
 
@@ -153,7 +149,7 @@ Result<void> Monitor::create(Stdio& io, int dirfd) {
   runtime::CreateOptions opts;
   opts.id = rec_.id;
   opts.bundle = cs.bundle_dir(rec_.id);
-  opts.close_in_init = {reports_};
+  opts.close_in_init = {reports_.get()};
   UniqueFd console;
   if (io.tty) {
     console = HUSK_TRY(listen_in(dirfd, "console.sock", SOCK_STREAM));
@@ -179,14 +175,14 @@ int Monitor::fail_start(const Error& e, bool created) {
   (void)::unlink(monitor_pid_path(dir_).c_str());
   (void)::unlink((dir_ + "/" + std::string(kAttachSocket)).c_str());
   (void)eng_.end_run(rec_, code, e.what());
-  report(reports_, "error " + std::to_string(code) + " " + e.what());
+  report(reports_.get(), "error " + std::to_string(code) + " " + e.what());
   return code;
 }
 
 int Monitor::run(const MonitorOptions& o) {
   auto recorder = eng_.containers().hold_recorder(rec_.id);
   if (!recorder) {  // another run has it: its record and files are not ours
-    report(reports_, "error 125 " + recorder.error().what());
+    report(reports_.get(), "error 125 " + recorder.error().what());
     return 125;
   }
   auto begun = eng_.begin_run(rec_);
@@ -202,8 +198,8 @@ int Monitor::run(const MonitorOptions& o) {
   if (!listener) return fail_start(listener.error(), true);
   std::vector<AttachClient> clients;
   if (o.wait_attach) {
-    report(reports_, "ready");
-    clients = first_client(listener->get(), reports_, io);
+    report(reports_.get(), "ready");
+    clients = first_client(listener->get(), reports_.get(), io);
   }
   auto state = runtime::container_state(eng_.runtime_context(), rec_.id);
   if (!state) return fail_start(state.error(), true);
@@ -212,8 +208,8 @@ int Monitor::run(const MonitorOptions& o) {
   if (!pidfd) return fail_start(Error::from_errno("pidfd_open of the container's init"), true);
   if (auto started = runtime::start_container(eng_.runtime_context(), rec_.id); !started)
     return fail_start(started.error(), true);
-  report(reports_, "started");
-  ::close(reports_);
+  report(reports_.get(), "started");
+  reports_.reset();
   fault_point(Fault::engine_monitor_running);
   auto log_fd = open_fd(log_path(dir_), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   // The relay goes on in husk-monitor, exec'd with the descriptors it
@@ -254,8 +250,7 @@ int monitor_record_end_main(int argc, char** argv) {
 }
 
 Result<MonitorLaunch> spawn_monitor(const Engine& eng, const ContainerRecord& rec, const MonitorOptions& o) {
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) < 0) return fail_errno("pipe to the container's monitor");
+  auto p = HUSK_TRY(make_pipe("pipe to the container's monitor"));
   std::fflush(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("fork the container's monitor");
@@ -265,17 +260,17 @@ Result<MonitorLaunch> spawn_monitor(const Engine& eng, const ContainerRecord& re
     // Nothing of the caller's stays open in the monitor (its pipes would
     // never see EOF while the container runs), but the report pipe, as 3.
     stdio_to_null();
-    if (p[1] != 3) {
-      ::dup3(p[1], 3, O_CLOEXEC);
+    if (p.write.get() != 3) {
+      ::dup3(p.write.get(), 3, O_CLOEXEC);
     }
     ::syscall(SYS_close_range, 4, ~0U, 0);
     ::prctl(PR_SET_NAME, "husk-monitor", 0, 0, 0);
     ::signal(SIGHUP, SIG_IGN);
     ::signal(SIGINT, SIG_IGN);
-    ::_exit(Monitor(eng, rec, 3).run(o));
+    ::_exit(Monitor(eng, rec, UniqueFd(3)).run(o));
   }
-  ::close(p[1]);
-  UniqueFd reports(p[0]);
+  p.write.reset();
+  UniqueFd reports = std::move(p.read);
   int status;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }

@@ -227,7 +227,8 @@ std::string octal(unsigned long v) {
 
 Result<MountRequest> parse_mount_flag(const std::string& spec) {
   auto cli_error = [&](const Error& e) {
-    return fail_code(EINVAL, "invalid argument \"" + spec + "\" for \"--mount\" flag: " + e.message());
+    return fail_code(EINVAL, "invalid argument \"" + spec + "\" for \"--mount\" flag: " + e.message(),
+                     ErrorKind::invalid_argument);
   };
   MountFields m;
   for (auto& field : split(spec, ','))

@@ -18,15 +18,15 @@
 
 namespace husk::engine {
 
-bool send_packet(int sock, char kind, std::string_view payload) {
+Result<void> send_packet(int sock, char kind, std::string_view payload) {
   std::string p;
   p.reserve(payload.size() + 1);
   p += kind;
   p.append(payload);
   while (true) {
     ssize_t n = ::send(sock, p.data(), p.size(), MSG_NOSIGNAL);
-    if (n >= 0) return true;
-    if (errno != EINTR) return false;
+    if (n >= 0) return {};
+    if (errno != EINTR) return fail_errno("send to an attach client");
   }
 }
 
@@ -34,7 +34,8 @@ bool send_packet(int sock, char kind, std::string_view payload) {
 void send_exit_code(const std::vector<AttachClient>& clients, int code) {
   int32_t c32 = code;
   for (auto& c : clients)
-    if (c.fd) send_packet(c.fd.get(), attach_msg::exit, std::string_view(reinterpret_cast<char*>(&c32), sizeof c32));
+    if (c.fd)
+      (void)send_packet(c.fd.get(), attach_msg::exit, std::string_view(reinterpret_cast<char*>(&c32), sizeof c32));
 }
 
 void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
@@ -158,7 +159,7 @@ int Relay::run(pid_t pid, int pidfd) {
       std::string_view data(buf, static_cast<size_t>(n));
       log_.write(s, data);
       for (auto& c : clients_)
-        if (c.fd) send_packet(c.fd.get(), s == 0 ? attach_msg::stdout_data : attach_msg::stderr_data, data);
+        if (c.fd) (void)send_packet(c.fd.get(), s == 0 ? attach_msg::stdout_data : attach_msg::stderr_data, data);
     }
   }
   log_.flush();

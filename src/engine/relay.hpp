@@ -32,8 +32,8 @@ inline constexpr char exit = 'x';  // the exit code (int32), once recorded
 inline constexpr size_t kAttachChunk = 16384;  // payload bytes a packet carries at most
 inline constexpr std::string_view kAttachSocket = "attach.sock";
 
-// A packet of KIND with PAYLOAD; false when the peer is gone.
-bool send_packet(int sock, char kind, std::string_view payload);
+// A packet of KIND with PAYLOAD; an error (EPIPE...) when the peer is gone.
+Result<void> send_packet(int sock, char kind, std::string_view payload);
 void set_nonblocking(int fd);
 
 // What the monitor holds of the container's stdio.

@@ -25,7 +25,8 @@ constexpr int64_t kCpuPeriod = 100000;           // what --cpus divides (microse
 constexpr int64_t kMinCpuShares = 2, kMaxCpuShares = 262144;
 
 Error bad_flag(const std::string& value, const char* flag, const std::string& why) {
-  return Error(EINVAL, "invalid argument \"" + value + "\" for \"" + flag + "\" flag: " + why, false);
+  return Error(EINVAL, "invalid argument \"" + value + "\" for \"" + flag + "\" flag: " + why, false,
+               ErrorKind::invalid_argument);
 }
 
 // A docker size ("100m", "1.5g", "512"): 0 when unset.
@@ -281,10 +282,10 @@ bool asks_for_resources(const RunFlags& f) {
 
 }  // namespace
 
-Result<void> apply_resources(const RunFlags& f, nlohmann::ordered_json& spec) {
+Result<void> apply_resources(const SpecContext& ctx, const RunFlags& f, nlohmann::ordered_json& spec) {
   if (!asks_for_resources(f)) return {};
   auto limits = HUSK_TRY(resources_from_flags(f, probe_resource_host(), ResourceMode::create));
-  for (auto& w : limits.warnings) std::fprintf(stderr, "WARNING: %s\n", w.c_str());
+  for (auto& w : limits.warnings) ctx.warn(w);
   // Each part in its place, next to the device rules already there.
   auto parts = nlohmann::ordered_json::parse(spec::resources_to_json(limits.resources));
   auto& into = spec["linux"]["resources"];

@@ -30,7 +30,8 @@ namespace {
 using ojson = nlohmann::ordered_json;
 
 Error bad_flag(const std::string& value, const char* flag, const std::string& why) {
-  return Error(EINVAL, "invalid argument \"" + value + "\" for \"" + flag + "\" flag: " + why, false);
+  return Error(EINVAL, "invalid argument \"" + value + "\" for \"" + flag + "\" flag: " + why, false,
+               ErrorKind::invalid_argument);
 }
 
 bool has(const std::vector<std::string>& v, const std::string& s) {
@@ -169,11 +170,10 @@ Result<void> set_seccomp(const SpecContext& ctx, const SecurityOptions& o, const
 // apparmor= and label=: set for the runtime, which applies them where the
 // host has the module; where it has not, docker goes on without, and so do
 // we, saying so.
-void set_lsm_labels(const SecurityOptions& o, ojson& process) {
+void set_lsm_labels(const SpecContext& ctx, const SecurityOptions& o, ojson& process) {
   if (!o.apparmor_profile.empty()) process["apparmorProfile"] = o.apparmor_profile;
   if (!o.selinux_label.empty()) process["selinuxLabel"] = o.selinux_label;
-  for (auto& m : linux::plan_lsm(o.apparmor_profile, o.selinux_label, "").unapplied)
-    std::fprintf(stderr, "WARNING: %s\n", m.c_str());
+  for (auto& m : linux::plan_lsm(o.apparmor_profile, o.selinux_label, "").unapplied) ctx.warn(m);
 }
 
 void set_rlimit(const Ulimit& u, ojson& process) {
@@ -369,7 +369,7 @@ Result<void> apply_security(const SpecContext& ctx, const RunFlags& f, ojson& sp
   set_capabilities(caps, process);
   process["noNewPrivileges"] = opts.no_new_privileges;
   HUSK_TRY(set_seccomp(ctx, opts, caps, f.privileged, spec));
-  set_lsm_labels(opts, process);
+  set_lsm_labels(ctx, opts, process);
   if (f.privileged)
     HUSK_TRY(make_privileged(spec));
   else

@@ -20,7 +20,7 @@ Result<void> put_pairs(const std::vector<std::string>& pairs, const char* flag, 
 }  // namespace
 
 Result<void> apply_flags(const SpecContext& ctx, const RunFlags& flags, nlohmann::ordered_json& spec) {
-  HUSK_TRY(apply_resources(flags, spec));
+  HUSK_TRY(apply_resources(ctx, flags, spec));
   HUSK_TRY(apply_security(ctx, flags, spec));
   HUSK_TRY(apply_mounts(ctx, flags, spec));
   HUSK_TRY(apply_namespaces(ctx, flags, spec));

@@ -39,12 +39,18 @@ struct SpecContext {
   std::vector<std::string> image_volumes;
   // --userns=remap|auto: the maps the root was mounted for (engine/userns).
   std::vector<spec::IdMapping> uid_map, gid_map;
+  // What the user is to be told (a limit the host cannot set...): the
+  // command prints it.
+  std::vector<std::string>* warnings = nullptr;
+  void warn(std::string what) const {
+    if (warnings) warnings->push_back(std::move(what));
+  }
 };
 
 // -m, --memory-swap, --memory-reservation, --cpus, --cpu-*, --cpuset-*,
 // --pids-limit, --blkio-weight, --device-*-bps/iops, --oom-kill-disable:
 // linux.resources (engine/resources.cpp).
-Result<void> apply_resources(const RunFlags& flags, nlohmann::ordered_json& spec);
+Result<void> apply_resources(const SpecContext& ctx, const RunFlags& flags, nlohmann::ordered_json& spec);
 // --cap-add/--cap-drop, --privileged, --security-opt, --ulimit, --sysctl,
 // --device, --oom-score-adj (engine/security.cpp).
 Result<void> apply_security(const SpecContext& ctx, const RunFlags& flags, nlohmann::ordered_json& spec);

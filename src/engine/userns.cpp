@@ -32,7 +32,7 @@ constexpr uint64_t kFirstSubId = 100000;
 // the file, so two husks agree) when it has none.
 Result<SubIdRange> subid_range(const std::string& path, std::string_view name, uint64_t count) {
   UniqueFd fd = HUSK_TRY(open_fd(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-  if (::flock(fd.get(), LOCK_EX) < 0) return fail_errno("lock " + path);
+  HUSK_TRY(flock_fd(fd.get(), LOCK_EX, "lock " + path));
   std::string text = HUSK_TRY(read_file(path));
   auto ranges = parse_subid(text);
   SubIdRange r = find_or_new_subid(ranges, name, count);

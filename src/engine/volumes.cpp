@@ -46,8 +46,7 @@ bool dir_is_empty(const std::string& path) {
 Result<UniqueFd> lock_volumes(const std::string& vroot) {
   HUSK_TRY(mkdir_all(vroot, 0700));
   UniqueFd lock = HUSK_TRY(open_fd(vroot + "/.lock", O_RDWR | O_CREAT, 0600));
-  while (::flock(lock.get(), LOCK_EX) < 0)
-    if (errno != EINTR) return fail_errno("lock " + vroot);
+  HUSK_TRY(flock_fd(lock.get(), LOCK_EX, "lock " + vroot));
   return lock;
 }
 

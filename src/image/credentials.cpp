@@ -83,19 +83,15 @@ Result<void> write_private_file(const std::string& path, const std::string& data
   int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) return fail_errno("create a temporary file beside " + path);
   UniqueFd owned(fd);
-  auto cleanup_fail = [&](std::string what) {
-    int e = errno;
+  auto cleanup_fail = [&](Error e) {
     ::unlink(tmp.c_str());
-    return fail_code(e, what + ": " + std::strerror(e));
+    return fail(std::move(e));
   };
-  if (::fchmod(fd, 0600) < 0) return cleanup_fail("chmod " + tmp);
-  for (size_t off = 0; off < data.size();) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return cleanup_fail("write " + tmp);
-    off += static_cast<size_t>(n);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) < 0) return cleanup_fail("rename " + tmp + " to " + path);
+  if (::fchmod(fd, 0600) < 0) return cleanup_fail(Error::from_errno("chmod " + tmp));
+  if (auto written = write_all(fd, data); !written)
+    return cleanup_fail(Error(written.error().err(), "write " + tmp));
+  if (::rename(tmp.c_str(), path.c_str()) < 0)
+    return cleanup_fail(Error::from_errno("rename " + tmp + " to " + path));
   return {};
 }
 

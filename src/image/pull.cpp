@@ -60,16 +60,9 @@ Result<LayerInfo> pull_layer(const Store& store, RegistryClient& client, const s
     auto r = client.get_blob(repo, desc, [&](const char* data, size_t size) -> Result<void> {
       if (blob) HUSK_TRY(blob->write(data, size));
       if (p.bytes > 0) fault_point(Fault::pull_blob_partial);
-      while (size > 0) {
-        ssize_t n = ::write(wr.get(), data, size);
-        if (n < 0) {
-          if (errno == EINTR) continue;
-          return fail_errno("layer " + desc.digest.str() + ": hand to the unpacker");
-        }
-        data += n;
-        size -= static_cast<size_t>(n);
-        p.bytes += static_cast<uint64_t>(n);
-      }
+      if (auto w = write_all(wr.get(), std::string_view(data, size)); !w)
+        return fail(Error(w.error().err(), "layer " + desc.digest.str() + ": hand to the unpacker"));
+      p.bytes += size;
       if (progress) progress(p);
       return {};
     });

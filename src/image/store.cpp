@@ -12,6 +12,7 @@
 #include <set>
 
 #include "base/fault.hpp"
+#include "base/fd.hpp"
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "image/store_detail.hpp"
@@ -21,20 +22,6 @@ namespace husk::image {
 namespace {
 
 using json = nlohmann::json;
-
-Result<void> write_all(int fd, const void* data, size_t size, const std::string& what) {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    ssize_t n = ::write(fd, p, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail_errno("write " + what);
-    }
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-  return {};
-}
 
 Result<LayerInfo> parse_layer_json(const std::string& text) {
   try {
@@ -77,9 +64,7 @@ Result<void> save_refs(const std::string& root, const Refs& refs) {
 
 Result<Lock> take_lock(const std::string& path, int op) {
   UniqueFd fd = HUSK_TRY(open_fd(path, O_RDWR | O_CREAT, 0600));
-  while (::flock(fd.get(), op) < 0) {
-    if (errno != EINTR) return fail_errno("lock " + path);
-  }
+  HUSK_TRY(flock_fd(fd.get(), op, "lock " + path));
   return Lock(std::move(fd));
 }
 
@@ -192,7 +177,9 @@ Store::BlobWriter::~BlobWriter() {
 
 Result<void> Store::BlobWriter::write(const void* data, size_t size) {
   hash_.update(data, size);
-  return write_all(fd_.get(), data, size, tmp_path_);
+  if (auto w = write_all(fd_.get(), std::string_view(static_cast<const char*>(data), size)); !w)
+    return fail(Error(w.error().err(), "write " + tmp_path_));
+  return {};
 }
 
 Result<Digest> Store::BlobWriter::commit(const std::optional<Digest>& expected, int64_t size) {

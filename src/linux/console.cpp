@@ -12,6 +12,8 @@
 
 #include <cstring>
 
+#include "base/fd.hpp"
+
 namespace husk::linux {
 
 Result<UniqueFd> connect_unix_socket(const std::string& path) {
@@ -87,20 +89,15 @@ void copy_window_size(int from, int to) {
   if (::ioctl(from, TIOCGWINSZ, &ws) == 0) ::ioctl(to, TIOCSWINSZ, &ws);
 }
 
-bool pump(int from, int to) {
+Result<size_t> pump(int from, int to) {
   char buf[16384];
   ssize_t n;
   do {
     n = ::read(from, buf, sizeof buf);
   } while (n < 0 && errno == EINTR);
-  if (n <= 0) return false;
-  for (ssize_t off = 0; off < n;) {
-    ssize_t w = ::write(to, buf + off, static_cast<size_t>(n - off));
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    off += w;
-  }
-  return true;
+  if (n < 0) return fail_errno("read");
+  HUSK_TRY(write_all(to, std::string_view(buf, static_cast<size_t>(n))));
+  return static_cast<size_t>(n);
 }
 
 }  // namespace husk::linux

@@ -48,7 +48,8 @@ class RawTerminal {
 
 // Window size of FROM's terminal onto TO (a pty master).
 void copy_window_size(int from, int to);
-// Copies what is readable now from FROM to TO; false at end of input.
-bool pump(int from, int to);
+// Copies what is readable now from FROM to TO: the bytes copied, 0 at end
+// of input.
+Result<size_t> pump(int from, int to);
 
 }  // namespace husk::linux

@@ -35,8 +35,9 @@ Result<std::string> find_executable(const std::string& arg0, const std::vector<s
   if (arg0.find('/') != std::string::npos) {
     int err = check(arg0);
     if (err == ENOENT)
-      return fail_code(ENOENT, "exec: \"" + arg0 + "\": stat " + arg0 + ": no such file or directory");
-    if (err) return fail_code(err, "exec: \"" + arg0 + "\": permission denied");
+      return fail_code(ENOENT, "exec: \"" + arg0 + "\": stat " + arg0 + ": no such file or directory",
+                       ErrorKind::command_not_found);
+    if (err) return fail_code(err, "exec: \"" + arg0 + "\": permission denied", ErrorKind::command_not_executable);
     return arg0;
   }
   std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -49,8 +50,10 @@ Result<std::string> find_executable(const std::string& arg0, const std::vector<s
     if (err == 0) return candidate;
     if (err != ENOENT && err != ENOTDIR) last = err;
   }
-  if (last == EACCES) return fail_code(EACCES, "exec: \"" + arg0 + "\": permission denied");
-  return fail_code(ENOENT, "exec: \"" + arg0 + "\": executable file not found in $PATH");
+  if (last == EACCES)
+    return fail_code(EACCES, "exec: \"" + arg0 + "\": permission denied", ErrorKind::command_not_executable);
+  return fail_code(ENOENT, "exec: \"" + arg0 + "\": executable file not found in $PATH",
+                   ErrorKind::command_not_found);
 }
 
 Result<void> refuse_runtime_binary(const std::string& path, const RuntimeBinary& self) {
@@ -62,7 +65,8 @@ Result<void> refuse_runtime_binary(const std::string& path, const RuntimeBinary&
     struct stat st;
     if (::fstat(fd.get(), &st) == 0 && st.st_dev == self.dev && st.st_ino == self.ino)
       return fail_code(EACCES,
-                       "exec: \"" + path + "\": refusing to run the runtime binary inside the container");
+                       "exec: \"" + path + "\": refusing to run the runtime binary inside the container",
+                       ErrorKind::command_not_executable);
     char head[256];
     ssize_t n = ::read(fd.get(), head, sizeof head - 1);
     if (n < 4 || head[0] != '#' || head[1] != '!') return {};

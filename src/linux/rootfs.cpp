@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 
+#include "base/fd.hpp"
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "linux/devices.hpp"
@@ -95,12 +96,7 @@ Result<void> copy_file_data(int in, int out) {
       if (errno == EINTR) continue;
       return fail_errno("read");
     }
-    for (ssize_t off = 0; off < n;) {
-      ssize_t w = ::write(out, buf + off, static_cast<size_t>(n - off));
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return fail_errno("write");
-      off += w;
-    }
+    HUSK_TRY(write_all(out, std::string_view(buf, static_cast<size_t>(n))));
   }
 }
 

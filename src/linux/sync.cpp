@@ -11,6 +11,7 @@ namespace {
 struct Header {
   uint32_t type;
   int32_t value;
+  uint32_t kind;
 };
 constexpr size_t kMaxText = 16 * 1024;
 }  // namespace
@@ -44,8 +45,8 @@ Result<std::pair<SyncChannel, SyncChannel>> SyncChannel::make_pair() {
   return std::pair{SyncChannel(UniqueFd(fds[0])), SyncChannel(UniqueFd(fds[1]))};
 }
 
-Result<void> SyncChannel::send(SyncMsg type, int32_t value, const std::string& text) const {
-  Header h{static_cast<uint32_t>(type), value};
+Result<void> SyncChannel::send(SyncMsg type, int32_t value, const std::string& text, ErrorKind kind) const {
+  Header h{static_cast<uint32_t>(type), value, static_cast<uint32_t>(kind)};
   size_t len = std::min(text.size(), kMaxText);
   struct iovec iov[2] = {{&h, sizeof h}, {const_cast<char*>(text.data()), len}};
   struct msghdr msg = {};
@@ -60,8 +61,7 @@ Result<void> SyncChannel::send(SyncMsg type, int32_t value, const std::string& t
     // A peer that died of an error said why before it went: that is the
     // error worth reporting, not our broken pipe.
     if (err == EPIPE || err == ECONNRESET)
-      if (auto last = receive(); last && last->type == SyncMsg::error)
-        return fail_code(last->value, last->text);
+      if (auto last = receive(); last && last->type == SyncMsg::error) return fail(last->error());
     return fail(Error(err, "send " + sync_msg_name(type) + " on the sync channel"));
   }
   return {};
@@ -89,7 +89,7 @@ Result<SyncMessage> SyncChannel::receive() const {
   Header h;
   std::memcpy(&h, buf, sizeof h);
   return SyncMessage{static_cast<SyncMsg>(h.type), h.value,
-                     std::string(buf + sizeof h, static_cast<size_t>(n) - sizeof h)};
+                     std::string(buf + sizeof h, static_cast<size_t>(n) - sizeof h), static_cast<ErrorKind>(h.kind)};
 }
 
 Result<SyncMessage> SyncChannel::expect(SyncMsg type) const {
@@ -99,7 +99,7 @@ Result<SyncMessage> SyncChannel::expect(SyncMsg type) const {
       return fail_code(EPIPE, "container init exited before \"" + sync_msg_name(type) + "\"");
     return fail(std::move(m).error());
   }
-  if (m->type == SyncMsg::error) return fail_code(m->value, m->text);
+  if (m->type == SyncMsg::error) return fail(m->error());
   if (m->type != type)
     return fail_code(
         EPROTO, "sync: expected \"" + sync_msg_name(type) + "\", got \"" + sync_msg_name(m->type) + "\"");

@@ -28,6 +28,10 @@ struct SyncMessage {
   SyncMsg type;
   int32_t value = 0;  // errno for error
   std::string text;
+  ErrorKind kind = ErrorKind::failed;  // for error
+
+  // An error message as the peer's Error: its full text, errno and kind.
+  Error error() const { return Error(value, text, false, kind); }
 };
 
 class SyncChannel {
@@ -37,9 +41,10 @@ class SyncChannel {
   // A connected pair (SOCK_SEQPACKET, close-on-exec).
   static Result<std::pair<SyncChannel, SyncChannel>> make_pair();
 
-  Result<void> send(SyncMsg type, int32_t value = 0, const std::string& text = {}) const;
-  // The full text travels; the errno rides along to classify it.
-  Result<void> send_error(const Error& e) const { return send(SyncMsg::error, e.err(), e.what()); }
+  Result<void> send(SyncMsg type, int32_t value = 0, const std::string& text = {},
+                    ErrorKind kind = ErrorKind::failed) const;
+  // The full text travels; the errno and kind ride along to classify it.
+  Result<void> send_error(const Error& e) const { return send(SyncMsg::error, e.err(), e.what(), e.kind()); }
   // Waits for TYPE. An error message from the peer is returned as that Error;
   // end of stream means the peer died before sending it.
   Result<SyncMessage> expect(SyncMsg type) const;

@@ -115,8 +115,8 @@ Result<std::string> exec_setup(const ExecChild& c) {
   ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   linux::reset_signals();
   int err = linux::exec_process(*path, *c.process);
-  (void)c.channel->send(linux::SyncMsg::error, err,
-                        "exec: \"" + c.process->args[0] + "\": " + std::strerror(err));
+  auto kind = err == ENOENT ? ErrorKind::command_not_found : ErrorKind::command_not_executable;
+  (void)c.channel->send_error(Error(err, "exec: \"" + c.process->args[0] + "\": " + std::strerror(err), false, kind));
   ::_exit(linux::exit_code_for_exec_error(err));
 }
 
@@ -242,7 +242,7 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
     if (!m) {
       // The child failed before it had a terminal: its error says why.
       if (auto msg = parent_ch.receive(); msg && msg->type == linux::SyncMsg::error)
-        return abort_child(Error(msg->value, msg->text));
+        return abort_child(Error(msg->value, msg->text, true, msg->kind));
       return abort_child(m.error().context("receive pty"));
     }
     master = std::move(*m);
@@ -258,7 +258,7 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
   if (msg && msg->type == linux::SyncMsg::error) {
     int status = 0;
     ::waitpid(pid, &status, 0);
-    return fail_code(msg->value, msg->text);
+    return fail(msg->error());
   }
   if (!pid_file.empty()) {
     if (auto r = write_file_atomic(pid_file, std::to_string(pid), 0644); !r)

@@ -42,12 +42,12 @@ Result<int> supervise(pid_t child, int master, const SignalForwarder& signals) {
       return fail_errno("poll");
     }
     if (fds[1].revents & POLLIN) {
-      if (!linux::pump(master, STDOUT_FILENO)) master_open = false;
+      if (auto moved = linux::pump(master, STDOUT_FILENO); !moved || *moved == 0) master_open = false;
     } else if (fds[1].revents & (POLLHUP | POLLERR)) {
       master_open = false;
     }
     if (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) {
-      if (!linux::pump(STDIN_FILENO, master)) stdin_open = false;
+      if (auto moved = linux::pump(STDIN_FILENO, master); !moved || *moved == 0) stdin_open = false;
     }
     if (!(fds[0].revents & POLLIN)) continue;
     struct signalfd_siginfo si;
@@ -66,7 +66,8 @@ Result<int> supervise(pid_t child, int master, const SignalForwarder& signals) {
       // Whatever the container wrote last is still in the pty.
       while (master_open) {
         struct pollfd p = {master, POLLIN, 0};
-        if (::poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN) || !linux::pump(master, STDOUT_FILENO)) break;
+        if (::poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN)) break;
+        if (auto moved = linux::pump(master, STDOUT_FILENO); !moved || *moved == 0) break;
       }
       return exit_code_from_wait_status(status);
     }

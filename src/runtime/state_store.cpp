@@ -27,9 +27,7 @@ Result<void> validate_id(const std::string& id) {
 namespace {
 Result<UniqueFd> lock_dir(const std::string& path) {
   UniqueFd fd = HUSK_TRY(open_fd(path, O_RDONLY | O_DIRECTORY));
-  while (::flock(fd.get(), LOCK_EX) < 0) {
-    if (errno != EINTR) return fail_errno("lock " + path);
-  }
+  HUSK_TRY(flock_fd(fd.get(), LOCK_EX, "lock " + path));
   return fd;
 }
 }  // namespace
@@ -37,8 +35,7 @@ Result<UniqueFd> lock_dir(const std::string& path) {
 void ContainerDir::unlock() const { ::flock(fd_.get(), LOCK_UN); }
 
 Result<void> ContainerDir::relock() const {
-  while (::flock(fd_.get(), LOCK_EX) < 0)
-    if (errno != EINTR) return fail_errno("lock " + path_);
+  HUSK_TRY(flock_fd(fd_.get(), LOCK_EX, "lock " + path_));
   if (::faccessat(fd_.get(), "state.json", F_OK, 0) < 0)
     return fail_code(ENOENT, "container deleted meanwhile");
   return {};

@@ -113,6 +113,24 @@ TEST(EngineLogs, TheReaderSplitsStreamsAndHonoursTailTimestampsSinceAndUntil) {
   EXPECT_EQ(printed(path, until).first, "old\n");
 }
 
+// A record of the wrong shape (another writer's, or two cut lines joined by
+// a crash) is skipped as docker skips it, never thrown out of the reader.
+TEST(EngineLogs, AMalformedRecordIsAnErrorNotAThrow) {
+  EXPECT_TRUE(FailsWith(parse_log_entry(R"({"log":"x\n","stream":7,"time":"2023-11-14T22:13:20Z"})"), EINVAL,
+                        "not a json-file log entry"));
+  EXPECT_TRUE(FailsWith(parse_log_entry(R"({"log":"x\n","stream":"stdout","time":[1]})"), EINVAL,
+                        "not a json-file log entry"));
+  EXPECT_TRUE(FailsWith(parse_log_entry(R"({"log":1})"), EINVAL, "not a json-file log entry"));
+  EXPECT_TRUE(FailsWith(parse_log_entry(R"(["log"])"), EINVAL, "not a json-file log entry"));
+  TempDir tmp;
+  std::string path = tmp / "log";
+  std::string text = encode_log_entry("before\n", "stdout", kT) +
+                     R"({"log":"bad\n","stream":{"a":1},"time":false})" "\n" +
+                     encode_log_entry("after\n", "stdout", kT);
+  ASSERT_TRUE(write_file_atomic(path, text).has_value());
+  EXPECT_EQ(printed(path, {}).first, "before\nafter\n");
+}
+
 TEST(EngineDetachKeys, DockersFormat) {
   EXPECT_EQ(*parse_detach_keys(""), std::string("\x10\x11"));
   EXPECT_EQ(*parse_detach_keys("ctrl-p,ctrl-q"), std::string("\x10\x11"));

@@ -56,6 +56,20 @@ TEST(Sync, SendingToAPeerThatDiedReportsWhyItDied) {
   EXPECT_TRUE(FailsWith(parent.send(SyncMsg::cgroup_ready), EACCES, "mount /proc: denied"));
 }
 
+// The exit code (127, 126) is the kind's: it must cross the channel with the error.
+TEST(Sync, AnErrorKeepsItsKindAcrossTheChannel) {
+  auto pair = SyncChannel::make_pair();
+  ASSERT_TRUE(pair.has_value());
+  auto& [parent, child] = *pair;
+  ASSERT_TRUE(child.send_error(Error(ENOENT, "exec: \"nope\": executable file not found in $PATH", false,
+                                     ErrorKind::command_not_found))
+                  .has_value());
+  auto r = parent.expect(SyncMsg::ready);
+  ASSERT_TRUE(FailsWith(r, ENOENT, "executable file not found"));
+  EXPECT_EQ(r.error().kind(), ErrorKind::command_not_found);
+  EXPECT_EQ(r.error().what(), "exec: \"nope\": executable file not found in $PATH");
+}
+
 TEST(Sync, APeerThatExitedSilentlyIsNamed) {
   auto pair = SyncChannel::make_pair();
   ASSERT_TRUE(pair.has_value());

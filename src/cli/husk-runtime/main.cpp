@@ -11,13 +11,6 @@
 
 namespace {
 
-// The exit code an error maps to: docker's 126/127 for a command that cannot
-// run; 1 for everything else, as runc.
-int exit_code_for(const husk::Error& e) {
-  if (e.message().starts_with("exec: \"")) return e.err() == ENOENT ? 127 : 126;
-  return 1;
-}
-
 // The first argument that is neither a global option nor its value.
 std::string_view subcommand_name(int argc, char** argv) {
   static constexpr std::string_view kWithValue[] = {"--root", "--log", "--log-format", "--criu"};
@@ -143,7 +136,9 @@ int main(int argc, char** argv) {
       logger->error(err.what());
     else
       std::fprintf(stderr, "husk-runtime: %s\n", err.what().c_str());
-    return exit_code_for(err);
+    // docker's 126/127 for a command that cannot run; 1 for everything
+    // else, as runc.
+    return husk::exit_code_for(err.kind(), 1);
   }
   return *result;
 }

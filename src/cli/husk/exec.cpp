@@ -16,7 +16,8 @@ namespace {
 Result<int> exec(const Context& ctx, const engine::ExecRequest& req) {
   auto eng = HUSK_TRY(open_engine(ctx));
   auto r = engine::exec_in(eng, req);
-  if (!r && r.error().message().starts_with("exec: \"")) {
+  auto kind = r ? ErrorKind::failed : r.error().kind();
+  if (kind == ErrorKind::command_not_found || kind == ErrorKind::command_not_executable) {
     std::fprintf(stderr, "husk: %s\n", r.error().what().c_str());
     return engine::exit_code_for(r.error());
   }

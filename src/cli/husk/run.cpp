@@ -79,11 +79,19 @@ Result<void> protect_binary_for_all(const engine::Engine& eng, const std::vector
   return {};
 }
 
+// The container F describes, made; the engine's warnings printed as docker's.
+Result<engine::ContainerRecord> create_record(const engine::Engine& eng, const engine::RunFlags& f) {
+  std::vector<std::string> warnings;
+  auto rec = eng.create(f, warnings);
+  for (auto& w : warnings) std::fprintf(stderr, "WARNING: %s\n", w.c_str());
+  return rec;
+}
+
 Result<int> run(const Context& ctx, const engine::RunFlags& f) {
   HUSK_TRY(engine::parse_detach_keys(f.detach_keys));  // before anything is made
   HUSK_TRY(engine::protect_binary_for(f));
   auto eng = HUSK_TRY(open_engine(ctx));
-  auto rec = HUSK_TRY(eng.create(f));
+  auto rec = HUSK_TRY(create_record(eng, f));
   if (!f.detach) return eng.run_attached(rec, f.interactive);
   int code = HUSK_TRY(eng.start_detached(rec));
   if (code == 0) std::cout << rec.id << "\n";
@@ -93,7 +101,7 @@ Result<int> run(const Context& ctx, const engine::RunFlags& f) {
 Result<int> create(const Context& ctx, const engine::RunFlags& f) {
   HUSK_TRY(engine::parse_detach_keys(f.detach_keys));
   auto eng = HUSK_TRY(open_engine(ctx));
-  auto rec = HUSK_TRY(eng.create(f));
+  auto rec = HUSK_TRY(create_record(eng, f));
   std::cout << rec.id << "\n";
   return 0;
 }

@@ -34,7 +34,7 @@ Result<int> update(const Context& ctx, const UpdateOpts& o) {
       std::fprintf(stderr, "husk: %s\n", warnings.error().what().c_str());
       // A value that does not parse is a usage error (docker's 125); a
       // refusal of a well-formed one is the command's failure (1).
-      return warnings.error().message().starts_with("invalid argument") ? 125 : 1;
+      return warnings.error().kind() == ErrorKind::invalid_argument ? 125 : 1;
     }
     for (auto& w : *warnings) std::fprintf(stderr, "WARNING: %s\n", w.c_str());
     std::cout << n << "\n";
