@@ -15,6 +15,7 @@
 #include "base/file.hpp"
 #include "base/time.hpp"
 #include "engine/attach.hpp"
+#include "engine/container_config.hpp"
 #include "engine/env.hpp"
 #include "engine/launcher.hpp"
 #include "engine/security.hpp"
@@ -84,7 +85,7 @@ Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::stri
   if (flags.stop_signal.empty()) flags.stop_signal = img.config.config.stop_signal;
   std::string exe = HUSK_TRY(installed_exe());
   ContainerStore cs = containers();
-  image::BundleOptions bo;
+  ContainerOptions bo;
   if (!flags.command.empty()) bo.command = flags.command;
   if (flags.entrypoint) {
     bo.entrypoint = flags.entrypoint->empty() ? std::vector<std::string>{}
@@ -98,15 +99,13 @@ Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::stri
   rec.name = flags.name;
   rec.image = flags.image;
   rec.image_id = img.id().str();
-  rec.command = HUSK_TRY(image::container_args(img.config.config, bo));
+  rec.command = HUSK_TRY(container_args(img.config.config, bo));
   rec.created = now_rfc3339();
   rec.auto_remove = flags.rm;
   rec.flags = flags;
   return cs.create(rec, [&](const ContainerRecord& r) -> Result<void> {
     bo.id = r.id;
     auto maps = HUSK_TRY(plan_user_namespace(flags, store_.root()));
-    bo.uid_map = maps.uids;
-    bo.gid_map = maps.gids;
     bo.hostname = flags.hostname.empty() ? r.id.substr(0, 12) : flags.hostname;
     SpecContext sctx;
     sctx.id = r.id;
@@ -118,13 +117,19 @@ Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::stri
     sctx.undo = &undo;
     sctx.warnings = &warnings;
     sctx.find_container = [&cs](const std::string& name) { return cs.find(name); };
+    sctx.image_volumes = img.config.config.volumes;
     sctx.uid_map = maps.uids;
     sctx.gid_map = maps.gids;
     bo.customize = [&](nlohmann::ordered_json& spec, const std::string& rootfs) {
       sctx.rootfs = rootfs;
       return apply_flags(sctx, flags, spec);
     };
-    auto made = image::create_bundle(store_, img, cs.bundle_dir(r.id), bo);
+    image::BundleOptions root;
+    root.id = r.id;
+    root.uid_map = maps.uids;
+    root.gid_map = maps.gids;
+    root.config = [&](const std::string& bundle) { return make_config(img, bundle, bo); };
+    auto made = image::create_bundle(store_, img, cs.bundle_dir(r.id), root);
     if (!made)
       for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)();
     return made;

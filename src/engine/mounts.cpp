@@ -16,7 +16,6 @@
 #include "engine/containers.hpp"
 #include "engine/spec.hpp"
 #include "engine/volumes.hpp"
-#include "image/store.hpp"
 
 namespace husk::engine {
 
@@ -444,22 +443,10 @@ Result<std::string> provide_source(const SpecContext& ctx, const VolumeStore& vs
 
 }  // namespace
 
-namespace {
-
-// The VOLUMEs of the image the bundle was made from (its id is in the spec).
-Result<std::vector<std::string>> volumes_of_image(const SpecContext& ctx, const json& spec) {
-  auto id = spec.value("annotations", json::object()).value("io.husk.image.id", "");
-  if (id.empty()) return std::vector<std::string>{};
-  auto store = HUSK_TRY(image::Store::open(ctx.store_root));
-  return HUSK_TRY(store.find_image(id)).config.config.volumes;
-}
-
-}  // namespace
-
 Result<void> apply_mounts(const SpecContext& ctx, const RunFlags& f, json& spec) {
   if (f.read_only) spec["root"]["readonly"] = true;
   auto requests = HUSK_TRY(mount_requests(f));
-  add_image_volumes(requests, HUSK_TRY(volumes_of_image(ctx, spec)));
+  add_image_volumes(requests, ctx.image_volumes);
   if (requests.empty()) return {};
   // Anonymous volumes get their names, and the container is recorded as
   // the user of every volume before any is made.

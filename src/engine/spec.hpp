@@ -35,6 +35,8 @@ struct SpecContext {
   // container:NAME -> that container's record (its flags say whether its
   // IPC is shareable, which user namespace it has).
   std::function<Result<ContainerRecord>(const std::string& name)> find_container;
+  // The image's VOLUMEs: anonymous volumes unless the flags mount them.
+  std::vector<std::string> image_volumes;
   // --userns=remap|auto: the maps the root was mounted for (engine/userns).
   std::vector<spec::IdMapping> uid_map, gid_map;
   // What the user is to be told (a limit the host cannot set...): the

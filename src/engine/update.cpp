@@ -1,7 +1,5 @@
 #include "engine/update.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "base/file.hpp"
 #include "engine/resources.hpp"
 #include "runtime/limits.hpp"
@@ -27,15 +25,9 @@ Result<void> check_cpu_conflicts(const RunFlags& now, const RunFlags& change) {
   return {};
 }
 
-// The bundle's linux.resources with UPDATE over them; the new document.
-Result<spec::Resources> merged_bundle_resources(const nlohmann::ordered_json& config,
-                                                const spec::Resources& update) {
-  spec::Resources now;
-  auto linux = config.find("linux");
-  if (linux != config.end() && linux->contains("resources"))
-    now = HUSK_TRY(
-        spec::resources_from_json(nlohmann::json::parse((*linux)["resources"].dump()), "linux.resources."));
-  auto merged = spec::merge_resources(std::move(now), update);
+// The bundle's linux.resources with UPDATE over them.
+Result<spec::Resources> merged_bundle_resources(const spec::Config& config, const spec::Resources& update) {
+  auto merged = spec::merge_resources(config.linux.resources.value_or(spec::Resources{}), update);
   if (merged.memory) {
     auto& m = *merged.memory;
     if (m.limit && m.swap && *m.limit > 0 && *m.swap > 0 && *m.swap < *m.limit)
@@ -65,17 +57,13 @@ Result<std::vector<std::string>> update_resources(const Engine& eng, const std::
   HUSK_TRY(check_cpu_conflicts(rec.flags, changes));
   auto limits = HUSK_TRY(resources_from_flags(changes, probe_resource_host(), ResourceMode::update));
   std::string config_path = cs.bundle_dir(rec.id) + "/config.json";
-  auto config = nlohmann::ordered_json::parse(HUSK_TRY(read_file(config_path)), nullptr, false);
-  // (Its "linux" is written into below: a value of another type would throw.)
-  if (config.is_discarded() || !config.is_object() || (config.contains("linux") && !config["linux"].is_object()))
-    return fail_code(EINVAL, config_path + " is not a JSON object");
+  auto config = HUSK_TRY(spec::load_config(config_path));
   auto merged = HUSK_TRY(merged_bundle_resources(config, limits.resources));
   auto live = eng.live_status(rec);
   if (live == LiveStatus::running || live == LiveStatus::paused)
     HUSK_TRY(runtime::update_container(eng.runtime_context(), rec.id, limits.resources));
   // The next start runs with them.
-  config["linux"]["resources"] = nlohmann::ordered_json::parse(spec::resources_to_json(merged));
-  HUSK_TRY(write_file_atomic(config_path, config.dump(2) + "\n", 0644));
+  HUSK_TRY(write_file_atomic(config_path, runtime::config_with_resources(std::move(config), merged), 0644));
   // The record as it is now (its monitor may have written it meanwhile).
   auto now = HUSK_TRY(cs.find(rec.id));
   now.flags = with_resource_changes(std::move(now.flags), changes);

@@ -8,24 +8,17 @@
 #include <algorithm>
 #include <functional>
 
-#include <nlohmann/json.hpp>
-
 #include "base/fault.hpp"
 #include "base/fd.hpp"
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "image/overlay.hpp"
 #include "linux/idmap.hpp"
-#include "spec/default_spec.hpp"
 #include "spec/state.hpp"
 
 namespace husk::image {
 
 namespace {
-
-using json = nlohmann::ordered_json;
-
-constexpr std::string_view kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 // ROOTFS/PATH read with every symlink resolved inside ROOTFS; absent is "".
 Result<std::string> read_in_root(const std::string& rootfs, const std::string& path) {
@@ -126,71 +119,10 @@ Result<ResolvedUser> resolve_user(const std::string& rootfs, const std::string& 
   return r;
 }
 
-Result<std::vector<std::string>> container_args(const RunConfig& image, const BundleOptions& opts) {
-  std::vector<std::string> args = opts.entrypoint ? *opts.entrypoint : image.entrypoint;
-  // docker: a new entrypoint drops the image's cmd; an explicit command replaces it.
-  if (opts.command && !opts.command->empty())
-    args.insert(args.end(), opts.command->begin(), opts.command->end());
-  else if (!opts.entrypoint)
-    args.insert(args.end(), image.cmd.begin(), image.cmd.end());
-  if (args.empty()) return fail_code(EINVAL, "no command specified: the image has no entrypoint or cmd");
-  return args;
-}
-
-namespace {
-
-std::vector<std::string> merged_env(const RunConfig& image, const BundleOptions& opts) {
-  std::vector<std::string> env = image.env;
-  auto key = [](const std::string& kv) { return kv.substr(0, kv.find('=')); };
-  bool has_path = false;
-  for (auto& e : env) has_path |= key(e) == "PATH";
-  if (!has_path) env.insert(env.begin(), std::string(kDefaultPath));
-  if (opts.terminal) env.push_back("TERM=xterm");
-  for (auto& add : opts.env) {
-    bool replaced = false;
-    for (auto& e : env)
-      if (key(e) == key(add)) {
-        e = add;
-        replaced = true;
-      }
-    if (!replaced) env.push_back(add);
-  }
-  return env;
-}
-
-Result<std::string> make_config(const StoredImage& image, const std::string& bundle,
-                                const BundleOptions& opts) {
-  const RunConfig& rc = image.config.config;
-  std::string rootfs = bundle + "/rootfs";
-  auto args = HUSK_TRY_CTX(container_args(rc, opts), "bundle " + bundle);
-  auto user = HUSK_TRY_CTX(resolve_user(rootfs, opts.user.empty() ? rc.user : opts.user), "bundle " + bundle);
-  json spec = json::parse(spec::default_spec_json(false, 0, 0));
-  auto& p = spec["process"];
-  p["terminal"] = opts.terminal;
-  p["user"] = {{"uid", user.uid}, {"gid", user.gid}};
-  if (!user.additional_gids.empty()) p["user"]["additionalGids"] = user.additional_gids;
-  p["args"] = args;
-  p["env"] = merged_env(rc, opts);
-  std::string cwd = !opts.workdir.empty() ? opts.workdir : !rc.working_dir.empty() ? rc.working_dir : "/";
-  p["cwd"] = cwd;
-  spec["root"] = {{"path", "rootfs"}, {"readonly", false}};
-  spec["hostname"] = opts.hostname.empty() ? opts.id.substr(0, 63) : opts.hostname;
-  spec["annotations"] = {
-      {"org.opencontainers.image.ref.name", image.names.empty() ? "" : image.names.front()},
-      {"io.husk.image.id", image.id().str()},
-      {"io.husk.image.manifest", image.manifest_digest.str()}};
-  if (!rc.stop_signal.empty()) spec["annotations"]["org.opencontainers.image.stopSignal"] = rc.stop_signal;
-  if (opts.customize) HUSK_TRY(opts.customize(spec, rootfs));
-  return spec.dump(2) + "\n";
-}
-
-}  // namespace
-
 Result<void> create_bundle(const Store& store, const StoredImage& image, const std::string& bundle_dir,
                            const BundleOptions& opts) {
   HUSK_TRY(spec::validate_id(opts.id));
-  // What can be refused without touching anything is refused first.
-  HUSK_TRY_CTX(container_args(image.config.config, opts), "bundle " + bundle_dir);
+  if (!opts.config) return fail_code(EINVAL, "bundle " + bundle_dir + ": no config.json to write");
   std::string bundle = HUSK_TRY(absolute_from_cwd(bundle_dir));
   std::string cdir = store.root() + "/containers/" + opts.id;
   if (::mkdir(cdir.c_str(), 0700) < 0) {
@@ -234,9 +166,7 @@ Result<void> create_bundle(const Store& store, const StoredImage& image, const s
   HUSK_TRY_CTX(mount_overlay(ov, bundle + "/rootfs"), "bundle " + bundle);
   mounted = true;
   fault_point(Fault::engine_create_overlay);
-  // The image's own problems (a user it lacks) name the bundle; the
-  // caller's customize step speaks for itself (docker's flag messages).
-  std::string config = HUSK_TRY(make_config(image, bundle, opts));
+  std::string config = HUSK_TRY(opts.config(bundle));
   HUSK_TRY(write_file_atomic(bundle + "/config.json", config, 0644));
   done = true;
   return {};

@@ -1,15 +1,12 @@
 // From an image to a ready-to-run OCI bundle: a writable overlay root of the
-// image's layers (the container owns only its upper dir) and a config.json
-// made from the image config (entrypoint + cmd, env, working dir, user),
-// the way docker and podman turn an image into a container.
+// image's layers (the container owns only its upper dir) and the config.json
+// its caller makes for it (the engine: engine/container_config.hpp).
 #pragma once
 
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "base/error.hpp"
 #include "spec/config.hpp"
@@ -18,17 +15,10 @@
 namespace husk::image {
 
 struct BundleOptions {
-  std::string id;                                      // the container's name in the store (containers/ID)
-  std::optional<std::vector<std::string>> command;     // replaces the image's cmd (docker run IMAGE CMD...)
-  std::optional<std::vector<std::string>> entrypoint;  // replaces the image's entrypoint
-  std::vector<std::string> env;                        // K=V, after the image's
-  std::string user;                                    // replaces the image's user: "uid[:gid]" or names
-  std::string workdir;                                 // replaces the image's working dir
-  bool terminal = false;
-  std::string hostname;  // default: the first 12 hex of the id... or the id
-  // Last word on the config.json made from the image: the engine applies
-  // docker's flags here, with the root mounted at ROOTFS.
-  std::function<Result<void>(nlohmann::ordered_json& spec, const std::string& rootfs)> customize;
+  std::string id;  // the container's name in the store (containers/ID)
+  // The text of BUNDLE/config.json, made once the root is mounted at
+  // BUNDLE/rootfs (the engine makes it: engine/container_config.hpp).
+  std::function<Result<std::string>(const std::string& bundle)> config;
   // Not empty: the container runs in a user namespace with these maps; its
   // root's layers are id-mapped to match and its upper dir belongs to the
   // container's root (overlay.hpp).
@@ -45,10 +35,6 @@ struct ResolvedUser {
   std::vector<uint32_t> additional_gids;
 };
 Result<ResolvedUser> resolve_user(const std::string& rootfs, const std::string& user);
-
-// The process args docker would run: entrypoint + cmd, with the overrides.
-// EINVAL when the result is empty ("no command specified").
-Result<std::vector<std::string>> container_args(const RunConfig& image, const BundleOptions& opts);
 
 // Makes BUNDLE_DIR (must not exist or be empty) with rootfs/ mounted and
 // config.json written; the store keeps containers/ID/{upper,work,image,bundle}.

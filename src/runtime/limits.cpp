@@ -52,10 +52,14 @@ std::string quoted(const std::string& s) { return nlohmann::json(s).dump(); }
 
 }  // namespace
 
+std::string config_with_resources(spec::Config config, spec::Resources resources) {
+  config.linux.resources = std::move(resources);
+  return spec::serialize_config(config);
+}
+
 Result<void> update_container(const Context& ctx, const std::string& id, const spec::Resources& update) {
   auto live = HUSK_TRY(open_live(ctx, id));
-  auto text = HUSK_TRY(live.dir.load_config_text());
-  auto config = HUSK_TRY(spec::parse_config(text));
+  auto config = HUSK_TRY(spec::parse_config(HUSK_TRY(live.dir.load_config_text())));
   auto merged = spec::merge_resources(config.linux.resources.value_or(spec::Resources{}), update);
 
   if (merged.memory) {
@@ -84,11 +88,7 @@ Result<void> update_container(const Context& ctx, const std::string& id, const s
   HUSK_TRY_CTX(live.cgroup.apply(plan), "update " + id);
 
   // The stored config carries the limits now in force.
-  auto doc = nlohmann::ordered_json::parse(text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object())
-    return fail_code(EINVAL, "stored config.json is not a JSON object");
-  doc["linux"]["resources"] = nlohmann::ordered_json::parse(spec::resources_to_json(merged));
-  return live.dir.save_config_text(doc.dump());
+  return live.dir.save_config_text(config_with_resources(std::move(config), std::move(merged)));
 }
 
 namespace {

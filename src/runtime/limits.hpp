@@ -16,6 +16,12 @@ namespace husk::runtime {
 // linux.devices that no rule of the config names.
 spec::Resources container_resources(const spec::Config& config);
 
+// The text of CONFIG with RESOURCES as its linux.resources: the one way
+// `update` rewrites a stored config.json, the runtime's copy of it (the
+// next update and `events` start from it) and the engine's bundle (the
+// next start runs with it).
+std::string config_with_resources(spec::Config config, spec::Resources resources);
+
 // Applies UPDATE on top of the container's current limits and records the
 // result, so the next update and `events` start from it.
 Result<void> update_container(const Context& ctx, const std::string& id, const spec::Resources& update);

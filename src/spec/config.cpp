@@ -53,6 +53,7 @@ Result<Hook> hook_from_json(const json& j, const std::string& where) {
   h.env = HUSK_TRY(get_strings(j, "env", where + "."));
   h.timeout = HUSK_TRY(get_int<int>(j, "timeout", where + "."));
   if (h.timeout && *h.timeout <= 0) return fail(field_error(where + ".timeout", "must be positive"));
+  h.extra = Extra::unknown_members(j, {"path", "args", "env", "timeout"});
   return h;
 }
 
@@ -122,6 +123,7 @@ Result<Linux> linux_from_json(const json& j) {
       dev.file_mode = HUSK_TRY(get_int<uint32_t>(d, "fileMode", dw));
       dev.uid = HUSK_TRY(get_int<uint32_t>(d, "uid", dw));
       dev.gid = HUSK_TRY(get_int<uint32_t>(d, "gid", dw));
+      dev.extra = Extra::unknown_members(d, {"type", "path", "major", "minor", "fileMode", "uid", "gid"});
       l.devices.push_back(dev);
     }
   }
@@ -137,11 +139,15 @@ Result<Linux> linux_from_json(const json& j) {
     per.domain = HUSK_TRY(get_string(*p, "domain", "linux.personality.", true));
     if (per.domain != "LINUX" && per.domain != "LINUX32")
       return fail(field_error("linux.personality.domain", "must be LINUX or LINUX32"));
+    per.extra = Extra::unknown_members(*p, {"domain"});
     l.personality = per;
   }
   if (auto* r = get_object(j, "resources"))
     l.resources = HUSK_TRY(resources_from_json(*r, "linux.resources."));
   if (auto* s = get_object(j, "seccomp")) l.seccomp = HUSK_TRY(seccomp_from_json(*s, "linux.seccomp"));
+  l.extra = Extra::unknown_members(
+      j, {"namespaces", "uidMappings", "gidMappings", "timeOffsets", "devices", "cgroupsPath", "rootfsPropagation",
+          "sysctl", "maskedPaths", "readonlyPaths", "mountLabel", "personality", "resources", "seccomp"});
   return l;
 }
 
@@ -153,6 +159,7 @@ Result<Config> config_from_json(const json& j) {
   if (!root || !root->is_object()) return fail(field_error("root", "is required"));
   c.root.path = HUSK_TRY(get_string(*root, "path", "root.", true));
   c.root.readonly = HUSK_TRY(get_bool(*root, "readonly", "root."));
+  c.root.extra = Extra::unknown_members(*root, {"path", "readonly"});
   if (auto* ms = get_object(j, "mounts")) {
     if (!ms->is_array()) return fail(field_error("mounts", "must be an array"));
     for (size_t i = 0; i < ms->size(); ++i) {
@@ -166,6 +173,8 @@ Result<Config> config_from_json(const json& j) {
       mount.options = HUSK_TRY(get_strings(m, "options", mw));
       mount.uid_mappings = HUSK_TRY(get_mappings(m, "uidMappings", mw));
       mount.gid_mappings = HUSK_TRY(get_mappings(m, "gidMappings", mw));
+      mount.extra =
+          Extra::unknown_members(m, {"destination", "type", "source", "options", "uidMappings", "gidMappings"});
       c.mounts.push_back(std::move(mount));
     }
   }
@@ -178,6 +187,8 @@ Result<Config> config_from_json(const json& j) {
     if (!l->is_object()) return fail(field_error("linux", "must be an object"));
     c.linux = HUSK_TRY(linux_from_json(*l));
   }
+  c.extra = Extra::unknown_members(
+      j, {"ociVersion", "root", "mounts", "process", "hostname", "domainname", "hooks", "annotations", "linux"});
   return c;
 }
 
@@ -234,6 +245,7 @@ Result<Process> process_from_json(const json& j) {
         p.user.additional_gids.push_back(g.get<uint32_t>());
       }
     }
+    p.user.extra = Extra::unknown_members(*u, {"uid", "gid", "umask", "additionalGids", "username"});
   }
   p.args = HUSK_TRY(get_strings(j, "args", w));
   p.env = HUSK_TRY(get_strings(j, "env", w));
@@ -270,6 +282,9 @@ Result<Process> process_from_json(const json& j) {
   p.apparmor_profile = HUSK_TRY(get_string(j, "apparmorProfile", w));
   p.oom_score_adj = HUSK_TRY(get_int<int>(j, "oomScoreAdj", w));
   p.selinux_label = HUSK_TRY(get_string(j, "selinuxLabel", w));
+  p.extra = Extra::unknown_members(j, {"terminal", "consoleSize", "user", "args", "env", "cwd", "capabilities",
+                                       "rlimits", "noNewPrivileges", "apparmorProfile", "oomScoreAdj",
+                                       "selinuxLabel"});
   return p;
 }
 
@@ -282,6 +297,8 @@ Result<Hooks> hooks_from_json(const json& j) {
   h.start_container = HUSK_TRY(hook_list(j, "startContainer"));
   h.poststart = HUSK_TRY(hook_list(j, "poststart"));
   h.poststop = HUSK_TRY(hook_list(j, "poststop"));
+  h.extra = Extra::unknown_members(
+      j, {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"});
   return h;
 }
 

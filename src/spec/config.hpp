@@ -12,6 +12,7 @@
 
 #include "base/error.hpp"
 #include "spec/namespaces.hpp"
+#include "spec/extra.hpp"
 #include "spec/resources.hpp"
 #include "spec/seccomp.hpp"
 
@@ -20,12 +21,17 @@ namespace husk::spec {
 struct Root {
   std::string path;
   bool readonly = false;
+  Extra extra;  // members the model does not know
+
+  bool operator==(const Root&) const = default;
 };
 
 struct IdMapping {
   uint32_t container_id = 0;
   uint32_t host_id = 0;
   uint32_t size = 0;
+
+  bool operator==(const IdMapping&) const = default;
 };
 
 struct Mount {
@@ -35,6 +41,9 @@ struct Mount {
   std::vector<std::string> options;
   std::vector<IdMapping> uid_mappings;
   std::vector<IdMapping> gid_mappings;
+  Extra extra;  // members the model does not know
+
+  bool operator==(const Mount&) const = default;
 };
 
 struct User {
@@ -43,11 +52,16 @@ struct User {
   std::optional<uint32_t> umask;
   std::vector<uint32_t> additional_gids;
   std::string username;
+  Extra extra;  // members the model does not know
+
+  bool operator==(const User&) const = default;
 };
 
 struct Capabilities {
   // Capability numbers, as parsed from CAP_* names.
   std::vector<int> bounding, effective, inheritable, permitted, ambient;
+
+  bool operator==(const Capabilities&) const = default;
 };
 
 struct Rlimit {
@@ -55,11 +69,15 @@ struct Rlimit {
   std::string type;  // as written, for messages
   uint64_t hard = 0;
   uint64_t soft = 0;
+
+  bool operator==(const Rlimit&) const = default;
 };
 
 struct ConsoleSize {
   unsigned height = 0;
   unsigned width = 0;
+
+  bool operator==(const ConsoleSize&) const = default;
 };
 
 struct Process {
@@ -75,6 +93,9 @@ struct Process {
   std::string apparmor_profile;
   std::optional<int> oom_score_adj;
   std::string selinux_label;
+  Extra extra;  // members the model does not know
+
+  bool operator==(const Process&) const = default;
 };
 
 struct Hook {
@@ -82,6 +103,9 @@ struct Hook {
   std::vector<std::string> args;
   std::vector<std::string> env;
   std::optional<int> timeout;  // seconds
+  Extra extra;  // members the model does not know
+
+  bool operator==(const Hook&) const = default;
 };
 
 struct Hooks {
@@ -90,16 +114,23 @@ struct Hooks {
     return prestart.empty() && create_runtime.empty() && create_container.empty() &&
            start_container.empty() && poststart.empty() && poststop.empty();
   }
+  Extra extra;  // members the model does not know
+
+  bool operator==(const Hooks&) const = default;
 };
 
 struct Namespace {
   NamespaceType type;
   std::string path;  // empty: create a new one
+
+  bool operator==(const Namespace&) const = default;
 };
 
 struct TimeOffset {
   int64_t secs = 0;
   uint32_t nanosecs = 0;
+
+  bool operator==(const TimeOffset&) const = default;
 };
 
 struct Device {
@@ -110,10 +141,16 @@ struct Device {
   std::optional<uint32_t> file_mode;
   std::optional<uint32_t> uid;
   std::optional<uint32_t> gid;
+  Extra extra;  // members the model does not know
+
+  bool operator==(const Device&) const = default;
 };
 
 struct Personality {
   std::string domain;  // LINUX or LINUX32
+  Extra extra;  // members the model does not know
+
+  bool operator==(const Personality&) const = default;
 };
 
 struct Linux {
@@ -138,6 +175,9 @@ struct Linux {
       if (ns.type == t) return &ns;
     return nullptr;
   }
+  Extra extra;  // members the model does not know
+
+  bool operator==(const Linux&) const = default;
 };
 
 struct Config {
@@ -150,6 +190,9 @@ struct Config {
   Hooks hooks;
   std::map<std::string, std::string> annotations;
   Linux linux;
+  Extra extra;  // members the model does not know
+
+  bool operator==(const Config&) const = default;
 };
 
 // Parses and validates a config.json document. Errors name the field.
@@ -157,6 +200,13 @@ Result<Config> parse_config(std::string_view json_text);
 Result<Config> load_config(const std::string& path);
 // A process.json for exec: the same "process" object.
 Result<Process> parse_process(std::string_view json_text);
+
+// Back to config.json: every field of the model, and each object's unknown
+// members as they came (Extra). parse_config reads back an equal Config.
+// Indented as runc writes it, with a final newline.
+std::string serialize_config(const Config& c);
+nlohmann::ordered_json config_to_json(const Config& c);
+nlohmann::ordered_json process_to_json(const Process& p);
 
 Result<Process> process_from_json(const nlohmann::json& j);
 Result<Hooks> hooks_from_json(const nlohmann::json& j);

@@ -257,6 +257,8 @@ Result<Resources> resources_from_json(const json& j, const std::string& where) {
     if (key.find('/') != std::string::npos || key.find('.') == std::string::npos || key.starts_with("."))
       return fail(field_error(where + "unified",
                               "\"" + key + "\" is not a cgroup v2 file name like \"memory.high\""));
+  r.extra = Extra::unknown_members(
+      j, {"devices", "memory", "cpu", "pids", "blockIO", "hugepageLimits", "network", "rdma", "unified"});
   return r;
 }
 
@@ -310,7 +312,7 @@ nlohmann::ordered_json throttle_list(const std::vector<ThrottleDevice>& v) {
 }
 }  // namespace
 
-std::string resources_to_json(const Resources& r) {
+nlohmann::ordered_json resources_json(const Resources& r) {
   using ojson = nlohmann::ordered_json;
   ojson j = ojson::object();
   if (!r.devices.empty()) {
@@ -384,7 +386,10 @@ std::string resources_to_json(const Resources& r) {
     j["rdma"] = o;
   }
   if (!r.unified.empty()) j["unified"] = r.unified;
-  return j.dump();
+  r.extra.put_into(j);
+  return j;
 }
+
+std::string resources_to_json(const Resources& r) { return resources_json(r).dump(); }
 
 }  // namespace husk::spec

@@ -12,6 +12,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "base/error.hpp"
+#include "spec/extra.hpp"
 
 namespace husk::spec {
 
@@ -23,6 +24,8 @@ struct DeviceRule {
   std::optional<int64_t> major;
   std::optional<int64_t> minor;
   std::string access = "rwm";
+
+  bool operator==(const DeviceRule&) const = default;
 };
 
 struct MemoryResources {
@@ -35,6 +38,8 @@ struct MemoryResources {
   std::optional<bool> disable_oom_killer;
   std::optional<bool> use_hierarchy;
   std::optional<bool> check_before_update;
+
+  bool operator==(const MemoryResources&) const = default;
 };
 
 struct CpuResources {
@@ -47,10 +52,14 @@ struct CpuResources {
   std::string cpus;  // cpuset list, e.g. "0-1,3"
   std::string mems;
   std::optional<int64_t> idle;
+
+  bool operator==(const CpuResources&) const = default;
 };
 
 struct PidsResources {
   int64_t limit = 0;  // as runc: 0 leaves it alone, negative means "max"
+
+  bool operator==(const PidsResources&) const = default;
 };
 
 struct WeightDevice {
@@ -58,12 +67,16 @@ struct WeightDevice {
   int64_t minor = 0;
   std::optional<uint16_t> weight;
   std::optional<uint16_t> leaf_weight;
+
+  bool operator==(const WeightDevice&) const = default;
 };
 
 struct ThrottleDevice {
   int64_t major = 0;
   int64_t minor = 0;
   uint64_t rate = 0;
+
+  bool operator==(const ThrottleDevice&) const = default;
 };
 
 struct BlockIoResources {
@@ -71,21 +84,29 @@ struct BlockIoResources {
   std::optional<uint16_t> leaf_weight;
   std::vector<WeightDevice> weight_devices;
   std::vector<ThrottleDevice> throttle_read_bps, throttle_write_bps, throttle_read_iops, throttle_write_iops;
+
+  bool operator==(const BlockIoResources&) const = default;
 };
 
 struct HugepageLimit {
   std::string page_size;  // "2MB", "1GB", as in hugetlb.<size>.* file names
   uint64_t limit = 0;
+
+  bool operator==(const HugepageLimit&) const = default;
 };
 
 struct NetworkResources {
   std::optional<uint32_t> class_id;
   std::vector<std::pair<std::string, uint32_t>> priorities;  // interface, priority
+
+  bool operator==(const NetworkResources&) const = default;
 };
 
 struct RdmaLimit {
   std::optional<uint32_t> hca_handles;
   std::optional<uint32_t> hca_objects;
+
+  bool operator==(const RdmaLimit&) const = default;
 };
 
 struct Resources {
@@ -98,6 +119,9 @@ struct Resources {
   std::optional<NetworkResources> network;
   std::map<std::string, RdmaLimit> rdma;
   std::map<std::string, std::string> unified;  // raw cgroup v2 "file": "value"
+  Extra extra;  // members the model does not know
+
+  bool operator==(const Resources&) const = default;
 };
 
 // A LinuxResources object; WHERE prefixes field names in errors
@@ -110,5 +134,7 @@ Result<Resources> parse_resources(std::string_view json_text);
 Resources merge_resources(Resources base, const Resources& update);
 // Back to a LinuxResources document (parse_resources reads it again).
 std::string resources_to_json(const Resources& r);
+// The same document, to place inside another (config.json's linux.resources).
+nlohmann::ordered_json resources_json(const Resources& r);
 
 }  // namespace husk::spec

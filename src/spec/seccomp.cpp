@@ -143,6 +143,7 @@ Result<SeccompRule> rule_from_json(const json& j, const std::string& where) {
     for (size_t i = 0; i < args->size(); ++i)
       r.args.push_back(HUSK_TRY(arg_from_json((*args)[i], w + "args[" + std::to_string(i) + "]")));
   }
+  r.extra = Extra::unknown_members(j, {"names", "action", "errnoRet", "args"});
   return r;
 }
 
@@ -205,7 +206,43 @@ Result<std::optional<Seccomp>> seccomp_from_json(const json& j, const std::strin
       s.syscalls.push_back(HUSK_TRY(rule_from_json((*calls)[i], w + "syscalls[" + std::to_string(i) + "]")));
   }
   HUSK_TRY(check_notify(s, w));
+  s.extra = Extra::unknown_members(j, {"defaultAction", "defaultErrnoRet", "architectures", "flags", "listenerPath",
+                                       "listenerMetadata", "syscalls"});
   return std::optional<Seccomp>(std::move(s));
+}
+
+nlohmann::ordered_json seccomp_to_json(const Seccomp& s) {
+  using ojson = nlohmann::ordered_json;
+  ojson j = ojson::object();
+  j["defaultAction"] = seccomp_action_name(s.default_action);
+  if (s.default_errno_ret) j["defaultErrnoRet"] = *s.default_errno_ret;
+  if (!s.architectures.empty()) {
+    auto& a = j["architectures"] = ojson::array();
+    for (auto arch : s.architectures) a.push_back(seccomp_arch_name(arch));
+  }
+  if (s.flags) {
+    auto& f = j["flags"] = ojson::array();
+    for (auto flag : *s.flags) f.push_back(seccomp_flag_name(flag));
+  }
+  if (!s.listener_path.empty()) j["listenerPath"] = s.listener_path;
+  if (!s.listener_metadata.empty()) j["listenerMetadata"] = s.listener_metadata;
+  if (!s.syscalls.empty()) {
+    auto& calls = j["syscalls"] = ojson::array();
+    for (auto& r : s.syscalls) {
+      ojson rule = {{"names", r.names}, {"action", seccomp_action_name(r.action)}};
+      if (r.errno_ret) rule["errnoRet"] = *r.errno_ret;
+      if (!r.args.empty()) {
+        auto& args = rule["args"] = ojson::array();
+        for (auto& a : r.args)
+          args.push_back(
+              {{"index", a.index}, {"value", a.value}, {"valueTwo", a.value_two}, {"op", seccomp_op_name(a.op)}});
+      }
+      r.extra.put_into(rule);
+      calls.push_back(std::move(rule));
+    }
+  }
+  s.extra.put_into(j);
+  return j;
 }
 
 std::string_view seccomp_action_name(SeccompAction a) { return name_of(kActions, a); }

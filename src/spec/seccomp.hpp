@@ -17,6 +17,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "base/error.hpp"
+#include "spec/extra.hpp"
 
 namespace husk::spec {
 
@@ -52,6 +53,8 @@ struct SeccompArg {
   uint64_t value = 0;
   uint64_t value_two = 0;
   SeccompOp op = SeccompOp::eq;
+
+  bool operator==(const SeccompArg&) const = default;
 };
 
 struct SeccompRule {
@@ -59,6 +62,9 @@ struct SeccompRule {
   SeccompAction action = SeccompAction::allow;
   std::optional<uint32_t> errno_ret;  // ERRNO and TRACE only
   std::vector<SeccompArg> args;       // all must match (AND)
+  Extra extra;  // members the model does not know
+
+  bool operator==(const SeccompRule&) const = default;
 };
 
 struct Seccomp {
@@ -74,11 +80,17 @@ struct Seccomp {
   // A rule notifies a listener: the filter is loaded with one, and its fd
   // goes to listener_path.
   bool uses_notify() const;
+  Extra extra;  // members the model does not know
+
+  bool operator==(const Seccomp&) const = default;
 };
 
 // The "seccomp" object. An object with neither defaultAction nor syscalls
 // means no filter (runc's reading), hence the optional.
 Result<std::optional<Seccomp>> seccomp_from_json(const nlohmann::json& j, const std::string& where);
+
+// Back to a "seccomp" object (seccomp_from_json reads the same Seccomp).
+nlohmann::ordered_json seccomp_to_json(const Seccomp& s);
 
 std::string_view seccomp_action_name(SeccompAction a);
 std::string_view seccomp_op_name(SeccompOp op);

@@ -1,7 +1,8 @@
 // config.json, as `husk-runtime create` reads a bundle's: parse + validate
 // (spec::parse_config), then the pure steps create runs on what it got
 // before touching the kernel: id maps, mount options, the resources model
-// (serialised for `update` and read back), the cgroup file writes planned
+// (serialised for `update` and read back), the whole config written back
+// and read again (parse(serialize(c)) == c), the cgroup file writes planned
 // for a v1, a v2 and a hybrid host, the cgroup v2 device program.
 // The same bytes also go through the exec path's process.json parser and
 // `update --resources`'s.
@@ -50,7 +51,18 @@ void check_resources(const spec::Resources& r) {
   (void)cgroups::compile_device_filter(r.devices);
 }
 
+// What the engine writes back must read back the same: parse(serialize(c)) == c.
+void check_round_trip(const spec::Config& c) {
+  std::string text = spec::serialize_config(c);
+  auto again = spec::parse_config(text);
+  FUZZ_CHECK(again.has_value(), "serialize_config wrote what parse_config refuses: %s: %s",
+             again ? "" : again.error().what().c_str(), text.c_str());
+  FUZZ_CHECK(*again == c, "the config differs after a round trip: %s", text.c_str());
+  FUZZ_CHECK(spec::serialize_config(*again) == text, "serialize_config is not stable: %s", text.c_str());
+}
+
 void exercise(const spec::Config& c) {
+  check_round_trip(c);
   for (const auto* maps : {&c.linux.uid_mappings, &c.linux.gid_mappings}) {
     (void)linux::check_id_map(*maps, "maps");
     (void)linux::format_id_map(*maps);

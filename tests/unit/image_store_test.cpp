@@ -230,22 +230,6 @@ TEST(ImageBundle, UsersResolveInTheImagesPasswdAndGroup) {
   EXPECT_TRUE(FailsWith(resolve_user(tmp / "rootfs", "root"), ENOENT, "unable to find user root"));
 }
 
-TEST(ImageBundle, CommandIsEntrypointPlusCmdWithDockersOverrides) {
-  RunConfig img;
-  img.entrypoint = {"/entry"};
-  img.cmd = {"--default"};
-  BundleOptions o;
-  EXPECT_EQ(*container_args(img, o), (std::vector<std::string>{"/entry", "--default"}));
-  o.command = std::vector<std::string>{"--mine"};
-  EXPECT_EQ(*container_args(img, o), (std::vector<std::string>{"/entry", "--mine"}));
-  o.command.reset();
-  o.entrypoint = std::vector<std::string>{"/other"};
-  EXPECT_EQ(*container_args(img, o), (std::vector<std::string>{"/other"}))
-      << "a new entrypoint drops the cmd";
-  RunConfig none;
-  EXPECT_TRUE(FailsWith(container_args(none, BundleOptions{}), EINVAL, "no command specified"));
-}
-
 }  // namespace
 }  // namespace husk::image
 

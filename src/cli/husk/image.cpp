@@ -14,6 +14,7 @@
 #include "base/strings.hpp"
 #include "cli/husk/commands.hpp"
 #include "cli/husk/image_json.hpp"
+#include "engine/container_config.hpp"
 #include "image/bundle.hpp"
 #include "image/import.hpp"
 #include "image/store.hpp"
@@ -232,7 +233,7 @@ struct BundleFlags {
 Result<int> make_bundle(const Context& ctx, const BundleFlags& f) {
   auto store = HUSK_TRY(Store::open(ctx.root));
   auto img = HUSK_TRY(image::find_or_make_default(store, f.image));
-  image::BundleOptions o;
+  engine::ContainerOptions o;
   o.id = f.name;
   if (o.id.empty()) {
     // A name nobody has: the bundle directory's own name, made unique.
@@ -248,7 +249,12 @@ Result<int> make_bundle(const Context& ctx, const BundleFlags& f) {
   o.workdir = f.workdir;
   o.terminal = f.tty;
   o.hostname = f.hostname;
-  HUSK_TRY(image::create_bundle(store, img, f.dir, o));
+  // What can be refused without touching anything is refused first.
+  HUSK_TRY_CTX(engine::container_args(img.config.config, o), "bundle " + f.dir);
+  image::BundleOptions root;
+  root.id = o.id;
+  root.config = [&](const std::string& bundle) { return engine::make_config(img, bundle, o); };
+  HUSK_TRY(image::create_bundle(store, img, f.dir, root));
   std::cout << o.id << "\n";
   return 0;
 }

@@ -1,0 +1,78 @@
+// The image's run config and docker's overrides -> config.json.
+#include "engine/container_config.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "image/bundle.hpp"
+#include "spec/default_spec.hpp"
+
+namespace husk::engine {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+constexpr std::string_view kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+std::vector<std::string> merged_env(const image::RunConfig& image, const ContainerOptions& opts) {
+  std::vector<std::string> env = image.env;
+  auto key = [](const std::string& kv) { return kv.substr(0, kv.find('=')); };
+  bool has_path = false;
+  for (auto& e : env) has_path |= key(e) == "PATH";
+  if (!has_path) env.insert(env.begin(), std::string(kDefaultPath));
+  if (opts.terminal) env.push_back("TERM=xterm");
+  for (auto& add : opts.env) {
+    bool replaced = false;
+    for (auto& e : env)
+      if (key(e) == key(add)) {
+        e = add;
+        replaced = true;
+      }
+    if (!replaced) env.push_back(add);
+  }
+  return env;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> container_args(const image::RunConfig& image, const ContainerOptions& opts) {
+  std::vector<std::string> args = opts.entrypoint ? *opts.entrypoint : image.entrypoint;
+  // docker: a new entrypoint drops the image's cmd; an explicit command replaces it.
+  if (opts.command && !opts.command->empty())
+    args.insert(args.end(), opts.command->begin(), opts.command->end());
+  else if (!opts.entrypoint)
+    args.insert(args.end(), image.cmd.begin(), image.cmd.end());
+  if (args.empty()) return fail_code(EINVAL, "no command specified: the image has no entrypoint or cmd");
+  return args;
+}
+
+Result<std::string> make_config(const image::StoredImage& image, const std::string& bundle,
+                                const ContainerOptions& opts) {
+  const image::RunConfig& rc = image.config.config;
+  std::string rootfs = bundle + "/rootfs";
+  // The image's own problems (a user it lacks) name the bundle; the
+  // customize step speaks for itself (docker's flag messages).
+  auto args = HUSK_TRY_CTX(container_args(rc, opts), "bundle " + bundle);
+  auto user =
+      HUSK_TRY_CTX(image::resolve_user(rootfs, opts.user.empty() ? rc.user : opts.user), "bundle " + bundle);
+  json spec = json::parse(spec::default_spec_json(false, 0, 0));
+  auto& p = spec["process"];
+  p["terminal"] = opts.terminal;
+  p["user"] = {{"uid", user.uid}, {"gid", user.gid}};
+  if (!user.additional_gids.empty()) p["user"]["additionalGids"] = user.additional_gids;
+  p["args"] = args;
+  p["env"] = merged_env(rc, opts);
+  std::string cwd = !opts.workdir.empty() ? opts.workdir : !rc.working_dir.empty() ? rc.working_dir : "/";
+  p["cwd"] = cwd;
+  spec["root"] = {{"path", "rootfs"}, {"readonly", false}};
+  spec["hostname"] = opts.hostname.empty() ? opts.id.substr(0, 63) : opts.hostname;
+  spec["annotations"] = {
+      {"org.opencontainers.image.ref.name", image.names.empty() ? "" : image.names.front()},
+      {"io.husk.image.id", image.id().str()},
+      {"io.husk.image.manifest", image.manifest_digest.str()}};
+  if (!rc.stop_signal.empty()) spec["annotations"]["org.opencontainers.image.stopSignal"] = rc.stop_signal;
+  if (opts.customize) HUSK_TRY(opts.customize(spec, rootfs));
+  return spec.dump(2) + "\n";
+}
+
+}  // namespace husk::engine
