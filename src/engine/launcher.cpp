@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <malloc.h>
@@ -62,9 +63,10 @@ Result<int> Launch::wait_for(std::string_view what) {
 namespace {
 
 void report(int fd, const std::string& line) {
-  std::string l = line + "\n";
-  for (auto& c : l.substr(0, l.size() - 1))
-    if (c == '\n') c = ' ';
+  // One line a report: the reader splits on newlines.
+  std::string l = line;
+  std::replace(l.begin(), l.end(), '\n', ' ');
+  l += '\n';
   (void)write_all(fd, l);
 }
 
@@ -239,18 +241,15 @@ int Launcher::run(const LaunchOptions& o) {
 bool is_record_end(int argc, char** argv) { return argc > 1 && std::string_view(argv[1]) == kRecordEndArg; }
 
 int record_end_main(int argc, char** argv) {
-  auto h = decode_handoff(argc - 2, argv + 2);
+  auto h = receive_handoff(argc - 2, argv + 2);  // its recorder lock is held until the end is written
   if (!h) return 125;
   ::prctl(PR_SET_NAME, "husk-monitor", 0, 0, 0);
-  UniqueFd recorder(h->recorder);  // held until the end is written
-  std::vector<AttachClient> clients = take_handoff_clients(*h);
-  inherit_handoff_fds(*h, false);
   auto eng = Engine::open(h->root, h->run_root);
   if (!eng) {
-    send_exit_code(clients, h->code);
+    send_exit_code(h->clients, h->code);
     return 1;  // the record stays "running": ps shows it exited (lost)
   }
-  record_end(*eng, h->id, h->code, clients);
+  record_end(*eng, h->id, h->code, h->clients);
   return 0;
 }
 

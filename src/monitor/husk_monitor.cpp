@@ -13,11 +13,10 @@
 #include "monitor/relay.hpp"
 
 using namespace husk::monitor;
-using husk::UniqueFd;
 using husk::program_beside_us;
 
 int main(int argc, char** argv) {
-  auto h = argc > 1 && std::string_view(argv[1]) == kRelayArg ? decode_handoff(argc - 2, argv + 2) : std::nullopt;
+  auto h = argc > 1 && std::string_view(argv[1]) == kRelayArg ? receive_handoff(argc - 2, argv + 2) : std::nullopt;
   if (!h) {
     std::fprintf(stderr, "husk-monitor: started by husk only, to relay a container it runs\n");
     return 125;
@@ -26,22 +25,13 @@ int main(int argc, char** argv) {
   // binary or memory through /proc/PID: only CAP_SYS_PTRACE over the host's
   // user namespace may.
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  Stdio io;
-  io.tty = h->tty;
-  io.master = UniqueFd(h->master);
-  io.out = UniqueFd(h->out);
-  io.err = UniqueFd(h->err);
-  io.in = UniqueFd(h->in);
-  UniqueFd pidfd(h->pidfd), listener(h->listener), log(h->log);
-  std::vector<AttachClient> clients = take_handoff_clients(*h);
-  inherit_handoff_fds(*h, false);
-  int code = relay_container(io, log.get(), listener.get(), clients, h->pid, pidfd.get());
+  int code = relay_container(h->io, h->log.get(), h->listener.get(), h->clients, h->pid, h->pidfd.get());
   // The end is written by husk, which has the store's code: exec'd in
   // place, the same process, so the recorder lock stays held.
-  RelayHandoff end{.root = h->root, .run_root = h->run_root, .id = h->id, .recorder = h->recorder, .code = code};
-  add_handoff_clients(end, clients);
+  RelayHandoff end{.root = h->root, .run_root = h->run_root, .id = h->id, .recorder = h->recorder.get(), .code = code};
+  add_handoff_clients(end, h->clients);
   exec_handoff(program_beside_us("husk"), kRecordEndArg, end);
-  send_exit_code(clients, code);
+  send_exit_code(h->clients, code);
   return 1;
 }
 

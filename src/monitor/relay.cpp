@@ -196,12 +196,6 @@ int relay_container(Stdio& io, int log_fd, int listener, std::vector<AttachClien
   return code;
 }
 
-namespace {
-
-int number(const char* s) { return static_cast<int>(std::strtol(s, nullptr, 10)); }
-
-}  // namespace
-
 std::vector<std::string> encode_handoff(const RelayHandoff& h) {
   std::string clients;
   for (auto& [fd, flags] : h.clients) clients += std::to_string(fd) + ":" + std::to_string(flags) + ",";
@@ -210,6 +204,10 @@ std::vector<std::string> encode_handoff(const RelayHandoff& h) {
           std::to_string(h.master), std::to_string(h.out), std::to_string(h.err), std::to_string(h.in),
           clients.empty() ? "-" : clients, std::to_string(h.code)};
 }
+
+namespace {
+
+int number(const char* s) { return static_cast<int>(std::strtol(s, nullptr, 10)); }
 
 std::optional<RelayHandoff> decode_handoff(int argc, char** argv) {
   if (argc != 15) return {};
@@ -229,21 +227,34 @@ std::optional<RelayHandoff> decode_handoff(int argc, char** argv) {
   return h;
 }
 
-std::vector<AttachClient> take_handoff_clients(const RelayHandoff& h) {
-  std::vector<AttachClient> clients;
-  for (auto& [fd, flags] : h.clients) clients.push_back({UniqueFd(fd), (flags & 1) != 0, (flags & 2) != 0});
-  return clients;
+// The descriptors HANDOFF names; INHERIT: kept across exec, else not.
+void inherit_handoff_fds(const RelayHandoff& h, bool inherit) {
+  for (int fd : {h.pidfd, h.listener, h.log, h.recorder, h.master, h.out, h.err, h.in})
+    if (fd >= 0) ::fcntl(fd, F_SETFD, inherit ? 0 : FD_CLOEXEC);
+  for (auto& c : h.clients) ::fcntl(c.first, F_SETFD, inherit ? 0 : FD_CLOEXEC);
+}
+
+}  // namespace
+
+std::optional<ReceivedHandoff> receive_handoff(int argc, char** argv) {
+  auto h = decode_handoff(argc, argv);
+  if (!h) return {};
+  inherit_handoff_fds(*h, false);
+  ReceivedHandoff r{.root = std::move(h->root), .run_root = std::move(h->run_root), .id = std::move(h->id),
+                    .pid = h->pid, .code = h->code, .pidfd = UniqueFd(h->pidfd), .listener = UniqueFd(h->listener),
+                    .log = UniqueFd(h->log), .recorder = UniqueFd(h->recorder)};
+  r.io.tty = h->tty;
+  r.io.master = UniqueFd(h->master);
+  r.io.out = UniqueFd(h->out);
+  r.io.err = UniqueFd(h->err);
+  r.io.in = UniqueFd(h->in);
+  for (auto& [fd, flags] : h->clients) r.clients.push_back({UniqueFd(fd), (flags & 1) != 0, (flags & 2) != 0});
+  return r;
 }
 
 void add_handoff_clients(RelayHandoff& h, const std::vector<AttachClient>& clients) {
   for (auto& c : clients)
     if (c.fd) h.clients.emplace_back(c.fd.get(), (c.stdin_ ? 1 : 0) | (c.stdin_once ? 2 : 0));
-}
-
-void inherit_handoff_fds(const RelayHandoff& h, bool inherit) {
-  for (int fd : {h.pidfd, h.listener, h.log, h.recorder, h.master, h.out, h.err, h.in})
-    if (fd >= 0) ::fcntl(fd, F_SETFD, inherit ? 0 : FD_CLOEXEC);
-  for (auto& c : h.clients) ::fcntl(c.first, F_SETFD, inherit ? 0 : FD_CLOEXEC);
 }
 
 // Execs PROGRAM as "husk-monitor MARK HANDOFF..." with HANDOFF's

@@ -66,8 +66,10 @@ std::optional<AttachClient> accept_client(int listener, const Stdio& io);
 int relay_container(Stdio& io, int log_fd, int listener, std::vector<AttachClient>& clients, pid_t pid,
                     int pidfd);
 
-// What the launcher hands husk-monitor (on its command line): the store, the
-// container, and the descriptors it inherits (-1: none).
+// What a program hands the next one across exec (on its command line): the
+// store, the container, and the numbers of the descriptors it inherits (-1:
+// none). The numbers are borrowed: the sender's owners keep them until the
+// exec, and the receiver takes them into owners at once (receive_handoff).
 struct RelayHandoff {
   std::string root, run_root, id;
   bool tty = false;
@@ -78,13 +80,21 @@ struct RelayHandoff {
   int code = 0;                              // at the end: the container's exit code
 };
 std::vector<std::string> encode_handoff(const RelayHandoff& h);
-std::optional<RelayHandoff> decode_handoff(int argc, char** argv);  // ARGV as encoded, after argv[0]
-// The attach clients HANDOFF names, owned from now on; and CLIENTS (those
-// still connected) named in HANDOFF, with what each attaches.
-std::vector<AttachClient> take_handoff_clients(const RelayHandoff& h);
+// CLIENTS (those still connected) named in HANDOFF, with what each attaches.
 void add_handoff_clients(RelayHandoff& h, const std::vector<AttachClient>& clients);
-// The descriptors HANDOFF names; INHERIT: kept across exec, else not.
-void inherit_handoff_fds(const RelayHandoff& h, bool inherit);
+
+// A handoff as its receiver holds it: every descriptor in an owner, and
+// close-on-exec again (a later exec hands on only what it names).
+struct ReceivedHandoff {
+  std::string root, run_root, id;
+  pid_t pid = -1;
+  int code = 0;
+  UniqueFd pidfd, listener, log, recorder;
+  Stdio io;
+  std::vector<AttachClient> clients;
+};
+// ARGV as encoded, after argv[0]; none when it is not a handoff.
+std::optional<ReceivedHandoff> receive_handoff(int argc, char** argv);
 
 // argv[1] of husk-monitor (relay HANDOFF's container), and of husk when
 // husk-monitor hands it the end to record.
