@@ -7,6 +7,21 @@
 
 namespace husk::cli {
 
+// docker's resource flags: run and create take them, and so does update.
+void add_resource_flags(CLI::App* c, engine::RunFlags& f) {
+  c->add_option("--cpus", f.cpus, "CPUs (0.5: half of one)");
+  c->add_option("--cpu-period", f.cpu_period, "CFS period (microseconds)");
+  c->add_option("--cpu-quota", f.cpu_quota, "CFS quota (microseconds)");
+  c->add_option("-c,--cpu-shares", f.cpu_shares, "relative CPU weight");
+  c->add_option("--cpuset-cpus", f.cpuset_cpus, "CPUs it may use (0-1)");
+  c->add_option("--cpuset-mems", f.cpuset_mems, "memory nodes it may use");
+  c->add_option("-m,--memory", f.memory, "memory limit (100m)");
+  c->add_option("--memory-swap", f.memory_swap, "memory + swap limit (-1: unlimited swap)");
+  c->add_option("--memory-reservation", f.memory_reservation, "memory soft limit");
+  c->add_option("--pids-limit", f.pids_limit, "process count limit (-1: unlimited)");
+  c->add_option("--blkio-weight", f.blkio_weight, "block IO weight (10-1000)");
+}
+
 namespace {
 
 void add_run_flags(CLI::App* c, engine::RunFlags& f) {
