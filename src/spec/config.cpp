@@ -320,6 +320,9 @@ Result<Config> load_config(const std::string& path) {
 }
 
 Result<Process> parse_process(std::string_view text) {
+  // Unknown members are kept as text (dump() recurses): bound the depth first.
+  if (nested_too_deep(text))
+    return fail_code(EINVAL, "process.json is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return fail_code(EINVAL, "process.json is not valid JSON");
   Process p = HUSK_TRY(process_from_json(j));

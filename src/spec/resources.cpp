@@ -263,6 +263,9 @@ Result<Resources> resources_from_json(const json& j, const std::string& where) {
 }
 
 Result<Resources> parse_resources(std::string_view text) {
+  // Unknown members are kept as text (dump() recurses): bound the depth first.
+  if (nested_too_deep(text))
+    return fail_code(EINVAL, "resources: nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   auto j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return fail_code(EINVAL, "resources: not valid JSON");
   return resources_from_json(j, "");

@@ -606,6 +606,17 @@ TEST(ParseConfigErrors, NestedTooDeep) {
   EXPECT_TRUE(parse_config(j.dump()).has_value());
 }
 
+// Found by tests/fuzz (the same input): a process.json or an update's
+// resources keep their unknown members as text too, so they are bounded alike.
+TEST(ParseConfigErrors, ProcessAndResourcesNestedTooDeep) {
+  std::string deep = "{\"x\":" + std::string(200000, '[') + std::string(200000, ']') + "}";
+  EXPECT_TRUE(FailsWith(parse_process(deep), EINVAL, "process.json is nested deeper than 1000 levels"));
+  EXPECT_TRUE(FailsWith(parse_resources(deep), EINVAL, "resources: nested deeper than 1000 levels"));
+  std::string shallow = "{\"args\":[\"sh\"],\"cwd\":\"/\",\"x\":" + std::string(900, '[') + std::string(900, ']') + "}";
+  auto p = parse_process(shallow);
+  ASSERT_TRUE(p.has_value()) << p.error().what();
+}
+
 TEST(ParseConfigErrors, Root) {
   json j = default_spec();
   j.erase("root");
