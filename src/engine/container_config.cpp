@@ -1,16 +1,12 @@
 // The image's run config and docker's overrides -> config.json.
 #include "engine/container_config.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "image/bundle.hpp"
 #include "spec/default_spec.hpp"
 
 namespace husk::engine {
 
 namespace {
-
-using json = nlohmann::ordered_json;
 
 constexpr std::string_view kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -55,24 +51,21 @@ Result<std::string> make_config(const image::StoredImage& image, const std::stri
   auto args = HUSK_TRY_CTX(container_args(rc, opts), "bundle " + bundle);
   auto user =
       HUSK_TRY_CTX(image::resolve_user(rootfs, opts.user.empty() ? rc.user : opts.user), "bundle " + bundle);
-  json spec = json::parse(spec::default_spec_json(false, 0, 0));
-  auto& p = spec["process"];
-  p["terminal"] = opts.terminal;
-  p["user"] = {{"uid", user.uid}, {"gid", user.gid}};
-  if (!user.additional_gids.empty()) p["user"]["additionalGids"] = user.additional_gids;
-  p["args"] = args;
-  p["env"] = merged_env(rc, opts);
-  std::string cwd = !opts.workdir.empty() ? opts.workdir : !rc.working_dir.empty() ? rc.working_dir : "/";
-  p["cwd"] = cwd;
-  spec["root"] = {{"path", "rootfs"}, {"readonly", false}};
-  spec["hostname"] = opts.hostname.empty() ? opts.id.substr(0, 63) : opts.hostname;
-  spec["annotations"] = {
-      {"org.opencontainers.image.ref.name", image.names.empty() ? "" : image.names.front()},
-      {"io.husk.image.id", image.id().str()},
-      {"io.husk.image.manifest", image.manifest_digest.str()}};
-  if (!rc.stop_signal.empty()) spec["annotations"]["org.opencontainers.image.stopSignal"] = rc.stop_signal;
+  spec::Config spec = spec::default_config(false, 0, 0);
+  spec::Process& p = spec.process.value();
+  p.terminal = opts.terminal;
+  p.user = spec::User{.uid = user.uid, .gid = user.gid, .additional_gids = user.additional_gids};
+  p.args = std::move(args);
+  p.env = merged_env(rc, opts);
+  p.cwd = !opts.workdir.empty() ? opts.workdir : !rc.working_dir.empty() ? rc.working_dir : "/";
+  spec.root = spec::Root{.path = "rootfs", .readonly = false};
+  spec.hostname = opts.hostname.empty() ? opts.id.substr(0, 63) : opts.hostname;
+  spec.annotations = {{"org.opencontainers.image.ref.name", image.names.empty() ? "" : image.names.front()},
+                      {"io.husk.image.id", image.id().str()},
+                      {"io.husk.image.manifest", image.manifest_digest.str()}};
+  if (!rc.stop_signal.empty()) spec.annotations["org.opencontainers.image.stopSignal"] = rc.stop_signal;
   if (opts.customize) HUSK_TRY(opts.customize(spec, rootfs));
-  return spec.dump(2) + "\n";
+  return spec::serialize_config(spec);
 }
 
 }  // namespace husk::engine

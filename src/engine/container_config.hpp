@@ -11,10 +11,9 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
-
 #include "base/error.hpp"
 #include "image/store.hpp"
+#include "spec/config.hpp"
 
 namespace husk::engine {
 
@@ -29,7 +28,7 @@ struct ContainerOptions {
   std::string hostname;  // default: the id, cut to 63 characters
   // Last word on the config.json made from the image: the engine applies
   // docker's flags here, with the root mounted at ROOTFS.
-  std::function<Result<void>(nlohmann::ordered_json& spec, const std::string& rootfs)> customize;
+  std::function<Result<void>(spec::Config& spec, const std::string& rootfs)> customize;
 };
 
 // The process args docker would run: entrypoint + cmd, with the overrides.

@@ -9,8 +9,6 @@
 #include <cstdio>
 #include <iostream>
 
-#include <nlohmann/json.hpp>
-
 #include "base/fault.hpp"
 #include "base/file.hpp"
 #include "base/time.hpp"
@@ -20,8 +18,8 @@
 #include "engine/launcher.hpp"
 #include "engine/security.hpp"
 #include "engine/spec.hpp"
-#include "engine/volumes.hpp"
 #include "engine/userns.hpp"
+#include "engine/volumes.hpp"
 #include "image/bundle.hpp"
 #include "image/overlay.hpp"
 #include "linux/self_exe.hpp"
@@ -32,11 +30,16 @@ namespace husk::engine {
 
 std::string_view to_string(LiveStatus s) {
   switch (s) {
-    case LiveStatus::created: return "created";
-    case LiveStatus::running: return "running";
-    case LiveStatus::paused: return "paused";
-    case LiveStatus::exited: return "exited";
-    case LiveStatus::lost: return "exited";
+    case LiveStatus::created:
+      return "created";
+    case LiveStatus::running:
+      return "running";
+    case LiveStatus::paused:
+      return "paused";
+    case LiveStatus::exited:
+      return "exited";
+    case LiveStatus::lost:
+      return "exited";
   }
   return "unknown";
 }
@@ -88,8 +91,8 @@ Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::stri
   ContainerOptions bo;
   if (!flags.command.empty()) bo.command = flags.command;
   if (flags.entrypoint) {
-    bo.entrypoint = flags.entrypoint->empty() ? std::vector<std::string>{}
-                                              : std::vector<std::string>{*flags.entrypoint};
+    bo.entrypoint =
+        flags.entrypoint->empty() ? std::vector<std::string>{} : std::vector<std::string>{*flags.entrypoint};
   }
   bo.env = HUSK_TRY(resolve_env(flags.env_files, flags.env, process_env()));
   bo.user = flags.user;
@@ -120,7 +123,7 @@ Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::stri
     sctx.image_volumes = img.config.config.volumes;
     sctx.uid_map = maps.uids;
     sctx.gid_map = maps.gids;
-    bo.customize = [&](nlohmann::ordered_json& spec, const std::string& rootfs) {
+    bo.customize = [&](spec::Config& spec, const std::string& rootfs) {
       sctx.rootfs = rootfs;
       return apply_flags(sctx, flags, spec);
     };
@@ -149,22 +152,15 @@ Result<void> Engine::rejoin(const ContainerRecord& rec) const {
   auto joins = [](const std::string& mode) { return mode.starts_with("container:"); };
   if (!joins(f.ipc) && !joins(f.pid) && !joins(f.network)) return {};
   std::string path = containers().bundle_dir(rec.id) + "/config.json";
-  auto spec = nlohmann::ordered_json::parse(HUSK_TRY(read_file(path)), nullptr, false);
-  if (spec.is_discarded()) return fail_code(EINVAL, path + ": not JSON");
+  auto spec = HUSK_TRY(spec::load_config(path));
   ContainerStore cs = containers();
   SpecContext sctx;
   sctx.id = rec.id;
   sctx.store_root = store_.root();
   sctx.container_pid = [this](const std::string& name) { return init_pid(name); };
   sctx.find_container = [&cs](const std::string& name) { return cs.find(name); };
-  // The file is read back from disk: a document of another shape is an
-  // error of this container's, not an exception out of husk.
-  try {
-    HUSK_TRY(rejoin_namespaces(sctx, f, spec));
-    return write_file_atomic(path, spec.dump(2) + "\n", 0644);
-  } catch (const nlohmann::json::exception& e) {
-    return fail_code(EINVAL, path + ": " + e.what());
-  }
+  HUSK_TRY(rejoin_namespaces(sctx, f, spec));
+  return write_file_atomic(path, spec::serialize_config(spec), 0644);
 }
 
 Result<ContainerRecord> Engine::begin_run(ContainerRecord rec) const {
@@ -249,9 +245,12 @@ LiveStatus Engine::live_status(const ContainerRecord& rec) const {
   auto s = runtime::container_state(runtime_context(), rec.id);
   if (!s) return LiveStatus::lost;  // a husk that died, or /run lost (a reboot)
   switch (s->status) {
-    case spec::Status::paused: return LiveStatus::paused;
-    case spec::Status::stopped: return LiveStatus::lost;
-    default: return LiveStatus::running;
+    case spec::Status::paused:
+      return LiveStatus::paused;
+    case spec::Status::stopped:
+      return LiveStatus::lost;
+    default:
+      return LiveStatus::running;
   }
 }
 
@@ -304,13 +303,15 @@ Result<void> Engine::kill(const std::string& name_or_id, int signal) const {
 
 Result<void> Engine::pause(const std::string& name_or_id) const {
   auto rec = HUSK_TRY(containers().find(name_or_id));
-  if (live_status(rec) != LiveStatus::running) return fail_code(EINVAL, "container " + rec.name + " is not running");
+  if (live_status(rec) != LiveStatus::running)
+    return fail_code(EINVAL, "container " + rec.name + " is not running");
   return runtime::pause_container(runtime_context(), rec.id);
 }
 
 Result<void> Engine::unpause(const std::string& name_or_id) const {
   auto rec = HUSK_TRY(containers().find(name_or_id));
-  if (live_status(rec) != LiveStatus::paused) return fail_code(EINVAL, "container " + rec.name + " is not paused");
+  if (live_status(rec) != LiveStatus::paused)
+    return fail_code(EINVAL, "container " + rec.name + " is not paused");
   return runtime::resume_container(runtime_context(), rec.id);
 }
 
@@ -335,7 +336,8 @@ Result<void> Engine::stop(const std::string& name_or_id, std::optional<int> time
     auto now = containers().find(rec.id);
     return now && live_status(*now) == LiveStatus::running;
   };
-  if (auto signalled = runtime::kill_container(rctx, rec.id, stop_signal(rec), false); !signalled && still_runs())
+  if (auto signalled = runtime::kill_container(rctx, rec.id, stop_signal(rec), false);
+      !signalled && still_runs())
     return fail(std::move(signalled).error().context("stop " + rec.name));
   auto done = wait(rec.id, secs * 1000);
   if (!done && done.error().err() == ETIMEDOUT) {
@@ -354,8 +356,8 @@ Result<void> Engine::remove(const std::string& name_or_id, bool force, bool volu
   auto st = live_status(rec);
   if (st == LiveStatus::running || st == LiveStatus::paused) {
     if (!force)
-      return fail_code(EBUSY, "cannot remove container " + rec.name +
-                                  ": it is " + std::string(to_string(st)) + " (stop it first, or use -f)");
+      return fail_code(EBUSY, "cannot remove container " + rec.name + ": it is " +
+                                  std::string(to_string(st)) + " (stop it first, or use -f)");
     HUSK_TRY(runtime::delete_container(runtime_context(), rec.id, true));
   } else if (st == LiveStatus::lost) {
     (void)runtime::delete_container(runtime_context(), rec.id, true);

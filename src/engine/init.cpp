@@ -3,8 +3,6 @@
 // and the image needs none.
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
-
 #include "engine/namespaces.hpp"
 #include "engine/spec.hpp"
 
@@ -16,17 +14,19 @@ std::string init_binary_beside(const std::string& husk_binary) {
   return dir + "/husk-init";
 }
 
-Result<void> apply_init(const SpecContext& ctx, const RunFlags& f, nlohmann::ordered_json& spec) {
+Result<void> apply_init(const SpecContext& ctx, const RunFlags& f, spec::Config& spec) {
   if (!f.init) return {};
   std::string init = init_binary_beside(ctx.husk_binary);
-  if (::access(init.c_str(), X_OK) < 0) return fail_errno("--init: " + init + " (husk-init belongs beside husk)");
-  spec["mounts"].push_back({{"destination", kInitInContainer},
-                            {"type", "bind"},
-                            {"source", init},
-                            {"options", {"bind", "ro", "nosuid", "nodev"}}});
-  nlohmann::ordered_json args = {kInitInContainer, "--"};
-  for (auto& a : spec["process"]["args"]) args.push_back(a);
-  spec["process"]["args"] = std::move(args);
+  if (::access(init.c_str(), X_OK) < 0)
+    return fail_errno("--init: " + init + " (husk-init belongs beside husk)");
+  spec::Mount m;
+  m.destination = kInitInContainer;
+  m.type = "bind";
+  m.source = init;
+  m.options = {"bind", "ro", "nosuid", "nodev"};
+  spec.mounts.push_back(std::move(m));
+  auto& args = spec.process.value().args;
+  args.insert(args.begin(), {std::string(kInitInContainer), "--"});
   return {};
 }
 

@@ -8,8 +8,6 @@
 #include <array>
 #include <set>
 
-#include <nlohmann/json.hpp>
-
 #include "base/fd.hpp"
 #include "base/file.hpp"
 #include "base/strings.hpp"
@@ -20,8 +18,6 @@
 namespace husk::engine {
 
 namespace {
-
-using json = nlohmann::ordered_json;
 
 constexpr std::array kPropagations = {"private", "rprivate", "shared", "rshared", "slave", "rslave"};
 bool is_propagation(std::string_view o) { return std::ranges::find(kPropagations, o) != kPropagations.end(); }
@@ -351,20 +347,25 @@ Result<std::vector<std::string>> merge_tmpfs_options(const std::vector<std::stri
   return out;
 }
 
-Result<json> oci_mount(const MountRequest& r, const std::string& source) {
-  if (r.type == MountType::tmpfs)
-    return json{{"destination", r.target},
-                {"type", "tmpfs"},
-                {"source", "tmpfs"},
-                {"options", HUSK_TRY(merge_tmpfs_options(r.tmpfs_options))}};
-  std::vector<std::string> options = {r.nonrecursive ? "bind" : "rbind"};
-  if (r.readonly) {
-    options.push_back("ro");
-    // docker (25+) makes a read-only bind read-only all the way down.
-    if (!r.nonrecursive) options.push_back("rro");
+Result<spec::Mount> oci_mount(const MountRequest& r, const std::string& source) {
+  spec::Mount m;
+  m.destination = r.target;
+  if (r.type == MountType::tmpfs) {
+    m.type = "tmpfs";
+    m.source = "tmpfs";
+    m.options = HUSK_TRY(merge_tmpfs_options(r.tmpfs_options));
+    return m;
   }
-  options.push_back(r.propagation.empty() ? "rprivate" : r.propagation);
-  return json{{"destination", r.target}, {"type", "bind"}, {"source", source}, {"options", options}};
+  m.type = "bind";
+  m.source = source;
+  m.options = {r.nonrecursive ? "bind" : "rbind"};
+  if (r.readonly) {
+    m.options.push_back("ro");
+    // docker (25+) makes a read-only bind read-only all the way down.
+    if (!r.nonrecursive) m.options.push_back("rro");
+  }
+  m.options.push_back(r.propagation.empty() ? "rprivate" : r.propagation);
+  return m;
 }
 
 namespace {
@@ -375,21 +376,18 @@ size_t depth(const std::string& path) {
 
 }  // namespace
 
-void put_mounts(json& spec, std::vector<json> user) {
+void put_mounts(spec::Config& spec, std::vector<spec::Mount> user) {
   std::set<std::string> targets;
-  for (auto& m : user) targets.insert(m["destination"].get<std::string>());
+  for (auto& m : user) targets.insert(m.destination);
   bool own_dev = targets.contains("/dev");
-  json kept = json::array();
-  for (auto& m : spec["mounts"]) {
-    std::string dest = clean_path(m.value("destination", ""));
-    if (targets.contains(dest) || (own_dev && dest.starts_with("/dev/"))) continue;
-    kept.push_back(m);
-  }
-  std::stable_sort(user.begin(), user.end(), [](const json& a, const json& b) {
-    return depth(a["destination"].get<std::string>()) < depth(b["destination"].get<std::string>());
+  std::erase_if(spec.mounts, [&](const spec::Mount& m) {
+    std::string dest = clean_path(m.destination);
+    return targets.contains(dest) || (own_dev && dest.starts_with("/dev/"));
   });
-  for (auto& m : user) kept.push_back(std::move(m));
-  spec["mounts"] = std::move(kept);
+  std::stable_sort(user.begin(), user.end(), [](const spec::Mount& a, const spec::Mount& b) {
+    return depth(a.destination) < depth(b.destination);
+  });
+  for (auto& m : user) spec.mounts.push_back(std::move(m));
 }
 
 namespace {
@@ -443,8 +441,8 @@ Result<std::string> provide_source(const SpecContext& ctx, const VolumeStore& vs
 
 }  // namespace
 
-Result<void> apply_mounts(const SpecContext& ctx, const RunFlags& f, json& spec) {
-  if (f.read_only) spec["root"]["readonly"] = true;
+Result<void> apply_mounts(const SpecContext& ctx, const RunFlags& f, spec::Config& spec) {
+  if (f.read_only) spec.root.readonly = true;
   auto requests = HUSK_TRY(mount_requests(f));
   add_image_volumes(requests, ctx.image_volumes);
   if (requests.empty()) return {};
@@ -459,7 +457,7 @@ Result<void> apply_mounts(const SpecContext& ctx, const RunFlags& f, json& spec)
   }
   VolumeStore vs(ctx.store_root);
   if (!volumes.empty()) HUSK_TRY(vs.set_users(ctx.id, volumes));
-  std::vector<json> mounts;
+  std::vector<spec::Mount> mounts;
   for (size_t i = 0; i < requests.size(); ++i) {
     std::string source = HUSK_TRY(provide_source(ctx, vs, requests[i], anonymous[i]));
     mounts.push_back(HUSK_TRY(oci_mount(requests[i], source)));

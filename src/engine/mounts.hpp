@@ -9,10 +9,9 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
-
 #include "base/error.hpp"
 #include "engine/run_flags.hpp"
+#include "spec/config.hpp"
 
 namespace husk::engine {
 
@@ -54,10 +53,10 @@ void add_image_volumes(std::vector<MountRequest>& requests, const std::vector<st
 Result<std::vector<std::string>> merge_tmpfs_options(const std::vector<std::string>& user);
 
 // The OCI mount of R; SOURCE is the host path a bind or volume mounts.
-Result<nlohmann::ordered_json> oci_mount(const MountRequest& r, const std::string& source);
+Result<spec::Mount> oci_mount(const MountRequest& r, const std::string& source);
 // USER's mounts into SPEC as docker orders them: the default mounts they
 // cover (same target; all of /dev/* under a /dev of theirs) go, theirs
 // follow, parents before children.
-void put_mounts(nlohmann::ordered_json& spec, std::vector<nlohmann::ordered_json> user);
+void put_mounts(spec::Config& spec, std::vector<spec::Mount> user);
 
 }  // namespace husk::engine

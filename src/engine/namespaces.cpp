@@ -9,7 +9,8 @@
 
 #include <linux/magic.h>
 
-#include <nlohmann/json.hpp>
+#include <algorithm>
+#include <optional>
 
 #include "engine/namespaces.hpp"
 #include "engine/spec.hpp"
@@ -18,8 +19,6 @@
 namespace husk::engine {
 
 namespace {
-
-using json = nlohmann::ordered_json;
 
 struct Modes {
   NamespaceChoice ipc, pid, uts, network, cgroup;
@@ -61,46 +60,43 @@ Result<Modes> parse_modes(const RunFlags& f) {
   return m;
 }
 
-json& namespaces_of(json& spec) { return spec["linux"]["namespaces"]; }
+using spec::NamespaceType;
 
-void drop_namespace(json& spec, std::string_view type) {
-  auto& all = namespaces_of(spec);
-  for (auto it = all.begin(); it != all.end();) it = (*it)["type"] == type ? all.erase(it) : it + 1;
+void drop_namespace(spec::Config& spec, NamespaceType type) {
+  std::erase_if(spec.linux.namespaces, [&](const spec::Namespace& ns) { return ns.type == type; });
 }
 
 // A namespace of its own (PATH empty), or the one at PATH.
-void set_namespace(json& spec, std::string_view type, const std::string& path = "") {
+void set_namespace(spec::Config& spec, NamespaceType type, const std::string& path = "") {
   drop_namespace(spec, type);
-  json entry = {{"type", type}};
-  if (!path.empty()) entry["path"] = path;
-  namespaces_of(spec).push_back(std::move(entry));
+  spec.linux.namespaces.push_back({type, path});
 }
 
-// The mount on DESTINATION replaced by MOUNT (null: removed).
-void set_mount(json& spec, const std::string& destination, const json& mount) {
-  auto& mounts = spec["mounts"];
-  for (auto it = mounts.begin(); it != mounts.end();)
-    it = (*it)["destination"] == destination ? mounts.erase(it) : it + 1;
-  if (!mount.is_null()) mounts.push_back(mount);
+// The mount on DESTINATION replaced by MOUNT (none: removed).
+void set_mount(spec::Config& spec, const std::string& destination, std::optional<spec::Mount> mount) {
+  std::erase_if(spec.mounts, [&](const spec::Mount& m) { return m.destination == destination; });
+  if (mount) spec.mounts.push_back(std::move(*mount));
 }
 
-json shm_bind(const std::string& source) {
-  return {{"destination", "/dev/shm"},
-          {"type", "bind"},
-          {"source", source},
-          {"options", {"rbind", "nosuid", "noexec", "nodev"}}};
+spec::Mount shm_bind(const std::string& source) {
+  spec::Mount m;
+  m.destination = "/dev/shm";
+  m.type = "bind";
+  m.source = source;
+  m.options = {"rbind", "nosuid", "noexec", "nodev"};
+  return m;
 }
 
 // The namespace file of container NAME's running init. One in a user
 // namespace of its own owns its other namespaces: only its root could join
 // them, from inside that user namespace.
-Result<std::string> joined(const SpecContext& ctx, const std::string& name, std::string_view ns) {
+Result<std::string> joined(const SpecContext& ctx, const std::string& name, NamespaceType ns) {
   auto donor = HUSK_TRY_CTX(ctx.find_container(name), "container:" + name);
   if (HUSK_TRY(parse_userns_mode(donor.flags.userns)) != UsernsMode::host)
     return fail_code(ENOTSUP, "container:" + name + " runs with --userns=" + donor.flags.userns +
                                   ": joining its namespaces is not supported yet");
   pid_t pid = HUSK_TRY_CTX(ctx.container_pid(name), "container:" + name);
-  return "/proc/" + std::to_string(pid) + "/ns/" + std::string(ns);
+  return "/proc/" + std::to_string(pid) + "/ns/" + spec::namespace_proc_name(ns);
 }
 
 // A shareable container's /dev/shm is a directory of its own in the store
@@ -111,12 +107,15 @@ std::string shm_dir(const SpecContext& ctx, const std::string& id) {
   return ctx.store_root + "/containers/" + id + "/shm";
 }
 
-Result<void> apply_ipc(const SpecContext& ctx, const NamespaceChoice& ipc, json& spec) {
+Result<void> apply_ipc(const SpecContext& ctx, const NamespaceChoice& ipc, spec::Config& spec) {
   switch (ipc.mode) {
-    case NsMode::private_ns: return {};  // the runtime's own tmpfs on /dev/shm
-    case NsMode::none: set_mount(spec, "/dev/shm", nullptr); return {};
+    case NsMode::private_ns:
+      return {};  // the runtime's own tmpfs on /dev/shm
+    case NsMode::none:
+      set_mount(spec, "/dev/shm", std::nullopt);
+      return {};
     case NsMode::host:
-      drop_namespace(spec, "ipc");
+      drop_namespace(spec, NamespaceType::ipc);
       set_mount(spec, "/dev/shm", shm_bind("/dev/shm"));
       return {};
     case NsMode::shareable: {
@@ -131,7 +130,7 @@ Result<void> apply_ipc(const SpecContext& ctx, const NamespaceChoice& ipc, json&
       if (donor.flags.ipc != "shareable")
         return fail_code(EINVAL, "--ipc=container:" + ipc.container + ": container " + donor.name +
                                      " has a non-shareable IPC namespace (run it with --ipc=shareable)");
-      set_namespace(spec, "ipc", HUSK_TRY(joined(ctx, donor.id, "ipc")));
+      set_namespace(spec, NamespaceType::ipc, HUSK_TRY(joined(ctx, donor.id, NamespaceType::ipc)));
       set_mount(spec, "/dev/shm", shm_bind(shm_dir(ctx, donor.id)));
       return {};
     }
@@ -140,10 +139,10 @@ Result<void> apply_ipc(const SpecContext& ctx, const NamespaceChoice& ipc, json&
 }
 
 // host: none of its own; container:NAME: that one's.
-Result<void> apply_simple(const SpecContext& ctx, const NamespaceChoice& c, std::string_view type,
-                          std::string_view proc_name, json& spec) {
+Result<void> apply_simple(const SpecContext& ctx, const NamespaceChoice& c, NamespaceType type,
+                          spec::Config& spec) {
   if (c.mode == NsMode::host) drop_namespace(spec, type);
-  if (c.mode == NsMode::container) set_namespace(spec, type, HUSK_TRY(joined(ctx, c.container, proc_name)));
+  if (c.mode == NsMode::container) set_namespace(spec, type, HUSK_TRY(joined(ctx, c.container, type)));
   return {};
 }
 
@@ -154,58 +153,56 @@ bool unified_cgroups() {
 
 // docker's default: a cgroup namespace of its own on cgroup v2, the host's
 // on v1 and hybrid hosts.
-void apply_cgroupns(const RunFlags& f, const NamespaceChoice& c, json& spec) {
+void apply_cgroupns(const RunFlags& f, const NamespaceChoice& c, spec::Config& spec) {
   bool own = f.cgroupns.empty() ? unified_cgroups() : c.mode != NsMode::host;
   if (own)
-    set_namespace(spec, "cgroup");
+    set_namespace(spec, NamespaceType::cgroup);
   else
-    drop_namespace(spec, "cgroup");
+    drop_namespace(spec, NamespaceType::cgroup);
 }
 
-Result<void> apply_uts(const RunFlags& f, const Modes& m, json& spec) {
+Result<void> apply_uts(const RunFlags& f, const Modes& m, spec::Config& spec) {
   if (m.uts.mode == NsMode::host) {
-    drop_namespace(spec, "uts");
-    spec.erase("hostname");
-    spec.erase("domainname");
+    drop_namespace(spec, NamespaceType::uts);
+    spec.hostname.clear();
+    spec.domainname.clear();
     return {};
   }
   // docker: with the host's network the container is named as the host.
   if (m.network.mode == NsMode::host && f.hostname.empty()) {
     char name[256] = {};
     if (::gethostname(name, sizeof name - 1) < 0) return fail_errno("gethostname");
-    spec["hostname"] = name;
+    spec.hostname = name;
   }
-  if (!f.domainname.empty()) spec["domainname"] = f.domainname;
+  if (!f.domainname.empty()) spec.domainname = f.domainname;
   return {};
 }
 
-void apply_time(const TimeOffsets& t, json& spec) {
+void apply_time(const TimeOffsets& t, spec::Config& spec) {
   if (!t.boottime && !t.monotonic) return;
-  set_namespace(spec, "time");
-  json offsets = json::object();
-  if (t.boottime) offsets["boottime"] = {{"secs", t.boottime->secs}, {"nanosecs", t.boottime->nanosecs}};
-  if (t.monotonic) offsets["monotonic"] = {{"secs", t.monotonic->secs}, {"nanosecs", t.monotonic->nanosecs}};
-  spec["linux"]["timeOffsets"] = offsets;
+  set_namespace(spec, NamespaceType::time);
+  spec.linux.boottime_offset = t.boottime;
+  spec.linux.monotonic_offset = t.monotonic;
 }
 
 }  // namespace
 
-Result<void> rejoin_namespaces(const SpecContext& ctx, const RunFlags& f, json& spec) {
+Result<void> rejoin_namespaces(const SpecContext& ctx, const RunFlags& f, spec::Config& spec) {
   Modes m = HUSK_TRY(parse_modes(f));
   if (m.ipc.mode == NsMode::container) {
     auto donor = HUSK_TRY_CTX(ctx.find_container(m.ipc.container), "--ipc=container:" + m.ipc.container);
-    set_namespace(spec, "ipc", HUSK_TRY(joined(ctx, donor.id, "ipc")));
+    set_namespace(spec, NamespaceType::ipc, HUSK_TRY(joined(ctx, donor.id, NamespaceType::ipc)));
   }
-  HUSK_TRY(apply_simple(ctx, m.pid, "pid", "pid", spec));
-  HUSK_TRY(apply_simple(ctx, m.network, "network", "net", spec));
+  HUSK_TRY(apply_simple(ctx, m.pid, NamespaceType::pid, spec));
+  HUSK_TRY(apply_simple(ctx, m.network, NamespaceType::network, spec));
   return {};
 }
 
-Result<void> apply_namespaces(const SpecContext& ctx, const RunFlags& f, json& spec) {
+Result<void> apply_namespaces(const SpecContext& ctx, const RunFlags& f, spec::Config& spec) {
   Modes m = HUSK_TRY(parse_modes(f));
   HUSK_TRY(apply_ipc(ctx, m.ipc, spec));
-  HUSK_TRY(apply_simple(ctx, m.pid, "pid", "pid", spec));
-  HUSK_TRY(apply_simple(ctx, m.network, "network", "net", spec));
+  HUSK_TRY(apply_simple(ctx, m.pid, NamespaceType::pid, spec));
+  HUSK_TRY(apply_simple(ctx, m.network, NamespaceType::network, spec));
   HUSK_TRY(apply_uts(f, m, spec));
   apply_cgroupns(f, m.cgroup, spec);
   apply_time(m.time, spec);

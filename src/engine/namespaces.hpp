@@ -7,8 +7,6 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json_fwd.hpp>
-
 #include "base/error.hpp"
 #include "spec/config.hpp"
 
@@ -56,6 +54,6 @@ std::string init_binary_beside(const std::string& husk_binary);
 struct SpecContext;
 struct RunFlags;
 // process.args become [/dev/init, --, args...], with the init bound there.
-Result<void> apply_init(const SpecContext& ctx, const RunFlags& f, nlohmann::ordered_json& spec);
+Result<void> apply_init(const SpecContext& ctx, const RunFlags& f, spec::Config& spec);
 
 }  // namespace husk::engine

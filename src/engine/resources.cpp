@@ -10,8 +10,6 @@
 #include <cstdio>
 #include <set>
 
-#include <nlohmann/json.hpp>
-
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "engine/spec.hpp"
@@ -272,8 +270,8 @@ namespace {
 // Whether F asks for any limit: a run that asks for none skips probing the
 // host (cpus, cpusets, swap accounting, blkio files) on its way.
 bool asks_for_resources(const RunFlags& f) {
-  for (auto* v : {&f.cpus, &f.cpu_period, &f.cpu_quota, &f.cpu_shares, &f.cpuset_cpus, &f.cpuset_mems, &f.memory,
-                  &f.memory_swap, &f.memory_reservation, &f.pids_limit, &f.blkio_weight})
+  for (auto* v : {&f.cpus, &f.cpu_period, &f.cpu_quota, &f.cpu_shares, &f.cpuset_cpus, &f.cpuset_mems,
+                  &f.memory, &f.memory_swap, &f.memory_reservation, &f.pids_limit, &f.blkio_weight})
     if (!v->empty()) return true;
   for (auto* v : {&f.device_read_bps, &f.device_write_bps, &f.device_read_iops, &f.device_write_iops})
     if (!v->empty()) return true;
@@ -282,14 +280,13 @@ bool asks_for_resources(const RunFlags& f) {
 
 }  // namespace
 
-Result<void> apply_resources(const SpecContext& ctx, const RunFlags& f, nlohmann::ordered_json& spec) {
+Result<void> apply_resources(const SpecContext& ctx, const RunFlags& f, spec::Config& spec) {
   if (!asks_for_resources(f)) return {};
   auto limits = HUSK_TRY(resources_from_flags(f, probe_resource_host(), ResourceMode::create));
   for (auto& w : limits.warnings) ctx.warn(w);
   // Each part in its place, next to the device rules already there.
-  auto parts = nlohmann::ordered_json::parse(spec::resources_to_json(limits.resources));
-  auto& into = spec["linux"]["resources"];
-  for (auto& [key, value] : parts.items()) into[key] = value;
+  auto& into = spec.linux.resources;
+  into = spec::merge_resources(into.value_or(spec::Resources{}), limits.resources);
   return {};
 }
 

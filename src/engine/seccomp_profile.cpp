@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "base/file.hpp"
 #include "base/strings.hpp"
 
@@ -114,7 +116,10 @@ SeccompTarget native_seccomp_target(std::vector<std::string> caps) {
   return t;
 }
 
-Result<ojson> seccomp_from_docker_profile(std::string_view text, const SeccompTarget& t) {
+namespace {
+
+// The profile as the runtime-spec's linux.seccomp object.
+Result<ojson> runtime_seccomp(std::string_view text, const SeccompTarget& t) {
   auto p = ojson::parse(text, nullptr, false);
   if (p.is_discarded() || !p.is_object())
     return fail_code(EINVAL, "decoding seccomp profile failed: not a JSON object");
@@ -150,21 +155,37 @@ Result<ojson> seccomp_from_docker_profile(std::string_view text, const SeccompTa
   return out;
 }
 
-Result<ojson> cached_seccomp_from_docker_profile(const std::string& store_root, std::string_view profile,
-                                                 const SeccompTarget& t) {
+// A converted profile, checked as config.json's linux.seccomp is.
+Result<spec::Seccomp> typed(const nlohmann::json& converted) {
+  auto s = HUSK_TRY(spec::seccomp_from_json(converted, "linux.seccomp"));
+  if (!s) return fail_code(EINVAL, "seccomp profile: no defaultAction and no syscalls");
+  return std::move(*s);
+}
+
+}  // namespace
+
+Result<spec::Seccomp> seccomp_from_docker_profile(std::string_view text, const SeccompTarget& t) {
+  return typed(nlohmann::json(HUSK_TRY(runtime_seccomp(text, t))));
+}
+
+Result<spec::Seccomp> cached_seccomp_from_docker_profile(const std::string& store_root,
+                                                         std::string_view profile, const SeccompTarget& t) {
   // The file's first line is the key: the profile (its hash and length:
   // only husk's built-in profiles come here) and the target in full.
-  std::string key = "profile " + fnv1a_64_hex(profile) + " " + std::to_string(profile.size()) + " arch " + t.arch +
-                    " kernel " + t.kernel + " caps " + join(t.caps, ",");
+  std::string key = "profile " + fnv1a_64_hex(profile) + " " + std::to_string(profile.size()) + " arch " +
+                    t.arch + " kernel " + t.kernel + " caps " + join(t.caps, ",");
   std::string path = store_root + "/cache/seccomp-" + fnv1a_64_hex(key) + ".json";
   if (auto text = read_file(path); text && text->starts_with(key + "\n")) {
-    auto cached = ojson::parse(text->substr(key.size() + 1), nullptr, false);
-    if (!cached.is_discarded()) return cached;
+    auto cached = nlohmann::json::parse(text->substr(key.size() + 1), nullptr, false);
+    if (!cached.is_discarded())
+      if (auto s = typed(cached)) return s;
   }
-  auto converted = HUSK_TRY(seccomp_from_docker_profile(profile, t));
+  auto converted = HUSK_TRY(runtime_seccomp(profile, t));
+  auto checked = HUSK_TRY(typed(nlohmann::json(converted)));
   // A cache that cannot be written costs the next run a conversion, no more.
-  if (mkdir_all(store_root + "/cache", 0700)) (void)write_file_atomic(path, key + "\n" + converted.dump(), 0600);
-  return converted;
+  if (mkdir_all(store_root + "/cache", 0700))
+    (void)write_file_atomic(path, key + "\n" + converted.dump(), 0600);
+  return checked;
 }
 
 }  // namespace husk::engine

@@ -7,9 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "base/error.hpp"
+#include "spec/seccomp.hpp"
 
 namespace husk::engine {
 
@@ -25,14 +24,14 @@ SeccompTarget native_seccomp_target(std::vector<std::string> caps);
 // format.
 extern const std::string_view kDefaultSeccompProfile;
 
-Result<nlohmann::ordered_json> seccomp_from_docker_profile(std::string_view profile,
-                                                           const SeccompTarget& target);
+// The filter PROFILE gives TARGET, checked as config.json's linux.seccomp is.
+Result<spec::Seccomp> seccomp_from_docker_profile(std::string_view profile, const SeccompTarget& target);
 
 // PROFILE (one of husk's own, built in) for TARGET, converted once per
 // store: STORE_ROOT/cache keeps each conversion with its key (a run then
 // reads 7 kB of JSON instead of converting 17 kB).
-Result<nlohmann::ordered_json> cached_seccomp_from_docker_profile(const std::string& store_root,
-                                                                  std::string_view profile,
-                                                                  const SeccompTarget& target);
+Result<spec::Seccomp> cached_seccomp_from_docker_profile(const std::string& store_root,
+                                                         std::string_view profile,
+                                                         const SeccompTarget& target);
 
 }  // namespace husk::engine

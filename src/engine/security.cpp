@@ -14,20 +14,17 @@
 #include <filesystem>
 #include <set>
 
-#include <nlohmann/json.hpp>
-
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "engine/seccomp_profile.hpp"
 #include "engine/spec.hpp"
 #include "linux/capabilities.hpp"
 #include "linux/lsm.hpp"
+#include "spec/capabilities.hpp"
 
 namespace husk::engine {
 
 namespace {
-
-using ojson = nlohmann::ordered_json;
 
 Error bad_flag(const std::string& value, const char* flag, const std::string& why) {
   return Error(EINVAL, "invalid argument \"" + value + "\" for \"" + flag + "\" flag: " + why, false,
@@ -44,21 +41,26 @@ Result<std::vector<std::string>> normalize_all(const std::vector<std::string>& n
   return out;
 }
 
+spec::Resources& resources_of(spec::Config& spec) {
+  return spec.linux.resources ? *spec.linux.resources : spec.linux.resources.emplace();
+}
+
 // One device node as linux.devices has it, and the cgroup rule that lets
 // the container use it with ACCESS.
-void add_device_node(const std::string& path, const struct stat& st, const std::string& access, ojson& spec) {
-  std::string type = S_ISBLK(st.st_mode) ? "b" : "c";
-  auto major_no = static_cast<int64_t>(major(st.st_rdev)), minor_no = static_cast<int64_t>(minor(st.st_rdev));
-  spec["linux"]["devices"].push_back({{"path", path},
-                                      {"type", type},
-                                      {"major", major_no},
-                                      {"minor", minor_no},
-                                      {"fileMode", st.st_mode & 07777},
-                                      {"uid", st.st_uid},
-                                      {"gid", st.st_gid}});
+void add_device_node(const std::string& path, const struct stat& st, const std::string& access,
+                     spec::Config& spec) {
+  spec::Device d;
+  d.type = S_ISBLK(st.st_mode) ? 'b' : 'c';
+  d.path = path;
+  d.major = static_cast<int64_t>(major(st.st_rdev));
+  d.minor = static_cast<int64_t>(minor(st.st_rdev));
+  d.file_mode = st.st_mode & 07777;
+  d.uid = st.st_uid;
+  d.gid = st.st_gid;
+  spec.linux.devices.push_back(d);
   if (!access.empty())
-    spec["linux"]["resources"]["devices"].push_back(
-        {{"allow", true}, {"type", type}, {"major", major_no}, {"minor", minor_no}, {"access", access}});
+    resources_of(spec).devices.push_back(spec::DeviceRule{
+        .allow = true, .type = d.type, .major = d.major, .minor = d.minor, .access = access});
 }
 
 bool is_device(const struct stat& st) { return S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode); }
@@ -66,7 +68,7 @@ bool is_device(const struct stat& st) { return S_ISCHR(st.st_mode) || S_ISBLK(st
 // Every device node under the host's DIR, as DEST/relative-path; SKIP names
 // top-level entries left out.
 Result<void> add_devices_under(const std::string& dir, const std::string& dest, const std::string& access,
-                               const std::set<std::string>& skip, ojson& spec) {
+                               const std::set<std::string>& skip, spec::Config& spec) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
@@ -86,7 +88,7 @@ Result<void> add_devices_under(const std::string& dir, const std::string& dest, 
 }
 
 // --device: one node, or every node under a directory (as docker).
-Result<void> add_requested_device(const DeviceRequest& d, ojson& spec) {
+Result<void> add_requested_device(const DeviceRequest& d, spec::Config& spec) {
   auto what = [&](const std::string& why) {
     return fail_code(
         EINVAL, "error gathering device information while adding custom device \"" + d.host + "\": " + why);
@@ -106,82 +108,82 @@ Result<void> add_requested_device(const DeviceRequest& d, ojson& spec) {
 // docker's masked and read-only /proc and /sys paths (runc's default spec
 // lacks powercap: the energy counters that leak what other tenants run,
 // CVE-2020-8694).
-void set_docker_masks(ojson& spec) {
-  spec["linux"]["maskedPaths"] = {"/proc/asound",        "/proc/acpi",        "/proc/kcore",       "/proc/keys",
-                                  "/proc/latency_stats", "/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug",
-                                  "/proc/scsi",          "/sys/firmware",     "/sys/devices/virtual/powercap"};
-  spec["linux"]["readonlyPaths"] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
+void set_docker_masks(spec::Config& spec) {
+  spec.linux.masked_paths = {"/proc/asound",
+                             "/proc/acpi",
+                             "/proc/kcore",
+                             "/proc/keys",
+                             "/proc/latency_stats",
+                             "/proc/timer_list",
+                             "/proc/timer_stats",
+                             "/proc/sched_debug",
+                             "/proc/scsi",
+                             "/sys/firmware",
+                             "/sys/devices/virtual/powercap"};
+  spec.linux.readonly_paths = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
 }
 
 // docker's --privileged: every capability (set by the caller), every host
 // device usable, nothing masked, /sys and its cgroups writable.
-Result<void> make_privileged(ojson& spec) {
-  auto& linux = spec["linux"];
-  linux["resources"]["devices"] = ojson::array({{{"allow", true}, {"access", "rwm"}}});
+Result<void> make_privileged(spec::Config& spec) {
+  resources_of(spec).devices = {spec::DeviceRule{.allow = true, .type = 'a', .access = "rwm"}};
   // As runc's host-device list: the kernel's pseudo-filesystems and the
   // console (the container gets its own) are not devices to copy.
   static const std::set<std::string> skip = {"pts",  "shm",         "fd",    "mqueue",
                                              ".lxc", ".lxd-mounts", ".udev", "console"};
   HUSK_TRY(add_devices_under("/dev", "/dev", "", skip, spec));
-  linux["maskedPaths"] = ojson::array();
-  linux["readonlyPaths"] = ojson::array();
-  for (auto& m : spec["mounts"]) {
-    auto dest = m.value("destination", "");
-    if ((dest != "/sys" && dest != "/sys/fs/cgroup") || !m.contains("options")) continue;
-    auto& opts = m["options"];
-    for (auto it = opts.begin(); it != opts.end();) it = *it == "ro" ? opts.erase(it) : it + 1;
-  }
+  spec.linux.masked_paths.clear();
+  spec.linux.readonly_paths.clear();
+  for (auto& m : spec.mounts)
+    if (m.destination == "/sys" || m.destination == "/sys/fs/cgroup") std::erase(m.options, "ro");
   return {};
 }
 
-void set_capabilities(const std::vector<std::string>& caps, ojson& process) {
+void set_capabilities(const std::vector<std::string>& caps, spec::Process& process) {
   // As docker: a non-root user starts with empty effective and permitted
   // sets (what execve gives it); the bounding set still limits what it may gain.
-  bool root = process["user"].value("uid", 0) == 0;
-  ojson c = {{"bounding", caps}};
-  if (root) {
-    c["effective"] = caps;
-    c["permitted"] = caps;
-  }
-  process["capabilities"] = c;
+  spec::Capabilities c;
+  for (auto& name : caps)
+    if (auto cap = spec::capability_from_name(name)) c.bounding.push_back(*cap);
+  if (process.user.uid == 0) c.effective = c.permitted = c.bounding;
+  process.capabilities = std::move(c);
 }
 
 // docker's choice of filter: none when unconfined, or privileged without a
 // profile of its own; the profile named; else husk's default (the same
 // syscalls allowed and denied as docker's and podman's defaults).
-Result<void> set_seccomp(const SpecContext& ctx, const SecurityOptions& o, const std::vector<std::string>& caps,
-                         bool privileged, ojson& spec) {
-  spec["linux"].erase("seccomp");
+Result<void> set_seccomp(const SpecContext& ctx, const SecurityOptions& o,
+                         const std::vector<std::string>& caps, bool privileged, spec::Config& spec) {
+  spec.linux.seccomp.reset();
   if (o.seccomp_unconfined || (privileged && o.seccomp_profile.empty())) return {};
   if (o.seccomp_profile.empty()) {
-    spec["linux"]["seccomp"] = HUSK_TRY_CTX(
-        cached_seccomp_from_docker_profile(ctx.store_root, kDefaultSeccompProfile, native_seccomp_target(caps)),
-        "the default seccomp profile");
+    spec.linux.seccomp =
+        HUSK_TRY_CTX(cached_seccomp_from_docker_profile(ctx.store_root, kDefaultSeccompProfile,
+                                                        native_seccomp_target(caps)),
+                     "the default seccomp profile");
     return {};
   }
   auto text = read_file(o.seccomp_profile);
   if (!text)
-    return fail_code(EINVAL, "opening seccomp profile (" + o.seccomp_profile + ") failed: " + text.error().what());
-  spec["linux"]["seccomp"] = HUSK_TRY_CTX(seccomp_from_docker_profile(*text, native_seccomp_target(caps)),
-                                          "seccomp profile " + o.seccomp_profile);
+    return fail_code(EINVAL,
+                     "opening seccomp profile (" + o.seccomp_profile + ") failed: " + text.error().what());
+  spec.linux.seccomp = HUSK_TRY_CTX(seccomp_from_docker_profile(*text, native_seccomp_target(caps)),
+                                    "seccomp profile " + o.seccomp_profile);
   return {};
 }
 
 // apparmor= and label=: set for the runtime, which applies them where the
 // host has the module; where it has not, docker goes on without, and so do
 // we, saying so.
-void set_lsm_labels(const SpecContext& ctx, const SecurityOptions& o, ojson& process) {
-  if (!o.apparmor_profile.empty()) process["apparmorProfile"] = o.apparmor_profile;
-  if (!o.selinux_label.empty()) process["selinuxLabel"] = o.selinux_label;
+void set_lsm_labels(const SpecContext& ctx, const SecurityOptions& o, spec::Process& process) {
+  if (!o.apparmor_profile.empty()) process.apparmor_profile = o.apparmor_profile;
+  if (!o.selinux_label.empty()) process.selinux_label = o.selinux_label;
   for (auto& m : linux::plan_lsm(o.apparmor_profile, o.selinux_label, "").unapplied) ctx.warn(m);
 }
 
-void set_rlimit(const Ulimit& u, ojson& process) {
-  auto& list = process["rlimits"];
-  if (!list.is_array()) list = ojson::array();
-  for (auto it = list.begin(); it != list.end();)
-    it = it->value("type", "") == u.type ? list.erase(it) : it + 1;
-  list.push_back({{"type", u.type}, {"hard", u.hard}, {"soft", u.soft}});
+void set_rlimit(const Ulimit& u, spec::Process& process) {
+  std::erase_if(process.rlimits, [&](const spec::Rlimit& r) { return r.type == u.type; });
+  process.rlimits.push_back(spec::Rlimit{u.resource, u.type, u.hard, u.soft});
 }
 
 // What "all capabilities" can mean here: those this kernel knows that husk
@@ -257,6 +259,9 @@ Result<Ulimit> parse_ulimit(const std::string& value) {
   };
   Ulimit u;
   u.type = "RLIMIT_" + to_upper(name);
+  auto resource = spec::rlimit_from_name(u.type);
+  if (!resource) return bad("invalid ulimit type: " + name);
+  u.resource = *resource;
   u.soft = HUSK_TRY(number(limits[0]));
   u.hard = limits.size() == 2 ? HUSK_TRY(number(limits[1])) : u.soft;
   if (u.soft > u.hard)
@@ -347,15 +352,16 @@ Result<SecurityOptions> parse_security_opts(const std::vector<std::string>& opts
       o.apparmor_profile = value == "unconfined" ? "" : value;
     } else if (key == "label" && sep != std::string::npos && set_label_part(o, value)) {
     } else {
-      return fail_code(EINVAL, "invalid --security-opt: \"" + opt +
-                                   "\" (husk knows no-new-privileges[:true|false], seccomp=unconfined|PROFILE.json, "
-                                   "apparmor=PROFILE and label=user:|role:|type:|level:VALUE|disable)");
+      return fail_code(EINVAL,
+                       "invalid --security-opt: \"" + opt +
+                           "\" (husk knows no-new-privileges[:true|false], seccomp=unconfined|PROFILE.json, "
+                           "apparmor=PROFILE and label=user:|role:|type:|level:VALUE|disable)");
     }
   }
   return o;
 }
 
-Result<void> apply_security(const SpecContext& ctx, const RunFlags& f, ojson& spec) {
+Result<void> apply_security(const SpecContext& ctx, const RunFlags& f, spec::Config& spec) {
   auto opts = HUSK_TRY(parse_security_opts(f.security_opt));
   auto caps = HUSK_TRY(container_capabilities(f, available_capabilities));
   if (f.oom_score_adj && (*f.oom_score_adj < -1000 || *f.oom_score_adj > 1000))
@@ -365,9 +371,9 @@ Result<void> apply_security(const SpecContext& ctx, const RunFlags& f, ojson& sp
   for (auto& u : f.ulimits) ulimits.push_back(HUSK_TRY(parse_ulimit(u)));
   std::vector<DeviceRequest> devices;
   for (auto& d : f.devices) devices.push_back(HUSK_TRY(parse_device(d)));
-  auto& process = spec["process"];
+  auto& process = spec.process.value();
   set_capabilities(caps, process);
-  process["noNewPrivileges"] = opts.no_new_privileges;
+  process.no_new_privileges = opts.no_new_privileges;
   HUSK_TRY(set_seccomp(ctx, opts, caps, f.privileged, spec));
   set_lsm_labels(ctx, opts, process);
   if (f.privileged)
@@ -378,9 +384,9 @@ Result<void> apply_security(const SpecContext& ctx, const RunFlags& f, ojson& sp
   for (auto& u : ulimits) set_rlimit(u, process);
   for (auto& s : f.sysctls) {
     auto [key, value] = HUSK_TRY(parse_sysctl(s, f));
-    spec["linux"]["sysctl"][key] = value;
+    spec.linux.sysctl[key] = value;
   }
-  if (f.oom_score_adj) process["oomScoreAdj"] = *f.oom_score_adj;
+  if (f.oom_score_adj) process.oom_score_adj = *f.oom_score_adj;
   return {};
 }
 

@@ -33,6 +33,7 @@ inline Result<std::vector<std::string>> container_capabilities(const RunFlags& f
 
 struct Ulimit {
   std::string type;  // RLIMIT_NOFILE
+  int resource = 0;  // its number
   uint64_t soft = 0, hard = 0;
 };
 // nofile=1024[:2048]; -1 is unlimited.
@@ -51,7 +52,7 @@ Result<DeviceRequest> parse_device(const std::string& value);
 struct SecurityOptions {
   bool no_new_privileges = false;
   bool seccomp_unconfined = false;
-  std::string seccomp_profile;  // a docker profile's path
+  std::string seccomp_profile;   // a docker profile's path
   std::string apparmor_profile;  // apparmor=PROFILE ("unconfined": none)
   // label=user:U, role:R, type:T, level:L: the SELinux process label's parts
   // ("system_u:system_r:container_t:s0" for those not given); label=disable: none.

@@ -1,6 +1,6 @@
-// From docker's flags to the container's config.json. The bundle starts from
-// the image (entrypoint + cmd, env, user, working dir: src/image/bundle);
-// each module here then applies one concern of the flags to the OCI spec,
+// From docker's flags to the container's config.json. The config starts from
+// the image (entrypoint + cmd, env, user, working dir: engine/container_config);
+// each module here then applies one concern of the flags to the typed spec,
 // with docker's defaults, units and conversions, and refuses a bad value
 // with one clear message (the container is then not made at all).
 #pragma once
@@ -10,8 +10,6 @@
 #include <functional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "base/error.hpp"
 #include "engine/containers.hpp"
@@ -50,21 +48,21 @@ struct SpecContext {
 // -m, --memory-swap, --memory-reservation, --cpus, --cpu-*, --cpuset-*,
 // --pids-limit, --blkio-weight, --device-*-bps/iops, --oom-kill-disable:
 // linux.resources (engine/resources.cpp).
-Result<void> apply_resources(const SpecContext& ctx, const RunFlags& flags, nlohmann::ordered_json& spec);
+Result<void> apply_resources(const SpecContext& ctx, const RunFlags& flags, spec::Config& spec);
 // --cap-add/--cap-drop, --privileged, --security-opt, --ulimit, --sysctl,
 // --device, --oom-score-adj (engine/security.cpp).
-Result<void> apply_security(const SpecContext& ctx, const RunFlags& flags, nlohmann::ordered_json& spec);
+Result<void> apply_security(const SpecContext& ctx, const RunFlags& flags, spec::Config& spec);
 // -v, --mount, --tmpfs, --read-only, named volumes (engine/mounts.cpp).
-Result<void> apply_mounts(const SpecContext& ctx, const RunFlags& flags, nlohmann::ordered_json& spec);
+Result<void> apply_mounts(const SpecContext& ctx, const RunFlags& flags, spec::Config& spec);
 // --ipc, --pid, --uts, --network, --userns, --cgroupns, --time-offset,
 // --domainname, --init (engine/namespaces.cpp).
-Result<void> apply_namespaces(const SpecContext& ctx, const RunFlags& flags, nlohmann::ordered_json& spec);
+Result<void> apply_namespaces(const SpecContext& ctx, const RunFlags& flags, spec::Config& spec);
 // At each start: the namespaces of the --ipc/--pid/--network=container:NAME
 // containers as they are now (NAME may have been restarted since: docker
 // resolves them at start too). An error when NAME does not run.
-Result<void> rejoin_namespaces(const SpecContext& ctx, const RunFlags& flags, nlohmann::ordered_json& spec);
+Result<void> rejoin_namespaces(const SpecContext& ctx, const RunFlags& flags, spec::Config& spec);
 
 // All of them, in order, plus --label/--annotation/--stop-signal.
-Result<void> apply_flags(const SpecContext& ctx, const RunFlags& flags, nlohmann::ordered_json& spec);
+Result<void> apply_flags(const SpecContext& ctx, const RunFlags& flags, spec::Config& spec);
 
 }  // namespace husk::engine

@@ -15,8 +15,6 @@
 
 #include <algorithm>
 
-#include <nlohmann/json.hpp>
-
 #include "base/fd.hpp"
 #include "base/file.hpp"
 #include "base/strings.hpp"
@@ -44,8 +42,8 @@ Result<SubIdRange> subid_range(const std::string& path, std::string_view name, u
       return fail_errno("add " + r.name + "'s range to " + path);
   }
   if (r.count < kContainerIds)
-    return fail_code(ERANGE, path + ": " + r.name + " has " + std::to_string(r.count) + " ids; --userns needs " +
-                                 std::to_string(kContainerIds));
+    return fail_code(ERANGE, path + ": " + r.name + " has " + std::to_string(r.count) +
+                                 " ids; --userns needs " + std::to_string(kContainerIds));
   return r;
 }
 
@@ -107,8 +105,10 @@ SubIdRange find_or_new_subid(const std::vector<SubIdRange>& ranges, std::string_
 }
 
 Result<uint64_t> free_auto_block(const SubIdRange& range, const std::vector<uint64_t>& used) {
-  for (uint64_t b = range.start + kContainerIds; b + kContainerIds <= range.start + range.count; b += kContainerIds) {
-    bool taken = std::any_of(used.begin(), used.end(), [&](uint64_t u) { return u >= b && u < b + kContainerIds; });
+  for (uint64_t b = range.start + kContainerIds; b + kContainerIds <= range.start + range.count;
+       b += kContainerIds) {
+    bool taken =
+        std::any_of(used.begin(), used.end(), [&](uint64_t u) { return u >= b && u < b + kContainerIds; });
     if (!taken) return b;
   }
   return fail_code(ENOSPC, "--userns=auto: every 65536-id block of " + range.name + "'s subordinate range (" +
@@ -147,20 +147,14 @@ Result<UserMaps> plan_user_namespace(const RunFlags& f, const std::string& store
   return plan_user_namespace(mode, "/etc/subuid", "/etc/subgid", store_bundles(store_root));
 }
 
-Result<void> apply_userns(const SpecContext& ctx, const RunFlags& f, UsernsMode mode, nlohmann::ordered_json& spec) {
+Result<void> apply_userns(const SpecContext& ctx, const RunFlags& f, UsernsMode mode, spec::Config& spec) {
   if (mode == UsernsMode::host) return {};
   if (ctx.uid_map.empty())
     return fail_code(EINVAL, "--userns=" + f.userns + ": the root was not mounted for a user namespace");
-  auto to_json = [](const std::vector<spec::IdMapping>& maps) {
-    nlohmann::ordered_json out = nlohmann::ordered_json::array();
-    for (auto& m : maps) out.push_back({{"containerID", m.container_id}, {"hostID", m.host_id}, {"size", m.size}});
-    return out;
-  };
   HUSK_TRY(let_root_reach_bundle(ctx, ctx.gid_map.front().host_id));
-  auto& ns = spec["linux"]["namespaces"];
-  ns.push_back({{"type", "user"}});
-  spec["linux"]["uidMappings"] = to_json(ctx.uid_map);
-  spec["linux"]["gidMappings"] = to_json(ctx.gid_map);
+  spec.linux.namespaces.push_back({spec::NamespaceType::user, ""});
+  spec.linux.uid_mappings = ctx.uid_map;
+  spec.linux.gid_mappings = ctx.gid_map;
   return {};
 }
 

@@ -12,8 +12,6 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
-
 #include "base/error.hpp"
 #include "engine/namespaces.hpp"
 #include "engine/run_flags.hpp"
@@ -62,6 +60,6 @@ Result<UserMaps> bundle_user_maps(const std::string& config_json_path);
 
 // The user namespace and maps of ctx.user_maps (planned before the root was
 // mounted with them) into the spec.
-Result<void> apply_userns(const SpecContext& ctx, const RunFlags& f, UsernsMode mode, nlohmann::ordered_json& spec);
+Result<void> apply_userns(const SpecContext& ctx, const RunFlags& f, UsernsMode mode, spec::Config& spec);
 
 }  // namespace husk::engine

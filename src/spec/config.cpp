@@ -145,9 +145,9 @@ Result<Linux> linux_from_json(const json& j) {
   if (auto* r = get_object(j, "resources"))
     l.resources = HUSK_TRY(resources_from_json(*r, "linux.resources."));
   if (auto* s = get_object(j, "seccomp")) l.seccomp = HUSK_TRY(seccomp_from_json(*s, "linux.seccomp"));
-  l.extra = Extra::unknown_members(
-      j, {"namespaces", "uidMappings", "gidMappings", "timeOffsets", "devices", "cgroupsPath", "rootfsPropagation",
-          "sysctl", "maskedPaths", "readonlyPaths", "mountLabel", "personality", "resources", "seccomp"});
+  l.extra = Extra::unknown_members(j, {"namespaces", "uidMappings", "gidMappings", "timeOffsets", "devices",
+                                       "cgroupsPath", "rootfsPropagation", "sysctl", "maskedPaths",
+                                       "readonlyPaths", "mountLabel", "personality", "resources", "seccomp"});
   return l;
 }
 
@@ -173,8 +173,8 @@ Result<Config> config_from_json(const json& j) {
       mount.options = HUSK_TRY(get_strings(m, "options", mw));
       mount.uid_mappings = HUSK_TRY(get_mappings(m, "uidMappings", mw));
       mount.gid_mappings = HUSK_TRY(get_mappings(m, "gidMappings", mw));
-      mount.extra =
-          Extra::unknown_members(m, {"destination", "type", "source", "options", "uidMappings", "gidMappings"});
+      mount.extra = Extra::unknown_members(
+          m, {"destination", "type", "source", "options", "uidMappings", "gidMappings"});
       c.mounts.push_back(std::move(mount));
     }
   }
@@ -187,10 +187,12 @@ Result<Config> config_from_json(const json& j) {
     if (!l->is_object()) return fail(field_error("linux", "must be an object"));
     c.linux = HUSK_TRY(linux_from_json(*l));
   }
-  c.extra = Extra::unknown_members(
-      j, {"ociVersion", "root", "mounts", "process", "hostname", "domainname", "hooks", "annotations", "linux"});
+  c.extra = Extra::unknown_members(j, {"ociVersion", "root", "mounts", "process", "hostname", "domainname",
+                                       "hooks", "annotations", "linux"});
   return c;
 }
+
+}  // namespace
 
 std::optional<int> rlimit_from_name(std::string_view name) {
   static constexpr std::pair<std::string_view, int> table[] = {
@@ -215,8 +217,6 @@ std::optional<int> rlimit_from_name(std::string_view name) {
     if (n == name) return v;
   return std::nullopt;
 }
-
-}  // namespace
 
 Result<Process> process_from_json(const json& j) {
   if (!j.is_object()) return fail(field_error("process", "must be an object"));
@@ -282,9 +282,9 @@ Result<Process> process_from_json(const json& j) {
   p.apparmor_profile = HUSK_TRY(get_string(j, "apparmorProfile", w));
   p.oom_score_adj = HUSK_TRY(get_int<int>(j, "oomScoreAdj", w));
   p.selinux_label = HUSK_TRY(get_string(j, "selinuxLabel", w));
-  p.extra = Extra::unknown_members(j, {"terminal", "consoleSize", "user", "args", "env", "cwd", "capabilities",
-                                       "rlimits", "noNewPrivileges", "apparmorProfile", "oomScoreAdj",
-                                       "selinuxLabel"});
+  p.extra = Extra::unknown_members(
+      j, {"terminal", "consoleSize", "user", "args", "env", "cwd", "capabilities", "rlimits",
+          "noNewPrivileges", "apparmorProfile", "oomScoreAdj", "selinuxLabel"});
   return p;
 }
 
@@ -305,7 +305,8 @@ Result<Hooks> hooks_from_json(const json& j) {
 Result<Config> parse_config(std::string_view text) {
   // linux.seccomp is kept as text (dump() recurses): bound the depth first.
   if (nested_too_deep(text))
-    return fail_code(EINVAL, "config.json is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    return fail_code(EINVAL,
+                     "config.json is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return fail_code(EINVAL, "config.json is not valid JSON");
   Config c = HUSK_TRY(config_from_json(j));
@@ -322,7 +323,8 @@ Result<Config> load_config(const std::string& path) {
 Result<Process> parse_process(std::string_view text) {
   // Unknown members are kept as text (dump() recurses): bound the depth first.
   if (nested_too_deep(text))
-    return fail_code(EINVAL, "process.json is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    return fail_code(EINVAL,
+                     "process.json is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return fail_code(EINVAL, "process.json is not valid JSON");
   Process p = HUSK_TRY(process_from_json(j));

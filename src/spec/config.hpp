@@ -11,8 +11,8 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "base/error.hpp"
-#include "spec/namespaces.hpp"
 #include "spec/extra.hpp"
+#include "spec/namespaces.hpp"
 #include "spec/resources.hpp"
 #include "spec/seccomp.hpp"
 
@@ -103,7 +103,7 @@ struct Hook {
   std::vector<std::string> args;
   std::vector<std::string> env;
   std::optional<int> timeout;  // seconds
-  Extra extra;  // members the model does not know
+  Extra extra;                 // members the model does not know
 
   bool operator==(const Hook&) const = default;
 };
@@ -148,7 +148,7 @@ struct Device {
 
 struct Personality {
   std::string domain;  // LINUX or LINUX32
-  Extra extra;  // members the model does not know
+  Extra extra;         // members the model does not know
 
   bool operator==(const Personality&) const = default;
 };
@@ -210,6 +210,9 @@ nlohmann::ordered_json process_to_json(const Process& p);
 
 Result<Process> process_from_json(const nlohmann::json& j);
 Result<Hooks> hooks_from_json(const nlohmann::json& j);
+
+// "RLIMIT_NOFILE" -> RLIMIT_NOFILE; none for a name this libc lacks.
+std::optional<int> rlimit_from_name(std::string_view name);
 
 // Semantic checks beyond types: versions, paths, namespace sets, ids.
 Result<void> validate(const Config& c);

@@ -3,8 +3,6 @@
 // (parents first, the defaults a user mount covers dropped) and messages.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include "engine/mounts.hpp"
 #include "test_helpers.hpp"
 
@@ -13,7 +11,6 @@ namespace {
 
 using husk::testing::FailsWith;
 using husk::testing::TempDir;
-using json = nlohmann::ordered_json;
 using Strings = std::vector<std::string>;
 
 TEST(EngineMountsVolumeFlag, BindsNamedAndAnonymous) {
@@ -27,8 +24,8 @@ TEST(EngineMountsVolumeFlag, BindsNamedAndAnonymous) {
   EXPECT_EQ(bind->propagation, "rslave");
   auto m = oci_mount(*bind, bind->source);
   ASSERT_TRUE(m.has_value());
-  EXPECT_EQ((*m)["type"], "bind");
-  EXPECT_EQ((*m)["options"].get<Strings>(), (Strings{"rbind", "ro", "rro", "rslave"}));
+  EXPECT_EQ(m->type, "bind");
+  EXPECT_EQ(m->options, (Strings{"rbind", "ro", "rro", "rslave"}));
 
   auto named = parse_volume_flag("cache:/var/cache:nocopy");
   ASSERT_TRUE(named.has_value()) << named.error().what();
@@ -37,8 +34,8 @@ TEST(EngineMountsVolumeFlag, BindsNamedAndAnonymous) {
   EXPECT_TRUE(named->nocopy);
   EXPECT_FALSE(named->readonly);
   auto nm = oci_mount(*named, "/store/volumes/cache/_data");
-  EXPECT_EQ((*nm)["options"].get<Strings>(), (Strings{"rbind", "rprivate"}));
-  EXPECT_EQ((*nm)["source"], "/store/volumes/cache/_data");
+  EXPECT_EQ(nm->options, (Strings{"rbind", "rprivate"}));
+  EXPECT_EQ(nm->source, "/store/volumes/cache/_data");
 
   auto anon = parse_volume_flag("/scratch/");
   ASSERT_TRUE(anon.has_value());
@@ -91,7 +88,7 @@ TEST(EngineMountsMountFlag, EveryType) {
   EXPECT_EQ(bind->propagation, "rshared");
   auto flat = parse_mount_flag("type=bind,source=" + tmp.path() + ",target=/in,bind-nonrecursive,ro=true");
   ASSERT_TRUE(flat.has_value()) << flat.error().what();
-  EXPECT_EQ((*oci_mount(*flat, tmp.path()))["options"].get<Strings>(), (Strings{"bind", "ro", "rprivate"}));
+  EXPECT_EQ(oci_mount(*flat, tmp.path())->options, (Strings{"bind", "ro", "rprivate"}));
 
   auto vol = parse_mount_flag("source=data,destination=/d,volume-nocopy,volume-label=team=db");
   ASSERT_TRUE(vol.has_value()) << vol.error().what();  // type defaults to volume
@@ -104,10 +101,9 @@ TEST(EngineMountsMountFlag, EveryType) {
   ASSERT_TRUE(t.has_value()) << t.error().what();
   auto tm = oci_mount(*t, "");
   ASSERT_TRUE(tm.has_value()) << tm.error().what();
-  EXPECT_EQ((*tm)["type"], "tmpfs");
-  EXPECT_EQ((*tm)["source"], "tmpfs");
-  EXPECT_EQ((*tm)["options"].get<Strings>(),
-            (Strings{"noexec", "nosuid", "nodev", "rprivate", "mode=1770", "size=64m"}));
+  EXPECT_EQ(tm->type, "tmpfs");
+  EXPECT_EQ(tm->source, "tmpfs");
+  EXPECT_EQ(tm->options, (Strings{"noexec", "nosuid", "nodev", "rprivate", "mode=1770", "size=64m"}));
   auto odd = parse_mount_flag("type=tmpfs,dst=/t,tmpfs-size=1500");
   EXPECT_EQ(odd->tmpfs_options, (Strings{"size=1500"}));
 }
@@ -195,22 +191,26 @@ TEST(EngineMountsImageVolumes, TheImagesVolumesAreAnonymousUnlessAFlagCoversThem
   EXPECT_EQ((*all)[1].target, "/var/log");
 }
 
+spec::Mount at(const std::string& destination, const std::string& type = "") {
+  spec::Mount m;
+  m.destination = destination;
+  m.type = type;
+  return m;
+}
+
+Strings destinations(const spec::Config& spec) {
+  Strings out;
+  for (auto& m : spec.mounts) out.push_back(m.destination);
+  return out;
+}
+
 TEST(EngineMountsPut, DefaultsTheUserCoversGoAndParentsComeFirst) {
-  json spec = {{"mounts",
-                {{{"destination", "/proc"}, {"type", "proc"}},
-                 {{"destination", "/dev"}, {"type", "tmpfs"}},
-                 {{"destination", "/dev/shm"}, {"type", "tmpfs"}},
-                 {{"destination", "/dev/pts"}, {"type", "devpts"}}}}};
-  std::vector<json> user = {
-      {{"destination", "/a/b/c"}}, {{"destination", "/dev/shm"}}, {{"destination", "/a"}}};
-  put_mounts(spec, user);
-  Strings order;
-  for (auto& m : spec["mounts"]) order.push_back(m["destination"]);
-  EXPECT_EQ(order, (Strings{"/proc", "/dev", "/dev/pts", "/a", "/dev/shm", "/a/b/c"}));
-  put_mounts(spec, {json{{"destination", "/dev"}}});  // a /dev of the user's takes every /dev/*
-  order.clear();
-  for (auto& m : spec["mounts"]) order.push_back(m["destination"]);
-  EXPECT_EQ(order, (Strings{"/proc", "/a", "/a/b/c", "/dev"}));
+  spec::Config spec;
+  spec.mounts = {at("/proc", "proc"), at("/dev", "tmpfs"), at("/dev/shm", "tmpfs"), at("/dev/pts", "devpts")};
+  put_mounts(spec, {at("/a/b/c"), at("/dev/shm"), at("/a")});
+  EXPECT_EQ(destinations(spec), (Strings{"/proc", "/dev", "/dev/pts", "/a", "/dev/shm", "/a/b/c"}));
+  put_mounts(spec, {at("/dev")});  // a /dev of the user's takes every /dev/*
+  EXPECT_EQ(destinations(spec), (Strings{"/proc", "/a", "/a/b/c", "/dev"}));
 }
 
 }  // namespace

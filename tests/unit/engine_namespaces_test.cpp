@@ -5,8 +5,6 @@
 
 #include <functional>
 
-#include <nlohmann/json.hpp>
-
 #include "engine/namespaces.hpp"
 #include "engine/spec.hpp"
 #include "engine/userns.hpp"
@@ -18,7 +16,6 @@ namespace {
 
 using husk::testing::FailsWith;
 using husk::testing::TempDir;
-using json = nlohmann::ordered_json;
 
 TEST(EngineNamespaceModes, ParsesDockersModes) {
   EXPECT_EQ(*parse_ipc_mode(""), (NamespaceChoice{NsMode::private_ns, ""}));
@@ -84,7 +81,7 @@ TEST(EngineNamespaceModes, TimeOffsetsInSecondsWithNanoseconds) {
 struct SpecFixture {
   TempDir tmp;
   SpecContext ctx;
-  json spec = json::parse(spec::default_spec_json(false, 0, 0));
+  spec::Config spec = spec::default_config(false, 0, 0);
   SpecFixture() {
     ctx.id = "c0ffee";
     ctx.store_root = tmp.path();
@@ -108,13 +105,13 @@ struct SpecFixture {
   // type -> path ("" for a namespace of its own); absent types are missing.
   std::map<std::string, std::string> namespaces() const {
     std::map<std::string, std::string> out;
-    for (auto& ns : spec["linux"]["namespaces"]) out[ns["type"]] = ns.value("path", "");
+    for (auto& ns : spec.linux.namespaces) out[spec::namespace_type_name(ns.type)] = ns.path;
     return out;
   }
-  json mount(const std::string& dest) const {
-    for (auto& m : spec["mounts"])
-      if (m["destination"] == dest) return m;
-    return nullptr;
+  std::optional<spec::Mount> mount(const std::string& dest) const {
+    for (auto& m : spec.mounts)
+      if (m.destination == dest) return m;
+    return std::nullopt;
   }
 };
 
@@ -126,7 +123,7 @@ TEST(EngineNamespaces, DefaultsKeepPrivateNamespaces) {
   for (auto t : {"pid", "network", "ipc", "uts", "mount"}) EXPECT_EQ(ns.count(t), 1u) << t;
   EXPECT_EQ(ns.count("user"), 0u);
   EXPECT_EQ(ns.count("time"), 0u);
-  EXPECT_EQ(fx.mount("/dev/shm")["type"], "tmpfs");
+  EXPECT_EQ(fx.mount("/dev/shm").value().type, "tmpfs");
 }
 
 TEST(EngineNamespaces, HostDropsAndContainerJoinsThroughProc) {
@@ -142,7 +139,7 @@ TEST(EngineNamespaces, HostDropsAndContainerJoinsThroughProc) {
   EXPECT_EQ(ns.count("network"), 0u);
   EXPECT_EQ(ns.count("uts"), 0u);
   EXPECT_EQ(ns.count("cgroup"), 0u);
-  EXPECT_FALSE(fx.spec.contains("hostname"));
+  EXPECT_EQ(fx.spec.hostname, "");
 
   SpecFixture net;
   f = {};
@@ -158,25 +155,25 @@ TEST(EngineNamespaces, IpcModesAndTheirShm) {
   RunFlags f;
   f.ipc = "shareable";
   ASSERT_TRUE(apply_namespaces(share.ctx, f, share.spec).has_value());
-  EXPECT_EQ(share.mount("/dev/shm")["source"], share.tmp / "containers/c0ffee/shm");
+  EXPECT_EQ(share.mount("/dev/shm").value().source, share.tmp / "containers/c0ffee/shm");
   EXPECT_TRUE(path_exists(share.tmp / "containers/c0ffee/shm"));
 
   SpecFixture join;
   f.ipc = "container:a";
   ASSERT_TRUE(apply_namespaces(join.ctx, f, join.spec).has_value());
   EXPECT_EQ(join.namespaces()["ipc"], "/proc/4242/ns/ipc");
-  EXPECT_EQ(join.mount("/dev/shm")["source"], join.tmp / "containers/a-id/shm");
+  EXPECT_EQ(join.mount("/dev/shm").value().source, join.tmp / "containers/a-id/shm");
 
   SpecFixture host;
   f.ipc = "host";
   ASSERT_TRUE(apply_namespaces(host.ctx, f, host.spec).has_value());
   EXPECT_EQ(host.namespaces().count("ipc"), 0u);
-  EXPECT_EQ(host.mount("/dev/shm")["source"], "/dev/shm");
+  EXPECT_EQ(host.mount("/dev/shm").value().source, "/dev/shm");
 
   SpecFixture none;
   f.ipc = "none";
   ASSERT_TRUE(apply_namespaces(none.ctx, f, none.spec).has_value());
-  EXPECT_TRUE(none.mount("/dev/shm").is_null());
+  EXPECT_FALSE(none.mount("/dev/shm").has_value());
 
   SpecFixture bad;
   f.ipc = "container:b";
@@ -193,12 +190,12 @@ TEST(EngineNamespaces, TimeDomainAndTheHostsNameWithItsNetwork) {
   f.network = "host";
   ASSERT_TRUE(apply_namespaces(fx.ctx, f, fx.spec).has_value());
   EXPECT_EQ(fx.namespaces()["time"], "");
-  EXPECT_EQ(fx.spec["linux"]["timeOffsets"]["boottime"]["secs"], 3600);
-  EXPECT_FALSE(fx.spec["linux"]["timeOffsets"].contains("monotonic"));
-  EXPECT_EQ(fx.spec["domainname"], "example.org");
+  EXPECT_EQ(fx.spec.linux.boottime_offset, (spec::TimeOffset{3600, 0}));
+  EXPECT_FALSE(fx.spec.linux.monotonic_offset.has_value());
+  EXPECT_EQ(fx.spec.domainname, "example.org");
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
-  EXPECT_EQ(fx.spec["hostname"], host);
+  EXPECT_EQ(fx.spec.hostname, host);
 }
 
 TEST(EngineNamespaces, ConflictsAsDockers) {
@@ -207,7 +204,8 @@ TEST(EngineNamespaces, ConflictsAsDockers) {
     const char* message;
   };
   const Case cases[] = {
-      {[](RunFlags& f) { f.uts = "host", f.hostname = "x"; }, "conflicting options: --hostname and --uts=host"},
+      {[](RunFlags& f) { f.uts = "host", f.hostname = "x"; },
+       "conflicting options: --hostname and --uts=host"},
       {[](RunFlags& f) { f.uts = "host", f.domainname = "x"; }, "conflicting options: --domainname"},
       {[](RunFlags& f) { f.network = "container:a", f.hostname = "x"; }, "--network=container:NAME"},
       {[](RunFlags& f) { f.userns = "remap", f.pid = "host"; }, "--userns=remap and --pid=host"},
@@ -233,21 +231,23 @@ TEST(EngineInit, WrapsTheCommandAndBindsTheInit) {
   SpecFixture fx;
   RunFlags f;
   f.init = true;
-  fx.spec["process"]["args"] = {"sleep", "10"};
+  fx.spec.process->args = {"sleep", "10"};
   // No husk-init beside husk: refused with where it was looked for.
   EXPECT_TRUE(FailsWith(apply_namespaces(fx.ctx, f, fx.spec), ENOENT, fx.tmp / "husk-init"));
   husk::testing::put_file(fx.tmp / "husk-init", "#!/bin/sh\n");
   ::chmod((fx.tmp / "husk-init").c_str(), 0755);
   ASSERT_TRUE(apply_namespaces(fx.ctx, f, fx.spec).has_value());
-  EXPECT_EQ(fx.spec["process"]["args"], json({"/dev/init", "--", "sleep", "10"}));
+  EXPECT_EQ(fx.spec.process->args, (std::vector<std::string>{"/dev/init", "--", "sleep", "10"}));
   auto m = fx.mount("/dev/init");
-  EXPECT_EQ(m["source"], fx.tmp / "husk-init");
-  EXPECT_EQ(m["options"], json({"bind", "ro", "nosuid", "nodev"}));
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->source, fx.tmp / "husk-init");
+  EXPECT_EQ(m->options, (std::vector<std::string>{"bind", "ro", "nosuid", "nodev"}));
   EXPECT_EQ(init_binary_beside("/usr/local/bin/husk"), "/usr/local/bin/husk-init");
 }
 
 TEST(EngineUserns, SubordinateRangesFoundOrMadePastEveryOther) {
-  auto ranges = parse_subid("# comment\nalice:100000:65536\nbad line\nbob:165536:65536\nhusk:300000:131072\n");
+  auto ranges =
+      parse_subid("# comment\nalice:100000:65536\nbad line\nbob:165536:65536\nhusk:300000:131072\n");
   ASSERT_EQ(ranges.size(), 3u);
   EXPECT_EQ(ranges[1].name, "bob");
   EXPECT_EQ(ranges[1].start, 165536u);
@@ -282,14 +282,15 @@ TEST(EngineUserns, PlansFromTheFilesAndAddsHusksEntries) {
   EXPECT_EQ(husk::testing::get_file(tmp / "subuid"), "alice:100000:65536\nhusk:165536:16777216\n");
   EXPECT_EQ(husk::testing::get_file(tmp / "subgid"), "husk:100000:16777216\n");
   // Again: the same range, the files unchanged.
-  EXPECT_EQ(plan_user_namespace(UsernsMode::remap, tmp / "subuid", tmp / "subgid", {})->uids[0].host_id, 165536u);
+  EXPECT_EQ(plan_user_namespace(UsernsMode::remap, tmp / "subuid", tmp / "subgid", {})->uids[0].host_id,
+            165536u);
   EXPECT_EQ(husk::testing::get_file(tmp / "subgid"), "husk:100000:16777216\n");
   // auto: the first block no bundle holds.
-  json taken = json::parse(spec::default_spec_json(false, 0, 0));
-  taken["linux"]["namespaces"].push_back({{"type", "user"}});
-  taken["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 165536 + 65536}, {"size", 65536}}};
-  taken["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 100000 + 65536}, {"size", 65536}}};
-  husk::testing::put_file(tmp / "taken.json", taken.dump());
+  spec::Config taken = spec::default_config(false, 0, 0);
+  taken.linux.namespaces.push_back({spec::NamespaceType::user, ""});
+  taken.linux.uid_mappings = {{0, 165536 + 65536, 65536}};
+  taken.linux.gid_mappings = {{0, 100000 + 65536, 65536}};
+  husk::testing::put_file(tmp / "taken.json", spec::serialize_config(taken));
   auto maps = bundle_user_maps(tmp / "taken.json");
   ASSERT_TRUE(maps.has_value()) << maps.error().what();
   EXPECT_EQ(maps->uids[0].host_id, 231072u);

@@ -10,6 +10,8 @@
 #include <map>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "base/file.hpp"
 #include "engine/seccomp_profile.hpp"
 #include "engine/security.hpp"
@@ -29,15 +31,17 @@ struct Filter {
 };
 
 Filter filter_of(std::string_view profile, const SeccompTarget& t) {
-  auto oci = seccomp_from_docker_profile(profile, t);
-  EXPECT_TRUE(oci.has_value()) << (oci ? "" : oci.error().what());
+  auto typed = seccomp_from_docker_profile(profile, t);
+  EXPECT_TRUE(typed.has_value()) << (typed ? "" : typed.error().what());
   Filter f;
-  if (!oci) return f;
-  f.default_action = (*oci)["defaultAction"].dump() + " " + oci->value("defaultErrnoRet", nlohmann::ordered_json()).dump();
-  f.architectures = oci->value("architectures", std::vector<std::string>{});
-  for (auto& rule : (*oci)["syscalls"]) {
-    std::string what = rule["action"].dump() + " " + rule.value("errnoRet", nlohmann::ordered_json()).dump() + " " +
-                       rule.value("args", nlohmann::ordered_json::array()).dump();
+  if (!typed) return f;
+  auto oci = spec::seccomp_to_json(*typed);
+  f.default_action =
+      oci["defaultAction"].dump() + " " + oci.value("defaultErrnoRet", nlohmann::ordered_json()).dump();
+  f.architectures = oci.value("architectures", std::vector<std::string>{});
+  for (auto& rule : oci["syscalls"]) {
+    std::string what = rule["action"].dump() + " " + rule.value("errnoRet", nlohmann::ordered_json()).dump() +
+                       " " + rule.value("args", nlohmann::ordered_json::array()).dump();
     for (auto& name : rule["names"]) f.decisions[name.get<std::string>()].insert(what);
   }
   return f;
@@ -62,8 +66,8 @@ struct Stricter {
   const char* cap;
 };
 const std::vector<Stricter> kDockerStricter = {
-    {{"fsconfig", "fsmount", "fsopen", "fspick", "mount", "mount_setattr", "move_mount", "open_tree", "umount",
-      "umount2", "unshare", "setns"},
+    {{"fsconfig", "fsmount", "fsopen", "fspick", "mount", "mount_setattr", "move_mount", "open_tree",
+      "umount", "umount2", "unshare", "setns"},
      "CAP_SYS_ADMIN"},
     {{"pidfd_getfd"}, "CAP_SYS_PTRACE"},
     {{"reboot"}, "CAP_SYS_BOOT"},
@@ -82,7 +86,8 @@ void expect_docker_decisions(Decisions& ours, const std::vector<std::string>& ca
     }
   // clone without namespace flags (s390 passes them second); clone3 (whose
   // flags a filter cannot see) ENOSYS, so libcs fall back to clone.
-  std::string masked = std::string("\"SCMP_ACT_ALLOW\" null [{\"index\":") + (arch == "SCMP_ARCH_S390X" ? "1" : "0") +
+  std::string masked = std::string("\"SCMP_ACT_ALLOW\" null [{\"index\":") +
+                       (arch == "SCMP_ARCH_S390X" ? "1" : "0") +
                        ",\"value\":2114060288,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]";
   EXPECT_EQ(ours["clone"], admin ? kAllow : std::multiset<std::string>{masked});
   EXPECT_EQ(ours["clone3"], admin ? kAllow : std::multiset<std::string>{"\"SCMP_ACT_ERRNO\" 38 []"});
@@ -100,9 +105,10 @@ TEST(EngineSeccompDefault, DecidesAsPodmansDefaultOrStricterAsDockers) {
   const auto& dflt = docker_default_capabilities();
   std::vector<std::vector<std::string>> cap_sets = {{}, dflt};
   // Every capability a rule of either profile depends on, added alone.
-  for (const char* cap : {"CAP_DAC_READ_SEARCH", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_CHROOT",
-                          "CAP_SYS_MODULE", "CAP_SYS_PACCT", "CAP_SYS_PTRACE", "CAP_SYS_RAWIO", "CAP_SYS_TIME",
-                          "CAP_SYS_TTY_CONFIG", "CAP_SYS_NICE", "CAP_SYSLOG", "CAP_BPF", "CAP_PERFMON"})
+  for (const char* cap :
+       {"CAP_DAC_READ_SEARCH", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_CHROOT", "CAP_SYS_MODULE",
+        "CAP_SYS_PACCT", "CAP_SYS_PTRACE", "CAP_SYS_RAWIO", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG",
+        "CAP_SYS_NICE", "CAP_SYSLOG", "CAP_BPF", "CAP_PERFMON"})
     cap_sets.push_back(with(dflt, cap));
   cap_sets.push_back(with(with(dflt, "CAP_SYS_ADMIN"), "CAP_SYSLOG"));
   std::set<std::string> stricter = {"clone", "clone3", "syslog"};
@@ -131,7 +137,8 @@ TEST(EngineSeccompDefault, DeniesTheDangerousAndAllowsTheUsual) {
   EXPECT_EQ(f.default_action, "\"SCMP_ACT_ERRNO\" 38");  // unknown: ENOSYS, so libcs fall back
   // ptrace too, as both allow it since kernel 4.8: the pid namespace and
   // CAP_SYS_PTRACE confine it.
-  for (const char* allowed : {"read", "write", "openat", "execve", "clone", "mkdir", "socket", "chroot", "ptrace"})
+  for (const char* allowed :
+       {"read", "write", "openat", "execve", "clone", "mkdir", "socket", "chroot", "ptrace"})
     EXPECT_TRUE(f.decisions.contains(allowed)) << allowed;
   for (const char* denied : {"mount", "umount2", "unshare", "setns", "keyctl", "add_key", "init_module",
                              "kexec_load", "bpf", "reboot", "open_by_handle_at", "pivot_root"}) {

@@ -147,7 +147,8 @@ TEST(EngineSecurity, SecurityOpts) {
   EXPECT_TRUE(FailsWith(parse_security_opts({"apparmor="}), EINVAL, "invalid --security-opt"));
   // label=: docker's parts of the default container label; disable drops it.
   EXPECT_EQ(parse_security_opts({"label=type:spc_t"})->selinux_label, "system_u:system_r:spc_t:s0");
-  EXPECT_EQ(parse_security_opts({"label=level:s0:c1,c2", "label=user:u"})->selinux_label, "u:system_r:container_t:s0:c1,c2");
+  EXPECT_EQ(parse_security_opts({"label=level:s0:c1,c2", "label=user:u"})->selinux_label,
+            "u:system_r:container_t:s0:c1,c2");
   EXPECT_EQ(parse_security_opts({"label=type:spc_t", "label=disable"})->selinux_label, "");
   EXPECT_TRUE(FailsWith(parse_security_opts({"label=colour:red"}), EINVAL, "invalid --security-opt"));
   EXPECT_TRUE(FailsWith(parse_security_opts({"label=type:"}), EINVAL, "invalid --security-opt"));
@@ -176,20 +177,23 @@ TEST(EngineSeccomp, DockerProfileToOci) {
   })";
   auto s = seccomp_from_docker_profile(profile, x86({"CAP_CHOWN"}));
   ASSERT_TRUE(s.has_value()) << s.error().what();
-  EXPECT_EQ((*s)["defaultAction"], "SCMP_ACT_ERRNO");
-  EXPECT_EQ((*s)["defaultErrnoRet"], 1);
-  EXPECT_EQ((*s)["architectures"],
-            (nlohmann::ordered_json{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}));
+  using spec::SeccompArch;
+  EXPECT_EQ(s->default_action, spec::SeccompAction::errno_);
+  EXPECT_EQ(s->default_errno_ret, 1u);
+  EXPECT_EQ(s->architectures,
+            (std::vector<SeccompArch>{SeccompArch::x86_64, SeccompArch::x86, SeccompArch::x32}));
   std::vector<std::string> kept;
-  for (auto& c : (*s)["syscalls"]) kept.push_back(c["names"][0]);
+  for (auto& c : s->syscalls) kept.push_back(c.names[0]);
   EXPECT_EQ(kept, (std::vector<std::string>{"read", "ptrace", "arch_prctl", "clone"}));
-  EXPECT_EQ((*s)["syscalls"][3]["args"][0]["op"], "SCMP_CMP_MASKED_EQ");
-  EXPECT_FALSE((*s)["syscalls"][0].contains("includes"));
+  ASSERT_EQ(s->syscalls[3].args.size(), 1u);
+  EXPECT_EQ(s->syscalls[3].args[0].op, spec::SeccompOp::masked_eq);
+  EXPECT_EQ(s->syscalls[3].args[0].value, 2114060288u);
+  EXPECT_TRUE(s->syscalls[0].extra.empty());  // includes/excludes are docker's, not the runtime's
   // With CAP_SYS_ADMIN: mount is in, the clone restricted to others is out.
   s = seccomp_from_docker_profile(profile, x86({"CAP_SYS_ADMIN"}));
   ASSERT_TRUE(s.has_value());
   kept.clear();
-  for (auto& c : (*s)["syscalls"]) kept.push_back(c["names"][0]);
+  for (auto& c : s->syscalls) kept.push_back(c.names[0]);
   EXPECT_EQ(kept, (std::vector<std::string>{"read", "mount", "ptrace", "arch_prctl"}));
 }
 
@@ -210,7 +214,13 @@ TEST(EngineSeccomp, ProfileRefusals) {
   auto s = seccomp_from_docker_profile(
       R"({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86"]})", t);
   ASSERT_TRUE(s.has_value());
-  EXPECT_EQ((*s)["architectures"], nlohmann::ordered_json::array({"SCMP_ARCH_X86"}));
+  EXPECT_EQ(s->architectures, std::vector<spec::SeccompArch>{spec::SeccompArch::x86});
+  // What the runtime would refuse in config.json is refused here, at create.
+  EXPECT_TRUE(FailsWith(
+      seccomp_from_docker_profile(
+          R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_NOPE"}]})",
+          t),
+      EINVAL, "linux.seccomp.syscalls[0].action"));
 }
 
 }  // namespace
