@@ -35,6 +35,7 @@ json to_json(const ContainerRecord& r) {
           {"FinishedAt", r.finished},
           {"AutoRemove", r.auto_remove},
           {"RestartCount", r.restart_count},
+          {"NanoCpus", r.nano_cpus},
           {"HostConfig", to_json(r.flags)}};
 }
 
@@ -55,7 +56,11 @@ Result<ContainerRecord> from_json(const std::string& text, const std::string& wh
     r.finished = j.value("FinishedAt", "");
     r.auto_remove = j.value("AutoRemove", false);
     r.restart_count = j.value("RestartCount", 0);
-    if (auto it = j.find("HostConfig"); it != j.end()) r.flags = HUSK_TRY_CTX(run_flags_from_json(*it), where);
+    if (auto it = j.find("HostConfig"); it != j.end())
+      r.flags = HUSK_TRY_CTX(run_flags_from_json(*it), where);
+    // A record written before NanoCpus was has --cpus as text in HostConfig.
+    auto cpus = j.contains("HostConfig") ? j["HostConfig"].value("Cpus", "") : "";
+    r.nano_cpus = j.value("NanoCpus", !cpus.empty() && cpus != "0");
     return r;
   } catch (const json::exception& e) {
     return fail_code(EINVAL, where + ": " + e.what());
@@ -103,7 +108,8 @@ Result<UniqueFd> lock_names(const std::string& root) {
 // name it was to have was never recorded) so that `rm -f` can remove it.
 std::optional<ContainerRecord> interrupted_create(const std::string& root, const std::string& id) {
   std::string dir = root + "/containers/" + id;
-  if (auto bundle = read_file(dir + "/bundle"); bundle && !trim(*bundle).ends_with("/containers/" + id + "/oci-bundle"))
+  if (auto bundle = read_file(dir + "/bundle");
+      bundle && !trim(*bundle).ends_with("/containers/" + id + "/oci-bundle"))
     return {};
   UniqueFd names(::open((root + "/names.lock").c_str(), O_RDONLY | O_CLOEXEC));
   // Someone creates a container right now (maybe this one): not dead.
@@ -119,7 +125,8 @@ std::optional<ContainerRecord> interrupted_create(const std::string& root, const
 Result<void> check_name_free(const std::vector<ContainerRecord>& all, const std::string& name) {
   for (auto& other : all)
     if (other.name == name)
-      return fail_code(EEXIST, "the container name \"" + name + "\" is already in use by container " + other.id);
+      return fail_code(EEXIST,
+                       "the container name \"" + name + "\" is already in use by container " + other.id);
   return {};
 }
 
@@ -141,7 +148,8 @@ Result<ContainerRecord> ContainerStore::create(
 Result<UniqueFd> ContainerStore::hold_recorder(const std::string& id) const {
   UniqueFd lock = HUSK_TRY(open_fd(dir(id) + "/recorder.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (auto locked = flock_fd(lock.get(), LOCK_EX | LOCK_NB, "lock container " + id + "'s run"); !locked) {
-    if (locked.error().err() == EWOULDBLOCK) return fail_code(EBUSY, "container " + id + " is already being run");
+    if (locked.error().err() == EWOULDBLOCK)
+      return fail_code(EBUSY, "container " + id + " is already being run");
     return fail(std::move(locked).error());
   }
   return lock;

@@ -35,6 +35,9 @@ struct ContainerRecord {
   bool auto_remove = false;  // --rm
   int restart_count = 0;
   RunFlags flags;  // what it was made with: start/restart make it again, inspect shows them
+  // --cpus set its CPU quota (docker's NanoCpus), not --cpu-period/--cpu-quota:
+  // config.json has the quota either way, inspect and update tell them apart.
+  bool nano_cpus = false;
 };
 
 class ContainerStore {

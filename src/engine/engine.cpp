@@ -16,6 +16,7 @@
 #include "engine/container_config.hpp"
 #include "engine/env.hpp"
 #include "engine/launcher.hpp"
+#include "engine/resources.hpp"
 #include "engine/security.hpp"
 #include "engine/spec.hpp"
 #include "engine/userns.hpp"
@@ -106,6 +107,7 @@ Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::stri
   rec.created = now_rfc3339();
   rec.auto_remove = flags.rm;
   rec.flags = flags;
+  rec.nano_cpus = parse_nano_cpus(flags.resources.cpus).value_or(0) > 0;
   return cs.create(rec, [&](const ContainerRecord& r) -> Result<void> {
     bo.id = r.id;
     auto maps = HUSK_TRY(plan_user_namespace(flags, store_.root()));

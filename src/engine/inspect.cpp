@@ -88,12 +88,13 @@ json host_config(const ContainerRecord& rec, const spec::Config* cfg) {
   h["MemoryReservation"] = mem.reservation.value_or(0);
   h["OomKillDisable"] = mem.disable_oom_killer.value_or(false);
   h["CpuShares"] = cpu.shares.value_or(0);
-  h["CpuPeriod"] = cpu.period.value_or(0);
-  h["CpuQuota"] = cpu.quota.value_or(0);
-  // --cpus is quota/period; docker keeps it as billionths of a CPU.
+  // --cpus is quota/period; docker keeps it as billionths of a CPU, and
+  // its CpuPeriod and CpuQuota as 0.
   long long nano = 0;
-  if (!f.cpus.empty() && cpu.quota && cpu.period && *cpu.period)
+  if (rec.nano_cpus && cpu.quota && cpu.period && *cpu.period)
     nano = *cpu.quota * 1000000000LL / static_cast<long long>(*cpu.period);
+  h["CpuPeriod"] = rec.nano_cpus ? 0 : cpu.period.value_or(0);
+  h["CpuQuota"] = rec.nano_cpus ? 0 : cpu.quota.value_or(0);
   h["NanoCpus"] = nano;
   h["CpusetCpus"] = cpu.cpus;
   h["CpusetMems"] = cpu.mems;

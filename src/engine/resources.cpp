@@ -54,7 +54,7 @@ std::optional<std::set<unsigned long long>> parse_list(const std::string& s) {
   return out;
 }
 
-Result<std::optional<spec::MemoryResources>> memory(const RunFlags& f, const ResourceHost& host,
+Result<std::optional<spec::MemoryResources>> memory(const ResourceFlags& f, const ResourceHost& host,
                                                     ResourceMode mode, std::vector<std::string>& warnings) {
   int64_t limit = HUSK_TRY(size_flag(f.memory, "-m, --memory"));
   int64_t reservation = HUSK_TRY(size_flag(f.memory_reservation, "--memory-reservation"));
@@ -85,7 +85,7 @@ Result<std::optional<spec::MemoryResources>> memory(const RunFlags& f, const Res
   return m;
 }
 
-Result<std::optional<spec::CpuResources>> cpu(const RunFlags& f, const ResourceHost& host,
+Result<std::optional<spec::CpuResources>> cpu(const ResourceFlags& f, const ResourceHost& host,
                                               std::vector<std::string>& warnings) {
   int64_t nano = f.cpus.empty() ? 0 : HUSK_TRY(parse_nano_cpus(f.cpus));
   int64_t period = HUSK_TRY(int_flag(f.cpu_period, "--cpu-period"));
@@ -146,7 +146,7 @@ Result<spec::ThrottleDevice> throttle(const std::string& value, const char* flag
   return spec::ThrottleDevice{dev.major, dev.minor, static_cast<uint64_t>(*rate)};
 }
 
-Result<std::optional<spec::BlockIoResources>> block_io(const RunFlags& f, const ResourceHost& host,
+Result<std::optional<spec::BlockIoResources>> block_io(const ResourceFlags& f, const ResourceHost& host,
                                                        std::vector<std::string>& warnings) {
   spec::BlockIoResources b;
   int64_t weight = HUSK_TRY(int_flag(f.blkio_weight, "--blkio-weight"));
@@ -248,7 +248,8 @@ ResourceHost probe_resource_host() {
   return h;
 }
 
-Result<ResourceLimits> resources_from_flags(const RunFlags& f, const ResourceHost& host, ResourceMode mode) {
+Result<ResourceLimits> resources_from_flags(const ResourceFlags& f, const ResourceHost& host,
+                                            ResourceMode mode) {
   ResourceLimits out;
   auto& r = out.resources;
   r.memory = HUSK_TRY(memory(f, host, mode, out.warnings));
@@ -265,11 +266,7 @@ Result<ResourceLimits> resources_from_flags(const RunFlags& f, const ResourceHos
   return out;
 }
 
-namespace {
-
-// Whether F asks for any limit: a run that asks for none skips probing the
-// host (cpus, cpusets, swap accounting, blkio files) on its way.
-bool asks_for_resources(const RunFlags& f) {
+bool asks_for_resources(const ResourceFlags& f) {
   for (auto* v : {&f.cpus, &f.cpu_period, &f.cpu_quota, &f.cpu_shares, &f.cpuset_cpus, &f.cpuset_mems,
                   &f.memory, &f.memory_swap, &f.memory_reservation, &f.pids_limit, &f.blkio_weight})
     if (!v->empty()) return true;
@@ -278,11 +275,11 @@ bool asks_for_resources(const RunFlags& f) {
   return f.oom_kill_disable;
 }
 
-}  // namespace
-
 Result<void> apply_resources(const SpecContext& ctx, const RunFlags& f, spec::Config& spec) {
-  if (!asks_for_resources(f)) return {};
-  auto limits = HUSK_TRY(resources_from_flags(f, probe_resource_host(), ResourceMode::create));
+  // A run that asks for no limit skips probing the host (cpus, cpusets,
+  // swap accounting, blkio files) on its way.
+  if (!asks_for_resources(f.resources)) return {};
+  auto limits = HUSK_TRY(resources_from_flags(f.resources, probe_resource_host(), ResourceMode::create));
   for (auto& w : limits.warnings) ctx.warn(w);
   // Each part in its place, next to the device rules already there.
   auto& into = spec.linux.resources;

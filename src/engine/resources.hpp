@@ -40,8 +40,10 @@ struct ResourceLimits {
   spec::Resources resources;
   std::vector<std::string> warnings;  // docker's "WARNING: ..." lines
 };
-Result<ResourceLimits> resources_from_flags(const RunFlags& flags, const ResourceHost& host,
+Result<ResourceLimits> resources_from_flags(const ResourceFlags& flags, const ResourceHost& host,
                                             ResourceMode mode);
+// Whether FLAGS ask for any limit at all.
+bool asks_for_resources(const ResourceFlags& flags);
 
 // --cpus as nano CPUs: "1.5" -> 1500000000.
 Result<int64_t> parse_nano_cpus(const std::string& value);

@@ -4,7 +4,8 @@
 // into the container's config.json (resources, security, mounts,
 // namespaces) parse and validate them, so one bad value is one clear error
 // before anything is made. Kept in the container's record, so `inspect`
-// shows them and `start`/`restart` make the same container again.
+// shows them and `start`/`restart` make the same container again; all but
+// the resource flags, whose limits config.json alone keeps.
 #pragma once
 
 #include <optional>
@@ -16,6 +17,18 @@
 #include "base/error.hpp"
 
 namespace husk::engine {
+
+// -m, --cpus, --pids-limit, ...: what `run`/`create`/`update` are asked for,
+// with docker's units. Not kept: the limits they make are config.json's
+// linux.resources (engine/resources.cpp), the one place inspect reads them.
+struct ResourceFlags {
+  std::string cpus, cpu_period, cpu_quota, cpu_shares, cpuset_cpus, cpuset_mems;
+  std::string memory, memory_swap, memory_reservation;  // -m 100m
+  std::string pids_limit, blkio_weight;
+  std::vector<std::string> device_read_bps, device_write_bps;    // /dev/sda:1mb
+  std::vector<std::string> device_read_iops, device_write_iops;  // /dev/sda:100
+  bool oom_kill_disable = false;
+};
 
 struct RunFlags {
   // The container and its process.
@@ -32,13 +45,13 @@ struct RunFlags {
   bool tty = false;          // -t
   bool interactive = false;  // -i
   bool rm = false;
-  bool detach = false;                // -d
-  std::string detach_keys;            // --detach-keys (default ctrl-p,ctrl-q)
-  bool init = false;                  // --init
-  std::vector<std::string> labels;    // --label K=V
+  bool detach = false;                   // -d
+  std::string detach_keys;               // --detach-keys (default ctrl-p,ctrl-q)
+  bool init = false;                     // --init
+  std::vector<std::string> labels;       // --label K=V
   std::vector<std::string> annotations;  // --annotation K=V
-  std::string stop_signal;            // --stop-signal (default: the image's, else SIGTERM)
-  std::optional<int> stop_timeout;    // --stop-timeout
+  std::string stop_signal;               // --stop-signal (default: the image's, else SIGTERM)
+  std::optional<int> stop_timeout;       // --stop-timeout
 
   // Security.
   std::vector<std::string> cap_add, cap_drop;  // CAP_X, X, or ALL
@@ -55,13 +68,7 @@ struct RunFlags {
   std::vector<std::string> mounts;   // --mount type=bind|volume|tmpfs,src=,dst=,...
   bool read_only = false;
 
-  // Resources, with docker's units and conversions.
-  std::string cpus, cpu_period, cpu_quota, cpu_shares, cpuset_cpus, cpuset_mems;
-  std::string memory, memory_swap, memory_reservation;  // -m 100m
-  std::string pids_limit, blkio_weight;
-  std::vector<std::string> device_read_bps, device_write_bps;    // /dev/sda:1mb
-  std::vector<std::string> device_read_iops, device_write_iops;  // /dev/sda:100
-  bool oom_kill_disable = false;
+  ResourceFlags resources;  // not in the record (to_json): config.json has the limits
 
   // Namespaces: "" is the default (a private one; network: none).
   std::string ipc;          // private|shareable|host|container:NAME

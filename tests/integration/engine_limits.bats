@@ -112,10 +112,18 @@ MiB=1048576
   assert_eq $((20 * MiB)) "$(cgfile memory "$id" memory.limit_in_bytes)" "lowered memory"
   assert_eq 20000 "$(cgfile cpu "$id" cpu.cfs_quota_us)" "--cpus 0.2"
   assert_eq max "$(cgfile pids "$id" pids.max)" "--pids-limit -1"
-  # The record keeps them (inspect shows them, the next start uses them).
-  assert_eq '"20m" "0.2" "-1"' "$(jq -c '.HostConfig | [.Memory, .Cpus, .PidsLimit] | .[]' \
-    "$R/containers/$id/container.json" | tr '\n' ' ' | sed 's/ $//')"
+  # config.json keeps them, alone: the next start runs with them, inspect
+  # shows them (--cpus as docker's NanoCpus, its CpuQuota 0).
   assert_eq $((20 * MiB)) "$(jq .linux.resources.memory.limit "$R/containers/$id/oci-bundle/config.json")"
+  assert_eq "$((20 * MiB)) 200000000 0 0 -1" \
+    "$(hk inspect --format '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.CpuQuota}} {{.HostConfig.CpuPeriod}} {{.HostConfig.PidsLimit}}' upd)"
+  assert_eq null "$(jq .HostConfig.Memory "$R/containers/$id/container.json")"
+  # --cpu-quota on a container made without --cpus: inspect shows it as given.
+  qid=$(hk run -d --cpu-quota 30000 busybox sleep 1000)
+  assert_eq "0 30000" "$(hk inspect --format '{{.HostConfig.NanoCpus}} {{.HostConfig.CpuQuota}}' "$qid")"
+  run hk update --cpus 0.5 "$qid"
+  assert_status 1
+  assert_match 'Conflicting options: Nano CPUs cannot be updated as CPU Quota has already been set' "$output"
 }
 
 @test "limits: husk update of a created container: its start runs with the new limits" {

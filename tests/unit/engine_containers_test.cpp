@@ -32,6 +32,29 @@ Result<void> make_dir(const ContainerStore& cs, const ContainerRecord& r) {
   return mkdir_all(cs.dir(r.id), 0700);
 }
 
+// A record from before the limits were config.json's alone: its --cpus text
+// says the quota came from --cpus; its other limits are left to config.json.
+TEST(EngineContainers, AnOlderRecordsCpusTextIsReadAsNanoCpus) {
+  TempDir tmp;
+  auto images = image::Store::open(tmp / "store");
+  ASSERT_TRUE(images.has_value());
+  ContainerStore cs(*images);
+  auto put = [&](const std::string& id, const std::string& host_config) {
+    ASSERT_TRUE(mkdir_all(cs.dir(id), 0700).has_value());
+    husk::testing::put_file(cs.dir(id) + "/container.json", R"({"Id": ")" + id + R"(", "Name": "n)" +
+                                                                id.substr(0, 4) + R"(", "HostConfig": )" +
+                                                                host_config + "}");
+  };
+  std::string a(64, 'a'), b(64, 'b');
+  put(a, R"({"Cpus": "0.5", "Memory": "100m"})");
+  put(b, R"({"Cpus": "", "CpuQuota": "20000"})");
+  auto old = cs.find(a);
+  ASSERT_TRUE(old.has_value()) << old.error().what();
+  EXPECT_TRUE(old->nano_cpus);
+  EXPECT_EQ(old->flags.resources.memory, "");
+  EXPECT_FALSE(cs.find(b)->nano_cpus);
+}
+
 TEST(EngineContainers, RecordsRoundTripAndAreFoundByNameIdOrPrefix) {
   TempDir tmp;
   auto images = image::Store::open(tmp / "store");
@@ -47,6 +70,7 @@ TEST(EngineContainers, RecordsRoundTripAndAreFoundByNameIdOrPrefix) {
   EXPECT_EQ(made->name, "web");
   made->status = "exited";
   made->exit_code = 3;
+  made->nano_cpus = true;
   ASSERT_TRUE(cs.save(*made).has_value());
   auto byname = cs.find("web");
   ASSERT_TRUE(byname.has_value());
@@ -54,6 +78,7 @@ TEST(EngineContainers, RecordsRoundTripAndAreFoundByNameIdOrPrefix) {
   EXPECT_EQ(byname->command, rec.command);
   EXPECT_EQ(byname->exit_code, 3);
   EXPECT_EQ(byname->status, "exited");
+  EXPECT_TRUE(byname->nano_cpus);
   EXPECT_EQ(cs.find(made->id)->name, "web");
   EXPECT_EQ(cs.find(made->id.substr(0, 5))->name, "web");
   EXPECT_TRUE(FailsWith(cs.find("nothere"), ENOENT, "no such container"));

@@ -27,7 +27,8 @@ EnvLookup fake_env(std::map<std::string, std::string> vars) {
 }
 
 TEST(EngineEnv, FileLinesCommentsAndBareNames) {
-  auto vars = parse_env_file("# a comment\n\nA=1\n  B=x y \nHOME\nUNSET\nC=\r\n", "f", fake_env({{"HOME", "/root"}}));
+  auto vars =
+      parse_env_file("# a comment\n\nA=1\n  B=x y \nHOME\nUNSET\nC=\r\n", "f", fake_env({{"HOME", "/root"}}));
   ASSERT_TRUE(vars.has_value()) << vars.error().what();
   EXPECT_EQ(*vars, (std::vector<std::string>{"A=1", "B=x y ", "HOME=/root", "C="}));
 }
@@ -52,7 +53,7 @@ TEST(EngineRunFlags, RoundTripThroughJson) {
   f.image = "busybox";
   f.command = {"sh", "-c", "true"};
   f.entrypoint = "";
-  f.memory = "100m";
+  f.resources.memory = "100m";
   f.oom_score_adj = -5;
   f.volumes = {"/a:/b:ro"};
   f.tty = true;
@@ -61,6 +62,9 @@ TEST(EngineRunFlags, RoundTripThroughJson) {
   EXPECT_EQ(to_json(*back).dump(), to_json(f).dump());
   EXPECT_EQ(back->entrypoint, std::optional<std::string>(""));
   EXPECT_FALSE(back->stop_timeout.has_value());
+  // The limits are config.json's, not the record's.
+  EXPECT_FALSE(to_json(f).contains("Memory"));
+  EXPECT_EQ(back->resources.memory, "");
   EXPECT_TRUE(FailsWith(run_flags_from_json(nlohmann::ordered_json{{"Cmd", 3}}), EINVAL, "run flags"));
 }
 

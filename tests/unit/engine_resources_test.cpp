@@ -24,19 +24,19 @@ ResourceHost two_cpus() {
   return h;
 }
 
-Result<ResourceLimits> create(const RunFlags& f) {
+Result<ResourceLimits> create(const ResourceFlags& f) {
   return resources_from_flags(f, two_cpus(), ResourceMode::create);
 }
 
 TEST(EngineResources, NothingAskedNothingSet) {
-  auto r = create(RunFlags{});
+  auto r = create(ResourceFlags{});
   ASSERT_TRUE(r.has_value()) << r.error().what();
   EXPECT_FALSE(r->resources.memory || r->resources.cpu || r->resources.pids || r->resources.block_io);
   EXPECT_TRUE(r->warnings.empty());
 }
 
 TEST(EngineResources, MemoryUnitsAndDockersSwapDefault) {
-  RunFlags f;
+  ResourceFlags f;
   f.memory = "10m";
   auto r = create(f);
   ASSERT_TRUE(r.has_value()) << r.error().what();
@@ -60,7 +60,7 @@ TEST(EngineResources, MemoryUnitsAndDockersSwapDefault) {
 TEST(EngineResources, MemoryWithoutSwapAccounting) {
   auto host = two_cpus();
   host.swap_limit = false;
-  RunFlags f;
+  ResourceFlags f;
   f.memory = "10m";
   f.memory_swap = "30m";
   auto r = resources_from_flags(f, host, ResourceMode::create);
@@ -77,7 +77,7 @@ TEST(EngineResources, MemoryWithoutSwapAccounting) {
 }
 
 TEST(EngineResources, MemoryRefusalsAsDockers) {
-  RunFlags f;
+  ResourceFlags f;
   f.memory = "foo";
   EXPECT_TRUE(
       FailsWith(create(f), EINVAL, "invalid argument \"foo\" for \"-m, --memory\" flag: invalid size"));
@@ -92,7 +92,7 @@ TEST(EngineResources, MemoryRefusalsAsDockers) {
   f.memory_reservation = "20m";
   EXPECT_TRUE(
       FailsWith(create(f), EINVAL, "Minimum memory limit can not be less than memory reservation limit"));
-  RunFlags swap_alone;
+  ResourceFlags swap_alone;
   swap_alone.memory_swap = "100m";
   EXPECT_TRUE(FailsWith(create(swap_alone), EINVAL, "You should always set the Memory limit"));
   swap_alone.memory_swap = "-1";  // unlimited swap needs no limit
@@ -100,7 +100,7 @@ TEST(EngineResources, MemoryRefusalsAsDockers) {
 }
 
 TEST(EngineResources, OomKillDisableWithoutMemoryWarns) {
-  RunFlags f;
+  ResourceFlags f;
   f.oom_kill_disable = true;
   auto r = create(f);
   ASSERT_TRUE(r.has_value());
@@ -109,7 +109,7 @@ TEST(EngineResources, OomKillDisableWithoutMemoryWarns) {
 }
 
 TEST(EngineResources, CpusIsAQuotaOverAHundredMillisecondPeriod) {
-  RunFlags f;
+  ResourceFlags f;
   f.cpus = "0.1";
   auto r = create(f);
   ASSERT_TRUE(r.has_value()) << r.error().what();
@@ -131,7 +131,7 @@ TEST(EngineResources, NanoCpusParse) {
 }
 
 TEST(EngineResources, CpuRangesAndConflicts) {
-  RunFlags f;
+  ResourceFlags f;
   f.cpus = "-1";
   EXPECT_TRUE(
       FailsWith(create(f), EINVAL, "Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available"));
@@ -145,7 +145,7 @@ TEST(EngineResources, CpuRangesAndConflicts) {
   f.cpu_period = "50000";
   EXPECT_TRUE(
       FailsWith(create(f), EINVAL, "Conflicting options: Nano CPUs and CPU Period cannot both be set"));
-  RunFlags q;
+  ResourceFlags q;
   q.cpu_period = "500";
   EXPECT_TRUE(FailsWith(create(q), EINVAL, "CPU cfs period can not be less than 1ms"));
   q.cpu_period = "50000";
@@ -161,7 +161,7 @@ TEST(EngineResources, CpuRangesAndConflicts) {
 }
 
 TEST(EngineResources, CpuSharesAreClampedWithAWarning) {
-  RunFlags f;
+  ResourceFlags f;
   f.cpu_shares = "1";
   auto r = create(f);
   ASSERT_TRUE(r.has_value());
@@ -173,7 +173,7 @@ TEST(EngineResources, CpuSharesAreClampedWithAWarning) {
 }
 
 TEST(EngineResources, CpusetsMustExistOnTheHost) {
-  RunFlags f;
+  ResourceFlags f;
   f.cpuset_cpus = "0-1";
   f.cpuset_mems = "0";
   auto r = create(f);
@@ -191,7 +191,7 @@ TEST(EngineResources, CpusetsMustExistOnTheHost) {
 }
 
 TEST(EngineResources, PidsLimitZeroAndMinusOneAreUnlimited) {
-  RunFlags f;
+  ResourceFlags f;
   f.pids_limit = "100";
   EXPECT_EQ(create(f)->resources.pids->limit, 100);
   f.pids_limit = "-1";
@@ -204,7 +204,7 @@ TEST(EngineResources, PidsLimitZeroAndMinusOneAreUnlimited) {
 }
 
 TEST(EngineResources, BlkioWeightRangeAndHostSupport) {
-  RunFlags f;
+  ResourceFlags f;
   f.blkio_weight = "500";
   EXPECT_EQ(*create(f)->resources.block_io->weight, 500);
   f.blkio_weight = "5";
@@ -220,7 +220,7 @@ TEST(EngineResources, BlkioWeightRangeAndHostSupport) {
 }
 
 TEST(EngineResources, DeviceThrottlesWithDockersUnits) {
-  RunFlags f;
+  ResourceFlags f;
   f.device_read_bps = {"/dev/sda:1mb"};
   f.device_write_bps = {"/dev/sda:512kb"};
   f.device_read_iops = {"/dev/sda:100"};
@@ -238,7 +238,7 @@ TEST(EngineResources, DeviceThrottlesWithDockersUnits) {
 }
 
 TEST(EngineResources, DeviceThrottleRefusals) {
-  RunFlags f;
+  ResourceFlags f;
   f.device_read_bps = {"/dev/sda"};
   EXPECT_TRUE(FailsWith(create(f), EINVAL, "bad format: /dev/sda"));
   f.device_read_bps = {"sda:1mb"};
@@ -253,13 +253,13 @@ TEST(EngineResources, DeviceThrottleRefusals) {
 }
 
 TEST(EngineResources, UpdateChangesOnlyWhatIsGiven) {
-  RunFlags f;
+  ResourceFlags f;
   f.memory = "64m";
   auto r = resources_from_flags(f, two_cpus(), ResourceMode::update);
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(*r->resources.memory->limit, 64 << 20);
   EXPECT_FALSE(r->resources.memory->swap);  // the swap in force stays
-  RunFlags swap_only;
+  ResourceFlags swap_only;
   swap_only.memory_swap = "128m";
   r = resources_from_flags(swap_only, two_cpus(), ResourceMode::update);
   ASSERT_TRUE(r.has_value());

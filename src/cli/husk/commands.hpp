@@ -13,8 +13,8 @@
 namespace husk::cli {
 
 struct Context {
-  std::string root;      // the image store (--root), default /var/lib/husk
-  std::string run_root;  // the runtime's state for the engine's containers (--runroot)
+  std::string root;                  // the image store (--root), default /var/lib/husk
+  std::string run_root;              // the runtime's state for the engine's containers (--runroot)
   engine::ImageFetcher fetch_image;  // an image a run lacks: made or pulled
 };
 
@@ -66,7 +66,8 @@ void add_run(CLI::App& app, Invocation& inv);  // run.cpp: run, create, start, r
 void add_create(CLI::App& app, Invocation& inv);
 void add_start(CLI::App& app, Invocation& inv);
 void add_restart(CLI::App& app, Invocation& inv);
-void add_ps(CLI::App& app, Invocation& inv);  // lifecycle.cpp: ps, wait, stop, kill, rm, rename, pause, unpause
+void add_ps(CLI::App& app,
+            Invocation& inv);  // lifecycle.cpp: ps, wait, stop, kill, rm, rename, pause, unpause
 void add_wait(CLI::App& app, Invocation& inv);
 void add_stop(CLI::App& app, Invocation& inv);
 void add_kill(CLI::App& app, Invocation& inv);
@@ -76,7 +77,7 @@ void add_pause(CLI::App& app, Invocation& inv);
 void add_unpause(CLI::App& app, Invocation& inv);
 void add_update(CLI::App& app, Invocation& inv);
 // The resource flags run, create and update share (--cpus, -m, --pids-limit, ...).
-void add_resource_flags(CLI::App* c, engine::RunFlags& f);
+void add_resource_flags(CLI::App* c, engine::ResourceFlags& f);
 void add_volume(CLI::App& app, Invocation& inv);  // volume create|ls|inspect|rm|prune
 void add_inspect(CLI::App& app, Invocation& inv);
 void add_exec(CLI::App& app, Invocation& inv);

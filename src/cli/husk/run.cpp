@@ -8,7 +8,7 @@
 namespace husk::cli {
 
 // docker's resource flags: run and create take them, and so does update.
-void add_resource_flags(CLI::App* c, engine::RunFlags& f) {
+void add_resource_flags(CLI::App* c, engine::ResourceFlags& f) {
   c->add_option("--cpus", f.cpus, "CPUs (0.5: half of one)");
   c->add_option("--cpu-period", f.cpu_period, "CFS period (microseconds)");
   c->add_option("--cpu-quota", f.cpu_quota, "CFS quota (microseconds)");
@@ -41,7 +41,8 @@ void add_run_flags(CLI::App* c, engine::RunFlags& f) {
   c->add_flag("--init", f.init, "a tiny init as PID 1 that reaps zombies and forwards signals");
   add_multi(c, "-l,--label", f.labels, "KEY=VALUE");
   add_multi(c, "--annotation", f.annotations, "KEY=VALUE for the runtime");
-  c->add_option("--stop-signal", f.stop_signal, "the signal that stops it (default: the image's, else SIGTERM)");
+  c->add_option("--stop-signal", f.stop_signal,
+                "the signal that stops it (default: the image's, else SIGTERM)");
   c->add_option("--stop-timeout", f.stop_timeout, "seconds between the stop signal and SIGKILL (default 10)");
   // Security.
   add_multi(c, "--cap-add", f.cap_add, "add a capability (or ALL)");
@@ -58,12 +59,12 @@ void add_run_flags(CLI::App* c, engine::RunFlags& f) {
   add_multi(c, "--mount", f.mounts, "type=bind|volume|tmpfs,source=..,target=..[,readonly]");
   c->add_flag("--read-only", f.read_only, "a read-only root");
   // Resources.
-  add_resource_flags(c, f);
-  add_multi(c, "--device-read-bps", f.device_read_bps, "DEVICE:RATE (1mb)");
-  add_multi(c, "--device-write-bps", f.device_write_bps, "DEVICE:RATE (1mb)");
-  add_multi(c, "--device-read-iops", f.device_read_iops, "DEVICE:IOPS");
-  add_multi(c, "--device-write-iops", f.device_write_iops, "DEVICE:IOPS");
-  c->add_flag("--oom-kill-disable", f.oom_kill_disable, "no OOM killer for it");
+  add_resource_flags(c, f.resources);
+  add_multi(c, "--device-read-bps", f.resources.device_read_bps, "DEVICE:RATE (1mb)");
+  add_multi(c, "--device-write-bps", f.resources.device_write_bps, "DEVICE:RATE (1mb)");
+  add_multi(c, "--device-read-iops", f.resources.device_read_iops, "DEVICE:IOPS");
+  add_multi(c, "--device-write-iops", f.resources.device_write_iops, "DEVICE:IOPS");
+  c->add_flag("--oom-kill-disable", f.resources.oom_kill_disable, "no OOM killer for it");
   // Namespaces.
   c->add_option("--ipc", f.ipc, "private|shareable|host|container:NAME");
   c->add_option("--pid", f.pid, "host|container:NAME");
@@ -166,7 +167,8 @@ Result<size_t> find_run_image(const CLI::App& app, const std::vector<std::string
   }
   // Those whose first operand (IMAGE, or exec's and top's CONTAINER) ends their flags.
   static constexpr std::string_view kTakeCommand[] = {"run", "create", "exec", "top"};
-  if (i >= args.size() || std::find(std::begin(kTakeCommand), std::end(kTakeCommand), args[i]) == std::end(kTakeCommand))
+  if (i >= args.size() ||
+      std::find(std::begin(kTakeCommand), std::end(kTakeCommand), args[i]) == std::end(kTakeCommand))
     return args.size();
   const CLI::App* c = app.get_subcommand(args[i]);
   for (++i; i < args.size(); ++i) {
@@ -176,15 +178,17 @@ Result<size_t> find_run_image(const CLI::App& app, const std::vector<std::string
     if (a.starts_with("--")) {
       std::string name = a.substr(0, a.find('='));
       const CLI::Option* o = c->get_option_no_throw(name);
-      if (!o) return fail_code(EINVAL, "unknown flag: " + name + "\nSee 'husk " + c->get_name() + " --help'.");
+      if (!o)
+        return fail_code(EINVAL, "unknown flag: " + name + "\nSee 'husk " + c->get_name() + " --help'.");
       if (o->get_expected_max() != 0 && a.find('=') == std::string::npos) ++i;  // its value
       continue;
     }
     // -it, -e K=V, -eK=V: short flags may share one argument.
     for (size_t k = 1; k < a.size(); ++k) {
       const CLI::Option* o = c->get_option_no_throw(std::string{'-', a[k]});
-      if (!o) return fail_code(EINVAL, std::string("unknown shorthand flag: '") + a[k] + "' in " + a +
-                                           "\nSee 'husk " + c->get_name() + " --help'.");
+      if (!o)
+        return fail_code(EINVAL, std::string("unknown shorthand flag: '") + a[k] + "' in " + a +
+                                     "\nSee 'husk " + c->get_name() + " --help'.");
       if (o->get_expected_max() != 0) {
         if (k + 1 == a.size()) ++i;  // the value is the next argument
         break;
@@ -202,9 +206,7 @@ void add_run(CLI::App& app, Invocation& inv) {
   add_run_flags(c, *f);
   c->callback([f, &inv] {
     f->command = inv.command;
-    inv.action = [f](const Context& ctx) -> Result<int> {
-      return with_run_exit_code(run(ctx, *f));
-    };
+    inv.action = [f](const Context& ctx) -> Result<int> { return with_run_exit_code(run(ctx, *f)); };
   });
 }
 
@@ -215,9 +217,7 @@ void add_create(CLI::App& app, Invocation& inv) {
   add_run_flags(c, *f);
   c->callback([f, &inv] {
     f->command = inv.command;
-    inv.action = [f](const Context& ctx) -> Result<int> {
-      return with_run_exit_code(create(ctx, *f));
-    };
+    inv.action = [f](const Context& ctx) -> Result<int> { return with_run_exit_code(create(ctx, *f)); };
   });
 }
 
@@ -249,7 +249,8 @@ void add_restart(CLI::App& app, Invocation& inv) {
   auto* c = app.add_subcommand("restart", "stop, then start containers");
   c->add_option("-t,--time", o->timeout, "seconds to wait before SIGKILL");
   c->add_option("container", o->names, "names or ids")->required();
-  c->callback([o, &inv] { inv.action = [o](const Context& ctx) { return restart(ctx, o->names, o->timeout); }; });
+  c->callback(
+      [o, &inv] { inv.action = [o](const Context& ctx) { return restart(ctx, o->names, o->timeout); }; });
 }
 
 }  // namespace husk::cli

@@ -3,9 +3,8 @@
 #include <cstdio>
 #include <iostream>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/husk/commands.hpp"
+#include "engine/resources.hpp"
 #include "engine/update.hpp"
 
 namespace husk::cli {
@@ -13,17 +12,12 @@ namespace husk::cli {
 namespace {
 
 struct UpdateOpts {
-  engine::RunFlags changes;
+  engine::ResourceFlags changes;
   std::vector<std::string> names;
 };
 
-bool any_change(const engine::RunFlags& c) {
-  return engine::to_json(engine::with_resource_changes(engine::RunFlags{}, c)) !=
-         engine::to_json(engine::RunFlags{});
-}
-
 Result<int> update(const Context& ctx, const UpdateOpts& o) {
-  if (!any_change(o.changes)) {
+  if (!engine::asks_for_resources(o.changes)) {
     std::fprintf(stderr, "husk: you must provide one or more flags when using this command\n");
     return 125;
   }
