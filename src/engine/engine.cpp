@@ -213,9 +213,8 @@ Result<int> Engine::run_and_record(ContainerRecord rec, bool attach_stdin) const
   opts.bundle = containers().bundle_dir(rec.id);
   auto result = runtime::run_container(runtime_context(), opts, false);
   int code = result ? *result : exit_code_for(result.error());
-  if (!result) std::fprintf(stderr, "husk: %s\n", result.error().what().c_str());
   HUSK_TRY(end_run(rec, code, result ? "" : result.error().what()));
-  return code;
+  return result;
 }
 
 // With a terminal: a monitor runs it (so detaching leaves it running) and
@@ -228,13 +227,13 @@ Result<int> Engine::run_attached(ContainerRecord rec, bool attach_stdin) const {
   ao.stdin_once = attach_stdin;
   ao.detach_keys = HUSK_TRY(parse_detach_keys(rec.flags.detach_keys));
   auto launch = HUSK_TRY(spawn_launcher(*this, rec, LaunchOptions{.wait_attach = true}));
-  if (int code = HUSK_TRY(launch.wait_for("ready")); code != 0) return code;
+  HUSK_TRY(launch.wait_for("ready"));
   auto sock = HUSK_TRY(connect_attach(containers().dir(rec.id), ao));
-  if (int code = HUSK_TRY(launch.wait_for("started")); code != 0) return code;
+  HUSK_TRY(launch.wait_for("started"));
   return attach_result(*this, rec.id, attach_session(sock.get(), ao));
 }
 
-Result<int> Engine::start_detached(const ContainerRecord& rec) const {
+Result<void> Engine::start_detached(const ContainerRecord& rec) const {
   auto launch = HUSK_TRY(spawn_launcher(*this, rec, LaunchOptions{}));
   fault_point(Fault::engine_run_monitor);
   return launch.wait_for("started");

@@ -26,7 +26,8 @@ std::string_view to_string(LiveStatus s);
 
 // Gets an image the store lacks (the default one made, anything else
 // pulled), into STORE; the engine itself only reads the store.
-using ImageFetcher = std::function<Result<image::StoredImage>(const image::Store& store, const std::string& name)>;
+using ImageFetcher =
+    std::function<Result<image::StoredImage>(const image::Store& store, const std::string& name)>;
 
 // Whether a container made with F lets its init be reached before its
 // execve, while it still runs husk's binary (the runtime's rule: no pid
@@ -61,9 +62,10 @@ class Engine {
   // detach keys leave it running.
   Result<int> run_attached(ContainerRecord rec, bool attach_stdin = false) const;
   // Starts it under a monitor (see launcher.hpp: a process that outlives this
-  // one and keeps its output in the container's log); returns 0 once it runs
-  // (or ran and ended), or its code (125/126/127) when it could not start.
-  Result<int> start_detached(const ContainerRecord& rec) const;
+  // one and keeps its output in the container's log); returns once it runs
+  // (or ran and ended). An error when it could not start, whose kind gives
+  // docker's code (exit_code_for: 125/126/127).
+  Result<void> start_detached(const ContainerRecord& rec) const;
 
   // The record's side of a run, for whoever runs it (us, or its monitor):
   // the root mounted again and the record "running"; then its end recorded

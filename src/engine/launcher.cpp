@@ -4,18 +4,18 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <malloc.h>
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <malloc.h>
 
 #include "base/fault.hpp"
 #include "base/file.hpp"
@@ -34,20 +34,22 @@ using namespace monitor;
 
 std::string monitor_pid_path(const std::string& container_dir) { return container_dir + "/monitor.pid"; }
 
-Result<int> Launch::wait_for(std::string_view what) {
+Result<void> Launch::wait_for(std::string_view what) {
   while (true) {
     size_t nl = buffered_.find('\n');
     if (nl != std::string::npos) {
       std::string line = buffered_.substr(0, nl);
       buffered_.erase(0, nl + 1);
-      if (line == what) return 0;
+      if (line == what) return {};
       if (line.starts_with("error ")) {
-        // "error CODE MESSAGE"
+        // "error CODE MESSAGE": CODE as exit_code_for gave it.
         size_t sp = line.find(' ', 6);
         int code = std::atoi(line.substr(6, sp - 6).c_str());
         std::string msg = sp == std::string::npos ? "" : line.substr(sp + 1);
-        std::fprintf(stderr, "husk: %s\n", msg.c_str());
-        return code;
+        auto kind = code == 127   ? ErrorKind::command_not_found
+                    : code == 126 ? ErrorKind::command_not_executable
+                                  : ErrorKind::failed;
+        return fail(Error(0, msg, false, kind));
       }
       continue;  // an earlier step's report
     }
@@ -124,7 +126,8 @@ std::vector<AttachClient> first_client(int listener, int reports, const Stdio& i
   return out;
 }
 
-void record_end(const Engine& eng, const std::string& id, int code, const std::vector<AttachClient>& clients) {
+void record_end(const Engine& eng, const std::string& id, int code,
+                const std::vector<AttachClient>& clients) {
   (void)runtime::delete_container(eng.runtime_context(), id, true);
   std::string dir = eng.containers().dir(id);
   (void)::unlink((dir + "/" + std::string(kAttachSocket)).c_str());
@@ -223,9 +226,18 @@ int Launcher::run(const LaunchOptions& o) {
   // needs: what stays on the host for the container's life is then a small
   // program's few pages, not the heap and mappings of the husk that parsed
   // a command line, built a config and created the container.
-  RelayHandoff h{.root = eng_.images().root(), .run_root = eng_.run_root(), .id = rec_.id, .tty = io.tty,
-                 .pid = pid, .pidfd = pidfd.get(), .listener = listener->get(), .log = log_fd ? log_fd->get() : -1,
-                 .recorder = recorder->get(), .master = io.master.get(), .out = io.out.get(), .err = io.err.get(),
+  RelayHandoff h{.root = eng_.images().root(),
+                 .run_root = eng_.run_root(),
+                 .id = rec_.id,
+                 .tty = io.tty,
+                 .pid = pid,
+                 .pidfd = pidfd.get(),
+                 .listener = listener->get(),
+                 .log = log_fd ? log_fd->get() : -1,
+                 .recorder = recorder->get(),
+                 .master = io.master.get(),
+                 .out = io.out.get(),
+                 .err = io.err.get(),
                  .in = io.in.get()};
   add_handoff_clients(h, clients);
   exec_handoff(program_beside_us("husk-monitor"), kRelayArg, h);
@@ -234,7 +246,6 @@ int Launcher::run(const LaunchOptions& o) {
   record_end(eng_, rec_.id, code, clients);
   return 0;
 }
-
 
 }  // namespace
 

@@ -31,9 +31,9 @@ class Launch {
  public:
   explicit Launch(UniqueFd reports) : reports_(std::move(reports)) {}
   // Until the launcher says WHAT ("ready": the attach socket listens;
-  // "started": the container runs). 0 then; or the container could not
-  // start: its error printed, its exit code (125, 126, 127).
-  Result<int> wait_for(std::string_view what);
+  // "started": the container runs). Or the container could not start: its
+  // error, of the kind that gives its exit code (125, 126, 127).
+  Result<void> wait_for(std::string_view what);
 
  private:
   UniqueFd reports_;

@@ -162,8 +162,14 @@ assert_container_gone() {
 }
 
 @test "engine: run -d of a command that cannot start fails with its code at once; --rm -d cleans up after the exit" {
-  run -127 hrun -d busybox nosuchcommand
+  run -127 hrun -d --name failed busybox nosuchcommand
   assert_match 'nosuchcommand' "$output"
+  assert_eq 1 "$(grep -c nosuchcommand <<<"$output")" "the error is said once"
+  # start, detached or attached, fails with the same code and says it once.
+  run -127 h start failed
+  assert_eq 1 "$(grep -c nosuchcommand <<<"$output")" "start: the error is said once"
+  run -127 h start -a failed
+  assert_eq 1 "$(grep -c nosuchcommand <<<"$output")" "start -a: the error is said once"
   run hrun -d --rm --name brief busybox sh -c 'sleep 0.5'
   assert_status 0
   wait_for 20 sh -c "! \"$HUSK\" --root \"$R\" --runroot \"$RUNROOT\" ps -a --format json | grep -q brief"

@@ -80,13 +80,12 @@ void add_run_flags(CLI::App* c, engine::RunFlags& f) {
 
 // husk's own failures are docker's 125 (or 126/127 for a command that could
 // not start: see exit_code_for).
-Result<int> with_run_exit_code(Result<int> r) {
-  if (!r) {
-    std::fprintf(stderr, "husk: %s\n", r.error().what().c_str());
-    return engine::exit_code_for(r.error());
-  }
-  return r;
+int run_failed(const Error& e) {
+  std::fprintf(stderr, "husk: %s\n", e.what().c_str());
+  return engine::exit_code_for(e);
 }
+
+Result<int> with_run_exit_code(Result<int> r) { return r ? r : run_failed(r.error()); }
 
 // Before the first of NAMES starts: a re-exec repeats the whole command.
 Result<void> protect_binary_for_all(const engine::Engine& eng, const std::vector<std::string>& names) {
@@ -109,9 +108,9 @@ Result<int> run(const Context& ctx, const engine::RunFlags& f) {
   auto eng = HUSK_TRY(open_engine(ctx));
   auto rec = HUSK_TRY(create_record(eng, f));
   if (!f.detach) return eng.run_attached(rec, f.interactive);
-  int code = HUSK_TRY(eng.start_detached(rec));
-  if (code == 0) std::cout << rec.id << "\n";
-  return code;
+  HUSK_TRY(eng.start_detached(rec));
+  std::cout << rec.id << "\n";
+  return 0;
 }
 
 Result<int> create(const Context& ctx, const engine::RunFlags& f) {
@@ -135,9 +134,8 @@ Result<int> start(const Context& ctx, const std::vector<std::string>& names, boo
       std::cout << n << "\n";
       continue;
     }
-    if (attach) return eng.run_attached(rec, interactive && rec.flags.interactive);
-    int code = HUSK_TRY(eng.start_detached(rec));
-    if (code != 0) return code;
+    if (attach) return with_run_exit_code(eng.run_attached(rec, interactive && rec.flags.interactive));
+    if (auto started = eng.start_detached(rec); !started) return run_failed(started.error());
     std::cout << n << "\n";
   }
   return 0;
@@ -149,8 +147,7 @@ Result<int> restart(const Context& ctx, const std::vector<std::string>& names, s
   for (auto& n : names) {
     HUSK_TRY(eng.stop(n, timeout));
     auto rec = HUSK_TRY(eng.containers().find(n));
-    int code = HUSK_TRY(eng.start_detached(rec));
-    if (code != 0) return code;
+    if (auto started = eng.start_detached(rec); !started) return run_failed(started.error());
     std::cout << n << "\n";
   }
   return 0;
