@@ -38,8 +38,7 @@ Result<SubIdRange> subid_range(const std::string& path, std::string_view name, u
   if (!known) {
     std::string line = (text.empty() || text.back() == '\n' ? "" : "\n") + r.name + ":" +
                        std::to_string(r.start) + ":" + std::to_string(r.count) + "\n";
-    if (::write(fd.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()))
-      return fail_errno("add " + r.name + "'s range to " + path);
+    HUSK_TRY(write_all(fd.get(), line, "add " + r.name + "'s range to " + path));
   }
   if (r.count < kContainerIds)
     return fail_code(ERANGE, path + ": " + r.name + " has " + std::to_string(r.count) +

@@ -37,9 +37,8 @@ Result<FetchedManifest> fetch_manifest(RegistryClient& client, const Reference& 
 Result<LayerInfo> pull_layer(const Store& store, RegistryClient& client, const std::string& repo,
                              const Descriptor& desc, const Digest& diff_id,
                              const std::optional<Digest>& parent, const ProgressFn& progress) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe");
-  UniqueFd rd(fds[0]), wr(fds[1]);
+  auto fds = HUSK_TRY(make_pipe("pipe"));
+  UniqueFd rd = std::move(fds.read), wr = std::move(fds.write);
   // A deep pipe lets the download run ahead of the decompressor instead of
   // handing it 64 KiB at a time (root may exceed pipe-max-size; others get
   // what the limit allows, or the default).

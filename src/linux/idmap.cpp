@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/fd.hpp"
 #include "base/file.hpp"
 
 namespace husk::linux {
@@ -55,11 +56,10 @@ Result<void> write_id_maps(int pid, const std::vector<spec::IdMapping>& uids,
 
 Result<UniqueFd> user_namespace_fd(const std::vector<spec::IdMapping>& uids,
                                    const std::vector<spec::IdMapping>& gids) {
-  int up[2], down[2];
-  if (::pipe2(up, O_CLOEXEC) < 0) return fail_errno("pipe");
-  UniqueFd up_read(up[0]), up_write(up[1]);
-  if (::pipe2(down, O_CLOEXEC) < 0) return fail_errno("pipe");
-  UniqueFd down_read(down[0]), down_write(down[1]);
+  auto up = HUSK_TRY(make_pipe("pipe"));
+  auto down = HUSK_TRY(make_pipe("pipe"));
+  UniqueFd up_read = std::move(up.read), up_write = std::move(up.write);
+  UniqueFd down_read = std::move(down.read), down_write = std::move(down.write);
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("fork");
   if (pid == 0) {

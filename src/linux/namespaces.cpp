@@ -149,7 +149,8 @@ NamespaceInodes namespace_inodes(int pid) {
 Result<void> join_through_pidfd(Kernel& k, int pidfd, int child_flags, bool new_user) {
   if (child_flags && k.setns(pidfd, child_flags) < 0) return fail_errno("join the container's namespaces");
   if (new_user) {
-    if (k.setresgid(0, 0, 0) < 0 || k.setresuid(0, 0, 0) < 0) return fail_errno("become root in user namespace");
+    if (k.setresgid(0, 0, 0) < 0 || k.setresuid(0, 0, 0) < 0)
+      return fail_errno("become root in user namespace");
   }
   return {};
 }
@@ -169,11 +170,10 @@ Result<Cloned> clone_child(Kernel& k, unsigned long ns_flags, int cgroup2) {
   return Cloned{static_cast<pid_t>(pid), false};
 }
 
-Result<Cloned> clone_through_middle(Kernel& k, const std::function<Result<void>()>& enter, unsigned long ns_flags,
-                                    const std::function<void()>& body) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe");
-  UniqueFd read_end(fds[0]), write_end(fds[1]);
+Result<Cloned> clone_through_middle(Kernel& k, const std::function<Result<void>()>& enter,
+                                    unsigned long ns_flags, const std::function<void()>& body) {
+  auto fds = HUSK_TRY(make_pipe("pipe"));
+  UniqueFd read_end = std::move(fds.read), write_end = std::move(fds.write);
   auto middle = HUSK_TRY_CTX(clone_child(k, 0, -1), "clone the namespace joiner");
   if (middle.pid == 0) {
     auto cloned = [&]() -> Result<Cloned> {

@@ -14,9 +14,8 @@ namespace husk::runtime {
 namespace {
 
 Result<void> run_hook(const spec::Hook& h, const std::string& stage, const std::string& state_json) {
-  int in[2];
-  if (::pipe2(in, O_CLOEXEC) < 0) return fail_errno("pipe for hook");
-  UniqueFd rd(in[0]), wr(in[1]);
+  auto in = HUSK_TRY(make_pipe("pipe for hook"));
+  UniqueFd rd = std::move(in.read), wr = std::move(in.write);
   std::vector<char*> argv, envp;
   std::vector<std::string> args = h.args;
   if (args.empty()) args.push_back(h.path);

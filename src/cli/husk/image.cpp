@@ -82,7 +82,8 @@ Result<int> inspect_images(const Context& ctx, const std::vector<std::string>& n
                            const std::string& format) {
   auto store = HUSK_TRY(Store::open(ctx.root));
   json arr = json::array();
-  for (auto& n : names) arr.push_back(json::parse(image_inspect_json(store, HUSK_TRY(image::find_or_make_default(store, n)))));
+  for (auto& n : names)
+    arr.push_back(json::parse(image_inspect_json(store, HUSK_TRY(image::find_or_make_default(store, n)))));
   if (format.empty() || format == "json") {
     std::cout << arr.dump(4) << "\n";
     return 0;
@@ -277,9 +278,9 @@ Result<int> load_images(const Context& ctx, const std::string& input, bool quiet
         return fail_errno("read stdin");
       }
       if (n == 0) break;
-      if (::write(tmpfd.get(), buf, static_cast<size_t>(n)) != n) {
+      if (auto w = write_all(tmpfd.get(), std::string_view(buf, static_cast<size_t>(n)), "spool stdin"); !w) {
         ::unlink(tmp.c_str());
-        return fail_errno("spool stdin");
+        return fail(std::move(w).error());
       }
     }
     tmpfd.reset();
@@ -335,9 +336,8 @@ void add_image_ls(CLI::App* parent, const std::string& name, const std::string& 
   if (!alias.empty()) c->alias(alias);
   c->add_option("--format", o->format, "table (default), json, or a template such as {{.Id}}");
   c->add_flag("-q,--quiet", o->quiet, "only image ids");
-  c->callback([o, &inv] {
-    inv.action = [o](const Context& ctx) { return list_images(ctx, o->format, o->quiet); };
-  });
+  c->callback(
+      [o, &inv] { inv.action = [o](const Context& ctx) { return list_images(ctx, o->format, o->quiet); }; });
 }
 
 void add_image_inspect(CLI::App* image, Invocation& inv) {
@@ -362,9 +362,8 @@ void add_image_history(CLI::App* image, Invocation& inv) {
   auto* c = image->add_subcommand("history", "show how an image was made");
   c->add_option("--format", o->format, "table (default) or json");
   c->add_option("image", o->name, "image name or id")->required();
-  c->callback([o, &inv] {
-    inv.action = [o](const Context& ctx) { return image_history(ctx, o->name, o->format); };
-  });
+  c->callback(
+      [o, &inv] { inv.action = [o](const Context& ctx) { return image_history(ctx, o->name, o->format); }; });
 }
 
 void add_image_rm(CLI::App* parent, const std::string& name, Invocation& inv) {
@@ -376,9 +375,8 @@ void add_image_rm(CLI::App* parent, const std::string& name, Invocation& inv) {
   auto* c = parent->add_subcommand(name, "remove images");
   c->add_flag("-f,--force", o->force, "remove every name of an image given by id");
   c->add_option("image", o->names, "image names or ids")->required();
-  c->callback([o, &inv] {
-    inv.action = [o](const Context& ctx) { return remove_images(ctx, o->names, o->force); };
-  });
+  c->callback(
+      [o, &inv] { inv.action = [o](const Context& ctx) { return remove_images(ctx, o->names, o->force); }; });
 }
 
 void add_image_tag(CLI::App* image, Invocation& inv) {
@@ -389,8 +387,7 @@ void add_image_tag(CLI::App* image, Invocation& inv) {
   auto* c = image->add_subcommand("tag", "give an image another name");
   c->add_option("source", o->src, "image name or id")->required();
   c->add_option("target", o->dst, "new name")->required();
-  c->callback(
-      [o, &inv] { inv.action = [o](const Context& ctx) { return tag_image(ctx, o->src, o->dst); }; });
+  c->callback([o, &inv] { inv.action = [o](const Context& ctx) { return tag_image(ctx, o->src, o->dst); }; });
 }
 
 void add_image_prune(CLI::App* image, Invocation& inv) {
@@ -407,8 +404,7 @@ void add_image_import(CLI::App* image, Invocation& inv) {
   };
   auto o = std::make_shared<O>();
   auto* c = image->add_subcommand("import", "make an image from a rootfs tarball");
-  c->add_option("-c,--change", o->changes,
-                "CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE or STOPSIGNAL")
+  c->add_option("-c,--change", o->changes, "CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE or STOPSIGNAL")
       ->allow_extra_args(false);
   c->add_option("tarball", o->tarball, "rootfs tarball (plain, gzip or zstd)")->required();
   c->add_option("name", o->name, "name for the image");
@@ -419,8 +415,8 @@ void add_image_import(CLI::App* image, Invocation& inv) {
 
 void add_image_bundle(CLI::App* image, Invocation& inv) {
   auto f = std::make_shared<BundleFlags>();
-  auto* c = image->add_subcommand(
-      "bundle", "make a ready-to-run OCI bundle of an image (overlay root + config.json)");
+  auto* c = image->add_subcommand("bundle",
+                                  "make a ready-to-run OCI bundle of an image (overlay root + config.json)");
   c->add_option("--name", f->name, "the container's name in the store (default: the bundle dir's name)");
   c->add_option("-e,--env", f->env, "KEY=VALUE for the process")->allow_extra_args(false);
   c->add_option("-u,--user", f->user, "user[:group], names from the image's /etc/passwd and /etc/group");
@@ -445,8 +441,7 @@ void add_image_load(CLI::App* parent, Invocation& inv) {
     bool quiet = false;
   };
   auto o = std::make_shared<O>();
-  auto* c =
-      parent->add_subcommand("load", "load images from a docker archive or an OCI layout (tar or dir)");
+  auto* c = parent->add_subcommand("load", "load images from a docker archive or an OCI layout (tar or dir)");
   c->add_option("-i,--input", o->input, "archive file or directory (default: stdin)");
   c->add_flag("-q,--quiet", o->quiet, "print nothing");
   c->callback(

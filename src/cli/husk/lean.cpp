@@ -45,9 +45,10 @@ bool is_container_command(const std::string& name) {
   // A list, not a probe CLI: building every command's options costs half a
   // millisecond of each run. It names add_container_commands' set; one
   // missing here would still work (husk-full has every command), slower.
-  static constexpr const char* kCommands[] = {
-      "run",  "create", "start", "restart", "stop",  "kill",  "wait",   "rm",  "rename", "pause", "unpause", "ps",
-      "logs", "update", "volume", "inspect", "exec", "top",   "stats",  "cp",  "port",   "container", "attach"};
+  static constexpr const char* kCommands[] = {"run",   "create", "start",  "restart",   "stop",    "kill",
+                                              "wait",  "rm",     "rename", "pause",     "unpause", "ps",
+                                              "logs",  "update", "volume", "inspect",   "exec",    "top",
+                                              "stats", "cp",     "port",   "container", "attach"};
   for (auto* c : kCommands)
     if (name == c) return true;
   return false;
@@ -62,9 +63,8 @@ Result<void> run_full(const std::vector<std::string>& args, bool quiet) {
   std::vector<char*> argv{const_cast<char*>(full.c_str())};
   for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) < 0) return fail_errno("pipe");
-  UniqueFd rd(pipefd[0]), wr(pipefd[1]);
+  auto pipefd = HUSK_TRY(make_pipe("pipe"));
+  UniqueFd rd = std::move(pipefd.read), wr = std::move(pipefd.write);
   std::fflush(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("fork " + full);

@@ -87,6 +87,13 @@ int run_failed(const Error& e) {
 
 Result<int> with_run_exit_code(Result<int> r) { return r ? r : run_failed(r.error()); }
 
+// start and restart fail as docker's do, with 1; but as run, with 126/127
+// for a command that cannot start.
+int start_failed(const Error& e) {
+  int code = run_failed(e);
+  return code == 125 ? 1 : code;
+}
+
 // Before the first of NAMES starts: a re-exec repeats the whole command.
 Result<void> protect_binary_for_all(const engine::Engine& eng, const std::vector<std::string>& names) {
   for (auto& n : names)
@@ -134,8 +141,11 @@ Result<int> start(const Context& ctx, const std::vector<std::string>& names, boo
       std::cout << n << "\n";
       continue;
     }
-    if (attach) return with_run_exit_code(eng.run_attached(rec, interactive && rec.flags.interactive));
-    if (auto started = eng.start_detached(rec); !started) return run_failed(started.error());
+    if (attach) {
+      auto ran = eng.run_attached(rec, interactive && rec.flags.interactive);
+      return ran ? ran : start_failed(ran.error());
+    }
+    if (auto started = eng.start_detached(rec); !started) return start_failed(started.error());
     std::cout << n << "\n";
   }
   return 0;
@@ -147,7 +157,7 @@ Result<int> restart(const Context& ctx, const std::vector<std::string>& names, s
   for (auto& n : names) {
     HUSK_TRY(eng.stop(n, timeout));
     auto rec = HUSK_TRY(eng.containers().find(n));
-    if (auto started = eng.start_detached(rec); !started) return run_failed(started.error());
+    if (auto started = eng.start_detached(rec); !started) return start_failed(started.error());
     std::cout << n << "\n";
   }
   return 0;
