@@ -8,6 +8,8 @@ packages=(
   build-essential cmake pkg-config g++
   nlohmann-json3-dev libcli11-dev libseccomp-dev libcap-dev libgtest-dev
   libarchive-dev libcurl4-openssl-dev libssl-dev libisal-dev
+  # container networks: rtnetlink (libnl-route, linked statically into husk)
+  libnl-3-dev libnl-route-3-dev
   # the fuzz harnesses (tests/fuzz): clang, libFuzzer and the sanitizers' runtimes, llvm-symbolizer
   clang libclang-rt-14-dev llvm
   # the container image used by `husk` and the tests
