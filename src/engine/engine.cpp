@@ -16,6 +16,7 @@
 #include "engine/container_config.hpp"
 #include "engine/env.hpp"
 #include "engine/launcher.hpp"
+#include "engine/network.hpp"
 #include "engine/resources.hpp"
 #include "engine/security.hpp"
 #include "engine/spec.hpp"
@@ -117,6 +118,7 @@ Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::stri
     sctx.container_dir = cs.dir(r.id);
     sctx.store_root = store_.root();
     sctx.husk_binary = exe;
+    sctx.run_root = run_root_;
     sctx.container_pid = [this](const std::string& name) { return init_pid(name); };
     std::vector<std::function<void()>> undo;  // volumes and host dirs the flags made
     sctx.undo = &undo;
@@ -173,6 +175,7 @@ Result<ContainerRecord> Engine::begin_run(ContainerRecord rec) const {
   auto rctx = runtime_context();
   if (auto s = runtime::container_state(rctx, rec.id); s && s->status == spec::Status::stopped)
     HUSK_TRY(runtime::delete_container(rctx, rec.id, true));
+  HUSK_TRY(attach_network(run_root_, rec));
   if (rec.status == "exited") ++rec.restart_count;
   rec.status = "running";
   rec.started = now_rfc3339();
@@ -189,6 +192,7 @@ Result<void> Engine::end_run(const ContainerRecord& ran, int code, const std::st
   auto now = cs.find(ran.id);
   if (!now) return {};  // `rm -f` from elsewhere took it
   ContainerRecord rec = *now;
+  HUSK_TRY(detach_network(run_root_, rec.id, rec.flags));
   rec.status = "exited";
   rec.finished = now_rfc3339();
   rec.exit_code = code;
@@ -371,6 +375,8 @@ Result<void> Engine::remove(const std::string& name_or_id, bool force, bool volu
     auto now = cs.find(rec.id);
     if (!now && now.error().err() == ENOENT) return {};  // --rm took it
   }
+  // A container whose end nobody recorded still holds its network.
+  HUSK_TRY(detach_network(run_root_, rec.id, rec.flags));
   return remove_with_volumes(rec.id, volumes, false);
 }
 

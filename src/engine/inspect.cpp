@@ -3,6 +3,7 @@
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "engine/logs.hpp"
+#include "engine/network.hpp"
 #include "runtime/container.hpp"
 #include "spec/config.hpp"
 
@@ -178,15 +179,25 @@ json graph_driver(const OverlayDirs& d) {
             {"MergedDir", d.merged}}}};
 }
 
-json network_settings(const ContainerRecord& rec, pid_t pid) {
+// A container on a network of the engine's shows what it holds there
+// while it runs (docker's fields, empty when it does not).
+json network_settings(const Engine& eng, const ContainerRecord& rec, pid_t pid) {
   std::string mode = mode_or(rec.flags.network, "none");
-  return {{"Bridge", ""},
-          {"SandboxID", ""},
-          {"SandboxKey", pid > 0 ? "/proc/" + std::to_string(pid) + "/ns/net" : ""},
-          {"Ports", json::object()},
-          {"IPAddress", ""},
-          {"MacAddress", ""},
-          {"Networks", {{mode, {{"IPAddress", ""}, {"Gateway", ""}, {"MacAddress", ""}}}}}};
+  if (mode == "default") mode = "bridge";
+  auto ep = pid > 0 ? endpoint_of(eng.run_root(), rec.id, rec.flags) : std::nullopt;
+  std::string sandbox = ep        ? netns_path(eng.run_root(), rec.id)
+                        : pid > 0 ? "/proc/" + std::to_string(pid) + "/ns/net"
+                                  : "";
+  json addr = {{"Gateway", ep ? ep->gateway.str() : ""},
+               {"IPAddress", ep ? ep->address.str() : ""},
+               {"IPPrefixLen", ep ? ep->prefix : 0},
+               {"MacAddress", ep ? ep->mac : ""}};
+  json net = addr;
+  net["NetworkID"] = ep ? ep->network : "";
+  json s = {{"Bridge", ""}, {"SandboxID", ""}, {"SandboxKey", sandbox}, {"Ports", json::object()}};
+  s.update(addr);
+  s["Networks"] = {{mode, net}};
+  return s;
 }
 
 }  // namespace
@@ -240,7 +251,7 @@ Result<json> inspect_container(const Engine& eng, const ContainerRecord& rec) {
   j["GraphDriver"] = graph_driver(dirs);
   j["Mounts"] = mounts_json(eng, config);
   j["Config"] = config_json(eng, rec, config);
-  j["NetworkSettings"] = network_settings(rec, pid);
+  j["NetworkSettings"] = network_settings(eng, rec, pid);
   j["Isolation"] = pid > 0 ? isolation_section(eng, rec, pid) : json(nullptr);
   return j;
 }

@@ -16,7 +16,8 @@ std::string quoted(std::string_view flag, std::string_view v) {
   return std::string("invalid ") + std::string(flag) + " \"" + std::string(v) + "\"";
 }
 
-Result<NamespaceChoice> parse_mode(std::string_view flag, std::string_view v, Allowed ok, std::string_view expect) {
+Result<NamespaceChoice> parse_mode(std::string_view flag, std::string_view v, Allowed ok,
+                                   std::string_view expect) {
   NamespaceChoice c;
   if (v.empty()) return c;
   if (v == "host" && ok.host) return NamespaceChoice{NsMode::host, ""};
@@ -25,7 +26,8 @@ Result<NamespaceChoice> parse_mode(std::string_view flag, std::string_view v, Al
   if (v == "none" && ok.none) return NamespaceChoice{NsMode::none, ""};
   if (ok.container && starts_with(v, "container:")) {
     std::string name(v.substr(10));
-    if (name.empty()) return fail_code(EINVAL, quoted(flag, v) + ": container:NAME needs a container's name or id");
+    if (name.empty())
+      return fail_code(EINVAL, quoted(flag, v) + ": container:NAME needs a container's name or id");
     return NamespaceChoice{NsMode::container, name};
   }
   return fail_code(EINVAL, quoted(flag, v) + ": expected " + std::string(expect));
@@ -87,11 +89,12 @@ Result<NamespaceChoice> parse_cgroupns_mode(std::string_view v) {
 Result<NamespaceChoice> parse_network_mode(std::string_view v) {
   if (v.empty() || v == "none") return NamespaceChoice{};  // a namespace of its own: lo only
   if (v == "host" || starts_with(v, "container:"))
-    return parse_mode("--network", v, {}, "none, host or container:NAME");
-  std::string later = v == "bridge" || v == "default" ? "bridge networking is" : "named networks are";
-  return fail_code(ENOTSUP, "--network=" + std::string(v) + ": " + later +
-                                " not supported yet (a later issue); use --network=none (the default: "
-                                "only lo), host or container:NAME");
+    return parse_mode("--network", v, {}, "none, bridge, host or container:NAME");
+  if (v == "bridge" || v == "default") return NamespaceChoice{.network = "bridge"};
+  return fail_code(ENOTSUP,
+                   "--network=" + std::string(v) +
+                       ": user-defined networks are not supported yet; use --network=none (the default: "
+                       "only lo), bridge, host or container:NAME");
 }
 
 Result<UsernsMode> parse_userns_mode(std::string_view v) {

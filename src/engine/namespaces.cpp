@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "engine/namespaces.hpp"
+#include "engine/network.hpp"
 #include "engine/spec.hpp"
 #include "engine/userns.hpp"
 
@@ -203,6 +204,9 @@ Result<void> apply_namespaces(const SpecContext& ctx, const RunFlags& f, spec::C
   HUSK_TRY(apply_ipc(ctx, m.ipc, spec));
   HUSK_TRY(apply_simple(ctx, m.pid, NamespaceType::pid, spec));
   HUSK_TRY(apply_simple(ctx, m.network, NamespaceType::network, spec));
+  // A network of the engine's: the namespace it sets up at each start.
+  if (!m.network.network.empty())
+    set_namespace(spec, NamespaceType::network, netns_path(ctx.run_root, ctx.id));
   HUSK_TRY(apply_uts(f, m, spec));
   apply_cgroupns(f, m.cgroup, spec);
   apply_time(m.time, spec);

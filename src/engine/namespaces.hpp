@@ -20,6 +20,7 @@ enum class NsMode { private_ns, shareable, none, host, container };
 struct NamespaceChoice {
   NsMode mode = NsMode::private_ns;
   std::string container;  // NAME of container:NAME
+  std::string network;    // --network NAME: a network of the engine's (engine/network.hpp)
   bool operator==(const NamespaceChoice&) const = default;
 };
 
@@ -28,7 +29,7 @@ struct NamespaceChoice {
 Result<NamespaceChoice> parse_ipc_mode(std::string_view v);      // private|shareable|none|host|container:NAME
 Result<NamespaceChoice> parse_pid_mode(std::string_view v);      // host|container:NAME
 Result<NamespaceChoice> parse_uts_mode(std::string_view v);      // host
-Result<NamespaceChoice> parse_network_mode(std::string_view v);  // none|host|container:NAME
+Result<NamespaceChoice> parse_network_mode(std::string_view v);  // none|bridge|host|container:NAME
 Result<NamespaceChoice> parse_cgroupns_mode(std::string_view v);  // private|host
 
 // --userns: host (no user namespace, the default), remap (the "husk" user's

@@ -24,6 +24,7 @@ struct SpecContext {
   std::string store_root;     // ROOT: volumes live in ROOT/volumes
   std::string rootfs;         // the container's root, mounted (users, mount targets)
   std::string husk_binary;    // /proc/self/exe's target: what --init runs as PID 1
+  std::string run_root;       // the engine's run root: --network bridge's namespace is kept there
   // container:NAME -> the pid of that container's running init (its
   // namespaces are /proc/PID/ns/*); an error when it does not run.
   std::function<Result<pid_t>(const std::string& name)> container_pid;

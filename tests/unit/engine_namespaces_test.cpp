@@ -33,6 +33,8 @@ TEST(EngineNamespaceModes, ParsesDockersModes) {
   EXPECT_EQ(*parse_network_mode(""), (NamespaceChoice{NsMode::private_ns, ""}));
   EXPECT_EQ(*parse_network_mode("host"), (NamespaceChoice{NsMode::host, ""}));
   EXPECT_EQ(*parse_network_mode("container:web"), (NamespaceChoice{NsMode::container, "web"}));
+  EXPECT_EQ(*parse_network_mode("bridge"), (NamespaceChoice{NsMode::private_ns, "", "bridge"}));
+  EXPECT_EQ(*parse_network_mode("default"), (NamespaceChoice{NsMode::private_ns, "", "bridge"}));
   EXPECT_EQ(*parse_userns_mode(""), UsernsMode::host);
   EXPECT_EQ(*parse_userns_mode("host"), UsernsMode::host);
   EXPECT_EQ(*parse_userns_mode("remap"), UsernsMode::remap);
@@ -47,9 +49,7 @@ TEST(EngineNamespaceModes, RefusesWhatDockerRefusesOrHuskLacks) {
   EXPECT_TRUE(FailsWith(parse_uts_mode("private"), EINVAL, "expected host"));
   EXPECT_TRUE(FailsWith(parse_uts_mode("container:a"), EINVAL, "invalid --uts"));
   EXPECT_TRUE(FailsWith(parse_cgroupns_mode("container:a"), EINVAL, "invalid --cgroupns"));
-  EXPECT_TRUE(FailsWith(parse_network_mode("bridge"), ENOTSUP, "bridge networking is not supported yet"));
-  EXPECT_TRUE(FailsWith(parse_network_mode("default"), ENOTSUP, "bridge networking is not supported yet"));
-  EXPECT_TRUE(FailsWith(parse_network_mode("mynet"), ENOTSUP, "named networks are not supported yet"));
+  EXPECT_TRUE(FailsWith(parse_network_mode("mynet"), ENOTSUP, "user-defined networks are not supported yet"));
   EXPECT_TRUE(FailsWith(parse_network_mode("container:"), EINVAL, "needs a container's name"));
   EXPECT_TRUE(FailsWith(parse_userns_mode("keep-id"), EINVAL, "expected host, remap or auto"));
 }
@@ -148,6 +148,14 @@ TEST(EngineNamespaces, HostDropsAndContainerJoinsThroughProc) {
   ASSERT_TRUE(apply_namespaces(net.ctx, f, net.spec).has_value());
   EXPECT_EQ(net.namespaces()["network"], "/proc/5151/ns/net");
   EXPECT_EQ(net.namespaces()["cgroup"], "");
+
+  // A network of the engine's: the namespace it keeps for the container.
+  SpecFixture bridge;
+  bridge.ctx.run_root = "/run/husk-engine";
+  f = {};
+  f.network = "bridge";
+  ASSERT_TRUE(apply_namespaces(bridge.ctx, f, bridge.spec).has_value());
+  EXPECT_EQ(bridge.namespaces()["network"], "/run/husk-engine/netns/c0ffee");
 }
 
 TEST(EngineNamespaces, IpcModesAndTheirShm) {

@@ -69,7 +69,7 @@ void add_run_flags(CLI::App* c, engine::RunFlags& f) {
   c->add_option("--ipc", f.ipc, "private|shareable|host|container:NAME");
   c->add_option("--pid", f.pid, "host|container:NAME");
   c->add_option("--uts", f.uts, "host");
-  c->add_option("--network,--net", f.network, "none (default)|host|container:NAME");
+  c->add_option("--network,--net", f.network, "none (default)|bridge|host|container:NAME");
   c->add_option("--userns", f.userns, "host|remap|auto");
   c->add_option("--cgroupns", f.cgroupns, "private|host");
   c->add_option("--time-offset", f.time_offset, "boottime=SECONDS,monotonic=SECONDS (a time namespace)");

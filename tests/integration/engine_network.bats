@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# --network bridge: docker's default bridge network (a bridge on the host, a
+# veth per container with eth0 inside, an address leased from the network's
+# pool, the default route through the gateway), set up at each start and let
+# go at its end. The engine runs inside a network namespace this file makes
+# (the test's "host"): the machine's own interfaces, routes and firewall are
+# never touched, and traffic goes only to addresses inside it.
+
+load ../lib/engine.bash
+load ../lib/leakcheck
+
+setup_file() {
+  image_file_setup
+  export NETNS=husk-test-net-$$
+  ip netns add "$NETNS"
+  ip -n "$NETNS" link set lo up
+  # After the test's own namespace (and ip's /run/netns mount) is made.
+  export HUSK_LEAK_SNAPSHOT="$BATS_FILE_TMPDIR/leak.before"
+  leakcheck_snapshot "$HUSK_LEAK_SNAPSHOT"
+}
+
+teardown_file() {
+  local leaked=0
+  leakcheck_compare "$HUSK_LEAK_SNAPSHOT" || leaked=1
+  ip netns del "$NETNS" 2>/dev/null || true
+  return "$leaked"
+}
+
+setup() { engine_setup husk-network; }
+
+teardown() {
+  engine_teardown
+  # Nothing of the containers' networks remains on the test's host.
+  assert_eq "" "$(ip -n "$NETNS" -o link show | awk -F': ' '$2 ~ /^husk[0-9a-f]{11}/ { print $2 }')" "veths"
+  ip -n "$NETNS" link del husk0 2>/dev/null || true
+}
+
+# husk, and any command, in the test's host namespace (only the network
+# namespace: mounts stay the machine's, as a husk run's must).
+h() { nsenter --net="/run/netns/$NETNS" "$HUSK" --root "$R" --runroot "$RUNROOT" "$@"; }
+on_host() { nsenter --net="/run/netns/$NETNS" "$@"; }
+
+@test "network: --network bridge gives eth0 an address of the bridge's subnet, the route through its gateway and the host's MTU" {
+  # The test host's uplink: a veth whose other end stays in it too.
+  on_host ip link add hostup mtu 1400 type veth peer name hostup-peer mtu 1400
+  on_host ip link set hostup-peer up
+  on_host ip link set hostup up
+  on_host ip addr add 192.0.2.1/24 dev hostup
+  on_host ip route add default via 192.0.2.254 dev hostup
+  run h run --rm --network bridge busybox sh -c 'ip -4 -o addr show eth0; ip route; cat /sys/class/net/eth0/mtu /sys/class/net/eth0/address'
+  assert_status 0
+  assert_match 'eth0 +inet 10\.87\.0\.2/16' "${lines[0]}" "the first address of the pool"
+  assert_match '^default via 10\.87\.0\.1 dev eth0' "${lines[1]}"
+  assert_eq 1400 "${lines[3]}" "the MTU of the host's default route"
+  assert_eq 02:42:0a:57:00:02 "${lines[4]}" "docker's MAC for the address"
+  # The bridge stays, with the gateway's address; the container's veth went with it.
+  assert_match 'inet 10\.87\.0\.1/16' "$(on_host ip -4 -o addr show husk0)"
+  assert_eq "" "$(ls -A "$RUNROOT/netns" 2>/dev/null)" "the kept namespace"
+  assert_eq "" "$(grep -v '^last ' "$RUNROOT/networks/bridge/leases" 2>/dev/null)" "the leases"
+  on_host ip link del hostup
+}
+
+@test "network: containers on the bridge reach each other and the host, and inspect shows their addresses" {
+  id=$(h run -d --name web --network bridge busybox sh -c 'echo hello >/tmp/i.html; exec httpd -f -p 80 -h /tmp')
+  ip=$(h inspect --format '{{.NetworkSettings.IPAddress}}' web)
+  assert_match '^10\.87\.0\.[0-9]+$' "$ip"
+  assert_eq "10.87.0.1 16 bridge" \
+    "$(h inspect --format '{{.NetworkSettings.Gateway}} {{.NetworkSettings.IPPrefixLen}} {{.HostConfig.NetworkMode}}' web)"
+  assert_eq "$ip" "$(h inspect --format '{{.NetworkSettings.Networks.bridge.IPAddress}}' web)"
+  wait_for 10 on_host curl -sf --max-time 1 -o /dev/null "http://$ip/i.html"
+  assert_eq hello "$(on_host curl -sf --max-time 2 "http://$ip/i.html")" "from the host"
+  # (busybox wget's -T crashes in Debian's busybox-static: the server is up by now.)
+  run h run --rm --network bridge busybox wget -q -O - "http://$ip/i.html"
+  assert_status 0
+  assert_eq hello "$output" "from another container"
+  # Each start gets the network again; a stop lets it go.
+  h stop -t 1 web >/dev/null
+  assert_eq "" "$(h inspect --format '{{.NetworkSettings.IPAddress}}' web)" "stopped: no address"
+  assert_eq "" "$(ls -A "$RUNROOT/netns")"
+  h start web >/dev/null
+  ip2=$(h inspect --format '{{.NetworkSettings.IPAddress}}' web)
+  assert_match '^10\.87\.0\.[0-9]+$' "$ip2"
+  wait_for 10 on_host curl -sf --max-time 1 -o /dev/null "http://$ip2/i.html"
+  h rm -f web >/dev/null
+  assert_eq "" "$(ls -A "$RUNROOT/netns")" "rm -f: no namespace kept"
+}
+
+@test "network: a network the engine does not have is refused with 125, leaving nothing" {
+  run h run --rm --network nosuch busybox true
+  assert_status 125
+  assert_match 'user-defined networks are not supported yet' "$output"
+  assert_eq "" "$(ls -A "$R/containers")"
+}
