@@ -57,7 +57,7 @@ Result<std::optional<Endpoint>> attach_network(const std::string& run_root, cons
   if (!network) return std::nullopt;
   const NetworkConfig& n = *network;
   std::string ns = netns_path(run_root, rec.id);
-  // What a start that died half-way left.
+  // What a start that died half-way left (but its veth: see below).
   HUSK_TRY(detach_network(run_root, rec.id, rec.flags));
   auto host = HUSK_TRY(net::Netlink::open());
   unsigned mtu = host.default_route_mtu(kDefaultMtu);
@@ -75,7 +75,16 @@ Result<std::optional<Endpoint>> attach_network(const std::string& run_root, cons
   auto wired = [&]() -> Result<void> {
     UniqueFd nsfd = HUSK_TRY(open_fd(ns, O_RDONLY | O_CLOEXEC));
     int bridge = HUSK_TRY(host.index_of(n.bridge));
-    HUSK_TRY(host.add_veth(host_veth(rec.id), bridge, "eth0", nsfd.get(), net::mac_for(*address), mtu));
+    auto veth = [&] {
+      return host.add_veth(host_veth(rec.id), bridge, "eth0", nsfd.get(), net::mac_for(*address), mtu);
+    };
+    // A veth of that name is a crashed start's whose namespace someone
+    // still holds: removed, then made again.
+    if (auto made = veth(); !made) {
+      if (made.error().err() != EEXIST) return made;
+      HUSK_TRY(host.remove_link(host_veth(rec.id)));
+      HUSK_TRY(veth());
+    }
     auto inside = HUSK_TRY(net::Netlink::open_in(nsfd.get()));
     HUSK_TRY(inside.set_up("eth0"));
     HUSK_TRY(inside.add_address("eth0", *address, n.subnet.prefix));
@@ -88,9 +97,9 @@ Result<std::optional<Endpoint>> attach_network(const std::string& run_root, cons
 Result<void> detach_network(const std::string& run_root, const std::string& id, const RunFlags& flags) {
   auto network = network_of(flags);
   if (!network || !*network) return {};
-  // The namespace's end takes the veth pair with it; the host end is
-  // removed too, for a namespace someone else still holds.
-  if (auto host = net::Netlink::open()) HUSK_TRY(host->remove_link(host_veth(id)));
+  // The namespace's end takes the veth pair with it: the kernel tears it
+  // down after we let go (deleting the veth here would wait out an RCU
+  // grace period, most of a run's time).
   HUSK_TRY(net::remove_netns(netns_path(run_root, id)));
   return net::Leases(leases_dir(run_root, (*network)->name)).release(id);
 }

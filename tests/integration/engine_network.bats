@@ -30,8 +30,9 @@ setup() { engine_setup husk-network; }
 
 teardown() {
   engine_teardown
-  # Nothing of the containers' networks remains on the test's host.
-  assert_eq "" "$(ip -n "$NETNS" -o link show | awk -F': ' '$2 ~ /^husk[0-9a-f]{11}/ { print $2 }')" "veths"
+  # Nothing of the containers' networks remains on the test's host (the
+  # kernel removes a veth once its namespace is let go: a bounded wait).
+  wait_for 5 no_container_veths
   ip -n "$NETNS" link del husk0 2>/dev/null || true
 }
 
@@ -39,6 +40,8 @@ teardown() {
 # namespace: mounts stay the machine's, as a husk run's must).
 h() { nsenter --net="/run/netns/$NETNS" "$HUSK" --root "$R" --runroot "$RUNROOT" "$@"; }
 on_host() { nsenter --net="/run/netns/$NETNS" "$@"; }
+container_veths() { ip -n "$NETNS" -o link show | awk -F': ' '$2 ~ /^husk[0-9a-f]{11}/ { print $2 }'; }
+no_container_veths() { [ -z "$(container_veths)" ]; }
 
 @test "network: --network bridge gives eth0 an address of the bridge's subnet, the route through its gateway and the host's MTU" {
   # The test host's uplink: a veth whose other end stays in it too.
@@ -83,6 +86,21 @@ on_host() { nsenter --net="/run/netns/$NETNS" "$@"; }
   wait_for 10 on_host curl -sf --max-time 1 -o /dev/null "http://$ip2/i.html"
   h rm -f web >/dev/null
   assert_eq "" "$(ls -A "$RUNROOT/netns")" "rm -f: no namespace kept"
+}
+
+@test "network: what a crashed start left (its kept namespace, its veth, its lease) is replaced by the next start" {
+  id=$(h create --network bridge busybox sleep 1000)
+  # As a start SIGKILLed half-way leaves them: a kept namespace, a veth of
+  # the container's name on the bridge's host, a lease.
+  mkdir -p "$RUNROOT/netns" "$RUNROOT/networks/bridge"
+  touch "$RUNROOT/netns/$id"
+  on_host ip link add "husk${id:0:11}" type veth peer name crashed-peer
+  printf 'last 10.87.0.2\n10.87.0.2 %s\n' "$id" >"$RUNROOT/networks/bridge/leases"
+  run h start "$id"
+  assert_status 0
+  assert_eq 10.87.0.3 "$(h inspect --format '{{.NetworkSettings.IPAddress}}' "$id")" "a new lease, round robin"
+  assert_eq 1 "$(grep -c "$id" "$RUNROOT/networks/bridge/leases")" "one lease"
+  h rm -f "$id" >/dev/null
 }
 
 @test "network: a network the engine does not have is refused with 125, leaving nothing" {
