@@ -15,6 +15,7 @@
 #include "engine/attach.hpp"
 #include "engine/container_config.hpp"
 #include "engine/env.hpp"
+#include "engine/etc_files.hpp"
 #include "engine/launcher.hpp"
 #include "engine/network.hpp"
 #include "engine/resources.hpp"
@@ -175,7 +176,10 @@ Result<ContainerRecord> Engine::begin_run(ContainerRecord rec) const {
   auto rctx = runtime_context();
   if (auto s = runtime::container_state(rctx, rec.id); s && s->status == spec::Status::stopped)
     HUSK_TRY(runtime::delete_container(rctx, rec.id, true));
-  HUSK_TRY(attach_network(run_root_, rec));
+  auto endpoint = HUSK_TRY(attach_network(run_root_, rec));
+  // /etc/hosts names the container's address of this start.
+  HUSK_TRY(rewrite_hosts(containers().dir(rec.id), rec.flags,
+                         endpoint ? std::optional(endpoint->address) : std::nullopt));
   if (rec.status == "exited") ++rec.restart_count;
   rec.status = "running";
   rec.started = now_rfc3339();

@@ -12,6 +12,7 @@
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "engine/containers.hpp"
+#include "engine/etc_files.hpp"
 #include "engine/spec.hpp"
 #include "engine/volumes.hpp"
 
@@ -444,6 +445,8 @@ Result<std::string> provide_source(const SpecContext& ctx, const VolumeStore& vs
 Result<void> apply_mounts(const SpecContext& ctx, const RunFlags& f, spec::Config& spec) {
   if (f.read_only) spec.root.readonly = true;
   auto requests = HUSK_TRY(mount_requests(f));
+  // /etc/hosts, hostname, resolv.conf first: the user's mounts cover them.
+  HUSK_TRY(apply_etc_files(ctx, f, spec));
   add_image_volumes(requests, ctx.image_volumes);
   if (requests.empty()) return {};
   // Anonymous volumes get their names, and the container is recorded as

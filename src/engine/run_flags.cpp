@@ -51,6 +51,10 @@ void fields(RunFlags& f, Visit&& v) {
   v("UsernsMode", f.userns);
   v("CgroupnsMode", f.cgroupns);
   v("TimeOffset", f.time_offset);
+  v("ExtraHosts", f.add_hosts);
+  v("Dns", f.dns);
+  v("DnsSearch", f.dns_search);
+  v("DnsOptions", f.dns_options);
 }
 
 template <typename T>

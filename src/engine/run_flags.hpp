@@ -78,6 +78,12 @@ struct RunFlags {
   std::string userns;       // host|remap|auto
   std::string cgroupns;     // private|host
   std::string time_offset;  // boottime=SECONDS,monotonic=SECONDS
+
+  // /etc/hosts and /etc/resolv.conf (engine/etc_files.hpp).
+  std::vector<std::string> add_hosts;    // --add-host NAME:IP
+  std::vector<std::string> dns;          // --dns SERVER
+  std::vector<std::string> dns_search;   // --dns-search DOMAIN
+  std::vector<std::string> dns_options;  // --dns-option OPTION
 };
 
 nlohmann::ordered_json to_json(const RunFlags& f);

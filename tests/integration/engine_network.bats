@@ -103,6 +103,29 @@ no_container_veths() { [ -z "$(container_veths)" ]; }
   h rm -f "$id" >/dev/null
 }
 
+@test "network: /etc/hosts names the container's address of each start; --add-host, --dns* and a -v over them, as docker's" {
+  run h run --rm --network bridge -h box --add-host db:10.1.2.3 --add-host gw:host-gateway --dns 192.0.2.53 \
+    --dns-search example.org busybox sh -c 'tail -3 /etc/hosts; cat /etc/hostname /etc/resolv.conf'
+  assert_status 0
+  assert_eq "10.1.2.3	db" "${lines[0]}"
+  assert_eq "10.87.0.1	gw" "${lines[1]}" "host-gateway: the bridge's gateway"
+  assert_match '^10\.87\.0\.[0-9]+	box$' "${lines[2]}" "its address, its hostname"
+  assert_eq box "${lines[3]}"
+  assert_eq "search example.org" "${lines[4]}"
+  assert_eq "nameserver 192.0.2.53" "${lines[5]}"
+  # A user's file over one of them wins.
+  echo "10.9.9.9 mine" >"$T/myhosts"
+  run h run --rm --network bridge -v "$T/myhosts:/etc/hosts:ro" busybox cat /etc/hosts
+  assert_eq "10.9.9.9 mine" "$output"
+  # --network none: no address line, the names still there.
+  run h run --rm -h quiet busybox sh -c 'grep -c quiet /etc/hosts; cat /etc/hostname'
+  assert_eq "0" "${lines[0]}"
+  assert_eq quiet "${lines[1]}"
+  run h run --rm --add-host nocolon busybox true
+  assert_status 125
+  assert_match 'bad format for add-host: "nocolon"' "$output"
+}
+
 @test "network: a network the engine does not have is refused with 125, leaving nothing" {
   run h run --rm --network nosuch busybox true
   assert_status 125

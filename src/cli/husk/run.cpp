@@ -56,6 +56,11 @@ void add_run_flags(CLI::App* c, engine::RunFlags& f) {
   // Storage.
   add_multi(c, "-v,--volume", f.volumes, "HOST:CTR[:ro], NAME:CTR[:ro] or CTR");
   add_multi(c, "--tmpfs", f.tmpfs, "DIR[:OPTIONS]");
+  // Names.
+  add_multi(c, "--add-host", f.add_hosts, "NAME:IP in /etc/hosts (IP host-gateway: the bridge's gateway)");
+  add_multi(c, "--dns", f.dns, "a nameserver for /etc/resolv.conf");
+  add_multi(c, "--dns-search", f.dns_search, "a search domain for /etc/resolv.conf");
+  add_multi(c, "--dns-option", f.dns_options, "an option for /etc/resolv.conf");
   add_multi(c, "--mount", f.mounts, "type=bind|volume|tmpfs,source=..,target=..[,readonly]");
   c->add_flag("--read-only", f.read_only, "a read-only root");
   // Resources.
