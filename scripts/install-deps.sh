@@ -10,12 +10,14 @@ packages=(
   libarchive-dev libcurl4-openssl-dev libssl-dev libisal-dev
   # container networks: rtnetlink (libnl-route, linked statically into husk)
   libnl-3-dev libnl-route-3-dev
+  # container networks: NAT and forwarding (husk-net, through libnftables)
+  libnftables-dev
   # the fuzz harnesses (tests/fuzz): clang, libFuzzer and the sanitizers' runtimes, llvm-symbolizer
   clang libclang-rt-14-dev llvm
   # the container image used by `husk` and the tests
   busybox-static
   # tests and peers
-  bats iproute2 procps util-linux kmod uidmap python3
+  bats iproute2 procps util-linux kmod uidmap python3 nftables
   runc crun podman containerd conmon
   # podman's default seccomp profile: the reference husk's default is checked against
   golang-github-containers-common

@@ -1,9 +1,16 @@
 #include "engine/network.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <vector>
 
 #include "base/fd.hpp"
 #include "base/file.hpp"
+#include "base/strings.hpp"
 #include "engine/namespaces.hpp"
 #include "net/ipam.hpp"
 #include "net/netlink.hpp"
@@ -25,10 +32,52 @@ std::string host_veth(const std::string& id) { return "husk" + id.substr(0, 11);
 
 net::Pool pool_of(const NetworkConfig& n) { return net::Pool{n.subnet, n.subnet, n.gateway}; }
 
-// The bridge, up, with the gateway's address; made when missing (two runs
-// at once may both try: the second finds it made).
-Result<void> ensure_bridge(const net::Netlink& host, const NetworkConfig& n, unsigned mtu) {
+// husk-net ARGS (beside husk: nftables' library is a dynamic one), waited
+// for; its error message becomes ours.
+Result<void> run_husk_net(const std::vector<std::string>& args) {
+  std::string prog = program_beside_us("husk-net");
+  if (prog.empty()) return fail_code(ENOENT, "husk-net is missing (it belongs beside husk)");
+  std::vector<char*> argv{prog.data()};
+  for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  auto p = HUSK_TRY(make_pipe("pipe for husk-net"));
+  std::fflush(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) return fail_errno("fork husk-net");
+  if (pid == 0) {
+    ::dup2(p.write.get(), STDERR_FILENO);
+    ::execv(prog.c_str(), argv.data());
+    ::_exit(127);
+  }
+  p.write.reset();
+  std::string said;
+  char buf[1024];
+  for (ssize_t n; (n = ::read(p.read.get(), buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    said.append(buf, static_cast<size_t>(n));
+  }
+  int st = 0;
+  while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return {};
+  std::string msg = trim(said);
+  if (msg.starts_with("husk-net: ")) msg.erase(0, 10);
+  return fail_code(EIO, msg.empty() ? prog + " failed" : msg);
+}
+
+// The bridge, up, with the gateway's address, and its rules in husk's
+// nftables table; made when missing, under the networks' lock (two runs at
+// once: the second finds it made). The rules go first: a start that dies
+// between them and the bridge leaves rules that the next one sets again.
+Result<void> ensure_bridge(const std::string& run_root, const net::Netlink& host, const NetworkConfig& n,
+                           unsigned mtu) {
   if (host.index_of(n.bridge)) return {};
+  HUSK_TRY(mkdir_all(run_root + "/networks", 0700));
+  UniqueFd lock = HUSK_TRY(open_fd(run_root + "/networks/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  HUSK_TRY(flock_fd(lock.get(), LOCK_EX, "lock " + run_root + "/networks/lock"));
+  if (host.index_of(n.bridge)) return {};
+  HUSK_TRY(run_husk_net({"up", n.bridge, n.subnet.str()}));
   auto made = host.add_bridge(n.bridge, mtu);
   if (!made && made.error().err() != EEXIST) return made;
   auto addr = host.add_address(n.bridge, n.gateway, n.subnet.prefix);
@@ -61,7 +110,7 @@ Result<std::optional<Endpoint>> attach_network(const std::string& run_root, cons
   HUSK_TRY(detach_network(run_root, rec.id, rec.flags));
   auto host = HUSK_TRY(net::Netlink::open());
   unsigned mtu = host.default_route_mtu(kDefaultMtu);
-  HUSK_TRY_CTX(ensure_bridge(host, n, mtu), "network " + n.name);
+  HUSK_TRY_CTX(ensure_bridge(run_root, host, n, mtu), "network " + n.name);
   HUSK_TRY_CTX(net::create_netns(ns), "network " + n.name);
   auto undo = [&](Error e) {
     (void)detach_network(run_root, rec.id, rec.flags);

@@ -11,7 +11,7 @@ load ../lib/leakcheck
 
 setup_file() {
   image_file_setup
-  export NETNS=husk-test-net-$$
+  export NETNS=husk-test-net-$$ OUTSIDE=husk-test-out-$$
   ip netns add "$NETNS"
   ip -n "$NETNS" link set lo up
   # After the test's own namespace (and ip's /run/netns mount) is made.
@@ -33,6 +33,8 @@ teardown() {
   # Nothing of the containers' networks remains on the test's host (the
   # kernel removes a veth once its namespace is let go: a bounded wait).
   wait_for 5 no_container_veths
+  ip netns del "$OUTSIDE" 2>/dev/null || true
+  on_host nft delete table ip husk 2>/dev/null || true
   ip -n "$NETNS" link del husk0 2>/dev/null || true
 }
 
@@ -124,6 +126,35 @@ no_container_veths() { [ -z "$(container_veths)" ]; }
   run h run --rm --add-host nocolon busybox true
   assert_status 125
   assert_match 'bad format for add-host: "nocolon"' "$output"
+}
+
+@test "network: a container reaches an outside host through the bridge, masqueraded as the host (husk's nftables table)" {
+  # The "outside": a namespace of its own, behind the test host's uplink.
+  local outside=$OUTSIDE
+  ip netns add "$outside"
+  ip -n "$outside" link set lo up
+  on_host ip link add hostup type veth peer name out0 netns "$outside"
+  on_host ip addr add 192.0.2.1/24 dev hostup
+  on_host ip link set hostup up
+  on_host ip route add default via 192.0.2.254
+  ip -n "$outside" addr add 192.0.2.254/24 dev out0
+  ip -n "$outside" link set out0 up
+  # A server there that writes the address each client came from.
+  timeout 20 ip netns exec "$outside" python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("192.0.2.254", 9000)); s.listen(1); s.settimeout(15)
+c, a = s.accept(); print(a[0], c.recv(64).decode().strip(), flush=True)' >"$T/seen" 2>&1 &
+  local server=$!
+  wait_for 10 ip netns exec "$outside" sh -c 'ss -ltn | grep -q 192.0.2.254:9000'
+  run h run --rm --network bridge busybox sh -c 'echo from-container | nc 192.0.2.254 9000'
+  assert_status 0
+  wait "$server" || true
+  assert_eq "192.0.2.1 from-container" "$(cat "$T/seen")" "masqueraded as the host's uplink"
+  assert_eq 1 "$(on_host cat /proc/sys/net/ipv4/ip_forward)"
+  on_host nft list table ip husk >"$T/table"
+  assert_match 'masquerade' "$(cat "$T/table")"
+  assert_match '"husk0"' "$(cat "$T/table")"
 }
 
 @test "network: a network the engine does not have is refused with 125, leaving nothing" {

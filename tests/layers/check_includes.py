@@ -28,6 +28,7 @@ ALLOWED = {
     "engine": {"image", "runtime", "monitor", "net", "cgroups", "linux", "spec", "base"},
     "cli/husk": {"engine", "image", "linux", "spec", "base"},
     "cli/husk-runtime": {"runtime", "cgroups", "linux", "spec", "base"},
+    "cli/husk-net": {"net", "base"},
     "init": set(),
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"/]+)/([^"]*)"')

@@ -19,6 +19,7 @@
 #include "base/fd.hpp"
 #include "base/file.hpp"
 #include "net/cidr.hpp"
+#include "net/firewall.hpp"
 #include "net/ipam.hpp"
 #include "net/netlink.hpp"
 #include "net/netns.hpp"
@@ -53,6 +54,19 @@ TEST(NetCidr, ParsesAndCompares) {
   EXPECT_TRUE(FailsWith(parse_subnet("1.2.3/8"), EINVAL, "not an IPv4 address"));
   EXPECT_FALSE(parse_ipv4("010.1.1.1x").has_value());
   EXPECT_EQ(mac_for(ip("172.17.0.2")).str(), "02:42:ac:11:00:02");
+}
+
+TEST(NetFirewall, ATableOfHusksOwnWithSetsANetworkIsAnElementOf) {
+  auto table = firewall_table_script(false);
+  EXPECT_NE(table.find("table ip husk {"), std::string::npos);
+  EXPECT_NE(table.find("ip saddr @subnets oifname != @bridges masquerade"), std::string::npos);
+  EXPECT_NE(table.find("oifname @bridges ct state established,related accept"), std::string::npos);
+  EXPECT_EQ(table.find("drop comment"), std::string::npos) << "forwarding was on: not husk's to guard";
+  EXPECT_NE(firewall_table_script(true).find("drop comment"), std::string::npos);
+  EXPECT_EQ(firewall_network_script("husk0", subnet("10.87.0.0/16"), false),
+            "add element ip husk bridges { \"husk0\" }\nadd element ip husk subnets { 10.87.0.0/16 }\n");
+  EXPECT_EQ(firewall_network_script("br1", subnet("10.90.0.0/24"), true),
+            "add element ip husk internal { \"br1\" }\n");
 }
 
 Pool pool(const char* net, const char* gw) { return Pool{subnet(net), subnet(net), ip(gw)}; }

@@ -1,0 +1,31 @@
+// nftables for container networks, in a table of husk's own (`ip husk`):
+// nothing outside it is read or changed, so it sits beside the host's own
+// rules, nftables' or iptables-nft's (and iptables-legacy's, whose
+// xtables hooks run beside nftables' at the same points: a host whose
+// legacy FORWARD policy is DROP still drops a container's forwarded
+// traffic, as it would docker's without its own chains).
+//
+// The table holds two sets, the networks' bridges and subnets, and fixed
+// rules over them: a container's packets to anywhere but its own bridges
+// leave masqueraded as the host, the bridges' traffic is forwarded (and
+// the replies to it), and, when husk was what turned IPv4 forwarding on,
+// nothing else is (as the host had it). A network is added as an element
+// of each set: setting it up twice is setting it up once.
+#pragma once
+
+#include <string>
+
+#include "net/cidr.hpp"
+
+namespace husk::net {
+
+inline constexpr const char* kFirewallTable = "husk";
+
+// The table and its fixed rules (nft syntax); GUARD_FORWARDING: husk turned
+// forwarding on, so forwarding that is not a bridge's is dropped.
+std::string firewall_table_script(bool guard_forwarding);
+// BRIDGE and SUBNET added to the sets; INTERNAL (docker's --internal): the
+// bridge only, no masquerade, nothing forwarded.
+std::string firewall_network_script(const std::string& bridge, const Subnet& subnet, bool internal);
+
+}  // namespace husk::net
