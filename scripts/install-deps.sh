@@ -19,6 +19,8 @@ packages=(
   # tests and peers
   bats iproute2 procps util-linux kmod uidmap python3 nftables
   runc crun podman containerd conmon
+  # podman's bridge networks, the peer of husk's in bench/network-run.sh
+  netavark aardvark-dns iptables
   # podman's default seccomp profile: the reference husk's default is checked against
   golang-github-containers-common
   skopeo umoci docker-registry curl openssl

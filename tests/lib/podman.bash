@@ -12,6 +12,8 @@
 #                     skips, saying which; setup returns 1), and the leak check.
 #
 # HUSK_PEER_TIMEOUT (default 120): seconds before a podman command is killed.
+# PODMAN_NETWORK_BACKEND (default cni): netavark for its bridge networks (run
+# podman inside a network namespace of the caller's own, then).
 #
 # RUNTIME: path of the OCI runtime binary (default $HUSK_BUILD_DIR/husk-runtime).
 #
@@ -82,7 +84,7 @@ log_driver = "k8s-file"
 pids_limit = 0
 
 [network]
-network_backend = "cni"
+network_backend = "${PODMAN_NETWORK_BACKEND:-cni}"
 network_config_dir = "$PODMAN_TMP/networks"
 cni_plugin_dirs = ["/usr/lib/cni"]
 
