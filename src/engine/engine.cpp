@@ -210,7 +210,14 @@ Result<void> Engine::end_run(const ContainerRecord& ran, int code, const std::st
 // The foreground run: the container's stdin is ours with -i, else nothing.
 Result<int> Engine::run_and_record(ContainerRecord rec, bool attach_stdin) const {
   UniqueFd recorder = HUSK_TRY(containers().hold_recorder(rec.id));
-  rec = HUSK_TRY(begin_run(std::move(rec)));
+  auto begun = begin_run(rec);
+  if (!begun) {
+    // As the launcher's failed start: recorded (with --rm: removed), and
+    // whatever the start had set up let go.
+    (void)end_run(rec, exit_code_for(begun.error()), begun.error().what());
+    return fail(std::move(begun).error());
+  }
+  rec = std::move(*begun);
   if (!attach_stdin) {
     int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (null >= 0) ::dup2(null, STDIN_FILENO);

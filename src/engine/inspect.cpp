@@ -4,6 +4,7 @@
 #include "base/strings.hpp"
 #include "engine/logs.hpp"
 #include "engine/network.hpp"
+#include "engine/ports.hpp"
 #include "runtime/container.hpp"
 #include "spec/config.hpp"
 
@@ -60,6 +61,10 @@ json host_config(const ContainerRecord& rec, const spec::Config* cfg) {
   h["Binds"] = strings_or_null(f.volumes);
   h["NetworkMode"] = mode_or(f.network, "none");
   h["PortBindings"] = json::object();
+  if (auto bindings = parse_publish(f.publish))
+    for (auto& b : *bindings)
+      h["PortBindings"][std::to_string(b.container_port) + "/" + b.proto].push_back(
+          {{"HostIp", b.host_ip}, {"HostPort", b.host_port ? std::to_string(b.host_port) : ""}});
   h["RestartPolicy"] = {{"Name", "no"}, {"MaximumRetryCount", 0}};
   h["AutoRemove"] = rec.auto_remove;
   h["CapAdd"] = strings_or_null(f.cap_add);
@@ -194,7 +199,13 @@ json network_settings(const Engine& eng, const ContainerRecord& rec, pid_t pid) 
                {"MacAddress", ep ? ep->mac : ""}};
   json net = addr;
   net["NetworkID"] = ep ? ep->network : "";
-  json s = {{"Bridge", ""}, {"SandboxID", ""}, {"SandboxKey", sandbox}, {"Ports", json::object()}};
+  json ports = json::object();
+  if (ep)
+    for (auto& p : ep->ports)
+      ports[std::to_string(p.port) + "/" + p.proto].push_back(
+          {{"HostIp", p.host_address ? p.host_address->str() : "0.0.0.0"},
+           {"HostPort", std::to_string(p.host_port)}});
+  json s = {{"Bridge", ""}, {"SandboxID", ""}, {"SandboxKey", sandbox}, {"Ports", ports}};
   s.update(addr);
   s["Networks"] = {{mode, net}};
   return s;

@@ -5,6 +5,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <vector>
 
@@ -12,6 +18,7 @@
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "engine/namespaces.hpp"
+#include "engine/ports.hpp"
 #include "net/ipam.hpp"
 #include "net/netlink.hpp"
 #include "net/netns.hpp"
@@ -82,6 +89,126 @@ Result<void> ensure_bridge(const std::string& run_root, const net::Netlink& host
   if (!made && made.error().err() != EEXIST) return made;
   auto addr = host.add_address(n.bridge, n.gateway, n.subnet.prefix);
   if (!addr && addr.error().err() != EEXIST) return addr;
+  // What the host sends to its own 127.0.0.1:PORT may be a published port:
+  // let it be routed to the bridge (the table masquerades it), as docker does.
+  HUSK_TRY(write_file("/proc/sys/net/ipv4/conf/" + n.bridge + "/route_localnet", "1"));
+  return {};
+}
+
+std::string ports_dir(const std::string& run_root) { return run_root + "/ports"; }
+std::string ports_file(const std::string& run_root, const std::string& id) {
+  return ports_dir(run_root) + "/" + id;
+}
+
+std::vector<net::Published> read_ports(const std::string& path) {
+  std::vector<net::Published> out;
+  auto text = read_file(path);
+  if (!text) return out;
+  for (auto& line : split(*text, '\n'))
+    if (auto p = net::parse_published_line(line)) out.push_back(*p);
+  return out;
+}
+
+bool same_port(const net::Published& a, const net::Published& b) {
+  return a.proto == b.proto && a.host_port == b.host_port &&
+         (!a.host_address || !b.host_address || *a.host_address == *b.host_address);
+}
+
+Error port_taken(const net::Published& p) {
+  return Error(EADDRINUSE,
+               "Bind for " + (p.host_address ? p.host_address->str() : std::string("0.0.0.0")) + ":" +
+                   std::to_string(p.host_port) + " failed: port is already allocated",
+               false);
+}
+
+// Whether the host's P is free for a socket of its own (none listens or is
+// bound there); with a port 0, the free one the kernel chose. SCTP: no check.
+Result<uint16_t> free_on_host(const net::Published& p) {
+  if (p.proto == "sctp") return p.host_port;
+  UniqueFd s(::socket(AF_INET, (p.proto == "udp" ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0));
+  if (!s) return fail_errno("socket to check a host port");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(p.host_port);
+  a.sin_addr.s_addr = htonl(p.host_address ? p.host_address->value : INADDR_ANY);
+  if (::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) {
+    if (errno == EADDRINUSE) return fail(port_taken(p));
+    return fail_errno("bind " + published_line(p));
+  }
+  socklen_t len = sizeof a;
+  if (::getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len) < 0) return fail_errno("getsockname");
+  return ntohs(a.sin_port);
+}
+
+// ID's -p bindings to ADDRESS: each host port checked free (on the host, and
+// among the other running containers' under the ports' lock; a free one
+// chosen for a port 0), written down, then put in the firewall's maps.
+Result<std::vector<net::Published>> publish(const std::string& run_root, const std::string& id,
+                                            const std::vector<PortBinding>& bindings, net::Ipv4 address) {
+  if (bindings.empty()) return std::vector<net::Published>{};
+  HUSK_TRY(mkdir_all(ports_dir(run_root), 0700));
+  UniqueFd lock = HUSK_TRY(open_fd(ports_dir(run_root) + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  HUSK_TRY(flock_fd(lock.get(), LOCK_EX, "lock " + ports_dir(run_root) + "/lock"));
+  std::vector<net::Published> taken;
+  if (DIR* d = ::opendir(ports_dir(run_root).c_str())) {
+    while (auto* e = ::readdir(d)) {
+      std::string other = e->d_name;
+      if (other == id || other == "lock" || other[0] == '.') continue;
+      // Held while its holder's namespace is kept (as the address leases).
+      if (!path_exists(netns_path(run_root, other))) continue;
+      for (auto& p : read_ports(ports_file(run_root, other))) taken.push_back(p);
+    }
+    ::closedir(d);
+  }
+  std::vector<net::Published> out;
+  for (auto& b : bindings) {
+    net::Published p{b.proto, std::nullopt, b.host_port, address, b.container_port};
+    if (!b.host_ip.empty()) p.host_address = *net::parse_ipv4(b.host_ip);
+    auto clash = [&](const net::Published& q) {
+      auto hits = [&](const net::Published& t) { return same_port(t, q); };
+      return std::any_of(taken.begin(), taken.end(), hits) || std::any_of(out.begin(), out.end(), hits);
+    };
+    if (p.host_port != 0) {
+      if (clash(p)) return fail(port_taken(p));
+      HUSK_TRY(free_on_host(p));
+    } else {
+      // The kernel's choice, until one no container holds (bounded).
+      for (int tries = 0; tries < 64 && p.host_port == 0; ++tries) {
+        net::Published any = p;
+        any.host_port = HUSK_TRY(free_on_host(any));
+        if (!clash(any)) p.host_port = any.host_port;
+      }
+      if (p.host_port == 0)
+        return fail_code(EADDRINUSE,
+                         "no free host port for " + b.proto + " " + std::to_string(b.container_port));
+    }
+    out.push_back(p);
+  }
+  std::string text;
+  std::vector<std::string> args{"ports", "add"};
+  for (auto& p : out) {
+    text += published_line(p) + "\n";
+    args.push_back(published_line(p));
+  }
+  HUSK_TRY(write_file_atomic(ports_file(run_root, id), text, 0600));
+  if (auto added = run_husk_net(args); !added) {
+    ::unlink(ports_file(run_root, id).c_str());
+    return fail(std::move(added).error());
+  }
+  return out;
+}
+
+Result<void> unpublish(const std::string& run_root, const std::string& id) {
+  std::string path = ports_file(run_root, id);
+  if (!path_exists(path)) return {};
+  auto ports = read_ports(path);
+  if (!ports.empty()) {
+    std::vector<std::string> args{"ports", "delete"};
+    for (auto& p : ports) args.push_back(published_line(p));
+    // Gone already (a table flushed by hand) is no reason to keep the file.
+    (void)run_husk_net(args);
+  }
+  if (::unlink(path.c_str()) < 0 && errno != ENOENT) return fail_errno("remove " + path);
   return {};
 }
 
@@ -140,12 +267,18 @@ Result<std::optional<Endpoint>> attach_network(const std::string& run_root, cons
     return inside.add_default_route(n.gateway, "eth0");
   }();
   if (!wired) return undo(std::move(wired).error());
+  auto bindings = parse_publish(rec.flags.publish);
+  if (!bindings) return undo(std::move(bindings).error());
+  auto published = publish(run_root, rec.id, *bindings, *address);
+  if (!published) return undo(std::move(published).error());
+  ep.ports = std::move(*published);
   return ep;
 }
 
 Result<void> detach_network(const std::string& run_root, const std::string& id, const RunFlags& flags) {
   auto network = network_of(flags);
   if (!network || !*network) return {};
+  HUSK_TRY(unpublish(run_root, id));
   // The namespace's end takes the veth pair with it: the kernel tears it
   // down after we let go (deleting the veth here would wait out an RCU
   // grace period, most of a run's time).
@@ -162,7 +295,12 @@ std::optional<Endpoint> endpoint_of(const std::string& run_root, const std::stri
   if (!leases) return std::nullopt;
   for (auto& l : *leases)
     if (l.owner == id)
-      return Endpoint{n.name, l.address, n.subnet.prefix, n.gateway, net::mac_for(l.address).str()};
+      return Endpoint{n.name,
+                      l.address,
+                      n.subnet.prefix,
+                      n.gateway,
+                      net::mac_for(l.address).str(),
+                      read_ports(ports_file(run_root, id))};
   return std::nullopt;
 }
 

@@ -15,10 +15,12 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/error.hpp"
 #include "engine/containers.hpp"
 #include "net/cidr.hpp"
+#include "net/firewall.hpp"
 
 namespace husk::engine {
 
@@ -45,6 +47,7 @@ struct Endpoint {
   unsigned prefix = 0;
   net::Ipv4 gateway;
   std::string mac;
+  std::vector<net::Published> ports;  // -p: what reaches it from the host
 };
 
 // The container ID's network set up on the host (RUN_ROOT keeps the leases

@@ -55,6 +55,7 @@ void fields(RunFlags& f, Visit&& v) {
   v("Dns", f.dns);
   v("DnsSearch", f.dns_search);
   v("DnsOptions", f.dns_options);
+  v("Publish", f.publish);
 }
 
 template <typename T>

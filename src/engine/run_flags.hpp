@@ -84,6 +84,9 @@ struct RunFlags {
   std::vector<std::string> dns;          // --dns SERVER
   std::vector<std::string> dns_search;   // --dns-search DOMAIN
   std::vector<std::string> dns_options;  // --dns-option OPTION
+
+  // Published ports (engine/ports.hpp): a network of the engine's only.
+  std::vector<std::string> publish;  // -p [[IP:][HOSTPORT]:]PORT[/PROTO]
 };
 
 nlohmann::ordered_json to_json(const RunFlags& f);

@@ -1,5 +1,8 @@
 #include "engine/spec.hpp"
 
+#include "engine/namespaces.hpp"
+#include "engine/ports.hpp"
+
 namespace husk::engine {
 
 namespace {
@@ -16,9 +19,24 @@ Result<void> put_pairs(const std::vector<std::string>& pairs, const char* flag, 
   return {};
 }
 
+// -p: checked now (docker's messages), published at each start. Only a
+// network of the engine's has ports of the host to give (docker discards
+// them with the host's network, saying so).
+Result<void> check_publish(const SpecContext& ctx, const RunFlags& flags) {
+  if (flags.publish.empty()) return {};
+  HUSK_TRY(parse_publish(flags.publish));
+  auto mode = HUSK_TRY(parse_network_mode(flags.network));
+  if (mode.network.empty())
+    ctx.warn("Published ports are discarded when using the " +
+             std::string(flags.network.empty() ? "none" : flags.network) +
+             " network mode (husk's default is still none: use --network bridge)");
+  return {};
+}
+
 }  // namespace
 
 Result<void> apply_flags(const SpecContext& ctx, const RunFlags& flags, spec::Config& spec) {
+  HUSK_TRY(check_publish(ctx, flags));
   HUSK_TRY(apply_resources(ctx, flags, spec));
   HUSK_TRY(apply_security(ctx, flags, spec));
   HUSK_TRY(apply_mounts(ctx, flags, spec));

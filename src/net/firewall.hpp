@@ -13,7 +13,11 @@
 // of each set: setting it up twice is setting it up once.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "net/cidr.hpp"
 
@@ -27,5 +31,22 @@ std::string firewall_table_script(bool guard_forwarding);
 // BRIDGE and SUBNET added to the sets; INTERNAL (docker's --internal): the
 // bridge only, no masquerade, nothing forwarded.
 std::string firewall_network_script(const std::string& bridge, const Subnet& subnet, bool internal);
+
+// A published port: what reaches the host's HOST_ADDRESS (none: any of
+// its addresses) at HOST_PORT goes to ADDRESS:PORT (a container's).
+struct Published {
+  std::string proto;  // tcp, udp, sctp
+  std::optional<Ipv4> host_address;
+  uint16_t host_port = 0;
+  Ipv4 address;
+  uint16_t port = 0;
+
+  bool operator==(const Published&) const = default;
+};
+// "tcp 0.0.0.0 8080 10.87.0.2 80", and back (none for a malformed line).
+std::string published_line(const Published& p);
+std::optional<Published> parse_published_line(std::string_view line);
+// The ports added to (ADD) or removed from the table's maps.
+std::string firewall_ports_script(bool add, const std::vector<Published>& ports);
 
 }  // namespace husk::net

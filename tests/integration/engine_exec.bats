@@ -182,7 +182,7 @@ box() { h run -d --name "${1:-box}" -e GREETING=hi busybox sleep 1000 >/dev/null
   assert_eq new "$(cat "$T/new-back")" "what went in is in its upper dir"
 }
 
-@test "container prune removes the stopped containers only; port lists nothing (husk publishes no ports)" {
+@test "container prune removes the stopped containers only; port lists nothing for a container without -p" {
   box up
   h run --name ended busybox true
   h create --name made busybox true >/dev/null
@@ -204,5 +204,5 @@ box() { h run -d --name "${1:-box}" -e GREETING=hi busybox sleep 1000 >/dev/null
   assert_eq "" "$output" "no published ports"
   run h port up 80
   assert_status 1
-  assert_match "no public port '80/tcp' published for up" "$output"
+  assert_match "No public port '80/tcp' published for up" "$output"
 }

@@ -129,16 +129,8 @@ no_container_veths() { [ -z "$(container_veths)" ]; }
 }
 
 @test "network: a container reaches an outside host through the bridge, masqueraded as the host (husk's nftables table)" {
-  # The "outside": a namespace of its own, behind the test host's uplink.
+  make_outside
   local outside=$OUTSIDE
-  ip netns add "$outside"
-  ip -n "$outside" link set lo up
-  on_host ip link add hostup type veth peer name out0 netns "$outside"
-  on_host ip addr add 192.0.2.1/24 dev hostup
-  on_host ip link set hostup up
-  on_host ip route add default via 192.0.2.254
-  ip -n "$outside" addr add 192.0.2.254/24 dev out0
-  ip -n "$outside" link set out0 up
   # A server there that writes the address each client came from.
   timeout 20 ip netns exec "$outside" python3 -c '
 import socket, sys
@@ -155,6 +147,86 @@ c, a = s.accept(); print(a[0], c.recv(64).decode().strip(), flush=True)' >"$T/se
   on_host nft list table ip husk >"$T/table"
   assert_match 'masquerade' "$(cat "$T/table")"
   assert_match '"husk0"' "$(cat "$T/table")"
+}
+
+# The "outside" host: a namespace of its own behind the test host's uplink
+# (192.0.2.1 on the host, 192.0.2.254 outside).
+make_outside() {
+  ip netns add "$OUTSIDE"
+  ip -n "$OUTSIDE" link set lo up
+  on_host ip link add hostup type veth peer name out0 netns "$OUTSIDE"
+  on_host ip addr add 192.0.2.1/24 dev hostup
+  on_host ip link set hostup up
+  on_host ip route add default via 192.0.2.254
+  ip -n "$OUTSIDE" addr add 192.0.2.254/24 dev out0
+  ip -n "$OUTSIDE" link set out0 up
+}
+outside() { ip netns exec "$OUTSIDE" "$@"; }
+
+@test "network: -p publishes a container's port: from outside, from the host (its own address and 127.0.0.1), from another container; husk port and inspect show it" {
+  make_outside
+  h run -d --name web --network bridge -p 8080:80 -p 127.0.0.1::80 busybox \
+    sh -c 'echo hello >/tmp/i.html; exec httpd -f -p 80 -h /tmp' >/dev/null
+  wait_for 10 outside curl -sf --max-time 1 -o /dev/null http://192.0.2.1:8080/i.html
+  assert_eq hello "$(outside curl -sf --max-time 2 http://192.0.2.1:8080/i.html)" "from outside"
+  assert_eq hello "$(on_host curl -sf --max-time 2 http://192.0.2.1:8080/i.html)" "from the host, its address"
+  assert_eq hello "$(on_host curl -sf --max-time 2 http://127.0.0.1:8080/i.html)" "from the host, 127.0.0.1"
+  run h run --rm --network bridge busybox wget -q -O - http://192.0.2.1:8080/i.html
+  assert_eq hello "$output" "from another container, through the host's address"
+  run h port web
+  assert_status 0
+  assert_eq "80/tcp -> 0.0.0.0:8080" "${lines[0]}"
+  assert_match '^80/tcp -> 127\.0\.0\.1:[0-9]+$' "${lines[1]}"
+  random=${lines[1]##*:}
+  assert_eq hello "$(on_host curl -sf --max-time 2 "http://127.0.0.1:$random/i.html")" "the random port"
+  run outside curl -s --max-time 2 "http://192.0.2.1:$random/i.html"
+  [ "$status" -ne 0 ] || { echo "127.0.0.1's port reached from outside" >&2; return 1; }
+  assert_eq "8080" "$(h inspect --format '{{json .NetworkSettings.Ports}}' web | jq -r '."80/tcp"[0].HostPort')"
+  assert_eq '{"80/tcp":[{"HostIp":"","HostPort":"8080"},{"HostIp":"127.0.0.1","HostPort":""}]}' \
+    "$(h inspect --format '{{json .HostConfig.PortBindings}}' web)"
+  assert_eq "0.0.0.0:8080 127.0.0.1:$random" "$(h port web 80 | tr '\n' ' ' | sed 's/ $//')" "each binding of 80/tcp"
+  # The port is taken while web runs: a second -p 8080 fails (125), leaving nothing.
+  run h run --rm --network bridge -p 8080:80 busybox true
+  assert_status 125
+  assert_match 'Bind for 0.0.0.0:8080 failed: port is already allocated' "$output"
+  assert_eq 1 "$(ls "$R/containers" | wc -l)" "only web"
+  # Stopped: its ports go (and come back with its start).
+  h stop -t 1 web >/dev/null
+  assert_eq "" "$(on_host nft list map ip husk published_any | grep -o '8080')" "unpublished"
+  run outside curl -s --max-time 1 http://192.0.2.1:8080/i.html
+  [ "$status" -ne 0 ]
+  h start web >/dev/null
+  wait_for 10 outside curl -sf --max-time 1 -o /dev/null http://192.0.2.1:8080/i.html
+  h rm -f web >/dev/null
+  assert_eq "" "$(ls -A "$RUNROOT/ports" | grep -v '^lock$')" "no published ports recorded"
+}
+
+@test "network: -p over UDP: a datagram to the host's port reaches the container's namespace" {
+  make_outside
+  h run -d --name udp --network bridge -p 5353:53/udp busybox sleep 1000 >/dev/null
+  # Nothing listens on the container's 53: its kernel counts the datagram
+  # as one for a closed port (Udp NoPorts), which only one that reached it can be.
+  noports() { h exec udp cat /proc/net/snmp | awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $3 }'; }
+  before=$(noports)
+  outside bash -c 'echo ping >/dev/udp/192.0.2.1/5353'
+  arrived() { [ "$(noports)" -gt "$before" ]; }
+  wait_for 5 arrived
+  assert_eq "53/udp -> 0.0.0.0:5353" "$(h port udp)"
+}
+
+@test "network: bad -p values are refused with docker's messages and 125" {
+  for bad in "70000:80" "80:0" "8080-8081:80-82" "localhost:80:80" "80/icmp"; do
+    run h run --rm --network bridge -p "$bad" busybox true
+    assert_status 125
+  done
+  run h run --rm -p 70000:80 busybox true
+  assert_match 'Invalid hostPort: 70000' "$output"
+  run h run --rm -p localhost:80:80 busybox true
+  assert_match 'invalid IP address: localhost' "$output"
+  assert_eq "" "$(ls -A "$R/containers")"
+  run h run --rm -p 8080:80 busybox true
+  assert_status 0
+  assert_match 'WARNING: Published ports are discarded' "$output"
 }
 
 @test "network: a network the engine does not have is refused with 125, leaving nothing" {

@@ -69,6 +69,21 @@ TEST(NetFirewall, ATableOfHusksOwnWithSetsANetworkIsAnElementOf) {
             "add element ip husk internal { \"br1\" }\n");
 }
 
+TEST(NetFirewall, PublishedPortsAsLinesAndAsMapElements) {
+  Published any{"tcp", std::nullopt, 8080, ip("10.87.0.2"), 80};
+  Published local{"udp", ip("127.0.0.1"), 5353, ip("10.87.0.3"), 53};
+  EXPECT_EQ(published_line(any), "tcp 0.0.0.0 8080 10.87.0.2 80");
+  EXPECT_EQ(parse_published_line(published_line(any)), any);
+  EXPECT_EQ(parse_published_line(published_line(local)), local);
+  for (auto bad : {"tcp 0.0.0.0 8080 10.87.0.2", "icmp 0.0.0.0 1 10.0.0.1 1", "tcp 0.0.0.0 70000 10.0.0.1 1",
+                   "tcp x 1 10.0.0.1 1", ""})
+    EXPECT_FALSE(parse_published_line(bad).has_value()) << bad;
+  EXPECT_EQ(firewall_ports_script(true, {any, local}),
+            "add element ip husk published_any { tcp . 8080 : 10.87.0.2 . 80 }\n"
+            "add element ip husk published { 127.0.0.1 . udp . 5353 : 10.87.0.3 . 53 }\n");
+  EXPECT_EQ(firewall_ports_script(false, {any}), "delete element ip husk published_any { tcp . 8080 }\n");
+}
+
 Pool pool(const char* net, const char* gw) { return Pool{subnet(net), subnet(net), ip(gw)}; }
 bool everyone_alive(const std::string&) { return true; }
 

@@ -5,12 +5,15 @@
 //
 //   husk-net up BRIDGE SUBNET [internal]   the network's rules (and IPv4
 //                                          forwarding, when it is off)
+//   husk-net ports add|delete LINE...      published ports ("tcp 0.0.0.0
+//                                          8080 10.87.0.2 80"), in or out
 #include <nftables/libnftables.h>
 
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/error.hpp"
 #include "base/file.hpp"
@@ -62,13 +65,26 @@ Result<void> up(const std::string& bridge, const std::string& subnet_text, bool 
                  "add " + bridge + " to the table ip husk");
 }
 
+Result<void> ports(bool add, int n, char** lines) {
+  std::vector<Published> ps;
+  for (int i = 0; i < n; ++i) {
+    auto p = parse_published_line(lines[i]);
+    if (!p) return fail_code(EINVAL, std::string("not a published port: \"") + lines[i] + "\"");
+    ps.push_back(*p);
+  }
+  return Nft().run(firewall_ports_script(add, ps), add ? "publish ports" : "unpublish ports");
+}
+
 int main_(int argc, char** argv) {
   std::string cmd = argc > 1 ? argv[1] : "";
   Result<void> r;
   if (cmd == "up" && (argc == 4 || (argc == 5 && std::strcmp(argv[4], "internal") == 0))) {
     r = up(argv[2], argv[3], argc == 5);
+  } else if (cmd == "ports" && argc >= 3 &&
+             (std::strcmp(argv[2], "add") == 0 || std::strcmp(argv[2], "delete") == 0)) {
+    r = ports(std::strcmp(argv[2], "add") == 0, argc - 3, argv + 3);
   } else {
-    std::fprintf(stderr, "usage: husk-net up BRIDGE SUBNET [internal]\n");
+    std::fprintf(stderr, "usage: husk-net up BRIDGE SUBNET [internal] | ports add|delete LINE...\n");
     return 2;
   }
   if (!r) {

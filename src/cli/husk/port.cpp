@@ -1,8 +1,9 @@
 // `husk port CONTAINER [PRIVATE_PORT[/PROTO]]`: the container's published
-// ports. husk publishes none yet (its containers have no network, the
-// host's, or another container's: bridge networking and -p are a later
-// issue), so the list is empty and a port asked for is not published.
+// ports while it runs, as docker prints them ("80/tcp -> 0.0.0.0:8080").
+#include <iostream>
+
 #include "cli/husk/commands.hpp"
+#include "engine/network.hpp"
 
 namespace husk::cli {
 
@@ -11,9 +12,25 @@ namespace {
 Result<int> port(const Context& ctx, const std::string& name, const std::string& private_port) {
   auto eng = HUSK_TRY(open_engine(ctx));
   auto rec = HUSK_TRY(eng.containers().find(name));
-  if (private_port.empty()) return 0;
-  std::string p = private_port.find('/') == std::string::npos ? private_port + "/tcp" : private_port;
-  return fail_code(ENOENT, "no public port '" + p + "' published for " + rec.name);
+  auto ep = engine::endpoint_of(eng.run_root(), rec.id, rec.flags);
+  std::string want = private_port.empty() || private_port.find('/') != std::string::npos
+                         ? private_port
+                         : private_port + "/tcp";
+  bool found = false;
+  for (auto& p : ep ? ep->ports : std::vector<net::Published>{}) {
+    std::string key = std::to_string(p.port) + "/" + p.proto;
+    std::string host =
+        (p.host_address ? p.host_address->str() : "0.0.0.0") + ":" + std::to_string(p.host_port);
+    if (want.empty()) {
+      std::cout << key << " -> " << host << "\n";
+    } else if (key == want) {
+      std::cout << host << "\n";
+      found = true;
+    }
+  }
+  if (!want.empty() && !found)
+    return fail_code(ENOENT, "No public port '" + want + "' published for " + rec.name);
+  return 0;
 }
 
 }  // namespace
@@ -23,7 +40,7 @@ void add_port(CLI::App& app, Invocation& inv) {
     std::string name, port;
   };
   auto o = std::make_shared<O>();
-  auto* c = app.add_subcommand("port", "list a container's published ports (none yet: no -p in husk)");
+  auto* c = app.add_subcommand("port", "list a container's published ports");
   c->add_option("container", o->name, "name or id")->required();
   c->add_option("private_port", o->port, "PORT[/PROTO]");
   c->callback([o, &inv] { inv.action = [o](const Context& ctx) { return port(ctx, o->name, o->port); }; });

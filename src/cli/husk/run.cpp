@@ -61,6 +61,8 @@ void add_run_flags(CLI::App* c, engine::RunFlags& f) {
   add_multi(c, "--dns", f.dns, "a nameserver for /etc/resolv.conf");
   add_multi(c, "--dns-search", f.dns_search, "a search domain for /etc/resolv.conf");
   add_multi(c, "--dns-option", f.dns_options, "an option for /etc/resolv.conf");
+  add_multi(c, "-p,--publish", f.publish,
+            "[[IP:][HOSTPORT]:]PORT[/PROTO]: the host's port to the container's");
   add_multi(c, "--mount", f.mounts, "type=bind|volume|tmpfs,source=..,target=..[,readonly]");
   c->add_flag("--read-only", f.read_only, "a read-only root");
   // Resources.
