@@ -274,7 +274,11 @@ PY
       hk image unbundle "$T/b$round"
     fi
   done
+  # Whichever won the last round, one more pull leaves one copy of each layer.
+  hk pull -q "$REGISTRY/multi:v1" >/dev/null
+  assert_store_whole "a last pull"
   assert_eq 2 "$(ls "$R/layers" | wc -l)" "one copy of each layer"
+  assert_eq 2 "$(ls "$R/l" | wc -l)" "one short link for each layer"
 }
 
 @test "registry: on a terminal, pull shows each layer's bytes and rate" {

@@ -63,7 +63,9 @@ assert_store_whole() {
   for l in "$R"/layers/*; do
     [ -e "$l" ] || continue
     [ -f "$l/layer.json" ] || { echo "layer $l has no layer.json after $1" >&2; return 1; }
-    [ -d "$R/$(cat "$l/link")" ] || { echo "layer $l has no short link after $1" >&2; return 1; }
+    local link
+    link=$(jq -r '.link // empty' "$l/layer.json")
+    [ -n "$link" ] && [ -d "$R/$link" ] || { echo "layer $l has no short link after $1" >&2; return 1; }
   done
 }
 
