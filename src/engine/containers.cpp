@@ -36,6 +36,7 @@ json to_json(const ContainerRecord& r) {
           {"AutoRemove", r.auto_remove},
           {"RestartCount", r.restart_count},
           {"NanoCpus", r.nano_cpus},
+          {"ExposedPorts", r.exposed_ports},
           {"HostConfig", to_json(r.flags)}};
 }
 
@@ -61,6 +62,7 @@ Result<ContainerRecord> from_json(const std::string& text, const std::string& wh
     // A record written before NanoCpus was has --cpus as text in HostConfig.
     auto cpus = j.contains("HostConfig") ? j["HostConfig"].value("Cpus", "") : "";
     r.nano_cpus = j.value("NanoCpus", !cpus.empty() && cpus != "0");
+    r.exposed_ports = j.value("ExposedPorts", std::vector<std::string>{});
     return r;
   } catch (const json::exception& e) {
     return fail_code(EINVAL, where + ": " + e.what());

@@ -38,6 +38,9 @@ struct ContainerRecord {
   // --cpus set its CPU quota (docker's NanoCpus), not --cpu-period/--cpu-quota:
   // config.json has the quota either way, inspect and update tell them apart.
   bool nano_cpus = false;
+  // docker's Config.ExposedPorts ("80/tcp"): the image's, --expose's, -p's;
+  // what -P publishes.
+  std::vector<std::string> exposed_ports;
 };
 
 class ContainerStore {

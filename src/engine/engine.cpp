@@ -18,6 +18,7 @@
 #include "engine/etc_files.hpp"
 #include "engine/launcher.hpp"
 #include "engine/network.hpp"
+#include "engine/ports.hpp"
 #include "engine/resources.hpp"
 #include "engine/security.hpp"
 #include "engine/spec.hpp"
@@ -110,6 +111,7 @@ Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::stri
   rec.auto_remove = flags.rm;
   rec.flags = flags;
   rec.nano_cpus = parse_nano_cpus(flags.resources.cpus).value_or(0) > 0;
+  rec.exposed_ports = HUSK_TRY(exposed_ports(img.config.config.exposed_ports, flags.expose, flags.publish));
   return cs.create(rec, [&](const ContainerRecord& r) -> Result<void> {
     bo.id = r.id;
     auto maps = HUSK_TRY(plan_user_namespace(flags, store_.root()));

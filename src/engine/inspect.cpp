@@ -60,6 +60,7 @@ json host_config(const ContainerRecord& rec, const spec::Config* cfg) {
   json h;
   h["Binds"] = strings_or_null(f.volumes);
   h["NetworkMode"] = mode_or(f.network, "none");
+  h["PublishAllPorts"] = f.publish_all;
   h["PortBindings"] = json::object();
   if (auto bindings = parse_publish(f.publish))
     for (auto& b : *bindings)
@@ -138,6 +139,10 @@ json config_json(const Engine& eng, const ContainerRecord& rec, const spec::Conf
   c["Cmd"] = strings_or_null(cmd);
   c["Image"] = rec.image;
   c["Volumes"] = nullptr;
+  if (!rec.exposed_ports.empty()) {
+    c["ExposedPorts"] = json::object();
+    for (auto& p : rec.exposed_ports) c["ExposedPorts"][p] = json::object();
+  }
   c["WorkingDir"] = p ? p->cwd : img.working_dir;
   c["Entrypoint"] = strings_or_null(entrypoint);
   c["Labels"] = labels;

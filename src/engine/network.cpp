@@ -269,6 +269,7 @@ Result<std::optional<Endpoint>> attach_network(const std::string& run_root, cons
   if (!wired) return undo(std::move(wired).error());
   auto bindings = parse_publish(rec.flags.publish);
   if (!bindings) return undo(std::move(bindings).error());
+  if (rec.flags.publish_all) *bindings = with_published_all(std::move(*bindings), rec.exposed_ports);
   auto published = publish(run_root, rec.id, *bindings, *address);
   if (!published) return undo(std::move(published).error());
   ep.ports = std::move(*published);

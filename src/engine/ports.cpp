@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <optional>
+#include <set>
 
 #include "base/strings.hpp"
 #include "net/cidr.hpp"
@@ -70,6 +71,46 @@ Result<std::vector<PortBinding>> parse_publish(const std::vector<std::string>& s
                                 static_cast<uint16_t>(c->first + i), proto});
   }
   return out;
+}
+
+Result<std::vector<std::string>> exposed_ports(const std::vector<std::string>& image,
+                                               const std::vector<std::string>& expose,
+                                               const std::vector<std::string>& publish) {
+  std::set<std::pair<unsigned, std::string>> ports;
+  auto add = [&](const std::string& value, bool from_image) -> Result<void> {
+    std::string port = value, proto = "tcp";
+    if (auto slash = port.rfind('/'); slash != std::string::npos) {
+      proto = port.substr(slash + 1);
+      port.resize(slash);
+    }
+    auto range = port_range(port, false);
+    if (!range || (proto != "tcp" && proto != "udp" && proto != "sctp")) {
+      if (from_image) return {};  // an image's odd entry is not the user's error
+      return fail(invalid("invalid range format for --expose: " + value));
+    }
+    for (unsigned p = range->first; p <= range->second; ++p) ports.insert({p, proto});
+    return {};
+  };
+  for (auto& v : image) HUSK_TRY(add(v, true));
+  for (auto& v : expose) HUSK_TRY(add(v, false));
+  for (auto& b : HUSK_TRY(parse_publish(publish))) ports.insert({b.container_port, b.proto});
+  std::vector<std::string> out;
+  for (auto& [p, proto] : ports) out.push_back(std::to_string(p) + "/" + proto);
+  return out;
+}
+
+std::vector<PortBinding> with_published_all(std::vector<PortBinding> bindings,
+                                            const std::vector<std::string>& exposed) {
+  for (auto& e : exposed) {
+    auto slash = e.find('/');
+    auto port = parse_u64(e.substr(0, slash));
+    if (!port || *port == 0 || *port > 65535 || slash == std::string::npos) continue;
+    std::string proto = e.substr(slash + 1);
+    bool bound = false;
+    for (auto& b : bindings) bound |= b.container_port == *port && b.proto == proto;
+    if (!bound) bindings.push_back(PortBinding{"", 0, static_cast<uint16_t>(*port), proto});
+  }
+  return bindings;
 }
 
 }  // namespace husk::engine

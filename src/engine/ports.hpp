@@ -24,4 +24,14 @@ struct PortBinding {
 // a bad one ("Invalid hostPort: 70000", "invalid IP address: localhost").
 Result<std::vector<PortBinding>> parse_publish(const std::vector<std::string>& specs);
 
+// A container's exposed ports ("80/tcp", docker's Config.ExposedPorts): the
+// image's, --expose's (PORT[/PROTO] or a range) and the -p ones', sorted,
+// each once.
+Result<std::vector<std::string>> exposed_ports(const std::vector<std::string>& image,
+                                               const std::vector<std::string>& expose,
+                                               const std::vector<std::string>& publish);
+// -P: a free host port for each exposed port that no -p binds already.
+std::vector<PortBinding> with_published_all(std::vector<PortBinding> bindings,
+                                            const std::vector<std::string>& exposed);
+
 }  // namespace husk::engine

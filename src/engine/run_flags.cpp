@@ -56,6 +56,8 @@ void fields(RunFlags& f, Visit&& v) {
   v("DnsSearch", f.dns_search);
   v("DnsOptions", f.dns_options);
   v("Publish", f.publish);
+  v("PublishAllPorts", f.publish_all);
+  v("Expose", f.expose);
 }
 
 template <typename T>

@@ -87,6 +87,8 @@ struct RunFlags {
 
   // Published ports (engine/ports.hpp): a network of the engine's only.
   std::vector<std::string> publish;  // -p [[IP:][HOSTPORT]:]PORT[/PROTO]
+  bool publish_all = false;          // -P: every exposed port, to a free host port
+  std::vector<std::string> expose;   // --expose PORT[/PROTO], or a range
 };
 
 nlohmann::ordered_json to_json(const RunFlags& f);

@@ -23,7 +23,7 @@ Result<void> put_pairs(const std::vector<std::string>& pairs, const char* flag, 
 // network of the engine's has ports of the host to give (docker discards
 // them with the host's network, saying so).
 Result<void> check_publish(const SpecContext& ctx, const RunFlags& flags) {
-  if (flags.publish.empty()) return {};
+  if (flags.publish.empty() && !flags.publish_all) return {};
   HUSK_TRY(parse_publish(flags.publish));
   auto mode = HUSK_TRY(parse_network_mode(flags.network));
   if (mode.network.empty())

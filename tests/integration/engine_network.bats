@@ -185,6 +185,8 @@ outside() { ip netns exec "$OUTSIDE" "$@"; }
   assert_eq '{"80/tcp":[{"HostIp":"","HostPort":"8080"},{"HostIp":"127.0.0.1","HostPort":""}]}' \
     "$(h inspect --format '{{json .HostConfig.PortBindings}}' web)"
   assert_eq "0.0.0.0:8080 127.0.0.1:$random" "$(h port web 80 | tr '\n' ' ' | sed 's/ $//')" "each binding of 80/tcp"
+  assert_eq "0.0.0.0:8080->80/tcp, 127.0.0.1:$random->80/tcp" "$(h ps --format json | jq -r 'select(.Names == "web") | .Ports')"
+  assert_match "0.0.0.0:8080->80/tcp, 127.0.0.1:$random->80/tcp +web$" "$(h ps | grep ' web$')"
   # The port is taken while web runs: a second -p 8080 fails (125), leaving nothing.
   run h run --rm --network bridge -p 8080:80 busybox true
   assert_status 125
@@ -199,6 +201,23 @@ outside() { ip netns exec "$OUTSIDE" "$@"; }
   wait_for 10 outside curl -sf --max-time 1 -o /dev/null http://192.0.2.1:8080/i.html
   h rm -f web >/dev/null
   assert_eq "" "$(ls -A "$RUNROOT/ports" | grep -v '^lock$')" "no published ports recorded"
+}
+
+@test "network: -P publishes the exposed ports (--expose, the image's) to free host ports; inspect shows them exposed" {
+  make_outside
+  h run -d --name all --network bridge -P --expose 80 --expose 7000-7001/udp busybox \
+    sh -c 'echo hello >/tmp/i.html; exec httpd -f -p 80 -h /tmp' >/dev/null
+  run h port all 80
+  assert_status 0
+  assert_match '^0\.0\.0\.0:[0-9]+$' "$output"
+  hostport=${output##*:}
+  wait_for 10 outside curl -sf --max-time 1 -o /dev/null "http://192.0.2.1:$hostport/i.html"
+  assert_eq 3 "$(h port all | wc -l)" "80/tcp, 7000/udp, 7001/udp"
+  assert_eq '{"7000/udp":{},"7001/udp":{},"80/tcp":{}}' "$(h inspect --format '{{json .Config.ExposedPorts}}' all | jq -cS .)"
+  assert_eq true "$(h inspect --format '{{.HostConfig.PublishAllPorts}}' all)"
+  run h run --rm --expose x busybox true
+  assert_status 125
+  assert_match 'invalid range format for --expose: x' "$output"
 }
 
 @test "network: -p over UDP: a datagram to the host's port reaches the container's namespace" {

@@ -32,5 +32,16 @@ TEST(EnginePorts, BadOnesAsDocker) {
   EXPECT_EQ(parse_publish({"x:80"}).error().kind(), ErrorKind::invalid_argument);
 }
 
+TEST(EnginePorts, ExposedAreTheImagesTheFlagsAndThePublishedOnes) {
+  auto e = exposed_ports({"8080/tcp", "53/udp", "bogus"}, {"80", "90-91/udp"}, {"9000:443"});
+  ASSERT_TRUE(e.has_value()) << e.error().what();
+  EXPECT_EQ(*e, (std::vector<std::string>{"53/udp", "80/tcp", "90/udp", "91/udp", "443/tcp", "8080/tcp"}));
+  EXPECT_TRUE(FailsWith(exposed_ports({}, {"x"}, {}), EINVAL, "invalid range format for --expose: x"));
+  EXPECT_TRUE(FailsWith(exposed_ports({}, {"80/icmp"}, {}), EINVAL, "--expose"));
+  // -P: each exposed port that -p does not bind, to a free host port.
+  auto all = with_published_all({{"", 8000, 80, "tcp"}}, {"53/udp", "80/tcp", "443/tcp"});
+  EXPECT_EQ(all, (B{{"", 8000, 80, "tcp"}, {"", 0, 53, "udp"}, {"", 0, 443, "tcp"}}));
+}
+
 }  // namespace
 }  // namespace husk::engine

@@ -9,6 +9,7 @@
 
 #include "base/file.hpp"
 #include "cli/husk/commands.hpp"
+#include "engine/network.hpp"
 #include "linux/signals.hpp"
 
 namespace husk::cli {
@@ -19,13 +20,29 @@ using engine::LiveStatus;
 
 std::string status_text(const engine::ContainerRecord& r, LiveStatus live) {
   switch (live) {
-    case LiveStatus::running: return "Up since " + r.started.substr(0, 19);
-    case LiveStatus::paused: return "Up since " + r.started.substr(0, 19) + " (Paused)";
-    case LiveStatus::lost: return "Exited (unknown)";
-    case LiveStatus::exited: return "Exited (" + std::to_string(r.exit_code) + ") " + r.finished.substr(0, 19);
-    case LiveStatus::created: return "Created";
+    case LiveStatus::running:
+      return "Up since " + r.started.substr(0, 19);
+    case LiveStatus::paused:
+      return "Up since " + r.started.substr(0, 19) + " (Paused)";
+    case LiveStatus::lost:
+      return "Exited (unknown)";
+    case LiveStatus::exited:
+      return "Exited (" + std::to_string(r.exit_code) + ") " + r.finished.substr(0, 19);
+    case LiveStatus::created:
+      return "Created";
   }
   return "";
+}
+
+// docker's PORTS: "0.0.0.0:8080->80/tcp, 127.0.0.1:5353->53/udp" while it runs.
+std::string ports_text(const engine::Engine& eng, const engine::ContainerRecord& r, bool up) {
+  if (!up || r.flags.publish.empty()) return "";
+  std::string out;
+  if (auto ep = engine::endpoint_of(eng.run_root(), r.id, r.flags))
+    for (auto& p : ep->ports)
+      out += (out.empty() ? "" : ", ") + (p.host_address ? p.host_address->str() : std::string("0.0.0.0")) +
+             ":" + std::to_string(p.host_port) + "->" + std::to_string(p.port) + "/" + p.proto;
+  return out;
 }
 
 Result<int> ps(const Context& ctx, bool all, bool quiet, const std::string& format) {
@@ -33,8 +50,8 @@ Result<int> ps(const Context& ctx, bool all, bool quiet, const std::string& form
   auto list = HUSK_TRY(eng.containers().list());
   nlohmann::ordered_json arr = nlohmann::ordered_json::array();
   if (!quiet && format.empty())
-    std::printf("%-14s %-24s %-28s %-22s %-32s %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS",
-                "NAMES");
+    std::printf("%-14s %-24s %-28s %-22s %-32s %-24s %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
+                "STATUS", "PORTS", "NAMES");
   for (auto& r : list) {
     LiveStatus live = eng.live_status(r);
     bool up = live == LiveStatus::running || live == LiveStatus::paused;
@@ -45,6 +62,7 @@ Result<int> ps(const Context& ctx, bool all, bool quiet, const std::string& form
     }
     std::string cmd;
     for (auto& a : r.command) cmd += (cmd.empty() ? "" : " ") + a;
+    std::string ports = ports_text(eng, r, up);
     if (!format.empty()) {
       arr.push_back({{"Id", r.id},
                      {"Names", r.name},
@@ -54,13 +72,14 @@ Result<int> ps(const Context& ctx, bool all, bool quiet, const std::string& form
                      {"Created", r.created},
                      {"State", std::string(engine::to_string(live))},
                      {"Status", status_text(r, live)},
+                     {"Ports", ports},
                      {"ExitCode", r.exit_code}});
       continue;
     }
     if (cmd.size() > 26) cmd = cmd.substr(0, 23) + "...";
-    std::printf("%-14s %-24s %-28s %-22s %-32s %s\n", r.id.substr(0, 12).c_str(), r.image.c_str(),
+    std::printf("%-14s %-24s %-28s %-22s %-32s %-24s %s\n", r.id.substr(0, 12).c_str(), r.image.c_str(),
                 ("\"" + cmd + "\"").c_str(), r.created.substr(0, 19).c_str(), status_text(r, live).c_str(),
-                r.name.c_str());
+                ports.c_str(), r.name.c_str());
   }
   // docker's `ps --format json`: one object a line.
   for (auto& item : arr) std::cout << format_json(format, item.dump()) << "\n";
@@ -104,9 +123,8 @@ void add_ps(CLI::App& app, Invocation& inv) {
   c->add_flag("-a,--all", o->all, "also the ones not running");
   c->add_flag("-q,--quiet", o->quiet, "only ids");
   c->add_option("--format", o->format, "json, or a template: '{{.Names}} {{.State}}'");
-  c->callback([o, &inv] {
-    inv.action = [o](const Context& ctx) { return ps(ctx, o->all, o->quiet, o->format); };
-  });
+  c->callback(
+      [o, &inv] { inv.action = [o](const Context& ctx) { return ps(ctx, o->all, o->quiet, o->format); }; });
 }
 
 void add_wait(CLI::App& app, Invocation& inv) {

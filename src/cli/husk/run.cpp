@@ -56,15 +56,17 @@ void add_run_flags(CLI::App* c, engine::RunFlags& f) {
   // Storage.
   add_multi(c, "-v,--volume", f.volumes, "HOST:CTR[:ro], NAME:CTR[:ro] or CTR");
   add_multi(c, "--tmpfs", f.tmpfs, "DIR[:OPTIONS]");
-  // Names.
+  add_multi(c, "--mount", f.mounts, "type=bind|volume|tmpfs,source=..,target=..[,readonly]");
+  c->add_flag("--read-only", f.read_only, "a read-only root");
+  // Names and ports.
   add_multi(c, "--add-host", f.add_hosts, "NAME:IP in /etc/hosts (IP host-gateway: the bridge's gateway)");
   add_multi(c, "--dns", f.dns, "a nameserver for /etc/resolv.conf");
   add_multi(c, "--dns-search", f.dns_search, "a search domain for /etc/resolv.conf");
   add_multi(c, "--dns-option", f.dns_options, "an option for /etc/resolv.conf");
   add_multi(c, "-p,--publish", f.publish,
             "[[IP:][HOSTPORT]:]PORT[/PROTO]: the host's port to the container's");
-  add_multi(c, "--mount", f.mounts, "type=bind|volume|tmpfs,source=..,target=..[,readonly]");
-  c->add_flag("--read-only", f.read_only, "a read-only root");
+  c->add_flag("-P,--publish-all", f.publish_all, "every exposed port to a free host port");
+  add_multi(c, "--expose", f.expose, "PORT[/PROTO] or a range: exposed (what -P publishes)");
   // Resources.
   add_resource_flags(c, f.resources);
   add_multi(c, "--device-read-bps", f.resources.device_read_bps, "DEVICE:RATE (1mb)");
