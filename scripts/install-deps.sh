@@ -12,6 +12,8 @@ packages=(
   libnl-3-dev libnl-route-3-dev
   # container networks: NAT and forwarding (husk-net, through libnftables)
   libnftables-dev
+  # container networks: the names of a user-defined network's containers (one dnsmasq per network)
+  dnsmasq-base
   # the fuzz harnesses (tests/fuzz): clang, libFuzzer and the sanitizers' runtimes, llvm-symbolizer
   clang libclang-rt-14-dev llvm
   # the container image used by `husk` and the tests

@@ -21,6 +21,17 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
+json networks_json(const std::vector<NetworkAttachment>& networks) {
+  json out = json::array();
+  for (auto& n : networks)
+    out.push_back({{"Name", n.name},
+                   {"NetworkID", n.id},
+                   {"Aliases", n.aliases},
+                   {"IPAddress", n.ip},
+                   {"MacAddress", n.mac}});
+  return out;
+}
+
 json to_json(const ContainerRecord& r) {
   return {{"Id", r.id},
           {"Name", r.name},
@@ -37,6 +48,7 @@ json to_json(const ContainerRecord& r) {
           {"RestartCount", r.restart_count},
           {"NanoCpus", r.nano_cpus},
           {"ExposedPorts", r.exposed_ports},
+          {"Networks", networks_json(r.networks)},
           {"HostConfig", to_json(r.flags)}};
 }
 
@@ -63,6 +75,10 @@ Result<ContainerRecord> from_json(const std::string& text, const std::string& wh
     auto cpus = j.contains("HostConfig") ? j["HostConfig"].value("Cpus", "") : "";
     r.nano_cpus = j.value("NanoCpus", !cpus.empty() && cpus != "0");
     r.exposed_ports = j.value("ExposedPorts", std::vector<std::string>{});
+    for (auto& n : j.value("Networks", json::array()))
+      r.networks.push_back({n.at("Name").get<std::string>(), n.at("NetworkID").get<std::string>(),
+                            n.value("Aliases", std::vector<std::string>{}), n.value("IPAddress", ""),
+                            n.value("MacAddress", "")});
     return r;
   } catch (const json::exception& e) {
     return fail_code(EINVAL, where + ": " + e.what());

@@ -20,6 +20,19 @@ namespace husk::engine {
 // (husk-runtime's --root for them): apart from husk-runtime's own /run/husk.
 inline constexpr std::string_view kDefaultRunRoot = "/run/husk-engine";
 
+// A network of the engine's the container is on (docker's
+// NetworkSettings.Networks): the first from --network, more from further
+// --network flags and `network connect`; eth0, eth1, ... in this order.
+struct NetworkAttachment {
+  std::string name;                  // as it was named when joined
+  std::string id;                    // the network's id: a network made again under the name is another
+  std::vector<std::string> aliases;  // --network-alias, connect --alias: names it answers to
+  std::string ip;                    // --ip: the address asked for ("": the next free one)
+  std::string mac;                   // --mac-address ("": docker's for the address)
+
+  bool operator==(const NetworkAttachment&) const = default;
+};
+
 struct ContainerRecord {
   std::string id;     // 64 hex digits, as docker's
   std::string name;   // unique in the store
@@ -41,6 +54,7 @@ struct ContainerRecord {
   // docker's Config.ExposedPorts ("80/tcp"): the image's, --expose's, -p's;
   // what -P publishes.
   std::vector<std::string> exposed_ports;
+  std::vector<NetworkAttachment> networks;
 };
 
 class ContainerStore {

@@ -50,8 +50,9 @@ std::string_view to_string(LiveStatus s) {
 
 int exit_code_for(const Error& e) { return husk::exit_code_for(e.kind(), 125); }
 
-Result<Engine> Engine::open(const std::string& root, const std::string& run_root, ImageFetcher fetch) {
-  return Engine(HUSK_TRY(image::Store::open(root)), run_root, std::move(fetch));
+Result<Engine> Engine::open(const std::string& root, const std::string& run_root, ImageFetcher fetch,
+                            std::string config) {
+  return Engine(HUSK_TRY(image::Store::open(root)), run_root, std::move(fetch), std::move(config));
 }
 
 bool needs_protected_binary(const RunFlags& f) {
@@ -112,6 +113,17 @@ Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::stri
   rec.flags = flags;
   rec.nano_cpus = parse_nano_cpus(flags.resources.cpus).value_or(0) > 0;
   rec.exposed_ports = HUSK_TRY(exposed_ports(img.config.config.exposed_ports, flags.expose, flags.publish));
+  rec.networks = HUSK_TRY(plan_networks(flags));
+  NetworkStore nets = networks();
+  auto defaults = HUSK_TRY(nets.defaults());
+  std::optional<net::Ipv4> nameserver;
+  for (auto& a : rec.networks) {
+    auto n = HUSK_TRY(nets.find(a.id));
+    if (n.has_names()) {
+      nameserver = n.gateway;
+      break;
+    }
+  }
   return cs.create(rec, [&](const ContainerRecord& r) -> Result<void> {
     bo.id = r.id;
     auto maps = HUSK_TRY(plan_user_namespace(flags, store_.root()));
@@ -130,6 +142,9 @@ Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::stri
     sctx.image_volumes = img.config.config.volumes;
     sctx.uid_map = maps.uids;
     sctx.gid_map = maps.gids;
+    sctx.host_gateway = [&nets]() -> Result<net::Ipv4> { return HUSK_TRY(nets.default_bridge()).gateway; };
+    sctx.nameserver = nameserver;
+    sctx.default_dns = defaults.dns;
     bo.customize = [&](spec::Config& spec, const std::string& rootfs) {
       sctx.rootfs = rootfs;
       return apply_flags(sctx, flags, spec);
@@ -178,10 +193,17 @@ Result<ContainerRecord> Engine::begin_run(ContainerRecord rec) const {
   auto rctx = runtime_context();
   if (auto s = runtime::container_state(rctx, rec.id); s && s->status == spec::Status::stopped)
     HUSK_TRY(runtime::delete_container(rctx, rec.id, true));
-  auto endpoint = HUSK_TRY(attach_network(run_root_, rec));
+  NetworkStore nets = networks();
+  auto endpoints = HUSK_TRY(attach_networks(nets, run_root_, rec, containers().dir(rec.id)));
   // /etc/hosts names the container's address of this start.
-  HUSK_TRY(rewrite_hosts(containers().dir(rec.id), rec.flags,
-                         endpoint ? std::optional(endpoint->address) : std::nullopt));
+  auto host_gateway = [&nets]() -> Result<net::Ipv4> { return HUSK_TRY(nets.default_bridge()).gateway; };
+  auto hosts =
+      rewrite_hosts(containers().dir(rec.id), rec.flags,
+                    endpoints.empty() ? std::nullopt : std::optional(endpoints[0].address), host_gateway);
+  if (!hosts) {
+    (void)detach_networks(run_root_, rec.id);
+    return fail(std::move(hosts).error());
+  }
   if (rec.status == "exited") ++rec.restart_count;
   rec.status = "running";
   rec.started = now_rfc3339();
@@ -198,7 +220,7 @@ Result<void> Engine::end_run(const ContainerRecord& ran, int code, const std::st
   auto now = cs.find(ran.id);
   if (!now) return {};  // `rm -f` from elsewhere took it
   ContainerRecord rec = *now;
-  HUSK_TRY(detach_network(run_root_, rec.id, rec.flags));
+  HUSK_TRY(detach_networks(run_root_, rec.id));
   rec.status = "exited";
   rec.finished = now_rfc3339();
   rec.exit_code = code;
@@ -389,7 +411,7 @@ Result<void> Engine::remove(const std::string& name_or_id, bool force, bool volu
     if (!now && now.error().err() == ENOENT) return {};  // --rm took it
   }
   // A container whose end nobody recorded still holds its network.
-  HUSK_TRY(detach_network(run_root_, rec.id, rec.flags));
+  HUSK_TRY(detach_networks(run_root_, rec.id));
   return remove_with_volumes(rec.id, volumes, false);
 }
 

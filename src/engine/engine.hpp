@@ -14,6 +14,7 @@
 
 #include "base/error.hpp"
 #include "engine/containers.hpp"
+#include "engine/networks.hpp"
 #include "engine/run_flags.hpp"
 #include "image/store.hpp"
 #include "runtime/context.hpp"
@@ -39,11 +40,14 @@ Result<void> protect_binary_for(const RunFlags& f);
 
 class Engine {
  public:
-  static Result<Engine> open(const std::string& root, const std::string& run_root, ImageFetcher fetch = {});
+  // CONFIG: the config file (networks' defaults: engine/networks.hpp).
+  static Result<Engine> open(const std::string& root, const std::string& run_root, ImageFetcher fetch = {},
+                             std::string config = std::string(kDefaultConfigFile));
 
   const image::Store& images() const { return store_; }
   ContainerStore containers() const { return ContainerStore(store_); }
   const std::string& run_root() const { return run_root_; }
+  NetworkStore networks() const { return NetworkStore(store_.root(), run_root_, config_); }
   runtime::Context runtime_context() const;
 
   // The image (made when it is the default one, pulled when missing), a
@@ -94,9 +98,26 @@ class Engine {
   // The container's stop signal as a number (from --stop-signal or the image).
   int stop_signal(const ContainerRecord& rec) const;
 
+  // Networks (engine_networks.cpp). `network connect`: the container is on
+  // NETWORK from now on (at once when it runs) with ALIASES and IP.
+  Result<void> connect(const std::string& container, const std::string& network,
+                       const std::vector<std::string>& aliases, const std::string& ip) const;
+  // `network disconnect`; FORCE: no error when it is not on it.
+  Result<void> disconnect(const std::string& container, const std::string& network, bool force) const;
+  // `network rm`: refused (EBUSY) while a running container is on it.
+  Result<void> remove_network(const std::string& name_or_id) const;
+  // `network prune`: the user-defined networks no running container is on;
+  // their names.
+  Result<std::vector<std::string>> prune_networks() const;
+
  private:
-  Engine(image::Store store, std::string run_root, ImageFetcher fetch)
-      : store_(std::move(store)), run_root_(std::move(run_root)), fetch_(std::move(fetch)) {}
+  Engine(image::Store store, std::string run_root, ImageFetcher fetch, std::string config)
+      : store_(std::move(store)),
+        run_root_(std::move(run_root)),
+        fetch_(std::move(fetch)),
+        config_(std::move(config)) {}
+  // The networks F asks for, checked (docker's rules for --ip, --mac-address, --network-alias).
+  Result<std::vector<NetworkAttachment>> plan_networks(const RunFlags& f) const;
   // container:NAME namespaces as they are at this start.
   Result<void> rejoin(const ContainerRecord& rec) const;
   // The overlay root back on an exited container's bundle (start/restart).
@@ -109,6 +130,7 @@ class Engine {
   image::Store store_;
   std::string run_root_;
   ImageFetcher fetch_;
+  std::string config_;
 };
 
 // docker's exit codes for a container that could not start: 126 when its

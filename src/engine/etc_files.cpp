@@ -7,7 +7,6 @@
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "engine/namespaces.hpp"
-#include "engine/network.hpp"
 
 namespace husk::engine {
 
@@ -47,7 +46,7 @@ std::string hostname_of(const std::string& container_dir) {
 }  // namespace
 
 Result<std::vector<std::pair<std::string, std::string>>> parse_add_hosts(
-    const std::vector<std::string>& flags) {
+    const std::vector<std::string>& flags, const HostGateway& host_gateway) {
   std::vector<std::pair<std::string, std::string>> out;
   for (auto& v : flags) {
     auto bad = [&](const std::string& why) {
@@ -59,7 +58,8 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_add_hosts(
       return bad("bad format for add-host: \"" + v + "\"");
     std::string name = v.substr(0, sep), ip = v.substr(sep + 1);
     if (ip == "host-gateway") {
-      ip = default_bridge_network().gateway.str();
+      if (!host_gateway) return bad("host-gateway: no network of the engine's to name");
+      ip = HUSK_TRY(host_gateway()).str();
     } else if (!net::parse_ipv4(ip) && ip.find(':') == std::string::npos) {
       return bad("invalid IP address in add-host: \"" + ip + "\"");
     }
@@ -82,7 +82,8 @@ std::string hosts_text(const std::string& hostname, std::optional<net::Ipv4> add
   return out;
 }
 
-std::string resolv_conf_text(const std::string& host, const RunFlags& f) {
+std::string resolv_conf_text(const std::string& host, const RunFlags& f, std::optional<net::Ipv4> nameserver,
+                             const std::vector<std::string>& default_dns) {
   std::vector<std::string> servers, search, options, other;
   for (auto& raw : split(host, '\n')) {
     std::string line = trim(raw);
@@ -99,6 +100,8 @@ std::string resolv_conf_text(const std::string& host, const RunFlags& f) {
       other.push_back(line);
     }
   }
+  if (!default_dns.empty()) servers = default_dns;
+  if (nameserver) servers = {nameserver->str()};
   if (!f.dns.empty()) servers = f.dns;
   if (!f.dns_search.empty()) search = f.dns_search;
   if (!f.dns_options.empty()) options = f.dns_options;
@@ -115,7 +118,7 @@ std::string resolv_conf_text(const std::string& host, const RunFlags& f) {
 Result<void> apply_etc_files(const SpecContext& ctx, const RunFlags& f, spec::Config& spec) {
   Own own = own_files(f);
   // Checked on every mode: a bad flag is refused whatever the network.
-  auto extra = HUSK_TRY(parse_add_hosts(f.add_hosts));
+  auto extra = HUSK_TRY(parse_add_hosts(f.add_hosts, ctx.host_gateway));
   if (own == Own::none || ctx.container_dir.empty()) return {};
   const std::string& dir = ctx.container_dir;
   std::string host_hosts = own == Own::host ? read_file("/etc/hosts").value_or("") : "";
@@ -127,8 +130,9 @@ Result<void> apply_etc_files(const SpecContext& ctx, const RunFlags& f, spec::Co
     HUSK_TRY(write_file_atomic(dir + "/hosts", hosts, 0644));
     HUSK_TRY(write_file_atomic(dir + "/resolv.conf", host_resolv, 0644));
   } else {
-    HUSK_TRY(rewrite_hosts(dir, f, std::nullopt));
-    HUSK_TRY(write_file_atomic(dir + "/resolv.conf", resolv_conf_text(host_resolv, f), 0644));
+    HUSK_TRY(write_file_atomic(dir + "/hosts", hosts_text(hostname_of(dir), std::nullopt, extra), 0644));
+    HUSK_TRY(write_file_atomic(dir + "/resolv.conf",
+                               resolv_conf_text(host_resolv, f, ctx.nameserver, ctx.default_dns), 0644));
   }
   // Defaults: a user's mount of the same path takes their place (put_mounts).
   for (const char* name : {"hostname", "hosts", "resolv.conf"})
@@ -137,11 +141,17 @@ Result<void> apply_etc_files(const SpecContext& ctx, const RunFlags& f, spec::Co
 }
 
 Result<void> rewrite_hosts(const std::string& container_dir, const RunFlags& f,
-                           std::optional<net::Ipv4> address) {
+                           std::optional<net::Ipv4> address, const HostGateway& host_gateway) {
   if (own_files(f) != Own::yes) return {};
-  auto extra = HUSK_TRY(parse_add_hosts(f.add_hosts));
+  auto extra = HUSK_TRY(parse_add_hosts(f.add_hosts, host_gateway));
   return write_file_atomic(container_dir + "/hosts", hosts_text(hostname_of(container_dir), address, extra),
                            0644);
+}
+
+Result<void> rewrite_resolv_conf(const std::string& container_dir, const RunFlags& f, net::Ipv4 nameserver) {
+  if (own_files(f) != Own::yes || !f.dns.empty()) return {};
+  std::string text = resolv_conf_text(read_file(kHostResolvConf).value_or(""), f, nameserver);
+  return write_file(container_dir + "/resolv.conf", text);
 }
 
 }  // namespace husk::engine

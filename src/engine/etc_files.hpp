@@ -14,6 +14,7 @@
 // namespace, the image's files).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -28,18 +29,29 @@ namespace husk::engine {
 
 // --add-host NAME:IP (NAME=IP too) as (IP, NAME); host-gateway is the
 // default bridge's gateway, as docker's. Docker's message for a bad one.
+// HOST_GATEWAY is asked only when one names host-gateway.
+using HostGateway = std::function<Result<net::Ipv4>()>;
 Result<std::vector<std::pair<std::string, std::string>>> parse_add_hosts(
-    const std::vector<std::string>& flags);
+    const std::vector<std::string>& flags, const HostGateway& host_gateway);
 
 std::string hosts_text(const std::string& hostname, std::optional<net::Ipv4> address,
                        const std::vector<std::pair<std::string, std::string>>& extra);
 // HOST_RESOLV_CONF (the host's text) under the flags' overrides.
-std::string resolv_conf_text(const std::string& host_resolv_conf, const RunFlags& f);
+// NAMESERVER (a user-defined network's name server) in place of the host's
+// servers, unless --dns names others.
+// DEFAULT_DNS (the config file's "dns") in place of the host's servers.
+std::string resolv_conf_text(const std::string& host_resolv_conf, const RunFlags& f,
+                             std::optional<net::Ipv4> nameserver = std::nullopt,
+                             const std::vector<std::string>& default_dns = {});
 
 // The files written into CTX.container_dir and bound into the spec.
 Result<void> apply_etc_files(const SpecContext& ctx, const RunFlags& f, spec::Config& spec);
 // At each start: hosts again, with ADDRESS (the container's now).
 Result<void> rewrite_hosts(const std::string& container_dir, const RunFlags& f,
-                           std::optional<net::Ipv4> address);
+                           std::optional<net::Ipv4> address, const HostGateway& host_gateway);
+
+// resolv.conf again, in place (a running container has it bound), with
+// NAMESERVER: `network connect` to its first user-defined network.
+Result<void> rewrite_resolv_conf(const std::string& container_dir, const RunFlags& f, net::Ipv4 nameserver);
 
 }  // namespace husk::engine

@@ -189,30 +189,62 @@ json graph_driver(const OverlayDirs& d) {
             {"MergedDir", d.merged}}}};
 }
 
-// A container on a network of the engine's shows what it holds there
-// while it runs (docker's fields, empty when it does not).
+// A container on networks of the engine's shows what it holds on each
+// while it runs (docker's fields, empty when it does not); the top-level
+// address fields are the default bridge network's, as docker's.
 json network_settings(const Engine& eng, const ContainerRecord& rec, pid_t pid) {
   std::string mode = mode_or(rec.flags.network, "none");
   if (mode == "default") mode = "bridge";
-  auto ep = pid > 0 ? endpoint_of(eng.run_root(), rec.id, rec.flags) : std::nullopt;
-  std::string sandbox = ep        ? netns_path(eng.run_root(), rec.id)
+  auto eps = pid > 0 ? endpoints_of(eng.run_root(), rec.id) : std::vector<Endpoint>{};
+  auto atts = attachments_of(rec);
+  std::string sandbox = !eps.empty() || (pid > 0 && !atts.empty()) ? netns_path(eng.run_root(), rec.id)
                         : pid > 0 ? "/proc/" + std::to_string(pid) + "/ns/net"
                                   : "";
-  json addr = {{"Gateway", ep ? ep->gateway.str() : ""},
-               {"IPAddress", ep ? ep->address.str() : ""},
-               {"IPPrefixLen", ep ? ep->prefix : 0},
-               {"MacAddress", ep ? ep->mac : ""}};
-  json net = addr;
-  net["NetworkID"] = ep ? ep->network : "";
+  auto addr_of = [](const Endpoint* ep) -> json {
+    return {{"Gateway", ep ? ep->gateway.str() : ""},
+            {"IPAddress", ep ? ep->address.str() : ""},
+            {"IPPrefixLen", ep ? ep->prefix : 0},
+            {"MacAddress", ep ? ep->mac : ""}};
+  };
+  auto on = [&](const std::string& id, const std::string& name) -> const Endpoint* {
+    for (auto& e : eps)
+      if (e.network_id == id || (id.empty() && e.network == name)) return &e;
+    return nullptr;
+  };
+  json networks = json::object();
+  for (auto& a : atts) {
+    const Endpoint* ep = on(a.id, a.name);
+    json aliases = a.aliases;
+    bool named = a.name != "bridge";
+    if (named) aliases.push_back(rec.id.substr(0, 12));
+    json n = {{"IPAMConfig", a.ip.empty() ? json(nullptr) : json{{"IPv4Address", a.ip}}},
+              {"Links", nullptr},
+              {"Aliases", named ? aliases : json(nullptr)},
+              {"NetworkID", a.id},
+              {"EndpointID", ep ? rec.id.substr(0, 12) + "-" + a.id.substr(0, 12) : ""}};
+    n.update(addr_of(ep));
+    n["IPv6Gateway"] = "";
+    n["GlobalIPv6Address"] = "";
+    n["GlobalIPv6PrefixLen"] = 0;
+    networks[a.name] = n;
+  }
+  if (atts.empty()) {
+    json n = addr_of(nullptr);
+    n["NetworkID"] = "";
+    networks[mode] = n;
+  }
   json ports = json::object();
-  if (ep)
-    for (auto& p : ep->ports)
+  if (!eps.empty())
+    for (auto& p : eps[0].ports)
       ports[std::to_string(p.port) + "/" + p.proto].push_back(
           {{"HostIp", p.host_address ? p.host_address->str() : "0.0.0.0"},
            {"HostPort", std::to_string(p.host_port)}});
   json s = {{"Bridge", ""}, {"SandboxID", ""}, {"SandboxKey", sandbox}, {"Ports", ports}};
-  s.update(addr);
-  s["Networks"] = {{mode, net}};
+  const Endpoint* bridge = nullptr;
+  for (auto& e : eps)
+    if (e.network == "bridge") bridge = &e;
+  s.update(addr_of(bridge));
+  s["Networks"] = networks;
   return s;
 }
 

@@ -91,10 +91,8 @@ Result<NamespaceChoice> parse_network_mode(std::string_view v) {
   if (v == "host" || starts_with(v, "container:"))
     return parse_mode("--network", v, {}, "none, bridge, host or container:NAME");
   if (v == "bridge" || v == "default") return NamespaceChoice{.network = "bridge"};
-  return fail_code(ENOTSUP,
-                   "--network=" + std::string(v) +
-                       ": user-defined networks are not supported yet; use --network=none (the default: "
-                       "only lo), bridge, host or container:NAME");
+  // A network `network create` made (whether it exists is the engine's to say).
+  return NamespaceChoice{.network = std::string(v)};
 }
 
 Result<UsernsMode> parse_userns_mode(std::string_view v) {

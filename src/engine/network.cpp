@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -14,11 +13,15 @@
 #include <cstdio>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "base/fd.hpp"
 #include "base/file.hpp"
+#include "base/program.hpp"
 #include "base/strings.hpp"
 #include "engine/namespaces.hpp"
 #include "engine/ports.hpp"
+#include "net/dns.hpp"
 #include "net/ipam.hpp"
 #include "net/netlink.hpp"
 #include "net/netns.hpp"
@@ -27,64 +30,70 @@ namespace husk::engine {
 
 namespace {
 
+using json = nlohmann::ordered_json;
+
 constexpr unsigned kDefaultMtu = 1500;
+constexpr int kMaxInterfaces = 16;
 
 std::string leases_dir(const std::string& run_root, const std::string& network) {
   return run_root + "/networks/" + network;
 }
+std::string dns_dir(const std::string& run_root, const std::string& network) {
+  return run_root + "/dns/" + network;
+}
+std::string endpoints_dir(const std::string& run_root) { return run_root + "/endpoints"; }
+std::string endpoints_file(const std::string& run_root, const std::string& id) {
+  return endpoints_dir(run_root) + "/" + id;
+}
 
-// The host end of ID's veth: "husk" and the id's first 11 digits (a link
-// name has at most 15 characters).
-std::string host_veth(const std::string& id) { return "husk" + id.substr(0, 11); }
+// The host end of ID's N-th veth: "husk", the id's first 10 digits and N
+// as one hex digit (a link name has at most 15 characters).
+std::string host_veth(const std::string& id, int n) {
+  return "husk" + id.substr(0, 10) + "0123456789abcdef"[n & 15];
+}
 
-net::Pool pool_of(const NetworkConfig& n) { return net::Pool{n.subnet, n.subnet, n.gateway}; }
+std::vector<std::string> firewall_args(const char* verb, const Network& n) {
+  std::vector<std::string> args{verb, n.bridge, n.subnet.str()};
+  if (n.internal) args.push_back("internal");
+  return args;
+}
+
+std::vector<std::string> dir_entries(const std::string& path) {
+  std::vector<std::string> out;
+  if (DIR* d = ::opendir(path.c_str())) {
+    while (auto* e = ::readdir(d))
+      if (e->d_name[0] != '.') out.emplace_back(e->d_name);
+    ::closedir(d);
+  }
+  return out;
+}
 
 // husk-net ARGS (beside husk: nftables' library is a dynamic one), waited
 // for; its error message becomes ours.
 Result<void> run_husk_net(const std::vector<std::string>& args) {
   std::string prog = program_beside_us("husk-net");
   if (prog.empty()) return fail_code(ENOENT, "husk-net is missing (it belongs beside husk)");
-  std::vector<char*> argv{prog.data()};
-  for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  auto p = HUSK_TRY(make_pipe("pipe for husk-net"));
-  std::fflush(nullptr);
-  pid_t pid = ::fork();
-  if (pid < 0) return fail_errno("fork husk-net");
-  if (pid == 0) {
-    ::dup2(p.write.get(), STDERR_FILENO);
-    ::execv(prog.c_str(), argv.data());
-    ::_exit(127);
-  }
-  p.write.reset();
-  std::string said;
-  char buf[1024];
-  for (ssize_t n; (n = ::read(p.read.get(), buf, sizeof buf)) != 0;) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    said.append(buf, static_cast<size_t>(n));
-  }
-  int st = 0;
-  while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return {};
-  std::string msg = trim(said);
+  std::vector<std::string> argv{prog};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto ran = run_program(argv, prog);
+  if (ran) return {};
+  std::string msg = ran.error().message();
   if (msg.starts_with("husk-net: ")) msg.erase(0, 10);
-  return fail_code(EIO, msg.empty() ? prog + " failed" : msg);
+  return fail_code(EIO, msg);
 }
 
 // The bridge, up, with the gateway's address, and its rules in husk's
 // nftables table; made when missing, under the networks' lock (two runs at
 // once: the second finds it made). The rules go first: a start that dies
 // between them and the bridge leaves rules that the next one sets again.
-Result<void> ensure_bridge(const std::string& run_root, const net::Netlink& host, const NetworkConfig& n,
+Result<void> ensure_bridge(const std::string& run_root, const net::Netlink& host, const Network& n,
                            unsigned mtu) {
   if (host.index_of(n.bridge)) return {};
   HUSK_TRY(mkdir_all(run_root + "/networks", 0700));
   UniqueFd lock = HUSK_TRY(open_fd(run_root + "/networks/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   HUSK_TRY(flock_fd(lock.get(), LOCK_EX, "lock " + run_root + "/networks/lock"));
   if (host.index_of(n.bridge)) return {};
-  HUSK_TRY(run_husk_net({"up", n.bridge, n.subnet.str()}));
+  HUSK_TRY(run_husk_net(firewall_args("up", n)));
   auto made = host.add_bridge(n.bridge, mtu);
   if (!made && made.error().err() != EEXIST) return made;
   auto addr = host.add_address(n.bridge, n.gateway, n.subnet.prefix);
@@ -141,10 +150,12 @@ Result<uint16_t> free_on_host(const net::Published& p) {
 }
 
 // ID's -p bindings to ADDRESS: each host port checked free (on the host, and
-// among the other running containers' under the ports' lock; a free one
-// chosen for a port 0), written down, then put in the firewall's maps.
+// among the other running containers' under the ports' lock; for a port 0
+// the one it had in PREVIOUS when free, else a free one), written down,
+// then put in the firewall's maps.
 Result<std::vector<net::Published>> publish(const std::string& run_root, const std::string& id,
-                                            const std::vector<PortBinding>& bindings, net::Ipv4 address) {
+                                            const std::vector<PortBinding>& bindings, net::Ipv4 address,
+                                            const std::vector<net::Published>& previous) {
   if (bindings.empty()) return std::vector<net::Published>{};
   HUSK_TRY(mkdir_all(ports_dir(run_root), 0700));
   UniqueFd lock = HUSK_TRY(open_fd(ports_dir(run_root) + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
@@ -172,6 +183,15 @@ Result<std::vector<net::Published>> publish(const std::string& run_root, const s
       if (clash(p)) return fail(port_taken(p));
       HUSK_TRY(free_on_host(p));
     } else {
+      for (auto& before : previous) {
+        net::Published again = p;
+        again.host_port = before.host_port;
+        if (before.proto != p.proto || before.port != p.port || before.host_address != p.host_address ||
+            clash(again) || !free_on_host(again))
+          continue;
+        p.host_port = before.host_port;
+        break;
+      }
       // The kernel's choice, until one no container holds (bounded).
       for (int tries = 0; tries < 64 && p.host_port == 0; ++tries) {
         net::Published any = p;
@@ -212,97 +232,253 @@ Result<void> unpublish(const std::string& run_root, const std::string& id) {
   return {};
 }
 
+json endpoint_json(const Endpoint& e) {
+  return {{"Network", e.network},         {"NetworkID", e.network_id}, {"Interface", e.ifname},
+          {"IPAddress", e.address.str()}, {"IPPrefixLen", e.prefix},   {"Gateway", e.gateway.str()},
+          {"MacAddress", e.mac},          {"Aliases", e.aliases},      {"DefaultRoute", e.default_route}};
+}
+
+std::vector<Endpoint> read_endpoints(const std::string& run_root, const std::string& id) {
+  std::vector<Endpoint> out;
+  auto text = read_file(endpoints_file(run_root, id));
+  if (!text) return out;
+  try {
+    for (auto& j : json::parse(*text)) {
+      Endpoint e;
+      e.network = j.at("Network").get<std::string>();
+      e.network_id = j.at("NetworkID").get<std::string>();
+      e.ifname = j.at("Interface").get<std::string>();
+      e.address = net::parse_ipv4(j.at("IPAddress").get<std::string>()).value_or(net::Ipv4{});
+      e.prefix = j.at("IPPrefixLen").get<unsigned>();
+      e.gateway = net::parse_ipv4(j.at("Gateway").get<std::string>()).value_or(net::Ipv4{});
+      e.mac = j.at("MacAddress").get<std::string>();
+      e.aliases = j.value("Aliases", std::vector<std::string>{});
+      e.default_route = j.value("DefaultRoute", false);
+      out.push_back(std::move(e));
+    }
+  } catch (const json::exception&) {
+    return {};
+  }
+  return out;
+}
+
+Result<void> write_endpoints(const std::string& run_root, const std::string& id,
+                             const std::vector<Endpoint>& eps) {
+  json all = json::array();
+  for (auto& e : eps) all.push_back(endpoint_json(e));
+  HUSK_TRY(mkdir_all(endpoints_dir(run_root), 0700));
+  return write_file_atomic(endpoints_file(run_root, id), all.dump(), 0600);
+}
+
+// The names REC answers to on a network: its name, the aliases, its short id.
+std::vector<std::string> names_of(const ContainerRecord& rec, const NetworkAttachment& a) {
+  std::vector<std::string> names{rec.name};
+  for (auto& al : a.aliases)
+    if (std::find(names.begin(), names.end(), al) == names.end()) names.push_back(al);
+  names.push_back(rec.id.substr(0, 12));
+  return names;
+}
+
+net::NameServer name_server(const std::string& run_root, const Network& n,
+                            std::vector<std::string> upstream = {}) {
+  return net::NameServer(dns_dir(run_root, n.name), n.gateway, n.internal, std::move(upstream));
+}
+
+// REC on network N through its namespace NSFD as IFNAME (the host end
+// HOST_VETH), with the default route when ROUTE. Undone by the caller.
+Result<Endpoint> wire(const std::string& run_root, const net::Netlink& host, int nsfd, const Network& n,
+                      const ContainerRecord& rec, const NetworkAttachment& a, int index, bool route,
+                      unsigned mtu, const std::vector<std::string>& upstream) {
+  HUSK_TRY(ensure_bridge(run_root, host, n, mtu));
+  std::optional<net::Ipv4> wanted;
+  if (!a.ip.empty()) wanted = net::parse_ipv4(a.ip);
+  // A lease is held while its holder's namespace is kept.
+  auto alive = [&](const std::string& owner) { return path_exists(netns_path(run_root, owner)); };
+  auto address = HUSK_TRY(net::Leases(leases_dir(run_root, n.name)).acquire(n.pool(), rec.id, wanted, alive));
+  net::Mac mac =
+      a.mac.empty() ? net::mac_for(address) : net::parse_mac(a.mac).value_or(net::mac_for(address));
+  std::string ifname = "eth" + std::to_string(index), veth_name = host_veth(rec.id, index);
+  int bridge = HUSK_TRY(host.index_of(n.bridge));
+  auto veth = [&] { return host.add_veth(veth_name, bridge, ifname, nsfd, mac, mtu); };
+  // A veth of that name is a crashed start's whose namespace someone
+  // still holds: removed, then made again.
+  if (auto made = veth(); !made) {
+    if (made.error().err() != EEXIST) return fail(std::move(made).error());
+    HUSK_TRY(host.remove_link(veth_name));
+    HUSK_TRY(veth());
+  }
+  auto inside = HUSK_TRY(net::Netlink::open_in(nsfd));
+  HUSK_TRY(inside.set_up(ifname));
+  HUSK_TRY(inside.add_address(ifname, address, n.subnet.prefix));
+  if (route) HUSK_TRY(inside.add_default_route(n.gateway, ifname));
+  Endpoint ep{n.name, n.id, ifname, address, n.subnet.prefix, n.gateway, mac.str(), a.aliases, route, {}};
+  if (n.has_names()) HUSK_TRY(name_server(run_root, n, upstream).add(rec.id, address, names_of(rec, a)));
+  return ep;
+}
+
+std::string last_ports_file(const std::string& container_dir) { return container_dir + "/ports"; }
+
 }  // namespace
-
-NetworkConfig default_bridge_network() {
-  return NetworkConfig{"bridge", "husk0", *net::parse_subnet("10.87.0.0/16"), *net::parse_ipv4("10.87.0.1")};
-}
-
-Result<std::optional<NetworkConfig>> network_of(const RunFlags& f) {
-  auto mode = HUSK_TRY(parse_network_mode(f.network));
-  if (mode.network.empty()) return std::nullopt;
-  return default_bridge_network();
-}
 
 std::string netns_path(const std::string& run_root, const std::string& id) {
   return run_root + "/netns/" + id;
 }
 
-Result<std::optional<Endpoint>> attach_network(const std::string& run_root, const ContainerRecord& rec) {
-  auto network = HUSK_TRY(network_of(rec.flags));
-  if (!network) return std::nullopt;
-  const NetworkConfig& n = *network;
+std::vector<NetworkAttachment> attachments_of(const ContainerRecord& rec) {
+  if (!rec.networks.empty()) return rec.networks;
+  // Made before the record kept its networks: --network bridge only.
+  auto mode = parse_network_mode(rec.flags.network);
+  if (mode && mode->network == "bridge") return {NetworkAttachment{"bridge", "", {}, "", ""}};
+  return {};
+}
+
+Result<std::vector<Endpoint>> attach_networks(const NetworkStore& networks, const std::string& run_root,
+                                              const ContainerRecord& rec, const std::string& container_dir) {
+  auto atts = attachments_of(rec);
+  // On a network of the engine's (config.json names the namespace's path),
+  // even when `network disconnect` left it on none of them (lo only).
+  auto mode = parse_network_mode(rec.flags.network);
+  if (atts.empty() && (!mode || mode->network.empty())) return std::vector<Endpoint>{};
+  if (atts.size() > kMaxInterfaces)
+    return fail_code(EINVAL, "a container is on at most " + std::to_string(kMaxInterfaces) + " networks");
+  // Before anything is made: each network is still there.
+  std::vector<Network> nets;
+  for (auto& a : atts) {
+    auto n = networks.find(a.id.empty() ? a.name : a.id);
+    if (!n && n.error().err() == ENOENT) return fail_code(ENOENT, "network " + a.name + " not found");
+    nets.push_back(HUSK_TRY(std::move(n)));
+  }
+  // The config file's "dns": where the name servers forward to.
+  std::vector<std::string> upstream;
+  if (std::any_of(nets.begin(), nets.end(), [](const Network& n) { return n.has_names(); }))
+    upstream = HUSK_TRY(networks.defaults()).dns;
   std::string ns = netns_path(run_root, rec.id);
-  // What a start that died half-way left (but its veth: see below).
-  HUSK_TRY(detach_network(run_root, rec.id, rec.flags));
+  // What a start that died half-way left (but its veths: see wire).
+  HUSK_TRY(detach_networks(run_root, rec.id));
   auto host = HUSK_TRY(net::Netlink::open());
   unsigned mtu = host.default_route_mtu(kDefaultMtu);
-  HUSK_TRY_CTX(ensure_bridge(run_root, host, n, mtu), "network " + n.name);
-  HUSK_TRY_CTX(net::create_netns(ns), "network " + n.name);
-  auto undo = [&](Error e) {
-    (void)detach_network(run_root, rec.id, rec.flags);
-    return fail(std::move(e).context("network " + n.name));
-  };
-  // A lease is held while its holder's namespace is kept.
-  auto alive = [&](const std::string& owner) { return path_exists(netns_path(run_root, owner)); };
-  auto address = net::Leases(leases_dir(run_root, n.name)).acquire(pool_of(n), rec.id, std::nullopt, alive);
-  if (!address) return undo(std::move(address).error());
-  Endpoint ep{n.name, *address, n.subnet.prefix, n.gateway, net::mac_for(*address).str()};
+  HUSK_TRY(net::create_netns(ns));
+  std::vector<Endpoint> eps;
   auto wired = [&]() -> Result<void> {
     UniqueFd nsfd = HUSK_TRY(open_fd(ns, O_RDONLY | O_CLOEXEC));
-    int bridge = HUSK_TRY(host.index_of(n.bridge));
-    auto veth = [&] {
-      return host.add_veth(host_veth(rec.id), bridge, "eth0", nsfd.get(), net::mac_for(*address), mtu);
-    };
-    // A veth of that name is a crashed start's whose namespace someone
-    // still holds: removed, then made again.
-    if (auto made = veth(); !made) {
-      if (made.error().err() != EEXIST) return made;
-      HUSK_TRY(host.remove_link(host_veth(rec.id)));
-      HUSK_TRY(veth());
+    bool routed = false;
+    for (size_t i = 0; i < atts.size(); ++i) {
+      const Network& n = nets[i];
+      bool route = !routed && !n.internal;
+      eps.push_back(HUSK_TRY_CTX(
+          wire(run_root, host, nsfd.get(), n, rec, atts[i], static_cast<int>(i), route, mtu, upstream),
+          "network " + n.name));
+      routed = routed || route;
     }
-    auto inside = HUSK_TRY(net::Netlink::open_in(nsfd.get()));
-    HUSK_TRY(inside.set_up("eth0"));
-    HUSK_TRY(inside.add_address("eth0", *address, n.subnet.prefix));
-    return inside.add_default_route(n.gateway, "eth0");
+    // Ports: to the first network's address (none on an internal one).
+    if (nets.empty() || nets[0].internal) return write_endpoints(run_root, rec.id, eps);
+    auto bindings = HUSK_TRY(parse_publish(rec.flags.publish));
+    if (rec.flags.publish_all) bindings = with_published_all(std::move(bindings), rec.exposed_ports);
+    auto previous = read_ports(last_ports_file(container_dir));
+    eps[0].ports = HUSK_TRY(publish(run_root, rec.id, bindings, eps[0].address, previous));
+    if (!eps[0].ports.empty()) {
+      std::string text;
+      for (auto& p : eps[0].ports) text += published_line(p) + "\n";
+      HUSK_TRY(write_file_atomic(last_ports_file(container_dir), text, 0600));
+    }
+    return write_endpoints(run_root, rec.id, eps);
   }();
-  if (!wired) return undo(std::move(wired).error());
-  auto bindings = parse_publish(rec.flags.publish);
-  if (!bindings) return undo(std::move(bindings).error());
-  if (rec.flags.publish_all) *bindings = with_published_all(std::move(*bindings), rec.exposed_ports);
-  auto published = publish(run_root, rec.id, *bindings, *address);
-  if (!published) return undo(std::move(published).error());
-  ep.ports = std::move(*published);
-  return ep;
+  if (!wired) {
+    (void)detach_networks(run_root, rec.id);
+    return fail(std::move(wired).error());
+  }
+  return eps;
 }
 
-Result<void> detach_network(const std::string& run_root, const std::string& id, const RunFlags& flags) {
-  auto network = network_of(flags);
-  if (!network || !*network) return {};
+Result<void> detach_networks(const std::string& run_root, const std::string& id) {
+  std::string ns = netns_path(run_root, id);
+  if (!path_exists(ns) && !path_exists(endpoints_file(run_root, id)) &&
+      !path_exists(ports_file(run_root, id)))
+    return {};
   HUSK_TRY(unpublish(run_root, id));
-  // The namespace's end takes the veth pair with it: the kernel tears it
-  // down after we let go (deleting the veth here would wait out an RCU
-  // grace period, most of a run's time).
-  HUSK_TRY(net::remove_netns(netns_path(run_root, id)));
-  return net::Leases(leases_dir(run_root, (*network)->name)).release(id);
+  // Names and leases on every network (a start that died half-way may not
+  // have written down its endpoints).
+  for (auto& n : dir_entries(run_root + "/dns"))
+    HUSK_TRY(net::NameServer(dns_dir(run_root, n), {}, false).remove(id));
+  // The namespace's end takes the veth pairs with it: the kernel tears them
+  // down after we let go (deleting a veth here would wait out an RCU grace
+  // period, most of a run's time).
+  HUSK_TRY(net::remove_netns(ns));
+  for (auto& n : dir_entries(run_root + "/networks"))
+    if (path_exists(leases_dir(run_root, n) + "/leases"))
+      HUSK_TRY(net::Leases(leases_dir(run_root, n)).release(id));
+  std::string eps = endpoints_file(run_root, id);
+  if (::unlink(eps.c_str()) < 0 && errno != ENOENT) return fail_errno("remove " + eps);
+  return {};
 }
 
-std::optional<Endpoint> endpoint_of(const std::string& run_root, const std::string& id,
-                                    const RunFlags& flags) {
-  auto network = network_of(flags);
-  if (!network || !*network || !path_exists(netns_path(run_root, id))) return std::nullopt;
-  const NetworkConfig& n = **network;
-  auto leases = net::Leases(leases_dir(run_root, n.name)).list();
-  if (!leases) return std::nullopt;
-  for (auto& l : *leases)
-    if (l.owner == id)
-      return Endpoint{n.name,
-                      l.address,
-                      n.subnet.prefix,
-                      n.gateway,
-                      net::mac_for(l.address).str(),
-                      read_ports(ports_file(run_root, id))};
-  return std::nullopt;
+std::vector<Endpoint> endpoints_of(const std::string& run_root, const std::string& id) {
+  if (!path_exists(netns_path(run_root, id))) return {};
+  auto eps = read_endpoints(run_root, id);
+  if (!eps.empty()) eps[0].ports = read_ports(ports_file(run_root, id));
+  return eps;
+}
+
+Result<Endpoint> connect_running(const NetworkStore& networks, const std::string& run_root,
+                                 const ContainerRecord& rec, const NetworkAttachment& a) {
+  auto n = HUSK_TRY(networks.find(a.id));
+  std::string ns = netns_path(run_root, rec.id);
+  auto eps = read_endpoints(run_root, rec.id);
+  for (auto& e : eps)
+    if (e.network_id == n.id)
+      return fail_code(EEXIST, "endpoint with name " + rec.name + " already exists in network " + n.name);
+  UniqueFd nsfd = HUSK_TRY(open_fd(ns, O_RDONLY | O_CLOEXEC));
+  auto inside = HUSK_TRY(net::Netlink::open_in(nsfd.get()));
+  int index = 0;
+  while (index < kMaxInterfaces && inside.index_of("eth" + std::to_string(index))) ++index;
+  if (index == kMaxInterfaces)
+    return fail_code(EINVAL, "a container is on at most " + std::to_string(kMaxInterfaces) + " networks");
+  bool routed = std::any_of(eps.begin(), eps.end(), [](const Endpoint& e) { return e.default_route; });
+  auto host = HUSK_TRY(net::Netlink::open());
+  auto upstream = n.has_names() ? HUSK_TRY(networks.defaults()).dns : std::vector<std::string>{};
+  auto ep = wire(run_root, host, nsfd.get(), n, rec, a, index, !routed && !n.internal,
+                 host.default_route_mtu(kDefaultMtu), upstream);
+  if (!ep) {
+    (void)inside.remove_link("eth" + std::to_string(index));
+    (void)name_server(run_root, n).remove(rec.id);
+    (void)net::Leases(leases_dir(run_root, n.name)).release(rec.id);
+    return fail(std::move(ep).error().context("network " + n.name));
+  }
+  eps.push_back(*ep);
+  HUSK_TRY(write_endpoints(run_root, rec.id, eps));
+  return *ep;
+}
+
+Result<void> disconnect_running(const std::string& run_root, const std::string& id, const Network& n) {
+  auto eps = read_endpoints(run_root, id);
+  auto it = std::find_if(eps.begin(), eps.end(), [&](const Endpoint& e) { return e.network_id == n.id; });
+  if (it == eps.end()) return {};
+  UniqueFd nsfd = HUSK_TRY(open_fd(netns_path(run_root, id), O_RDONLY | O_CLOEXEC));
+  auto inside = HUSK_TRY(net::Netlink::open_in(nsfd.get()));
+  HUSK_TRY(inside.remove_link(it->ifname));
+  if (it == eps.begin()) HUSK_TRY(unpublish(run_root, id));
+  HUSK_TRY(name_server(run_root, n).remove(id));
+  HUSK_TRY(net::Leases(leases_dir(run_root, n.name)).release(id));
+  eps.erase(it);
+  return write_endpoints(run_root, id, eps);
+}
+
+std::vector<std::pair<std::string, Endpoint>> endpoints_on(const std::string& run_root, const Network& n) {
+  std::vector<std::pair<std::string, Endpoint>> out;
+  for (auto& id : dir_entries(endpoints_dir(run_root)))
+    for (auto& e : endpoints_of(run_root, id))
+      if (e.network_id == n.id) out.emplace_back(id, e);
+  return out;
+}
+
+Result<void> release_network(const std::string& run_root, const Network& n) {
+  HUSK_TRY(name_server(run_root, n).destroy());
+  auto host = HUSK_TRY(net::Netlink::open());
+  if (host.index_of(n.bridge)) {
+    HUSK_TRY(host.remove_link(n.bridge));
+    HUSK_TRY(run_husk_net(firewall_args("down", n)));
+  }
+  return remove_all(leases_dir(run_root, n.name));
 }
 
 }  // namespace husk::engine

@@ -71,13 +71,19 @@ struct RunFlags {
   ResourceFlags resources;  // not in the record (to_json): config.json has the limits
 
   // Namespaces: "" is the default (a private one; network: none).
-  std::string ipc;          // private|shareable|host|container:NAME
-  std::string pid;          // host|container:NAME
-  std::string uts;          // host
-  std::string network;      // none|host|container:NAME
-  std::string userns;       // host|remap|auto
-  std::string cgroupns;     // private|host
-  std::string time_offset;  // boottime=SECONDS,monotonic=SECONDS
+  std::string ipc;      // private|shareable|host|container:NAME
+  std::string pid;      // host|container:NAME
+  std::string uts;      // host
+  std::string network;  // none|host|container:NAME|bridge|NAME
+  // More networks (a second --network ...), an address, a MAC and aliases on
+  // the first: the record keeps them as its networks (not here).
+  std::vector<std::string> more_networks;
+  std::string ip;                            // --ip
+  std::string mac_address;                   // --mac-address
+  std::vector<std::string> network_aliases;  // --network-alias
+  std::string userns;                        // host|remap|auto
+  std::string cgroupns;                      // private|host
+  std::string time_offset;                   // boottime=SECONDS,monotonic=SECONDS
 
   // /etc/hosts and /etc/resolv.conf (engine/etc_files.hpp).
   std::vector<std::string> add_hosts;    // --add-host NAME:IP

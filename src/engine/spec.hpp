@@ -14,6 +14,7 @@
 #include "base/error.hpp"
 #include "engine/containers.hpp"
 #include "engine/run_flags.hpp"
+#include "net/cidr.hpp"
 #include "spec/config.hpp"
 
 namespace husk::engine {
@@ -41,6 +42,12 @@ struct SpecContext {
   // What the user is to be told (a limit the host cannot set...): the
   // command prints it.
   std::vector<std::string>* warnings = nullptr;
+  // --add-host NAME:host-gateway's address: the default bridge's gateway.
+  std::function<Result<net::Ipv4>()> host_gateway;
+  // The first network's name server, for its resolv.conf (none: the host's).
+  std::optional<net::Ipv4> nameserver;
+  // The config file's "dns": nameservers in place of the host's.
+  std::vector<std::string> default_dns;
   void warn(std::string what) const {
     if (warnings) warnings->push_back(std::move(what));
   }

@@ -9,6 +9,7 @@ std::string firewall_table_script(bool guard_forwarding) {
                   R"(  set bridges { type ifname; }
   set subnets { type ipv4_addr; flags interval; }
   set internal { type ifname; }
+  set same { type ifname . ifname; }
   map published { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }
   map published_any { type inet_proto . inet_service : ipv4_addr . inet_service; }
   chain prerouting {
@@ -29,22 +30,33 @@ std::string firewall_table_script(bool guard_forwarding) {
   }
   chain forward {
     type filter hook forward priority filter; policy accept;
+    iifname . oifname @same accept
     iifname @internal drop
     oifname @internal drop
+    oifname @bridges ct status dnat accept
+    iifname @bridges oifname @bridges drop comment "networks are isolated from each other"
     iifname @bridges accept
     oifname @bridges ct state established,related accept
-    oifname @bridges ct status dnat accept
 )";
   if (guard_forwarding) s += "    drop comment \"husk turned forwarding on: the host's own stays off\"\n";
   s += "  }\n}\n";
   return s;
 }
 
+std::vector<std::string> firewall_network_elements(const std::string& bridge, const Subnet& subnet,
+                                                   bool internal) {
+  std::string t = std::string(" element ip ") + kFirewallTable, name = "\"" + bridge + "\"";
+  // A bridge's own traffic passes (where br_netfilter shows it to the
+  // forward hook), an internal one's too.
+  if (internal) return {t + " internal { " + name + " }", t + " same { " + name + " . " + name + " }"};
+  return {t + " bridges { " + name + " }", t + " subnets { " + subnet.str() + " }",
+          t + " same { " + name + " . " + name + " }"};
+}
+
 std::string firewall_network_script(const std::string& bridge, const Subnet& subnet, bool internal) {
-  std::string t = kFirewallTable;
-  if (internal) return "add element ip " + t + " internal { \"" + bridge + "\" }\n";
-  return "add element ip " + t + " bridges { \"" + bridge + "\" }\n" + "add element ip " + t + " subnets { " +
-         subnet.str() + " }\n";
+  std::string s;
+  for (auto& e : firewall_network_elements(bridge, subnet, internal)) s += "add" + e + "\n";
+  return s;
 }
 
 std::string published_line(const Published& p) {

@@ -5,12 +5,14 @@
 // legacy FORWARD policy is DROP still drops a container's forwarded
 // traffic, as it would docker's without its own chains).
 //
-// The table holds two sets, the networks' bridges and subnets, and fixed
+// The table holds sets of the networks' bridges and subnets, and fixed
 // rules over them: a container's packets to anywhere but its own bridges
 // leave masqueraded as the host, the bridges' traffic is forwarded (and
-// the replies to it), and, when husk was what turned IPv4 forwarding on,
-// nothing else is (as the host had it). A network is added as an element
-// of each set: setting it up twice is setting it up once.
+// the replies to it) but from one bridge to another (networks are isolated;
+// a published port is reachable from all), and, when husk was what turned
+// IPv4 forwarding on, nothing else is (as the host had it). A network is
+// added as an element of each set: setting it up twice is setting it up
+// once.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +33,10 @@ std::string firewall_table_script(bool guard_forwarding);
 // BRIDGE and SUBNET added to the sets; INTERNAL (docker's --internal): the
 // bridge only, no masquerade, nothing forwarded.
 std::string firewall_network_script(const std::string& bridge, const Subnet& subnet, bool internal);
+// The elements that script adds (" element ip husk SET { ... }"), each to
+// be deleted on its own when the network goes (one missing is no error).
+std::vector<std::string> firewall_network_elements(const std::string& bridge, const Subnet& subnet,
+                                                   bool internal);
 
 // A published port: what reaches the host's HOST_ADDRESS (none: any of
 // its addresses) at HOST_PORT goes to ADDRESS:PORT (a container's).

@@ -12,6 +12,7 @@
 #include <linux/rtnetlink.h>
 
 #include <cstdio>
+#include <cstring>
 #include <optional>
 
 #include "net/netns.hpp"
@@ -102,6 +103,24 @@ Mac mac_for(Ipv4 a) {
   m.bytes[0] = 0x02;
   m.bytes[1] = 0x42;
   for (int i = 0; i < 4; ++i) m.bytes[2 + i] = static_cast<unsigned char>(a.value >> (24 - 8 * i));
+  return m;
+}
+
+std::optional<Mac> parse_mac(std::string_view text) {
+  if (text.size() != 17) return std::nullopt;
+  Mac m;
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < 6; ++i) {
+    int hi = hex(text[3 * i]), lo = hex(text[3 * i + 1]);
+    if (hi < 0 || lo < 0 || (i < 5 && text[3 * i + 2] != ':' && text[3 * i + 2] != '-')) return std::nullopt;
+    m.bytes[i] = static_cast<unsigned char>(hi * 16 + lo);
+  }
+  if (m.bytes[0] & 1) return std::nullopt;  // a multicast address is no interface's
   return m;
 }
 
@@ -213,6 +232,28 @@ Result<void> Netlink::remove_link(const std::string& name) const {
   if (err < 0 && err != -NLE_OBJ_NOTFOUND && err != -NLE_NODEV)
     return fail(nl_error(err, "remove link " + name));
   return {};
+}
+
+Result<std::vector<Subnet>> Netlink::route_destinations() const {
+  nl_cache* raw = nullptr;
+  if (int err = rtnl_route_alloc_cache(sock_.get(), AF_INET, 0, &raw); err < 0)
+    return fail(nl_error(err, "list routes"));
+  std::unique_ptr<nl_cache, Put_<nl_cache, nl_cache_free>> routes(raw);
+  std::vector<Subnet> out;
+  for (nl_object* o = nl_cache_get_first(routes.get()); o; o = nl_cache_get_next(o)) {
+    auto* r = reinterpret_cast<rtnl_route*>(o);
+    nl_addr* dst = rtnl_route_get_dst(r);
+    if (rtnl_route_get_table(r) != RT_TABLE_MAIN || !dst || nl_addr_get_prefixlen(dst) == 0 ||
+        nl_addr_get_len(dst) != 4)
+      continue;
+    uint32_t raw_addr = 0;
+    std::memcpy(&raw_addr, nl_addr_get_binary_addr(dst), 4);
+    Subnet s;
+    s.prefix = nl_addr_get_prefixlen(dst);
+    s.base = Ipv4{ntohl(raw_addr) & s.mask()};
+    out.push_back(s);
+  }
+  return out;
 }
 
 unsigned Netlink::default_route_mtu(unsigned fallback) const {

@@ -4,7 +4,10 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "base/error.hpp"
 #include "net/cidr.hpp"
@@ -19,6 +22,8 @@ struct Mac {
 };
 // docker's MAC for an address: 02:42 and the address's four bytes.
 Mac mac_for(Ipv4 a);
+// "02:42:ac:11:00:02" (six hex pairs, ':' or '-'); a unicast one only.
+std::optional<Mac> parse_mac(std::string_view text);
 
 class Netlink {
  public:
@@ -43,6 +48,9 @@ class Netlink {
   Result<void> remove_link(const std::string& name) const;
   // The MTU of the link the default route leaves by; FALLBACK without one.
   unsigned default_route_mtu(unsigned fallback) const;
+  // The destinations of the main table's IPv4 routes but the default one
+  // (the subnets this host reaches directly or through a router).
+  Result<std::vector<Subnet>> route_destinations() const;
 
  private:
   struct Free {

@@ -6,44 +6,12 @@
 # (the test's "host"): the machine's own interfaces, routes and firewall are
 # never touched, and traffic goes only to addresses inside it.
 
-load ../lib/engine.bash
-load ../lib/leakcheck
+load ../lib/network.bash
 
-setup_file() {
-  image_file_setup
-  export NETNS=husk-test-net-$$ OUTSIDE=husk-test-out-$$
-  ip netns add "$NETNS"
-  ip -n "$NETNS" link set lo up
-  # After the test's own namespace (and ip's /run/netns mount) is made.
-  export HUSK_LEAK_SNAPSHOT="$BATS_FILE_TMPDIR/leak.before"
-  leakcheck_snapshot "$HUSK_LEAK_SNAPSHOT"
-}
-
-teardown_file() {
-  local leaked=0
-  leakcheck_compare "$HUSK_LEAK_SNAPSHOT" || leaked=1
-  ip netns del "$NETNS" 2>/dev/null || true
-  return "$leaked"
-}
-
+setup_file() { network_file_setup; }
+teardown_file() { network_file_teardown; }
 setup() { engine_setup husk-network; }
-
-teardown() {
-  engine_teardown
-  # Nothing of the containers' networks remains on the test's host (the
-  # kernel removes a veth once its namespace is let go: a bounded wait).
-  wait_for 5 no_container_veths
-  ip netns del "$OUTSIDE" 2>/dev/null || true
-  on_host nft delete table ip husk 2>/dev/null || true
-  ip -n "$NETNS" link del husk0 2>/dev/null || true
-}
-
-# husk, and any command, in the test's host namespace (only the network
-# namespace: mounts stay the machine's, as a husk run's must).
-h() { nsenter --net="/run/netns/$NETNS" "$HUSK" --root "$R" --runroot "$RUNROOT" "$@"; }
-on_host() { nsenter --net="/run/netns/$NETNS" "$@"; }
-container_veths() { ip -n "$NETNS" -o link show | awk -F': ' '$2 ~ /^husk[0-9a-f]{11}/ { print $2 }'; }
-no_container_veths() { [ -z "$(container_veths)" ]; }
+teardown() { network_teardown; }
 
 @test "network: --network bridge gives eth0 an address of the bridge's subnet, the route through its gateway and the host's MTU" {
   # The test host's uplink: a veth whose other end stays in it too.
@@ -149,19 +117,6 @@ c, a = s.accept(); print(a[0], c.recv(64).decode().strip(), flush=True)' >"$T/se
   assert_match '"husk0"' "$(cat "$T/table")"
 }
 
-# The "outside" host: a namespace of its own behind the test host's uplink
-# (192.0.2.1 on the host, 192.0.2.254 outside).
-make_outside() {
-  ip netns add "$OUTSIDE"
-  ip -n "$OUTSIDE" link set lo up
-  on_host ip link add hostup type veth peer name out0 netns "$OUTSIDE"
-  on_host ip addr add 192.0.2.1/24 dev hostup
-  on_host ip link set hostup up
-  on_host ip route add default via 192.0.2.254
-  ip -n "$OUTSIDE" addr add 192.0.2.254/24 dev out0
-  ip -n "$OUTSIDE" link set out0 up
-}
-outside() { ip netns exec "$OUTSIDE" "$@"; }
 
 @test "network: -p publishes a container's port: from outside, from the host (its own address and 127.0.0.1), from another container; husk port and inspect show it" {
   make_outside
@@ -251,6 +206,6 @@ outside() { ip netns exec "$OUTSIDE" "$@"; }
 @test "network: a network the engine does not have is refused with 125, leaving nothing" {
   run h run --rm --network nosuch busybox true
   assert_status 125
-  assert_match 'user-defined networks are not supported yet' "$output"
+  assert_eq "husk: network nosuch not found" "$output"
   assert_eq "" "$(ls -A "$R/containers")"
 }

@@ -12,14 +12,16 @@ using husk::testing::FailsWith;
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
 TEST(EngineEtcFiles, AddHostsAsDocker) {
-  auto h = parse_add_hosts({"db:10.1.2.3", "cache=10.1.2.4", "v6:fd00::1", "gw:host-gateway"});
+  auto gw = []() -> Result<net::Ipv4> { return *net::parse_ipv4("10.87.0.1"); };
+  auto h = parse_add_hosts({"db:10.1.2.3", "cache=10.1.2.4", "v6:fd00::1", "gw:host-gateway"}, gw);
   ASSERT_TRUE(h.has_value()) << h.error().what();
   EXPECT_EQ(*h, (Pairs{{"10.1.2.3", "db"}, {"10.1.2.4", "cache"}, {"fd00::1", "v6"}, {"10.87.0.1", "gw"}}));
-  EXPECT_TRUE(FailsWith(parse_add_hosts({"db"}), EINVAL, "bad format for add-host: \"db\""));
-  EXPECT_TRUE(FailsWith(parse_add_hosts({":1.2.3.4"}), EINVAL, "bad format for add-host"));
-  EXPECT_TRUE(FailsWith(parse_add_hosts({"db:"}), EINVAL, "bad format for add-host"));
-  EXPECT_TRUE(FailsWith(parse_add_hosts({"db:nothere"}), EINVAL, "invalid IP address in add-host: \"nothere\""));
-  EXPECT_EQ(parse_add_hosts({"db"}).error().kind(), ErrorKind::invalid_argument);
+  EXPECT_TRUE(FailsWith(parse_add_hosts({"db"}, gw), EINVAL, "bad format for add-host: \"db\""));
+  EXPECT_TRUE(FailsWith(parse_add_hosts({":1.2.3.4"}, gw), EINVAL, "bad format for add-host"));
+  EXPECT_TRUE(FailsWith(parse_add_hosts({"db:"}, gw), EINVAL, "bad format for add-host"));
+  EXPECT_TRUE(
+      FailsWith(parse_add_hosts({"db:nothere"}, gw), EINVAL, "invalid IP address in add-host: \"nothere\""));
+  EXPECT_EQ(parse_add_hosts({"db"}, gw).error().kind(), ErrorKind::invalid_argument);
 }
 
 TEST(EngineEtcFiles, HostsNamesLocalhostTheExtraHostsThenTheContainer) {

@@ -49,7 +49,7 @@ TEST(EngineNamespaceModes, RefusesWhatDockerRefusesOrHuskLacks) {
   EXPECT_TRUE(FailsWith(parse_uts_mode("private"), EINVAL, "expected host"));
   EXPECT_TRUE(FailsWith(parse_uts_mode("container:a"), EINVAL, "invalid --uts"));
   EXPECT_TRUE(FailsWith(parse_cgroupns_mode("container:a"), EINVAL, "invalid --cgroupns"));
-  EXPECT_TRUE(FailsWith(parse_network_mode("mynet"), ENOTSUP, "user-defined networks are not supported yet"));
+  EXPECT_EQ(*parse_network_mode("mynet"), (NamespaceChoice{NsMode::private_ns, "", "mynet"}));
   EXPECT_TRUE(FailsWith(parse_network_mode("container:"), EINVAL, "needs a container's name"));
   EXPECT_TRUE(FailsWith(parse_userns_mode("keep-id"), EINVAL, "expected host, remap or auto"));
 }

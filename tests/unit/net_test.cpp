@@ -61,12 +61,18 @@ TEST(NetFirewall, ATableOfHusksOwnWithSetsANetworkIsAnElementOf) {
   EXPECT_NE(table.find("table ip husk {"), std::string::npos);
   EXPECT_NE(table.find("ip saddr @subnets oifname != @bridges masquerade"), std::string::npos);
   EXPECT_NE(table.find("oifname @bridges ct state established,related accept"), std::string::npos);
-  EXPECT_EQ(table.find("drop comment"), std::string::npos) << "forwarding was on: not husk's to guard";
-  EXPECT_NE(firewall_table_script(true).find("drop comment"), std::string::npos);
+  EXPECT_LT(table.find("iifname . oifname @same accept"), table.find("iifname @internal drop"));
+  EXPECT_NE(table.find("oifname @bridges ct status dnat accept\n    iifname @bridges oifname @bridges drop"),
+            std::string::npos)
+      << "a bridge's own traffic passes, another bridge's does not";
+  EXPECT_EQ(table.find("drop comment \"husk turned"), std::string::npos)
+      << "forwarding was on: not husk's to guard";
+  EXPECT_NE(firewall_table_script(true).find("drop comment \"husk turned"), std::string::npos);
   EXPECT_EQ(firewall_network_script("husk0", subnet("10.87.0.0/16"), false),
-            "add element ip husk bridges { \"husk0\" }\nadd element ip husk subnets { 10.87.0.0/16 }\n");
+            "add element ip husk bridges { \"husk0\" }\nadd element ip husk subnets { 10.87.0.0/16 }\n"
+            "add element ip husk same { \"husk0\" . \"husk0\" }\n");
   EXPECT_EQ(firewall_network_script("br1", subnet("10.90.0.0/24"), true),
-            "add element ip husk internal { \"br1\" }\n");
+            "add element ip husk internal { \"br1\" }\nadd element ip husk same { \"br1\" . \"br1\" }\n");
 }
 
 TEST(NetFirewall, PublishedPortsAsLinesAndAsMapElements) {

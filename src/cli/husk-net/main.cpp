@@ -5,6 +5,7 @@
 //
 //   husk-net up BRIDGE SUBNET [internal]   the network's rules (and IPv4
 //                                          forwarding, when it is off)
+//   husk-net down BRIDGE SUBNET [internal] the network's rules gone
 //   husk-net ports add|delete LINE...      published ports ("tcp 0.0.0.0
 //                                          8080 10.87.0.2 80"), in or out
 #include <nftables/libnftables.h>
@@ -65,6 +66,15 @@ Result<void> up(const std::string& bridge, const std::string& subnet_text, bool 
                  "add " + bridge + " to the table ip husk");
 }
 
+// The network's elements out of the table's sets (the table stays).
+Result<void> down(const std::string& bridge, const std::string& subnet_text, bool internal) {
+  auto subnet = HUSK_TRY(parse_subnet(subnet_text));
+  Nft nft;
+  if (!nft.run(std::string("list table ip ") + kFirewallTable, "list")) return {};
+  for (auto& e : firewall_network_elements(bridge, subnet, internal)) (void)nft.run("delete" + e, "delete");
+  return {};
+}
+
 Result<void> ports(bool add, int n, char** lines) {
   std::vector<Published> ps;
   for (int i = 0; i < n; ++i) {
@@ -80,11 +90,13 @@ int main_(int argc, char** argv) {
   Result<void> r;
   if (cmd == "up" && (argc == 4 || (argc == 5 && std::strcmp(argv[4], "internal") == 0))) {
     r = up(argv[2], argv[3], argc == 5);
+  } else if (cmd == "down" && (argc == 4 || (argc == 5 && std::strcmp(argv[4], "internal") == 0))) {
+    r = down(argv[2], argv[3], argc == 5);
   } else if (cmd == "ports" && argc >= 3 &&
              (std::strcmp(argv[2], "add") == 0 || std::strcmp(argv[2], "delete") == 0)) {
     r = ports(std::strcmp(argv[2], "add") == 0, argc - 3, argv + 3);
   } else {
-    std::fprintf(stderr, "usage: husk-net up BRIDGE SUBNET [internal] | ports add|delete LINE...\n");
+    std::fprintf(stderr, "usage: husk-net up|down BRIDGE SUBNET [internal] | ports add|delete LINE...\n");
     return 2;
   }
   if (!r) {

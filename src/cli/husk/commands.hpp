@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -15,6 +16,7 @@ namespace husk::cli {
 struct Context {
   std::string root;                  // the image store (--root), default /var/lib/husk
   std::string run_root;              // the runtime's state for the engine's containers (--runroot)
+  std::string config;                // the config file (--config), default /etc/husk/daemon.json
   engine::ImageFetcher fetch_image;  // an image a run lacks: made or pulled
 };
 
@@ -26,7 +28,7 @@ struct Invocation {
 };
 
 inline Result<engine::Engine> open_engine(const Context& ctx) {
-  return engine::Engine::open(ctx.root, ctx.run_root, ctx.fetch_image);
+  return engine::Engine::open(ctx.root, ctx.run_root, ctx.fetch_image, ctx.config);
 }
 
 // What makes one husk program differ from the other (lean.cpp, full.cpp):
@@ -79,6 +81,11 @@ void add_update(CLI::App& app, Invocation& inv);
 // The resource flags run, create and update share (--cpus, -m, --pids-limit, ...).
 void add_resource_flags(CLI::App* c, engine::ResourceFlags& f);
 void add_volume(CLI::App& app, Invocation& inv);  // volume create|ls|inspect|rm|prune
+// network create|ls|inspect|rm|prune|connect|disconnect
+void add_network(CLI::App& app, Invocation& inv);
+// KEY=VALUE pairs (--label, --opt) as a map; WHAT names them in the error.
+Result<std::map<std::string, std::string>> labels_from(const std::vector<std::string>& pairs,
+                                                       const std::string& what);
 void add_inspect(CLI::App& app, Invocation& inv);
 void add_exec(CLI::App& app, Invocation& inv);
 void add_top(CLI::App& app, Invocation& inv);

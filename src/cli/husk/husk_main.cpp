@@ -27,6 +27,7 @@ void add_container_commands(CLI::App& app, Invocation& inv) {
   add_unpause(app, inv);
   add_update(app, inv);
   add_volume(app, inv);
+  add_network(app, inv);
   add_inspect(app, inv);
   add_exec(app, inv);
   add_top(app, inv);
@@ -46,6 +47,8 @@ int husk_main(int argc, char** argv, const Flavor& flavor) {
   app.add_option("--root", root, "the image store (default /var/lib/husk)");
   std::string run_root(engine::kDefaultRunRoot);
   app.add_option("--runroot", run_root, "the runtime's state for the containers (default /run/husk-engine)");
+  std::string config(engine::kDefaultConfigFile);
+  app.add_option("--config", config, "the config file (default /etc/husk/daemon.json)");
   app.set_version_flag("-v,--version", std::string("husk version 0.1.0"));
   Invocation inv;
   if (flavor.add_more) flavor.add_more(app, inv);
@@ -77,6 +80,7 @@ int husk_main(int argc, char** argv, const Flavor& flavor) {
   }
   ctx.root = *abs;
   ctx.run_root = run_root;
+  ctx.config = config;
   ctx.fetch_image = flavor.fetch_image;
   if (!inv.action) return 0;
   auto r = inv.action(ctx);

@@ -36,10 +36,11 @@ std::string status_text(const engine::ContainerRecord& r, LiveStatus live) {
 
 // docker's PORTS: "0.0.0.0:8080->80/tcp, 127.0.0.1:5353->53/udp" while it runs.
 std::string ports_text(const engine::Engine& eng, const engine::ContainerRecord& r, bool up) {
-  if (!up || r.flags.publish.empty()) return "";
+  if (!up || (r.flags.publish.empty() && !r.flags.publish_all)) return "";
   std::string out;
-  if (auto ep = engine::endpoint_of(eng.run_root(), r.id, r.flags))
-    for (auto& p : ep->ports)
+  auto eps = engine::endpoints_of(eng.run_root(), r.id);
+  if (!eps.empty())
+    for (auto& p : eps[0].ports)
       out += (out.empty() ? "" : ", ") + (p.host_address ? p.host_address->str() : std::string("0.0.0.0")) +
              ":" + std::to_string(p.host_port) + "->" + std::to_string(p.port) + "/" + p.proto;
   return out;

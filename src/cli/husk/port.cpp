@@ -12,12 +12,12 @@ namespace {
 Result<int> port(const Context& ctx, const std::string& name, const std::string& private_port) {
   auto eng = HUSK_TRY(open_engine(ctx));
   auto rec = HUSK_TRY(eng.containers().find(name));
-  auto ep = engine::endpoint_of(eng.run_root(), rec.id, rec.flags);
+  auto eps = engine::endpoints_of(eng.run_root(), rec.id);
   std::string want = private_port.empty() || private_port.find('/') != std::string::npos
                          ? private_port
                          : private_port + "/tcp";
   bool found = false;
-  for (auto& p : ep ? ep->ports : std::vector<net::Published>{}) {
+  for (auto& p : eps.empty() ? std::vector<net::Published>{} : eps[0].ports) {
     std::string key = std::to_string(p.port) + "/" + p.proto;
     std::string host =
         (p.host_address ? p.host_address->str() : "0.0.0.0") + ":" + std::to_string(p.host_port);

@@ -78,7 +78,12 @@ void add_run_flags(CLI::App* c, engine::RunFlags& f) {
   c->add_option("--ipc", f.ipc, "private|shareable|host|container:NAME");
   c->add_option("--pid", f.pid, "host|container:NAME");
   c->add_option("--uts", f.uts, "host");
-  c->add_option("--network,--net", f.network, "none (default)|bridge|host|container:NAME");
+  add_multi(c, "--network,--net", f.more_networks,
+            "none (default)|bridge|host|container:NAME|NAME (a network of `husk network create`); more than "
+            "one: several networks");
+  c->add_option("--ip", f.ip, "the address on the first network (one with a --subnet)");
+  c->add_option("--mac-address", f.mac_address, "the MAC address on the first network");
+  add_multi(c, "--network-alias", f.network_aliases, "another name on the first (user-defined) network");
   c->add_option("--userns", f.userns, "host|remap|auto");
   c->add_option("--cgroupns", f.cgroupns, "private|host");
   c->add_option("--time-offset", f.time_offset, "boottime=SECONDS,monotonic=SECONDS (a time namespace)");
@@ -214,6 +219,13 @@ Result<size_t> find_run_image(const CLI::App& app, const std::vector<std::string
   return args.size();
 }
 
+// --network given more than once: the first is the namespace's mode.
+void take_networks(engine::RunFlags& f) {
+  if (f.more_networks.empty()) return;
+  f.network = f.more_networks.front();
+  f.more_networks.erase(f.more_networks.begin());
+}
+
 void add_run(CLI::App& app, Invocation& inv) {
   auto f = std::make_shared<engine::RunFlags>();
   auto* c = app.add_subcommand("run", "run a command in a new container");
@@ -222,6 +234,7 @@ void add_run(CLI::App& app, Invocation& inv) {
   add_run_flags(c, *f);
   c->callback([f, &inv] {
     f->command = inv.command;
+    take_networks(*f);
     inv.action = [f](const Context& ctx) -> Result<int> { return with_run_exit_code(run(ctx, *f)); };
   });
 }
@@ -233,6 +246,7 @@ void add_create(CLI::App& app, Invocation& inv) {
   add_run_flags(c, *f);
   c->callback([f, &inv] {
     f->command = inv.command;
+    take_networks(*f);
     inv.action = [f](const Context& ctx) -> Result<int> { return with_run_exit_code(create(ctx, *f)); };
   });
 }

@@ -11,20 +11,21 @@
 
 namespace husk::cli {
 
-namespace {
-
-using json = nlohmann::ordered_json;
-using engine::VolumeStore;
-
-Result<std::map<std::string, std::string>> labels_from(const std::vector<std::string>& pairs) {
+Result<std::map<std::string, std::string>> labels_from(const std::vector<std::string>& pairs,
+                                                       const std::string& what) {
   std::map<std::string, std::string> out;
   for (auto& kv : pairs) {
     auto eq = kv.find('=');
-    if (eq == 0 || kv.empty()) return fail_code(EINVAL, "invalid label \"" + kv + "\": no key");
+    if (eq == 0 || kv.empty()) return fail_code(EINVAL, "invalid " + what + " \"" + kv + "\": no key");
     out[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
   }
   return out;
 }
+
+namespace {
+
+using json = nlohmann::ordered_json;
+using engine::VolumeStore;
 
 // `volume ls --format json`'s line: docker's fields, labels as "k=v,k=v".
 json ls_json(const engine::Volume& v) {
@@ -139,7 +140,7 @@ void add_volume_create(CLI::App* volume, Invocation& inv) {
     inv.action = [o](const Context& ctx) -> Result<int> {
       if (o->driver != "local")
         return fail_code(ENOTSUP, "volume driver \"" + o->driver + "\" is not supported (only \"local\")");
-      auto labels = HUSK_TRY(labels_from(o->labels));
+      auto labels = HUSK_TRY(labels_from(o->labels, "label"));
       std::string name = o->name.empty() ? engine::new_container_id() : o->name;
       std::cout << HUSK_TRY(VolumeStore(ctx.root).create(name, labels)).name << "\n";
       return 0;
@@ -157,9 +158,8 @@ void add_volume_ls(CLI::App* volume, Invocation& inv) {
   c->alias("list");
   c->add_flag("-q,--quiet", o->quiet, "names only");
   c->add_option("--format", o->format, "json, table or a template such as '{{.Name}}'");
-  c->callback([o, &inv] {
-    inv.action = [o](const Context& ctx) { return list_volumes(ctx, o->quiet, o->format); };
-  });
+  c->callback(
+      [o, &inv] { inv.action = [o](const Context& ctx) { return list_volumes(ctx, o->quiet, o->format); }; });
 }
 
 void add_volume_inspect(CLI::App* volume, Invocation& inv) {
