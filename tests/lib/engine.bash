@@ -32,13 +32,15 @@ engine_teardown() {
   for d in "$R"/containers/*/; do
     [ -d "$d" ] && h rm -f "$(basename "$d")" >/dev/null 2>&1 || true
   done
+  # Before the runtime's delete --force below, which takes any dir of the
+  # run root for a container's, networks/ too.
+  leakcheck_leases "$RUNROOT" || leased=1
   for d in "$RUNROOT"/*; do
     [ -d "$d" ] && "$RUNTIME_BIN" --root "$RUNROOT" delete --force "$(basename "$d")" >/dev/null 2>&1 || true
   done
   for p in "${monitors[@]}"; do
     [ "$(cat "/proc/$p/comm" 2>/dev/null)" = husk-monitor ] && kill -9 "$p" 2>/dev/null || true
   done
-  leakcheck_leases "$RUNROOT" || leased=1
   image_teardown
   return "$leased"
 }
