@@ -4,7 +4,9 @@
 # leaves nothing of a test, passed or failed: every container removed
 # (rm -f stops running ones and their monitors), whatever the runtime still
 # has force-deleted, any monitor left killed, then the store unmounted and
-# removed. Loading this file loads assert, fixtures and image too.
+# removed. It fails the test if the run root still holds an address lease
+# once every container is gone (tests/lib/leakcheck.bash). Loading this file
+# loads assert, fixtures, image and leakcheck too.
 #
 #   engine_setup PREFIX     in setup: T, R (store), RUNROOT
 #   engine_teardown         in teardown
@@ -22,7 +24,7 @@ engine_setup() {
 }
 
 engine_teardown() {
-  local f p d
+  local f p d leased=0
   local monitors=()
   for f in "$R"/containers/*/monitor.pid; do
     [ -f "$f" ] && monitors+=("$(cat "$f")")
@@ -30,6 +32,9 @@ engine_teardown() {
   for d in "$R"/containers/*/; do
     [ -d "$d" ] && h rm -f "$(basename "$d")" >/dev/null 2>&1 || true
   done
+  # Before the runtime's delete --force below, which takes any dir of the
+  # run root for a container's, networks/ too.
+  leakcheck_leases "$RUNROOT" || leased=1
   for d in "$RUNROOT"/*; do
     [ -d "$d" ] && "$RUNTIME_BIN" --root "$RUNROOT" delete --force "$(basename "$d")" >/dev/null 2>&1 || true
   done
@@ -37,6 +42,7 @@ engine_teardown() {
     [ "$(cat "/proc/$p/comm" 2>/dev/null)" = husk-monitor ] && kill -9 "$p" 2>/dev/null || true
   done
   image_teardown
+  return "$leased"
 }
 
 h() { "$HUSK" --root "$R" --runroot "$RUNROOT" "$@"; }
