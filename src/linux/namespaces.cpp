@@ -80,6 +80,24 @@ Result<NamespacePlan> plan_namespaces(const spec::Linux& linux) {
       plan.child_joins.push_back(std::move(j));
     }
   }
+  // A new user namespace's init could not join a namespace the host's owns
+  // (it has no capability there): the parent joins those before the clone,
+  // so the init is born in them, as runc joins them before it unshares the
+  // user namespace. A mount namespace stays the init's to join.
+  if (plan.new_user && !plan.join_user_first) {
+    auto host_owned = [](const NamespaceJoin& j) {
+      return j.type == NamespaceType::network || j.type == NamespaceType::ipc ||
+             j.type == NamespaceType::uts || j.type == NamespaceType::cgroup;
+    };
+    for (auto it = plan.child_joins.begin(); it != plan.child_joins.end();) {
+      if (!host_owned(*it)) {
+        ++it;
+        continue;
+      }
+      plan.parent_joins.push_back(std::move(*it));
+      it = plan.child_joins.erase(it);
+    }
+  }
   return plan;
 }
 
@@ -106,17 +124,28 @@ Result<void> join_init_namespaces(Kernel& k, const NamespacePlan& ns) {
   return {};
 }
 
+namespace {
+// What the runtime may enter around a clone, and goes back to after it.
+constexpr std::pair<NamespaceType, int> kRemembered[] = {
+    {NamespaceType::pid, CLONE_NEWPID},     {NamespaceType::time, CLONE_NEWTIME},
+    {NamespaceType::network, CLONE_NEWNET}, {NamespaceType::ipc, CLONE_NEWIPC},
+    {NamespaceType::uts, CLONE_NEWUTS},     {NamespaceType::cgroup, CLONE_NEWCGROUP}};
+}  // namespace
+
 Result<ChildNamespaces> ChildNamespaces::remember(Kernel& k) {
   ChildNamespaces c;
   c.kernel_ = &k;
-  c.pid_ = HUSK_TRY(open_fd("/proc/self/ns/pid", O_RDONLY));
-  c.time_ = HUSK_TRY(open_fd("/proc/self/ns/time", O_RDONLY));
+  for (auto [type, flag] : kRemembered) {
+    auto fd = open_fd("/proc/self/ns/" + spec::namespace_proc_name(type), O_RDONLY);
+    if (!fd && type != NamespaceType::time && type != NamespaceType::pid) continue;
+    c.fds_.emplace_back(HUSK_TRY(std::move(fd)), flag);
+  }
   return c;
 }
 
 ChildNamespaces::~ChildNamespaces() {
-  if (pid_) kernel_->setns(pid_.get(), CLONE_NEWPID);
-  if (time_) kernel_->setns(time_.get(), CLONE_NEWTIME);
+  for (auto& [fd, flag] : fds_)
+    if (fd) kernel_->setns(fd.get(), flag);
 }
 
 Result<unsigned long long> namespace_inode(int pid, NamespaceType t) {

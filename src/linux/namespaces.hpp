@@ -33,9 +33,11 @@ struct NamespacePlan {
   bool new_user = false;
   bool new_time = false;
   bool new_pid = false;
-  bool join_user_first = false;             // a user namespace is joined by path
-  std::vector<NamespaceJoin> child_joins;   // setns in the child, user first
-  std::vector<NamespaceJoin> parent_joins;  // pid/time by path, in the parent
+  bool join_user_first = false;            // a user namespace is joined by path
+  std::vector<NamespaceJoin> child_joins;  // setns in the child, user first
+  // pid/time by path, in the parent; with a new user namespace also
+  // net/ipc/uts/cgroup (the host's user namespace owns them).
+  std::vector<NamespaceJoin> parent_joins;
 };
 
 // Opens every namespace path now so a later failure cannot be a vanished path.
@@ -66,12 +68,13 @@ Result<Cloned> clone_child(Kernel& k, unsigned long ns_flags, int cgroup2);
 // namespace, then what it owns) and clones the child with NS_FLAGS as *our*
 // child (CLONE_PARENT), which runs BODY and never returns. The middle
 // reports the child's pid (in our pid namespace: it never left it) and exits.
-Result<Cloned> clone_through_middle(Kernel& k, const std::function<Result<void>()>& enter, unsigned long ns_flags,
-                                    const std::function<void()>& body);
+Result<Cloned> clone_through_middle(Kernel& k, const std::function<Result<void>()>& enter,
+                                    unsigned long ns_flags, const std::function<void()>& body);
 
 // pid and time namespaces apply to the children a process creates, so the
-// runtime enters (or makes) the container's around its clone. This holds our
-// own and puts them back when it goes out of scope (the child never returns
+// runtime enters (or makes) the container's around its clone (and, for a
+// new user namespace, the host-owned ones it joins). This holds our own and
+// puts them back when it goes out of scope (the child never returns
 // through it: it execs or exits).
 class ChildNamespaces {
  public:
@@ -82,7 +85,7 @@ class ChildNamespaces {
  private:
   ChildNamespaces() = default;
   Kernel* kernel_ = nullptr;
-  UniqueFd pid_, time_;
+  std::vector<std::pair<UniqueFd, int>> fds_;  // ours, and its CLONE_NEW* type
 };
 
 // What a process exec'd into a running container joins: each namespace

@@ -93,9 +93,11 @@ Result<void> set_time_offsets(const spec::Linux& l) {
   return with_context(write_file("/proc/self/timens_offsets", text), "set time namespace offsets");
 }
 
-// Enters (or makes) the pid and time namespaces the init is to be born in:
-// they apply to children only.
-Result<void> enter_namespaces_for_child(linux::Kernel& k, const linux::NamespacePlan& ns, const spec::Linux& l) {
+// Enters (or makes) the pid and time namespaces the init is to be born in
+// (they apply to children only), and those a new user namespace's init
+// could not join itself (plan_namespaces).
+Result<void> enter_namespaces_for_child(linux::Kernel& k, const linux::NamespacePlan& ns,
+                                        const spec::Linux& l) {
   for (auto& j : ns.parent_joins) HUSK_TRY(linux::join_namespace(k, j));
   if (ns.new_time) {
     if (k.unshare(CLONE_NEWTIME) < 0) return fail_errno("unshare time namespace");
@@ -107,8 +109,8 @@ Result<void> enter_namespaces_for_child(linux::Kernel& k, const linux::Namespace
 // A user namespace joined by path must own the namespaces the container
 // makes (or its root could not mount in its own mount namespace), so they
 // are made after joining it; the runtime stays in the host's.
-Result<linux::Cloned> clone_init_in_joined_userns(linux::Kernel& k, const linux::NamespacePlan& ns, const spec::Linux& l,
-                                                  const InitPlan& plan) {
+Result<linux::Cloned> clone_init_in_joined_userns(linux::Kernel& k, const linux::NamespacePlan& ns,
+                                                  const spec::Linux& l, const InitPlan& plan) {
   return linux::clone_through_middle(
       k,
       [&]() -> Result<void> {
@@ -121,8 +123,8 @@ Result<linux::Cloned> clone_init_in_joined_userns(linux::Kernel& k, const linux:
 // Clones the container's init with the namespaces the plan creates, entering
 // the pid and time namespaces around the clone and leaving them right after.
 // CGROUP2: the container's cgroup2 directory, or -1.
-Result<linux::Cloned> clone_init(linux::Kernel& k, const linux::NamespacePlan& ns, const spec::Linux& l, const InitPlan& plan,
-                                 int cgroup2) {
+Result<linux::Cloned> clone_init(linux::Kernel& k, const linux::NamespacePlan& ns, const spec::Linux& l,
+                                 const InitPlan& plan, int cgroup2) {
   if (ns.join_user_first) return clone_init_in_joined_userns(k, ns, l, plan);
   std::optional<linux::ChildNamespaces> ours;
   if (!ns.parent_joins.empty() || ns.new_time) ours.emplace(HUSK_TRY(linux::ChildNamespaces::remember(k)));
@@ -213,7 +215,8 @@ Result<LaunchPlan> plan_launch(const Context& ctx, const CreateOptions& opts, bo
   std::string self_cgroup;
   if (!config.linux.cgroups_path.empty() && config.linux.cgroups_path[0] != '/')
     self_cgroup = HUSK_TRY(read_file("/proc/self/cgroup"));
-  lp.cgroup_path = HUSK_TRY(cgroups::resolve_cgroups_path(config.linux.cgroups_path, opts.id, layout, self_cgroup));
+  lp.cgroup_path =
+      HUSK_TRY(cgroups::resolve_cgroups_path(config.linux.cgroups_path, opts.id, layout, self_cgroup));
   lp.cgroup.emplace(std::move(layout), lp.cgroup_path);
   // Limits are planned before anything exists: a resource this host cannot
   // enforce fails create with nothing to undo.
@@ -328,15 +331,16 @@ Result<InitPlan> make_init_plan(const Context& ctx, const CreateOptions& opts, c
   plan.unprivileged_parent = ::geteuid() != 0;
   plan.await_go = lp.ns.new_user || plan.unprivileged_parent;
   plan.parent_only_fds = {guard.dir->fd(), ch.parent.fd(), ch.console_peer.get()};
-  plan.parent_only_fds.insert(plan.parent_only_fds.end(), opts.close_in_init.begin(), opts.close_in_init.end());
+  plan.parent_only_fds.insert(plan.parent_only_fds.end(), opts.close_in_init.begin(),
+                              opts.close_in_init.end());
   if (ctx.log && ctx.log->fd() >= 0) plan.parent_only_fds.push_back(ctx.log->fd());
   return plan;
 }
 
 // Phase 3a: the init is cloned (into its cgroup2 directory when there is
 // one); the ends that are only its own are closed here.
-Result<linux::Cloned> start_init(linux::Kernel& k, const Context& ctx, const LaunchPlan& lp, LaunchGuard& guard,
-                                 InitPlan& plan, InitChannels& ch) {
+Result<linux::Cloned> start_init(linux::Kernel& k, const Context& ctx, const LaunchPlan& lp,
+                                 LaunchGuard& guard, InitPlan& plan, InitChannels& ch) {
   // Relative bind sources and hooks see the bundle as their cwd, as with runc.
   if (::chdir(lp.bundle.dir.c_str()) < 0) return fail_errno("chdir " + lp.bundle.dir);
   UniqueFd cgroup2;
@@ -380,7 +384,8 @@ Result<void> place_init(const Context& ctx, const LaunchPlan& lp, LaunchGuard& g
   if (guard.cgroup) {
     HUSK_TRY_CTX(guard.cgroup->apply(lp.limits), "create " + state.id);
     if (!cloned.in_cgroup2) HUSK_TRY(guard.cgroup->add_process(pid, cgroups::Manager::Hierarchies::unified));
-    if (plan.self_attach_v1.empty()) HUSK_TRY(guard.cgroup->add_process(pid, cgroups::Manager::Hierarchies::v1));
+    if (plan.self_attach_v1.empty())
+      HUSK_TRY(guard.cgroup->add_process(pid, cgroups::Manager::Hierarchies::v1));
     debug(ctx, state.id,
           "init is in cgroup " + lp.cgroup_path + " (" + cgroups::layout_name(guard.cgroup->layout().kind) +
               " layout)");
@@ -403,9 +408,9 @@ Result<void> await_init_ready(const Context& ctx, const LaunchPlan& lp, InitChan
   }
   if (lp.seccomp && lp.seccomp->listener()) {
     auto& sc = *config.linux.seccomp;
-    HUSK_TRY_CTX(linux::forward_seccomp_listener(ch.parent, sc.listener_path,
-                                                 spec::container_process_state_json(state, state.pid,
-                                                                                    sc.listener_metadata)),
+    HUSK_TRY_CTX(linux::forward_seccomp_listener(
+                     ch.parent, sc.listener_path,
+                     spec::container_process_state_json(state, state.pid, sc.listener_metadata)),
                  "create " + state.id);
   }
   HUSK_TRY(ch.parent.expect(linux::SyncMsg::ready));

@@ -13,6 +13,10 @@
 namespace husk::runtime {
 
 namespace {
+
+// The file that marks a state directory the runtime made.
+constexpr const char* kStateMark = ".husk-runtime";
+
 Result<UniqueFd> lock_dir(const std::string& path) {
   UniqueFd fd = HUSK_TRY(open_fd(path, O_RDONLY | O_DIRECTORY));
   HUSK_TRY(flock_fd(fd.get(), LOCK_EX, "lock " + path));
@@ -45,6 +49,13 @@ Result<ContainerDir> StateStore::create(const std::string& id) const {
     return fail(std::move(fd).error());
   }
   d.fd_ = std::move(*fd);
+  // Marks it the runtime's (remove_stale removes no other directory).
+  UniqueFd mark(::openat(d.fd_.get(), kStateMark, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+  if (!mark) {
+    int err = errno;
+    ::rmdir(path.c_str());
+    return fail(Error(err, "mark state directory " + path));
+  }
   return d;
 }
 
@@ -71,6 +82,15 @@ Result<void> StateStore::remove_stale(const std::string& id) const {
   auto fd = lock_dir(path);
   if (!fd) return fd.error().err() == ENOENT ? Result<void>() : fail(std::move(fd).error());
   if (::faccessat(fd->get(), "state.json", F_OK, 0) == 0) return {};  // it came alive meanwhile
+  // A directory the runtime did not make (another program's, beside its
+  // containers under the same root) stays.
+  bool empty = true;
+  if (DIR* d = ::opendir(path.c_str())) {
+    while (auto* e = ::readdir(d))
+      if (std::string_view n = e->d_name; n != "." && n != "..") empty = false;
+    ::closedir(d);
+  }
+  if (!empty && ::faccessat(fd->get(), kStateMark, F_OK, 0) != 0) return {};
   return remove_all(path);
 }
 

@@ -47,7 +47,9 @@ class StateStore {
   // Whether ID has a recorded state now (no lock taken: a hint for watchers).
   bool has_state(const std::string& id) const;
   // A directory without state.json whose lock we can take was left by a
-  // runtime that died inside `create`: nothing else refers to it.
+  // runtime that died inside `create`: nothing else refers to it. Only an
+  // empty one or one the runtime marked as its own is removed (the engine
+  // keeps its networks' state beside its containers').
   Result<void> remove_stale(const std::string& id) const;
 
  private:

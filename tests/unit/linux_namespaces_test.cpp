@@ -29,10 +29,10 @@ spec::Namespace joined(NamespaceType t) { return {t, "/proc/self/ns/" + spec::na
 spec::Namespace fresh(NamespaceType t) { return {t, ""}; }
 
 TEST(NamespacePlan, NewNamespacesAreCloneFlagsExceptCgroupAndTime) {
-  auto plan = plan_namespaces(with_namespaces({fresh(NamespaceType::pid), fresh(NamespaceType::network),
-                                               fresh(NamespaceType::mount), fresh(NamespaceType::ipc),
-                                               fresh(NamespaceType::uts), fresh(NamespaceType::user),
-                                               fresh(NamespaceType::cgroup), fresh(NamespaceType::time)}));
+  auto plan = plan_namespaces(
+      with_namespaces({fresh(NamespaceType::pid), fresh(NamespaceType::network), fresh(NamespaceType::mount),
+                       fresh(NamespaceType::ipc), fresh(NamespaceType::uts), fresh(NamespaceType::user),
+                       fresh(NamespaceType::cgroup), fresh(NamespaceType::time)}));
   ASSERT_TRUE(plan) << plan.error().what();
   EXPECT_EQ(CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWUSER,
             plan->clone_flags);
@@ -49,9 +49,9 @@ TEST(NamespacePlan, WhatIsNotListedIsInherited) {
 }
 
 TEST(NamespacePlan, PidAndTimeByPathAreTheParentsAndAUserNamespaceIsJoinedFirst) {
-  auto plan = plan_namespaces(with_namespaces({joined(NamespaceType::network), joined(NamespaceType::pid),
-                                               joined(NamespaceType::ipc), joined(NamespaceType::user),
-                                               fresh(NamespaceType::mount)}));
+  auto plan = plan_namespaces(
+      with_namespaces({joined(NamespaceType::network), joined(NamespaceType::pid), joined(NamespaceType::ipc),
+                       joined(NamespaceType::user), fresh(NamespaceType::mount)}));
   ASSERT_TRUE(plan) << plan.error().what();
   EXPECT_EQ(CLONE_NEWNS, plan->clone_flags);
   EXPECT_TRUE(plan->join_user_first);
@@ -68,18 +68,22 @@ TEST(NamespacePlan, AMissingPathFailsBeforeAnythingIsMade) {
   EXPECT_TRUE(FailsWith(plan, ENOENT, "network namespace"));
 }
 
-TEST(InitJoins, ANewUserNamespaceMakesUsRootBeforeAnyJoin) {
-  auto plan = plan_namespaces(
-      with_namespaces({fresh(NamespaceType::user), joined(NamespaceType::network), joined(NamespaceType::uts)}));
+TEST(InitJoins, ANewUserNamespacesInitIsBornInTheHostOwnedOnesAndJoinsOnlyAMountNamespace) {
+  // It would have no capability in a network or UTS namespace the host's
+  // user namespace owns: the runtime joins those around the clone (as runc).
+  auto plan = plan_namespaces(with_namespaces({fresh(NamespaceType::user), joined(NamespaceType::network),
+                                               joined(NamespaceType::uts), joined(NamespaceType::mount)}));
   ASSERT_TRUE(plan);
+  ASSERT_EQ(2u, plan->parent_joins.size());
+  EXPECT_EQ(NamespaceType::network, plan->parent_joins[0].type);
+  EXPECT_EQ(NamespaceType::uts, plan->parent_joins[1].type);
   RecordingKernel k;
   ASSERT_TRUE(join_init_namespaces(k, *plan));
   auto calls = k.texts();
-  ASSERT_EQ(4u, calls.size()) << ::testing::PrintToString(calls);
+  ASSERT_EQ(3u, calls.size()) << ::testing::PrintToString(calls);
   EXPECT_EQ("setresgid(0,0,0)", calls[0]);
   EXPECT_EQ("setresuid(0,0,0)", calls[1]);
-  EXPECT_TRUE(calls[2].starts_with("setns(net:[") && calls[2].ends_with("CLONE_NEWNET)")) << calls[2];
-  EXPECT_TRUE(calls[3].starts_with("setns(uts:[") && calls[3].ends_with("CLONE_NEWUTS)")) << calls[3];
+  EXPECT_TRUE(calls[2].starts_with("setns(mnt:[") && calls[2].ends_with("CLONE_NEWNS)")) << calls[2];
 }
 
 TEST(InitJoins, AUserNamespaceByPathIsEnteredAtCloneAndOnlyItsRootTakenHere) {
@@ -148,7 +152,8 @@ TEST(PidfdJoins, NothingToJoinInTheHostsUserNamespaceMakesNoCall) {
 TEST(PidfdJoins, AFailedJoinIsReported) {
   RecordingKernel k;
   k.fail("setns", EPERM);
-  EXPECT_TRUE(FailsWith(join_through_pidfd(k, -1, CLONE_NEWNS, false), EPERM, "join the container's namespaces"));
+  EXPECT_TRUE(
+      FailsWith(join_through_pidfd(k, -1, CLONE_NEWNS, false), EPERM, "join the container's namespaces"));
 }
 
 TEST(CloneChild, IntoItsCgroupWithClone3) {
