@@ -47,7 +47,7 @@ mean() { awk '{ r += $1; p += $2; u += $3; n++ } END { printf "%d %d %d\n", r / 
 
 husk_pids=()
 for i in $(seq "$N"); do
-  "$HUSK" --root "$T/store" --runroot "$T/run" run -d --name "idle$i" busybox sleep 1000 >/dev/null
+  "$HUSK" --root "$T/store" --runroot "$T/run" run -d --name "idle$i" --network none busybox sleep 1000 >/dev/null
 done
 for f in "$T"/store/containers/*/monitor.pid; do husk_pids+=("$(cat "$f")"); done
 sleep 1  # idle: whatever start-up left behind is what counts

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark the engine: `husk run --rm busybox true` against podman running
-# the same image with runc and with crun (`--network none`), against
+# the same image with runc and with crun (all `--network none`: the machine's own network
+# is never touched; bench/network-run.sh measures the bridge), against
 # husk-runtime's bare `run` of a bundle of the same image with the same
 # seccomp filter (the engine's floor: what the engine adds is the image, the
 # record, the overlay root, the config), and `husk exec` against `podman exec` into a running
@@ -59,7 +60,7 @@ trap cleanup EXIT
 h() { "$HUSK" --root "$store" --runroot "$runroot" "$@"; }
 
 log "husk: the default busybox image and a bundle of it"
-h run --rm busybox true
+h run --rm --network none busybox true
 "$HUSK" --root "$store" image bundle busybox "$work/bundle" /bin/true >/dev/null
 # The same confinement as husk run's: its default seccomp filter, which the
 # runtime loads in both rows.
@@ -94,7 +95,7 @@ sh -c "$crun_wrap $(pod "$CRUN" "$prun")" >/dev/null || die "podman run with cru
 mkdir -p "$RESULTS_DIR"
 log "run: $RUNS runs of husk, $PEER_RUNS of each podman"
 hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$work/husk.json" \
-  -n "husk run --rm" "$HUSK --root $store --runroot $runroot run --rm busybox true" \
+  -n "husk run --rm" "$HUSK --root $store --runroot $runroot run --rm --network none busybox true" \
   -n "husk-runtime run (bare)" "$RT --root $rtroot run --bundle $work/bundle benchbare" >&2
 hyperfine --warmup 1 --runs "$PEER_RUNS" --export-json "$work/podman.json" \
   -n "podman run --rm (runc)" "$(pod "$RUNC" "$prun")" \
@@ -104,7 +105,7 @@ exec_rows=0
 if h exec --help >/dev/null 2>&1; then
   exec_rows=1
   log "exec: into a running container"
-  h run -d --name benchexec busybox sleep 100000 >/dev/null
+  h run -d --name benchexec --network none busybox sleep 100000 >/dev/null
   PODMAN_RUNTIME=$RUNC hpodman run -d --name benchexec --network none --cgroup-parent "$PODMAN_CGROUP_PARENT" \
     "$PODMAN_IMAGE" sleep 100000 >/dev/null
   hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$work/husk-exec.json" \

@@ -10,5 +10,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=${HUSK_BUILD_DIR:-$src/build}
 
 # A non-interactive demo: no terminal, a command that shows the isolation.
-exec "$build/husk" run --rm busybox \
+# --network none: the demo leaves this machine's network as it was (the
+# default, as docker's, would make the bridge husk0 and its nftables table).
+exec "$build/husk" run --rm --network none busybox \
   sh -c 'echo hello from $(hostname): I am PID $$ and see $(ls /proc | grep -c "^[0-9]") processes'

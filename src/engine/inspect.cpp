@@ -59,7 +59,7 @@ json host_config(const ContainerRecord& rec, const spec::Config* cfg) {
   const RunFlags& f = rec.flags;
   json h;
   h["Binds"] = strings_or_null(f.volumes);
-  h["NetworkMode"] = mode_or(f.network, "none");
+  h["NetworkMode"] = mode_or(f.network, "default");
   h["PublishAllPorts"] = f.publish_all;
   h["PortBindings"] = json::object();
   if (auto bindings = parse_publish(f.publish))
@@ -193,7 +193,7 @@ json graph_driver(const OverlayDirs& d) {
 // while it runs (docker's fields, empty when it does not); the top-level
 // address fields are the default bridge network's, as docker's.
 json network_settings(const Engine& eng, const ContainerRecord& rec, pid_t pid) {
-  std::string mode = mode_or(rec.flags.network, "none");
+  std::string mode = mode_or(rec.flags.network, "bridge");
   if (mode == "default") mode = "bridge";
   auto eps = pid > 0 ? endpoints_of(eng.run_root(), rec.id) : std::vector<Endpoint>{};
   auto atts = attachments_of(rec);

@@ -87,10 +87,11 @@ Result<NamespaceChoice> parse_cgroupns_mode(std::string_view v) {
 }
 
 Result<NamespaceChoice> parse_network_mode(std::string_view v) {
-  if (v.empty() || v == "none") return NamespaceChoice{};  // a namespace of its own: lo only
+  if (v == "none") return NamespaceChoice{};  // a namespace of its own: lo only
   if (v == "host" || starts_with(v, "container:"))
     return parse_mode("--network", v, {}, "none, bridge, host or container:NAME");
-  if (v == "bridge" || v == "default") return NamespaceChoice{.network = "bridge"};
+  // The default: docker's default bridge network.
+  if (v.empty() || v == "bridge" || v == "default") return NamespaceChoice{.network = "bridge"};
   // A network `network create` made (whether it exists is the engine's to say).
   return NamespaceChoice{.network = std::string(v)};
 }

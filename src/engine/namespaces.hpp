@@ -24,12 +24,12 @@ struct NamespaceChoice {
   bool operator==(const NamespaceChoice&) const = default;
 };
 
-// "" is the default of each (private; --network: none, which is a private
-// network namespace with only lo).
+// "" is the default of each (private; --network: the default bridge
+// network; none is a private network namespace with only lo).
 Result<NamespaceChoice> parse_ipc_mode(std::string_view v);      // private|shareable|none|host|container:NAME
 Result<NamespaceChoice> parse_pid_mode(std::string_view v);      // host|container:NAME
 Result<NamespaceChoice> parse_uts_mode(std::string_view v);      // host
-Result<NamespaceChoice> parse_network_mode(std::string_view v);  // none|bridge|host|container:NAME
+Result<NamespaceChoice> parse_network_mode(std::string_view v);  // none|bridge|host|container:NAME|NAME
 Result<NamespaceChoice> parse_cgroupns_mode(std::string_view v);  // private|host
 
 // --userns: host (no user namespace, the default), remap (the "husk" user's

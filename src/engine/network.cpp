@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/fault.hpp"
 #include "base/fd.hpp"
 #include "base/file.hpp"
 #include "base/program.hpp"
@@ -36,12 +37,12 @@ constexpr unsigned kDefaultMtu = 1500;
 constexpr int kMaxInterfaces = 16;
 
 std::string leases_dir(const std::string& run_root, const std::string& network) {
-  return run_root + "/networks/" + network;
+  return run_root + "/.net/networks/" + network;
 }
 std::string dns_dir(const std::string& run_root, const std::string& network) {
-  return run_root + "/dns/" + network;
+  return run_root + "/.net/dns/" + network;
 }
-std::string endpoints_dir(const std::string& run_root) { return run_root + "/endpoints"; }
+std::string endpoints_dir(const std::string& run_root) { return run_root + "/.net/endpoints"; }
 std::string endpoints_file(const std::string& run_root, const std::string& id) {
   return endpoints_dir(run_root) + "/" + id;
 }
@@ -89,9 +90,10 @@ Result<void> run_husk_net(const std::vector<std::string>& args) {
 Result<void> ensure_bridge(const std::string& run_root, const net::Netlink& host, const Network& n,
                            unsigned mtu) {
   if (host.index_of(n.bridge)) return {};
-  HUSK_TRY(mkdir_all(run_root + "/networks", 0700));
-  UniqueFd lock = HUSK_TRY(open_fd(run_root + "/networks/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  HUSK_TRY(flock_fd(lock.get(), LOCK_EX, "lock " + run_root + "/networks/lock"));
+  std::string dir = run_root + "/.net/networks";
+  HUSK_TRY(mkdir_all(dir, 0700));
+  UniqueFd lock = HUSK_TRY(open_fd(dir + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  HUSK_TRY(flock_fd(lock.get(), LOCK_EX, "lock " + dir + "/lock"));
   if (host.index_of(n.bridge)) return {};
   HUSK_TRY(run_husk_net(firewall_args("up", n)));
   auto made = host.add_bridge(n.bridge, mtu);
@@ -104,7 +106,7 @@ Result<void> ensure_bridge(const std::string& run_root, const net::Netlink& host
   return {};
 }
 
-std::string ports_dir(const std::string& run_root) { return run_root + "/ports"; }
+std::string ports_dir(const std::string& run_root) { return run_root + "/.net/ports"; }
 std::string ports_file(const std::string& run_root, const std::string& id) {
   return ports_dir(run_root) + "/" + id;
 }
@@ -321,7 +323,7 @@ std::string last_ports_file(const std::string& container_dir) { return container
 }  // namespace
 
 std::string netns_path(const std::string& run_root, const std::string& id) {
-  return run_root + "/netns/" + id;
+  return run_root + "/.net/netns/" + id;
 }
 
 std::vector<NetworkAttachment> attachments_of(const ContainerRecord& rec) {
@@ -358,6 +360,7 @@ Result<std::vector<Endpoint>> attach_networks(const NetworkStore& networks, cons
   auto host = HUSK_TRY(net::Netlink::open());
   unsigned mtu = host.default_route_mtu(kDefaultMtu);
   HUSK_TRY(net::create_netns(ns));
+  fault_point(Fault::engine_net_netns);
   std::vector<Endpoint> eps;
   auto wired = [&]() -> Result<void> {
     UniqueFd nsfd = HUSK_TRY(open_fd(ns, O_RDONLY | O_CLOEXEC));
@@ -370,12 +373,14 @@ Result<std::vector<Endpoint>> attach_networks(const NetworkStore& networks, cons
           "network " + n.name));
       routed = routed || route;
     }
+    fault_point(Fault::engine_net_wired);
     // Ports: to the first network's address (none on an internal one).
     if (nets.empty() || nets[0].internal) return write_endpoints(run_root, rec.id, eps);
     auto bindings = HUSK_TRY(parse_publish(rec.flags.publish));
     if (rec.flags.publish_all) bindings = with_published_all(std::move(bindings), rec.exposed_ports);
     auto previous = read_ports(last_ports_file(container_dir));
     eps[0].ports = HUSK_TRY(publish(run_root, rec.id, bindings, eps[0].address, previous));
+    fault_point(Fault::engine_net_published);
     if (!eps[0].ports.empty()) {
       std::string text;
       for (auto& p : eps[0].ports) text += published_line(p) + "\n";
@@ -398,13 +403,13 @@ Result<void> detach_networks(const std::string& run_root, const std::string& id)
   HUSK_TRY(unpublish(run_root, id));
   // Names and leases on every network (a start that died half-way may not
   // have written down its endpoints).
-  for (auto& n : dir_entries(run_root + "/dns"))
+  for (auto& n : dir_entries(run_root + "/.net/dns"))
     HUSK_TRY(net::NameServer(dns_dir(run_root, n), {}, false).remove(id));
   // The namespace's end takes the veth pairs with it: the kernel tears them
   // down after we let go (deleting a veth here would wait out an RCU grace
   // period, most of a run's time).
   HUSK_TRY(net::remove_netns(ns));
-  for (auto& n : dir_entries(run_root + "/networks"))
+  for (auto& n : dir_entries(run_root + "/.net/networks"))
     if (path_exists(leases_dir(run_root, n) + "/leases"))
       HUSK_TRY(net::Leases(leases_dir(run_root, n)).release(id));
   std::string eps = endpoints_file(run_root, id);

@@ -106,8 +106,8 @@ Result<UniqueFd> lock_file(const std::string& dir) {
   return lock;
 }
 
-// The default bridge network's subnet, once chosen: RUN_ROOT/networks/bridge/subnet.
-std::string chosen_file(const std::string& run_root) { return run_root + "/networks/bridge/subnet"; }
+// The default bridge network's subnet, once chosen: RUN_ROOT/.net/networks/bridge/subnet.
+std::string chosen_file(const std::string& run_root) { return run_root + "/.net/networks/bridge/subnet"; }
 
 }  // namespace
 
@@ -232,7 +232,7 @@ Result<Network> NetworkStore::default_bridge() const {
     HUSK_TRY(parse_chosen(*text));
     return n;
   }
-  UniqueFd lock = HUSK_TRY(lock_file(run_root_ + "/networks/bridge"));
+  UniqueFd lock = HUSK_TRY(lock_file(run_root_ + "/.net/networks/bridge"));
   if (auto text = read_file(chosen_file(run_root_))) {
     HUSK_TRY(parse_chosen(*text));
     return n;

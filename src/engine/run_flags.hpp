@@ -70,7 +70,7 @@ struct RunFlags {
 
   ResourceFlags resources;  // not in the record (to_json): config.json has the limits
 
-  // Namespaces: "" is the default (a private one; network: none).
+  // Namespaces: "" is the default (a private one; network: the default bridge).
   std::string ipc;      // private|shareable|host|container:NAME
   std::string pid;      // host|container:NAME
   std::string uts;      // host

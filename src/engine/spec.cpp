@@ -27,9 +27,7 @@ Result<void> check_publish(const SpecContext& ctx, const RunFlags& flags) {
   HUSK_TRY(parse_publish(flags.publish));
   auto mode = HUSK_TRY(parse_network_mode(flags.network));
   if (mode.network.empty())
-    ctx.warn("Published ports are discarded when using the " +
-             std::string(flags.network.empty() ? "none" : flags.network) +
-             " network mode (husk's default is still none: use --network bridge)");
+    ctx.warn("Published ports are discarded when using the " + flags.network + " network mode");
   return {};
 }
 

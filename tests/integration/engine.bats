@@ -292,6 +292,8 @@ state_of() { h ps -a --format '{{.Names}} {{.State}}' | awk -v n="$1" '$1 == n {
   husk_kill_procs_mentioning "$R"
   "$RUNTIME_BIN" --root "$RUNROOT" delete --force "$id"
   husk_unmount_under "$R"
+  # Its kept network namespace (a mount under /run) goes too.
+  husk_unmount_under "$RUNROOT"
   rm -rf "$RUNROOT"
   assert_eq "exited" "$(state_of survivor)" "ps -a"
   assert_match 'Exited \(unknown\)' "$(h ps -a --format '{{.Status}}')"

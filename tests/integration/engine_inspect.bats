@@ -32,7 +32,7 @@ init_pid() { "$RUNTIME_BIN" --root "$RUNROOT" state "$(h inspect -f '{{.Id}}' "$
   assert_eq /tmp "$(jq -r '.[0].Config.WorkingDir' <<<"$j")" "Config.WorkingDir"
   jq -e '.[0].Config.Env | index("GREETING=hi")' <<<"$j" >/dev/null
   assert_eq "$(jq -r '.[0].Id[:12]' <<<"$j")" "$(jq -r '.[0].Config.Hostname' <<<"$j")" "Config.Hostname"
-  assert_eq "overlay none" "$(jq -r '.[0] | "\(.Driver) \(.HostConfig.NetworkMode)"' <<<"$j")" "Driver, NetworkMode"
+  assert_eq "overlay default" "$(jq -r '.[0] | "\(.Driver) \(.HostConfig.NetworkMode)"' <<<"$j")" "Driver, NetworkMode (docker's: the default bridge)"
   for d in UpperDir WorkDir MergedDir; do
     [ -d "$(jq -r ".[0].GraphDriver.Data.$d" <<<"$j")" ] || { echo "GraphDriver $d is no directory" >&2; false; }
   done

@@ -100,8 +100,8 @@ EOF
   assert_eq "$(readlink /proc/$apid/ns/pid)" "$(hrun --rm --pid=container:donor busybox readlink /proc/self/ns/pid)"
 }
 
-@test "namespaces: --network=none (the default) has only lo; host sees the host's interfaces; container:A shares A's" {
-  assert_eq "lo" "$(hrun --rm busybox ls /sys/class/net)" "default"
+@test "namespaces: the default bridge gives eth0; --network=none has only lo; host sees the host's interfaces; container:A shares A's" {
+  assert_eq "eth0 lo" "$(hrun --rm busybox ls /sys/class/net | tr '\n' ' ' | sed 's/ $//')" "default"
   assert_eq "lo" "$(hrun --rm --network=none busybox ls /sys/class/net)" "none"
   # host: the test's own network namespace (ctest runs each file in one of
   # its own, tests/lib/in-netns.sh). Its interfaces as ip lists them: the
@@ -136,10 +136,10 @@ EOF
 
 # (--network=bridge runs in engine_network.bats, inside a network namespace
 # of its own: it makes a bridge on the host.)
-@test "namespaces: a user-defined network says it is not there yet (125), nothing left" {
+@test "namespaces: a network that is not there and a container that is not there are refused (125), nothing left" {
   run hrun --rm --network=mynet busybox true
   assert_status 125
-  assert_match 'user-defined networks are not supported yet' "$output"
+  assert_eq "husk: network mynet not found" "$output"
   run hrun --rm --network=container:nosuch busybox true
   assert_status 125
   assert_eq "" "$(ls -A "$R/containers")" "no container dir"

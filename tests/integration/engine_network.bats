@@ -28,8 +28,8 @@ teardown() { network_teardown; }
   assert_eq 02:42:0a:57:00:02 "${lines[4]}" "docker's MAC for the address"
   # The bridge stays, with the gateway's address; the container's veth went with it.
   assert_match 'inet 10\.87\.0\.1/16' "$(on_host ip -4 -o addr show husk0)"
-  assert_eq "" "$(ls -A "$RUNROOT/netns" 2>/dev/null)" "the kept namespace"
-  assert_eq "" "$(grep -v '^last ' "$RUNROOT/networks/bridge/leases" 2>/dev/null)" "the leases"
+  assert_eq "" "$(ls -A "$RUNROOT/.net/netns" 2>/dev/null)" "the kept namespace"
+  assert_eq "" "$(grep -v '^last ' "$RUNROOT/.net/networks/bridge/leases" 2>/dev/null)" "the leases"
   on_host ip link del hostup
 }
 
@@ -49,27 +49,27 @@ teardown() { network_teardown; }
   # Each start gets the network again; a stop lets it go.
   h stop -t 1 web >/dev/null
   assert_eq "" "$(h inspect --format '{{.NetworkSettings.IPAddress}}' web)" "stopped: no address"
-  assert_eq "" "$(ls -A "$RUNROOT/netns")"
+  assert_eq "" "$(ls -A "$RUNROOT/.net/netns")"
   h start web >/dev/null
   ip2=$(h inspect --format '{{.NetworkSettings.IPAddress}}' web)
   assert_match '^10\.87\.0\.[0-9]+$' "$ip2"
   wait_for 10 on_host curl -sf --max-time 1 -o /dev/null "http://$ip2/i.html"
   h rm -f web >/dev/null
-  assert_eq "" "$(ls -A "$RUNROOT/netns")" "rm -f: no namespace kept"
+  assert_eq "" "$(ls -A "$RUNROOT/.net/netns")" "rm -f: no namespace kept"
 }
 
 @test "network: what a crashed start left (its kept namespace, its veth, its lease) is replaced by the next start" {
   id=$(h create --network bridge busybox sleep 1000)
   # As a start SIGKILLed half-way leaves them: a kept namespace, a veth of
   # the container's name on the bridge's host, a lease.
-  mkdir -p "$RUNROOT/netns" "$RUNROOT/networks/bridge"
-  touch "$RUNROOT/netns/$id"
+  mkdir -p "$RUNROOT/.net/netns" "$RUNROOT/.net/networks/bridge"
+  touch "$RUNROOT/.net/netns/$id"
   on_host ip link add "husk${id:0:11}" type veth peer name crashed-peer
-  printf 'last 10.87.0.2\n10.87.0.2 %s\n' "$id" >"$RUNROOT/networks/bridge/leases"
+  printf 'last 10.87.0.2\n10.87.0.2 %s\n' "$id" >"$RUNROOT/.net/networks/bridge/leases"
   run h start "$id"
   assert_status 0
   assert_eq 10.87.0.3 "$(h inspect --format '{{.NetworkSettings.IPAddress}}' "$id")" "a new lease, round robin"
-  assert_eq 1 "$(grep -c "$id" "$RUNROOT/networks/bridge/leases")" "one lease"
+  assert_eq 1 "$(grep -c "$id" "$RUNROOT/.net/networks/bridge/leases")" "one lease"
   h rm -f "$id" >/dev/null
 }
 
@@ -88,7 +88,7 @@ teardown() { network_teardown; }
   run h run --rm --network bridge -v "$T/myhosts:/etc/hosts:ro" busybox cat /etc/hosts
   assert_eq "10.9.9.9 mine" "$output"
   # --network none: no address line, the names still there.
-  run h run --rm -h quiet busybox sh -c 'grep -c quiet /etc/hosts; cat /etc/hostname'
+  run h run --rm --network none -h quiet busybox sh -c 'grep -c quiet /etc/hosts; cat /etc/hostname'
   assert_eq "0" "${lines[0]}"
   assert_eq quiet "${lines[1]}"
   run h run --rm --add-host nocolon busybox true
@@ -198,7 +198,7 @@ c, a = s.accept(); print(a[0], c.recv(64).decode().strip(), flush=True)' >"$T/se
   run h run --rm -p localhost:80:80 busybox true
   assert_match 'invalid IP address: localhost' "$output"
   assert_eq "" "$(ls -A "$R/containers")"
-  run h run --rm -p 8080:80 busybox true
+  run h run --rm --network none -p 8080:80 busybox true
   assert_status 0
   assert_match 'WARNING: Published ports are discarded' "$output"
 }
@@ -208,4 +208,17 @@ c, a = s.accept(); print(a[0], c.recv(64).decode().strip(), flush=True)' >"$T/se
   assert_status 125
   assert_eq "husk: network nosuch not found" "$output"
   assert_eq "" "$(ls -A "$R/containers")"
+}
+
+@test "network: restart gets its ports back: a fixed one, and a random one the same while it is free" {
+  h run -d --name web -p 8081:80 -p 80 busybox sh -c 'echo hi >/tmp/i.html; exec httpd -f -p 80 -h /tmp' >/dev/null
+  before=$(h port web 80/tcp | sort | tr '\n' ' ')
+  assert_match '0\.0\.0\.0:8081' "$before"
+  assert_match '0\.0\.0\.0:[0-9]+ 0\.0\.0\.0:[0-9]+' "$before" "a fixed and a random one"
+  h restart -t 0 web >/dev/null
+  assert_eq "$before" "$(h port web 80/tcp | sort | tr '\n' ' ')" "the same host ports"
+  wait_for 10 on_host curl -sf --max-time 1 -o /dev/null http://127.0.0.1:8081/i.html
+  random=$(h port web 80/tcp | grep -v ':8081$' | cut -d: -f2)
+  assert_eq hi "$(on_host curl -sf --max-time 2 "http://127.0.0.1:$random/i.html")" "through the random one"
+  h rm -f web >/dev/null
 }

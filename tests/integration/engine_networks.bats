@@ -12,6 +12,8 @@ setup_file() { network_file_setup; }
 teardown_file() { network_file_teardown; }
 setup() { engine_setup husk-networks; }
 teardown() {
+  # The upstream resolver (ip netns exec forks it: its own pid file).
+  [ ! -s "$T/upstream.pid" ] || kill "$(cat "$T/upstream.pid")" 2>/dev/null || true
   [ -z "${UPSTREAM_PID:-}" ] || kill "$UPSTREAM_PID" 2>/dev/null || true
   h network prune -f >/dev/null 2>&1 || true
   network_teardown
@@ -238,5 +240,5 @@ resolve() {
   h rm -f uu >/dev/null
   h network prune -f >/dev/null
   assert_eq "" "$(h network ls --filter type=custom --format '{{.Name}}')"
-  assert_eq "" "$(ls -A "$RUNROOT/dns" 2>/dev/null)"
+  assert_eq "" "$(ls -A "$RUNROOT/.net/dns" 2>/dev/null)"
 }

@@ -202,3 +202,41 @@ assert_container_gone() {
     assert_cleans_up
   done
 }
+
+# The test's own network namespace (ctest's) is the host here: what a
+# container got on its networks, seen from it.
+net_leftovers() {
+  ip -o link show | awk -F': ' '$2 ~ /^husk[0-9a-f]{11}/ { print "veth " $2 }'
+  nft list map ip husk published 2>/dev/null | grep -q 'elements = ' && echo "published ports"
+  nft list map ip husk published_any 2>/dev/null | grep -q 'elements = ' && echo "published ports (any address)"
+  grep -hv '^last ' "$RUNROOT"/.net/networks/*/leases 2>/dev/null | sed 's/^/lease /'
+  ls -A "$RUNROOT/.net/netns" "$RUNROOT/.net/endpoints" "$RUNROOT/.net/ports" 2>/dev/null | grep -v ':$' | grep -v '^lock$' | grep . | sed 's/^/state /'
+  ls -A "$RUNROOT"/.net/dns/*/hosts 2>/dev/null | grep -v ':$' | grep . | sed 's/^/name /'
+  pgrep -f "dnsmasq.*--pid-file=$RUNROOT/" >/dev/null && echo "name server"
+  true
+}
+no_net_leftovers() { [ -z "$(net_leftovers)" ]; }
+
+@test "faults: husk run killed at each network step (namespace, wired, published): rm -f leaves no veth, lease, port, name or name server" {
+  local step
+  h network create faultnet >/dev/null
+  for step in engine.net.netns engine.net.wired engine.net.published; do
+    crash "$step" run --name c1 --network faultnet -p 8080:80 busybox sleep 100
+    assert_consistent
+    only_container
+    assert_cleans_up
+    # The kernel lets a veth go shortly after its namespace (bounded).
+    wait_for 5 no_net_leftovers || { net_leftovers >&2; false; }
+    # Detached: its monitor dies there, and the port is free again.
+    run env HUSK_FAULT="$step" "$HUSK" --root "$R" --runroot "$RUNROOT" run -d --name c1 --network faultnet -p 8080:80 busybox sleep 100
+    assert_status 125
+    only_container
+    assert_cleans_up
+    wait_for 5 no_net_leftovers || { net_leftovers >&2; false; }
+  done
+  run h run -d --name c2 --network faultnet -p 8080:80 busybox sleep 100
+  assert_status 0
+  h rm -f c2 >/dev/null
+  h network rm faultnet >/dev/null
+  wait_for 5 no_net_leftovers || { net_leftovers >&2; false; }
+}

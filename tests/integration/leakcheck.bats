@@ -65,8 +65,8 @@ export HUSK_TABLE
 
 @test "leakcheck: a container's veth, its published ports and its lease are leaks; a network's bridge, its address and husk's table are not" {
   command -v nft >/dev/null || skip "nft missing (scripts/install-deps.sh)"
-  mkdir -p "$T/run/networks/bridge"
-  echo "last 10.87.0.1" >"$T/run/networks/bridge/leases"
+  mkdir -p "$T/run/.net/networks/bridge"
+  echo "last 10.87.0.1" >"$T/run/.net/networks/bridge/leases"
   HUSK_LEAKCHECK_DIRS=$T/run run in_netns '
     leakcheck_snapshot "$T/before"
     ip link add husk0 type bridge
@@ -80,7 +80,7 @@ export HUSK_TABLE
     ip link add husk0123456789a type veth peer name ctr-end
     nft add element ip husk published "{ 127.0.0.1 . tcp . 8080 : 10.87.0.2 . 80, 10.0.0.1 . udp . 53 : 10.87.0.3 . 53 }"
     nft add element ip husk published_any "{ tcp . 9090 : 10.87.0.2 . 90 }"
-    printf "last 10.87.0.2\n10.87.0.2 c0ffee\n" >"$T/run/networks/bridge/leases"
+    printf "last 10.87.0.2\n10.87.0.2 c0ffee\n" >"$T/run/.net/networks/bridge/leases"
     leakcheck_compare "$T/before"'
   assert_status 1
   assert_contains "$output" "== bridges and table: clean"
@@ -88,7 +88,7 @@ export HUSK_TABLE
   assert_contains "$output" "nft map published 127.0.0.1 . tcp . 8080 : 10.87.0.2 . 80"
   assert_contains "$output" "nft map published 10.0.0.1 . udp . 53 : 10.87.0.3 . 53"
   assert_contains "$output" "nft map published_any tcp . 9090 : 10.87.0.2 . 90"
-  assert_contains "$output" "lease $T/run/networks/bridge/leases 10.87.0.2 c0ffee"
+  assert_contains "$output" "lease $T/run/.net/networks/bridge/leases 10.87.0.2 c0ffee"
   assert_no_line '^  (link|addr) husk(0|-other)( |$)'
   assert_no_line '^  nft table'
   assert_no_line 'last 10.87.0.2'
@@ -106,17 +106,17 @@ export HUSK_TABLE
 }
 
 @test "leakcheck: leakcheck_leases fails on a held address, not on the pool's cursor; the file's check reports it again" {
-  mkdir -p "$T/run/networks/bridge"
-  echo "last 10.87.0.9" >"$T/run/networks/bridge/leases"
+  mkdir -p "$T/run/.net/networks/bridge"
+  echo "last 10.87.0.9" >"$T/run/.net/networks/bridge/leases"
   leakcheck_leases "$T/run"
-  echo "10.87.0.9 c0ffee" >>"$T/run/networks/bridge/leases"
+  echo "10.87.0.9 c0ffee" >>"$T/run/.net/networks/bridge/leases"
   # Kept apart from the file's own record of leases (BATS_FILE_TMPDIR).
   BATS_FILE_TMPDIR=$T run leakcheck_leases "$T/run"
   assert_status 1
-  assert_contains "$output" "lease $T/run/networks/bridge/leases 10.87.0.9 c0ffee"
-  assert_eq "lease $T/run/networks/bridge/leases 10.87.0.9 c0ffee" "$(cat "$T/leakcheck.leases")"
+  assert_contains "$output" "lease $T/run/.net/networks/bridge/leases 10.87.0.9 c0ffee"
+  assert_eq "lease $T/run/.net/networks/bridge/leases 10.87.0.9 c0ffee" "$(cat "$T/leakcheck.leases")"
   BATS_FILE_TMPDIR=$T run _leakcheck_state ""
-  assert_contains "$output" "lease $T/run/networks/bridge/leases 10.87.0.9 c0ffee"
+  assert_contains "$output" "lease $T/run/.net/networks/bridge/leases 10.87.0.9 c0ffee"
 }
 
 @test "in-netns: the command runs in a network namespace of its own with only lo, up, and its status is kept" {

@@ -100,4 +100,5 @@ wait_for() {
 # The container state dirs in a runtime root DIR (husk-runtime's --root, the
 # engine's --runroot): what a test checks is left. The root's cache of
 # compiled seccomp programs (.seccomp-cache) is not one.
-container_states() { ls -A --ignore=.seccomp-cache "$1" 2>/dev/null; }
+# (.net: the engine's networks, whose leaks leakcheck looks for.)
+container_states() { ls -A --ignore=.seccomp-cache --ignore=.net "$1" 2>/dev/null; }

@@ -32,8 +32,8 @@ engine_teardown() {
   for d in "$R"/containers/*/; do
     [ -d "$d" ] && h rm -f "$(basename "$d")" >/dev/null 2>&1 || true
   done
-  # Before the runtime's delete --force below, which takes any dir of the
-  # run root for a container's, networks/ too.
+  # The engine's own address leases (under RUNROOT/.net, beside the
+  # runtime's state dirs), before image_teardown removes the run root.
   leakcheck_leases "$RUNROOT" || leased=1
   for d in "$RUNROOT"/*; do
     [ -d "$d" ] && "$RUNTIME_BIN" --root "$RUNROOT" delete --force "$(basename "$d")" >/dev/null 2>&1 || true

@@ -41,7 +41,7 @@
 #                               ports (published, published_any in table ip
 #                               husk): a port a container no longer has
 #   lease  <file> <line>        an address held in an engine network's lease
-#                               file (networks/*/leases below the state roots
+#                               file (.net/networks/*/leases below the state roots
 #                               and HUSK_LEAKCHECK_DIRS): "ADDRESS OWNER"
 #                               lines; "last ADDRESS" is the pool's cursor and
 #                               is not recorded
@@ -68,9 +68,11 @@
 # once made, as docker's /docker does; the containers' own cgroups below it
 # are still checked. And a runtime root's cache of compiled seccomp programs
 # (.seccomp-cache), which stays as that root does. And the networks' bridges
-# and husk's nftables table (above).
-HUSK_LEAKCHECK_IGNORE=${HUSK_LEAKCHECK_IGNORE:-'^cgroup /sys/fs/cgroup/([^/]+/)?(process_api(/|$)|husk$)|^state .*/\.seccomp-cache(/|$)|^(link|addr) husk(0|-[^ ]*)( |$)|^nft table ip husk$'}
-HUSK_LEAKCHECK_PROCS=${HUSK_LEAKCHECK_PROCS:-'^(conmon|containerd.*|runc|crun|husk.*|podman|ctr)$'}
+# and husk's nftables table (above), and the engine's network state dirs
+# (RUNROOT/.net and its dirs: what a container holds in them, kept
+# namespaces, leases, is checked as mounts and leases).
+HUSK_LEAKCHECK_IGNORE=${HUSK_LEAKCHECK_IGNORE:-'^cgroup /sys/fs/cgroup/([^/]+/)?(process_api(/|$)|husk$)|^state .*/\.seccomp-cache(/|$)|^state .*/\.net(/[a-z]+)?$|^(link|addr) husk(0|-[^ ]*)( |$)|^nft table ip husk$'}
+HUSK_LEAKCHECK_PROCS=${HUSK_LEAKCHECK_PROCS:-'^(conmon|containerd.*|runc|crun|husk.*|podman|ctr|dnsmasq|aardvark-dns)$'}
 
 HUSK_LEAKCHECK_STATE_ROOTS=${HUSK_LEAKCHECK_STATE_ROOTS:-/run/husk:/run/husk-engine:/run/runc:/run/crun}
 
@@ -90,7 +92,7 @@ _leakcheck_fds() {
 _leakcheck_leases() {
   local d f line
   for d in "$@"; do
-    for f in "$d"/networks/*/leases; do
+    for f in "$d"/.net/networks/*/leases; do
       [ -f "$f" ] || continue
       while IFS= read -r line || [ -n "$line" ]; do
         case "$line" in "" | "last "*) ;; *) printf 'lease %s %s\n' "$f" "$line" ;; esac

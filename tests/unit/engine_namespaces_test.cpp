@@ -30,7 +30,8 @@ TEST(EngineNamespaceModes, ParsesDockersModes) {
   EXPECT_EQ(*parse_cgroupns_mode("private"), (NamespaceChoice{NsMode::private_ns, ""}));
   EXPECT_EQ(*parse_cgroupns_mode("host"), (NamespaceChoice{NsMode::host, ""}));
   EXPECT_EQ(*parse_network_mode("none"), (NamespaceChoice{NsMode::private_ns, ""}));
-  EXPECT_EQ(*parse_network_mode(""), (NamespaceChoice{NsMode::private_ns, ""}));
+  EXPECT_EQ(*parse_network_mode(""), (NamespaceChoice{NsMode::private_ns, "", "bridge"}))
+      << "the default bridge";
   EXPECT_EQ(*parse_network_mode("host"), (NamespaceChoice{NsMode::host, ""}));
   EXPECT_EQ(*parse_network_mode("container:web"), (NamespaceChoice{NsMode::container, "web"}));
   EXPECT_EQ(*parse_network_mode("bridge"), (NamespaceChoice{NsMode::private_ns, "", "bridge"}));
@@ -155,7 +156,7 @@ TEST(EngineNamespaces, HostDropsAndContainerJoinsThroughProc) {
   f = {};
   f.network = "bridge";
   ASSERT_TRUE(apply_namespaces(bridge.ctx, f, bridge.spec).has_value());
-  EXPECT_EQ(bridge.namespaces()["network"], "/run/husk-engine/netns/c0ffee");
+  EXPECT_EQ(bridge.namespaces()["network"], "/run/husk-engine/.net/netns/c0ffee");
 }
 
 TEST(EngineNamespaces, IpcModesAndTheirShm) {

@@ -272,7 +272,7 @@ TEST_F(EngineNetworks, DefaultBridgeIsTheFirstFreeSubnetAndRemembered) {
   EXPECT_FALSE(def->has_names());
   EXPECT_EQ(def->subnet.str(), "10.87.0.0/16");
   EXPECT_EQ(def->gateway.str(), "10.87.0.1");
-  EXPECT_EQ(get_file(dir_ / "run/networks/bridge/subnet"), "10.87.0.0/16 10.87.0.1\n");
+  EXPECT_EQ(get_file(dir_ / "run/.net/networks/bridge/subnet"), "10.87.0.0/16 10.87.0.1\n");
 
   // Remembered while the run root lasts: a config file written later does
   // not move it; a fresh run root follows the config file.
@@ -288,7 +288,7 @@ TEST_F(EngineNetworks, BipGivesTheDefaultBridgesSubnetAndGateway) {
   ASSERT_TRUE(def.has_value()) << def.error().what();
   EXPECT_EQ(def->subnet.str(), "10.99.0.0/24");
   EXPECT_EQ(def->gateway.str(), "10.99.0.1");
-  EXPECT_EQ(get_file(dir_ / "run/networks/bridge/subnet"), "10.99.0.0/24 10.99.0.1\n");
+  EXPECT_EQ(get_file(dir_ / "run/.net/networks/bridge/subnet"), "10.99.0.0/24 10.99.0.1\n");
   EXPECT_TRUE(FailsWith(store().create(named("over", "10.99.0.128/25")), EINVAL, "Pool overlaps"));
 
   put_file(config_, R"({"bip": "10.98.0.5/16"})");
@@ -361,7 +361,7 @@ TEST_F(EngineNetworks, ConfigFileDefaults) {
   put_file(config_, "{not json");
   EXPECT_TRUE(FailsWith(store().default_bridge(), EINVAL, "config file " + config_));
   EXPECT_TRUE(FailsWith(store().create(named("a")), EINVAL, "config file " + config_));
-  EXPECT_FALSE(path_exists(dir_ / "run/networks/bridge/subnet")) << "nothing chosen from a bad file";
+  EXPECT_FALSE(path_exists(dir_ / "run/.net/networks/bridge/subnet")) << "nothing chosen from a bad file";
 }
 
 TEST_F(EngineNetworks, InspectHasDockersKeys) {

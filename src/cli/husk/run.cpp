@@ -79,8 +79,8 @@ void add_run_flags(CLI::App* c, engine::RunFlags& f) {
   c->add_option("--pid", f.pid, "host|container:NAME");
   c->add_option("--uts", f.uts, "host");
   add_multi(c, "--network,--net", f.more_networks,
-            "none (default)|bridge|host|container:NAME|NAME (a network of `husk network create`); more than "
-            "one: several networks");
+            "bridge (default)|none|host|container:NAME|NAME (a network of `husk network create`); more "
+            "than one: several networks");
   c->add_option("--ip", f.ip, "the address on the first network (one with a --subnet)");
   c->add_option("--mac-address", f.mac_address, "the MAC address on the first network");
   add_multi(c, "--network-alias", f.network_aliases, "another name on the first (user-defined) network");
