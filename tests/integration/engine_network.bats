@@ -222,3 +222,20 @@ c, a = s.accept(); print(a[0], c.recv(64).decode().strip(), flush=True)' >"$T/se
   assert_eq hi "$(on_host curl -sf --max-time 2 "http://127.0.0.1:$random/i.html")" "through the random one"
   h rm -f web >/dev/null
 }
+
+@test "network: 100 containers on one bridge, each with its own address, all reachable from another; all let go at rm" {
+  local i
+  for i in $(seq 1 100); do
+    h run -d --name "c$i" busybox sleep 600 >/dev/null
+  done
+  h ps -q | wc -l | grep -qx 100
+  addrs=$(for i in $(seq 1 100); do h inspect -f '{{.NetworkSettings.IPAddress}}' "c$i"; done)
+  assert_eq 100 "$(sort -u <<<"$addrs" | grep -c '^10\.87\.')" "100 different addresses of the bridge"
+  # One container pings every one of them (bounded: 1 s each at most).
+  run h run --rm --cap-add NET_RAW busybox sh -c "n=0; for a in $(echo $addrs); do ping -c1 -W1 \$a >/dev/null && n=\$((n+1)); done; echo \$n"
+  assert_status 0
+  assert_eq 100 "$output" "reachable"
+  h rm -f $(h ps -aq) >/dev/null
+  wait_for 10 no_container_veths
+  assert_eq "" "$(grep -v '^last ' "$RUNROOT/.net/networks/bridge/leases" 2>/dev/null)" "no lease left"
+}
