@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 
@@ -121,6 +122,27 @@ Result<void> remove_all(const std::string& path) {
 }
 
 bool path_exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+std::vector<std::string> list_dir(const std::string& path) {
+  std::vector<std::string> out;
+  if (DIR* d = ::opendir(path.c_str())) {
+    while (auto* e = ::readdir(d))
+      if (e->d_name[0] != '.') out.emplace_back(e->d_name);
+    ::closedir(d);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool dir_is_empty(const std::string& path) {
+  DIR* d = ::opendir(path.c_str());
+  if (!d) return false;
+  bool empty = true;
+  while (auto* e = ::readdir(d))
+    if (std::string_view n = e->d_name; n != "." && n != "..") empty = false;
+  ::closedir(d);
+  return empty;
+}
 
 Result<std::string> absolute_from_cwd(const std::string& path) {
   if (path.empty() || path[0] == '/') return path;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "base/error.hpp"
 
@@ -19,6 +20,11 @@ Result<void> mkdir_all(const std::string& path, unsigned mode = 0755);
 // rm -rf that stays on one filesystem and never follows symlinks.
 Result<void> remove_all(const std::string& path);
 bool path_exists(const std::string& path);
+// The names in the directory PATH, sorted, but hidden ones (".lock",
+// ".tmp-..."); none when it cannot be read.
+std::vector<std::string> list_dir(const std::string& path);
+// Whether PATH is a directory without any entry (hidden ones count).
+bool dir_is_empty(const std::string& path);
 // PATH as given when absolute, else joined onto the current directory
 // (lexically: the file need not exist yet, e.g. a pid file).
 Result<std::string> absolute_from_cwd(const std::string& path);

@@ -113,17 +113,10 @@ Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::stri
   rec.flags = flags;
   rec.nano_cpus = parse_nano_cpus(flags.resources.cpus).value_or(0) > 0;
   rec.exposed_ports = HUSK_TRY(exposed_ports(img.config.config.exposed_ports, flags.expose, flags.publish));
-  rec.networks = HUSK_TRY(plan_networks(flags));
+  std::optional<net::Ipv4> nameserver;
+  rec.networks = HUSK_TRY(plan_networks(flags, &nameserver));
   NetworkStore nets = networks();
   auto defaults = HUSK_TRY(nets.defaults());
-  std::optional<net::Ipv4> nameserver;
-  for (auto& a : rec.networks) {
-    auto n = HUSK_TRY(nets.find(a.id));
-    if (n.has_names()) {
-      nameserver = n.gateway;
-      break;
-    }
-  }
   return cs.create(rec, [&](const ContainerRecord& r) -> Result<void> {
     bo.id = r.id;
     auto maps = HUSK_TRY(plan_user_namespace(flags, store_.root()));

@@ -116,8 +116,10 @@ class Engine {
         run_root_(std::move(run_root)),
         fetch_(std::move(fetch)),
         config_(std::move(config)) {}
-  // The networks F asks for, checked (docker's rules for --ip, --mac-address, --network-alias).
-  Result<std::vector<NetworkAttachment>> plan_networks(const RunFlags& f) const;
+  // The networks F asks for, checked (docker's rules for --ip, --mac-address,
+  // --network-alias); NAMESERVER: the gateway of the first that has names.
+  Result<std::vector<NetworkAttachment>> plan_networks(const RunFlags& f,
+                                                       std::optional<net::Ipv4>* nameserver) const;
   // container:NAME namespaces as they are at this start.
   Result<void> rejoin(const ContainerRecord& rec) const;
   // The overlay root back on an exited container's bundle (start/restart).

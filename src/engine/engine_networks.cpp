@@ -40,8 +40,11 @@ bool is_bridge(const Network& n) { return n.driver == "bridge"; }
 
 }  // namespace
 
-Result<std::vector<NetworkAttachment>> Engine::plan_networks(const RunFlags& f) const {
+Result<std::vector<NetworkAttachment>> Engine::plan_networks(const RunFlags& f,
+                                                             std::optional<net::Ipv4>* nameserver) const {
   auto mode = HUSK_TRY(parse_network_mode(f.network));
+  if (!f.mac_address.empty() && !net::parse_mac(f.mac_address))
+    return fail(invalid("invalid MAC address: " + f.mac_address));
   if (mode.network.empty()) {
     if (!f.more_networks.empty())
       return fail(
@@ -50,12 +53,11 @@ Result<std::vector<NetworkAttachment>> Engine::plan_networks(const RunFlags& f) 
       return fail(invalid("user specified IP address is supported on user defined networks only"));
     if (!f.network_aliases.empty())
       return fail(invalid("network-scoped alias is supported only for containers in user defined networks"));
-    if (!f.mac_address.empty() && !net::parse_mac(f.mac_address))
-      return fail(invalid("invalid MAC address: " + f.mac_address));
     return std::vector<NetworkAttachment>{};
   }
   NetworkStore store = networks();
   std::vector<NetworkAttachment> out;
+  Network first;
   std::vector<std::string> names{mode.network};
   names.insert(names.end(), f.more_networks.begin(), f.more_networks.end());
   for (auto& name : names) {
@@ -65,13 +67,12 @@ Result<std::vector<NetworkAttachment>> Engine::plan_networks(const RunFlags& f) 
           invalid("conflicting options: cannot attach both user-defined and non-user-defined network-modes"));
     if (std::any_of(out.begin(), out.end(), [&](const NetworkAttachment& a) { return a.id == n.id; }))
       return fail(invalid("network " + n.name + " is named twice"));
+    if (n.has_names() && !*nameserver) *nameserver = n.gateway;
+    if (out.empty()) first = n;
     out.push_back(NetworkAttachment{n.name, n.id, {}, "", ""});
   }
-  auto first = HUSK_TRY(store.find(out[0].id));
   HUSK_TRY(check_ip(first, f.ip));
   HUSK_TRY(check_aliases(first, f.network_aliases));
-  if (!f.mac_address.empty() && !net::parse_mac(f.mac_address))
-    return fail(invalid("invalid MAC address: " + f.mac_address));
   out[0].ip = f.ip;
   out[0].mac = f.mac_address;
   out[0].aliases = f.network_aliases;

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -57,16 +56,6 @@ std::vector<std::string> firewall_args(const char* verb, const Network& n) {
   std::vector<std::string> args{verb, n.bridge, n.subnet.str()};
   if (n.internal) args.push_back("internal");
   return args;
-}
-
-std::vector<std::string> dir_entries(const std::string& path) {
-  std::vector<std::string> out;
-  if (DIR* d = ::opendir(path.c_str())) {
-    while (auto* e = ::readdir(d))
-      if (e->d_name[0] != '.') out.emplace_back(e->d_name);
-    ::closedir(d);
-  }
-  return out;
 }
 
 // husk-net ARGS (beside husk: nftables' library is a dynamic one), waited
@@ -163,15 +152,10 @@ Result<std::vector<net::Published>> publish(const std::string& run_root, const s
   UniqueFd lock = HUSK_TRY(open_fd(ports_dir(run_root) + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   HUSK_TRY(flock_fd(lock.get(), LOCK_EX, "lock " + ports_dir(run_root) + "/lock"));
   std::vector<net::Published> taken;
-  if (DIR* d = ::opendir(ports_dir(run_root).c_str())) {
-    while (auto* e = ::readdir(d)) {
-      std::string other = e->d_name;
-      if (other == id || other == "lock" || other[0] == '.') continue;
-      // Held while its holder's namespace is kept (as the address leases).
-      if (!path_exists(netns_path(run_root, other))) continue;
-      for (auto& p : read_ports(ports_file(run_root, other))) taken.push_back(p);
-    }
-    ::closedir(d);
+  for (auto& other : list_dir(ports_dir(run_root))) {
+    // Held while its holder's namespace is kept (as the address leases).
+    if (other == id || other == "lock" || !path_exists(netns_path(run_root, other))) continue;
+    for (auto& p : read_ports(ports_file(run_root, other))) taken.push_back(p);
   }
   std::vector<net::Published> out;
   for (auto& b : bindings) {
@@ -403,13 +387,13 @@ Result<void> detach_networks(const std::string& run_root, const std::string& id)
   HUSK_TRY(unpublish(run_root, id));
   // Names and leases on every network (a start that died half-way may not
   // have written down its endpoints).
-  for (auto& n : dir_entries(run_root + "/.net/dns"))
+  for (auto& n : list_dir(run_root + "/.net/dns"))
     HUSK_TRY(net::NameServer(dns_dir(run_root, n), {}, false).remove(id));
   // The namespace's end takes the veth pairs with it: the kernel tears them
   // down after we let go (deleting a veth here would wait out an RCU grace
   // period, most of a run's time).
   HUSK_TRY(net::remove_netns(ns));
-  for (auto& n : dir_entries(run_root + "/.net/networks"))
+  for (auto& n : list_dir(run_root + "/.net/networks"))
     if (path_exists(leases_dir(run_root, n) + "/leases"))
       HUSK_TRY(net::Leases(leases_dir(run_root, n)).release(id));
   std::string eps = endpoints_file(run_root, id);
@@ -470,7 +454,7 @@ Result<void> disconnect_running(const std::string& run_root, const std::string& 
 
 std::vector<std::pair<std::string, Endpoint>> endpoints_on(const std::string& run_root, const Network& n) {
   std::vector<std::pair<std::string, Endpoint>> out;
-  for (auto& id : dir_entries(endpoints_dir(run_root)))
+  for (auto& id : list_dir(endpoints_dir(run_root)))
     for (auto& e : endpoints_of(run_root, id))
       if (e.network_id == n.id) out.emplace_back(id, e);
   return out;

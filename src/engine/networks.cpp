@@ -1,6 +1,5 @@
 #include "engine/networks.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -184,15 +183,11 @@ json to_json(const Network& n, const json& containers) {
 std::vector<Network> NetworkStore::user_networks() const {
   std::vector<Network> out;
   std::string dir = root_ + "/networks";
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (auto* e = ::readdir(d)) {
-      std::string f = e->d_name;
-      if (f.size() != 64 + 5 || !f.ends_with(".json")) continue;
-      auto text = read_file(dir + "/" + f);
-      if (!text) continue;
-      if (auto n = parse_network(*text)) out.push_back(std::move(*n));
-    }
-    ::closedir(d);
+  for (auto& f : list_dir(dir)) {
+    if (f.size() != 64 + 5 || !f.ends_with(".json")) continue;
+    auto text = read_file(dir + "/" + f);
+    if (!text) continue;
+    if (auto n = parse_network(*text)) out.push_back(std::move(*n));
   }
   std::sort(out.begin(), out.end(), [](const Network& a, const Network& b) { return a.name < b.name; });
   return out;

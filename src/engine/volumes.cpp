@@ -21,27 +21,6 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-std::vector<std::string> dir_names(const std::string& path) {
-  std::vector<std::string> out;
-  if (DIR* d = ::opendir(path.c_str())) {
-    while (auto* e = ::readdir(d))
-      if (e->d_name[0] != '.') out.emplace_back(e->d_name);
-    ::closedir(d);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-bool dir_is_empty(const std::string& path) {
-  DIR* d = ::opendir(path.c_str());
-  if (!d) return false;
-  bool empty = true;
-  while (auto* e = ::readdir(d))
-    if (std::string_view n = e->d_name; n != "." && n != "..") empty = false;
-  ::closedir(d);
-  return empty;
-}
-
 // One writer at a time over ROOT/volumes (flock: released when the fd goes).
 Result<UniqueFd> lock_volumes(const std::string& vroot) {
   HUSK_TRY(mkdir_all(vroot, 0700));
@@ -127,7 +106,7 @@ Result<Volume> VolumeStore::create(const std::string& name, const std::map<std::
 
 Result<std::vector<Volume>> VolumeStore::list() const {
   std::vector<Volume> out;
-  for (auto& name : dir_names(root_ + "/volumes"))
+  for (auto& name : list_dir(root_ + "/volumes"))
     if (auto v = read(name)) out.push_back(std::move(*v));
   return out;
 }
@@ -170,7 +149,7 @@ std::vector<std::string> names_in(const std::string& file) {
 
 Result<std::vector<std::string>> VolumeStore::users(const std::string& name) const {
   std::vector<std::string> out;
-  for (auto& id : dir_names(root_ + "/containers")) {
+  for (auto& id : list_dir(root_ + "/containers")) {
     auto names = names_in(users_file(id));
     if (std::find(names.begin(), names.end(), name) != names.end()) out.push_back(id);
   }
@@ -213,7 +192,7 @@ Result<std::vector<std::string>> VolumeStore::prune(bool all, unsigned long long
   UniqueFd lock = HUSK_TRY(lock_volumes(root_ + "/volumes"));
   std::vector<std::string> removed;
   unsigned long long bytes = 0;
-  for (auto& name : dir_names(root_ + "/volumes")) {
+  for (auto& name : list_dir(root_ + "/volumes")) {
     auto v = read(name);
     if (!v || (!all && !v->anonymous())) continue;
     if (!HUSK_TRY(users(name)).empty()) continue;

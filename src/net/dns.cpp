@@ -1,6 +1,5 @@
 #include "net/dns.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -21,16 +20,6 @@ std::string find_dnsmasq() {
   for (const char* p : {"/usr/sbin/dnsmasq", "/usr/bin/dnsmasq", "/sbin/dnsmasq"})
     if (::access(p, X_OK) == 0) return p;
   return "";
-}
-
-bool dir_has_files(const std::string& path) {
-  DIR* d = ::opendir(path.c_str());
-  if (!d) return false;
-  bool any = false;
-  while (auto* e = ::readdir(d))
-    if (e->d_name[0] != '.') any = true;
-  ::closedir(d);
-  return any;
 }
 
 }  // namespace
@@ -109,7 +98,7 @@ Result<void> NameServer::remove(const std::string& owner) const {
   HUSK_TRY(flock_fd(lock.get(), LOCK_EX, "lock " + dir_));
   std::string path = dir_ + "/hosts/" + owner;
   if (::unlink(path.c_str()) < 0 && errno != ENOENT) return fail_errno("remove " + path);
-  if (!dir_has_files(dir_ + "/hosts")) stop_locked();
+  if (list_dir(dir_ + "/hosts").empty()) stop_locked();
   return {};
 }
 

@@ -84,13 +84,7 @@ Result<void> StateStore::remove_stale(const std::string& id) const {
   if (::faccessat(fd->get(), "state.json", F_OK, 0) == 0) return {};  // it came alive meanwhile
   // A directory the runtime did not make (another program's, beside its
   // containers under the same root) stays.
-  bool empty = true;
-  if (DIR* d = ::opendir(path.c_str())) {
-    while (auto* e = ::readdir(d))
-      if (std::string_view n = e->d_name; n != "." && n != "..") empty = false;
-    ::closedir(d);
-  }
-  if (!empty && ::faccessat(fd->get(), kStateMark, F_OK, 0) != 0) return {};
+  if (!dir_is_empty(path) && ::faccessat(fd->get(), kStateMark, F_OK, 0) != 0) return {};
   return remove_all(path);
 }
 
