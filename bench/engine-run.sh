@@ -6,7 +6,10 @@
 # seccomp filter (the engine's floor: what the engine adds is the image, the
 # record, the overlay root, the config), and `husk exec` against `podman exec` into a running
 # container. One hyperfine run measures every row; the ratios printed are
-# from that run.
+# from that run. Then the default network's rows (issue 15): husk on its
+# default bridge against --network none and against podman on its default
+# network (netavark), by bench/network-run.sh, which runs them inside a
+# network namespace of its own (NETWORK_ROWS=0 leaves them out).
 #
 # Usage (as root):   bench/engine-run.sh
 # Environment:
@@ -15,6 +18,7 @@
 #   PEER_RUNS       hyperfine --runs for the podman rows (default 15)
 #   WARMUP          hyperfine --warmup (default 3)
 #   RESULTS_DIR     hyperfine JSON (default <repo>/bench/results, git-ignored)
+#   NETWORK_ROWS    1 (default): the default network's rows too
 #
 # Targets (issue 5): husk run under 1/5 of podman's time, and within 2x of
 # husk-runtime's bare run.
@@ -130,4 +134,10 @@ echo "husk run / podman (crun):     $(ratio "$husk" "$crun_")   (target < 0.2)"
 echo "husk run / husk-runtime bare: $(ratio "$husk" "$bare")   (target <= 2)"
 if [ "$exec_rows" = 1 ]; then
   echo "husk exec / podman exec:      $(ratio "$(mean "husk exec")" "$(mean "podman exec (runc)")")"
+fi
+
+if [ "${NETWORK_ROWS:-1}" = 1 ]; then
+  echo
+  echo "the default network (bench/network-run.sh, in a network namespace of its own):"
+  RUNS=$RUNS PEER_RUNS=$PEER_RUNS WARMUP=$WARMUP RESULTS_DIR=$RESULTS_DIR "$here/network-run.sh"
 fi

@@ -1,10 +1,12 @@
 #include "base/program.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 
 #include "base/fd.hpp"
 #include "base/strings.hpp"
@@ -27,6 +29,14 @@ Result<void> run_program(const std::vector<std::string>& argv, const std::string
     ::dup2(devnull, STDOUT_FILENO);
     ::dup2(p.write.get(), STDERR_FILENO);
     if (opts.new_session) ::setsid();
+    if (opts.netns_fd >= 0 && ::setns(opts.netns_fd, CLONE_NEWNET) < 0) {
+      // No allocation between fork and exec: the message in pieces.
+      const char* err = std::strerror(errno);
+      (void)!::write(STDERR_FILENO, what.data(), what.size());
+      (void)!::write(STDERR_FILENO, ": enter its network namespace: ", 31);
+      (void)!::write(STDERR_FILENO, err, std::strlen(err));
+      ::_exit(126);
+    }
     ::execv(args[0], args.data());
     ::_exit(127);
   }

@@ -11,6 +11,7 @@ namespace husk {
 
 struct ProgramOptions {
   bool new_session = false;  // setsid: a daemon it starts is not in our session
+  int netns_fd = -1;         // run in this network namespace (-1: ours)
 };
 
 // ARGV[0] (a path) with ARGV, stdin and stdout on /dev/null, waited for.

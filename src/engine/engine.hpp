@@ -104,6 +104,8 @@ class Engine {
                        const std::vector<std::string>& aliases, const std::string& ip) const;
   // `network disconnect`; FORCE: no error when it is not on it.
   Result<void> disconnect(const std::string& container, const std::string& network, bool force) const;
+  // The container called NEW_NAME (running: on its networks' name servers too).
+  Result<void> rename(const std::string& container, const std::string& new_name) const;
   // `network rm`: refused (EBUSY) while a running container is on it.
   Result<void> remove_network(const std::string& name_or_id) const;
   // `network prune`: the user-defined networks no running container is on;

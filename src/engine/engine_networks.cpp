@@ -38,6 +38,23 @@ Result<void> check_aliases(const Network& n, const std::vector<std::string>& ali
 
 bool is_bridge(const Network& n) { return n.driver == "bridge"; }
 
+// The networks of ATTACHMENTS that are still there.
+std::vector<Network> networks_of(const NetworkStore& store,
+                                 const std::vector<NetworkAttachment>& attachments) {
+  std::vector<Network> out;
+  for (auto& a : attachments)
+    if (auto n = store.find(a.id.empty() ? a.name : a.id)) out.push_back(std::move(*n));
+  return out;
+}
+
+// The container's resolv.conf, rewritten in place when the server it asks
+// changed from ASKED to NOW (network connect or disconnect).
+Result<void> ask_resolver(const std::string& container_dir, const RunFlags& f, const NetworkStore& store,
+                          std::optional<net::Ipv4> asked, std::optional<net::Ipv4> now) {
+  if (now == asked) return {};
+  return rewrite_resolv_conf(container_dir, f, now, HUSK_TRY(store.defaults()).dns);
+}
+
 }  // namespace
 
 Result<std::vector<NetworkAttachment>> Engine::plan_networks(const RunFlags& f,
@@ -57,7 +74,7 @@ Result<std::vector<NetworkAttachment>> Engine::plan_networks(const RunFlags& f,
   }
   NetworkStore store = networks();
   std::vector<NetworkAttachment> out;
-  Network first;
+  std::vector<Network> on;
   std::vector<std::string> names{mode.network};
   names.insert(names.end(), f.more_networks.begin(), f.more_networks.end());
   for (auto& name : names) {
@@ -67,12 +84,12 @@ Result<std::vector<NetworkAttachment>> Engine::plan_networks(const RunFlags& f,
           invalid("conflicting options: cannot attach both user-defined and non-user-defined network-modes"));
     if (std::any_of(out.begin(), out.end(), [&](const NetworkAttachment& a) { return a.id == n.id; }))
       return fail(invalid("network " + n.name + " is named twice"));
-    if (n.has_names() && !*nameserver) *nameserver = n.gateway;
-    if (out.empty()) first = n;
     out.push_back(NetworkAttachment{n.name, n.id, {}, "", ""});
+    on.push_back(std::move(n));
   }
-  HUSK_TRY(check_ip(first, f.ip));
-  HUSK_TRY(check_aliases(first, f.network_aliases));
+  *nameserver = resolver_for(on);
+  HUSK_TRY(check_ip(on[0], f.ip));
+  HUSK_TRY(check_aliases(on[0], f.network_aliases));
   out[0].ip = f.ip;
   out[0].mac = f.mac_address;
   out[0].aliases = f.network_aliases;
@@ -99,14 +116,14 @@ Result<void> Engine::connect(const std::string& container, const std::string& ne
     if (a.id == n.id || (a.id.empty() && a.name == n.name))
       return fail_code(EEXIST, "endpoint with name " + rec.name + " already exists in network " + n.name);
   NetworkAttachment a{n.name, n.id, aliases, ip, ""};
-  // Its first network with names: the container asks that one's server.
-  bool named = false;
-  for (auto& had : rec.networks)
-    if (auto other = networks().find(had.id.empty() ? had.name : had.id)) named = named || other->has_names();
+  NetworkStore store = networks();
+  auto on = networks_of(store, rec.networks);
+  auto asked = resolver_for(on);
+  on.push_back(n);
   LiveStatus st = live_status(rec);
   if (st == LiveStatus::running || st == LiveStatus::paused)
-    HUSK_TRY(connect_running(networks(), run_root_, rec, a));
-  if (n.has_names() && !named) HUSK_TRY(rewrite_resolv_conf(cs.dir(rec.id), rec.flags, n.gateway));
+    HUSK_TRY(connect_running(store, run_root_, rec, a, on));
+  HUSK_TRY(ask_resolver(cs.dir(rec.id), rec.flags, store, asked, resolver_for(on)));
   rec.networks.push_back(a);
   return cs.save(rec);
 }
@@ -124,11 +141,23 @@ Result<void> Engine::disconnect(const std::string& container, const std::string&
     if (force) return {};
     return fail_code(EINVAL, "container " + rec.id + " is not connected to network " + network);
   }
+  NetworkStore store = networks();
+  auto asked = resolver_for(networks_of(store, rec.networks));
+  rec.networks.erase(it);
+  auto on = networks_of(store, rec.networks);
   LiveStatus st = live_status(rec);
   if (n && (st == LiveStatus::running || st == LiveStatus::paused))
-    HUSK_TRY(disconnect_running(run_root_, rec.id, *n));
-  rec.networks.erase(it);
+    HUSK_TRY(disconnect_running(run_root_, rec.id, *n, on));
+  HUSK_TRY(ask_resolver(cs.dir(rec.id), rec.flags, store, asked, resolver_for(on)));
   return cs.save(rec);
+}
+
+Result<void> Engine::rename(const std::string& container, const std::string& new_name) const {
+  ContainerStore cs = containers();
+  HUSK_TRY(cs.rename(container, new_name));
+  auto rec = HUSK_TRY(cs.find(new_name));
+  // Running: its name servers answer to the new name at once (docker's do).
+  return rename_running(run_root_, rec);
 }
 
 Result<void> Engine::remove_network(const std::string& name_or_id) const {

@@ -148,9 +148,11 @@ Result<void> rewrite_hosts(const std::string& container_dir, const RunFlags& f,
                            0644);
 }
 
-Result<void> rewrite_resolv_conf(const std::string& container_dir, const RunFlags& f, net::Ipv4 nameserver) {
+Result<void> rewrite_resolv_conf(const std::string& container_dir, const RunFlags& f,
+                                 std::optional<net::Ipv4> nameserver,
+                                 const std::vector<std::string>& default_dns) {
   if (own_files(f) != Own::yes || !f.dns.empty()) return {};
-  std::string text = resolv_conf_text(read_file(kHostResolvConf).value_or(""), f, nameserver);
+  std::string text = resolv_conf_text(read_file(kHostResolvConf).value_or(""), f, nameserver, default_dns);
   return write_file(container_dir + "/resolv.conf", text);
 }
 

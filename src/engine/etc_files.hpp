@@ -51,7 +51,10 @@ Result<void> rewrite_hosts(const std::string& container_dir, const RunFlags& f,
                            std::optional<net::Ipv4> address, const HostGateway& host_gateway);
 
 // resolv.conf again, in place (a running container has it bound), with
-// NAMESERVER: `network connect` to its first user-defined network.
-Result<void> rewrite_resolv_conf(const std::string& container_dir, const RunFlags& f, net::Ipv4 nameserver);
+// NAMESERVER (none: the host's, or DEFAULT_DNS): `network connect` and
+// `disconnect` changed which server the container asks.
+Result<void> rewrite_resolv_conf(const std::string& container_dir, const RunFlags& f,
+                                 std::optional<net::Ipv4> nameserver,
+                                 const std::vector<std::string>& default_dns);
 
 }  // namespace husk::engine

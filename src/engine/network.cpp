@@ -41,6 +41,9 @@ std::string leases_dir(const std::string& run_root, const std::string& network) 
 std::string dns_dir(const std::string& run_root, const std::string& network) {
   return run_root + "/.net/dns/" + network;
 }
+std::string resolver_dir(const std::string& run_root, const std::string& id) {
+  return run_root + "/.net/resolvers/" + id;
+}
 std::string endpoints_dir(const std::string& run_root) { return run_root + "/.net/endpoints"; }
 std::string endpoints_file(const std::string& run_root, const std::string& id) {
   return endpoints_dir(run_root) + "/" + id;
@@ -304,10 +307,50 @@ Result<Endpoint> wire(const std::string& run_root, const net::Netlink& host, int
 
 std::string last_ports_file(const std::string& container_dir) { return container_dir + "/ports"; }
 
+constexpr net::Ipv4 kResolverAddress{0x7f00000b};  // 127.0.0.11
+
+// ID's own name server, answering for the networks with names among ON:
+// started again in its namespace NSFD with those networks' hosts when
+// there are two or more (resolver_for), stopped otherwise. Other names go
+// to the first of them that forwards (its server knows the upstream ones),
+// or, with none, to the host's resolvers when a network leads out.
+Result<void> sync_resolver(const std::string& run_root, const std::string& id, int nsfd,
+                           const std::vector<Network>& on) {
+  net::Dnsmasq server(resolver_dir(run_root, id));
+  server.stop();
+  std::vector<std::string> hosts;
+  std::vector<std::string> forward_to;
+  bool outbound = false;
+  for (auto& n : on) {
+    outbound = outbound || !n.internal;
+    if (!n.has_names()) continue;
+    hosts.push_back(name_server(run_root, n).hosts_dir());
+    if (!n.internal && forward_to.empty()) forward_to.push_back(n.gateway.str());
+  }
+  if (hosts.size() < 2) return remove_all(resolver_dir(run_root, id));
+  return server.start(net::DnsmasqConfig{kResolverAddress, hosts, outbound, forward_to, nsfd});
+}
+
+// ID's own name server gone (a container's end: before its namespace's).
+Result<void> stop_resolver(const std::string& run_root, const std::string& id) {
+  if (!path_exists(resolver_dir(run_root, id))) return {};
+  net::Dnsmasq(resolver_dir(run_root, id)).stop();
+  return remove_all(resolver_dir(run_root, id));
+}
+
 }  // namespace
 
 std::string netns_path(const std::string& run_root, const std::string& id) {
   return run_root + "/.net/netns/" + id;
+}
+
+std::optional<net::Ipv4> resolver_for(const std::vector<Network>& on) {
+  std::optional<net::Ipv4> out;
+  int named = 0;
+  for (auto& n : on)
+    if (n.has_names() && ++named == 1) out = n.gateway;
+  if (named > 1) out = kResolverAddress;
+  return out;
 }
 
 std::vector<NetworkAttachment> attachments_of(const ContainerRecord& rec) {
@@ -357,6 +400,7 @@ Result<std::vector<Endpoint>> attach_networks(const NetworkStore& networks, cons
           "network " + n.name));
       routed = routed || route;
     }
+    HUSK_TRY_CTX(sync_resolver(run_root, rec.id, nsfd.get(), nets), "the container's name server");
     fault_point(Fault::engine_net_wired);
     // Ports: to the first network's address (none on an internal one).
     if (nets.empty() || nets[0].internal) return write_endpoints(run_root, rec.id, eps);
@@ -382,9 +426,10 @@ Result<std::vector<Endpoint>> attach_networks(const NetworkStore& networks, cons
 Result<void> detach_networks(const std::string& run_root, const std::string& id) {
   std::string ns = netns_path(run_root, id);
   if (!path_exists(ns) && !path_exists(endpoints_file(run_root, id)) &&
-      !path_exists(ports_file(run_root, id)))
+      !path_exists(ports_file(run_root, id)) && !path_exists(resolver_dir(run_root, id)))
     return {};
   HUSK_TRY(unpublish(run_root, id));
+  HUSK_TRY(stop_resolver(run_root, id));
   // Names and leases on every network (a start that died half-way may not
   // have written down its endpoints).
   for (auto& n : list_dir(run_root + "/.net/dns"))
@@ -409,7 +454,8 @@ std::vector<Endpoint> endpoints_of(const std::string& run_root, const std::strin
 }
 
 Result<Endpoint> connect_running(const NetworkStore& networks, const std::string& run_root,
-                                 const ContainerRecord& rec, const NetworkAttachment& a) {
+                                 const ContainerRecord& rec, const NetworkAttachment& a,
+                                 const std::vector<Network>& on) {
   auto n = HUSK_TRY(networks.find(a.id));
   std::string ns = netns_path(run_root, rec.id);
   auto eps = read_endpoints(run_root, rec.id);
@@ -435,10 +481,12 @@ Result<Endpoint> connect_running(const NetworkStore& networks, const std::string
   }
   eps.push_back(*ep);
   HUSK_TRY(write_endpoints(run_root, rec.id, eps));
+  HUSK_TRY_CTX(sync_resolver(run_root, rec.id, nsfd.get(), on), "the container's name server");
   return *ep;
 }
 
-Result<void> disconnect_running(const std::string& run_root, const std::string& id, const Network& n) {
+Result<void> disconnect_running(const std::string& run_root, const std::string& id, const Network& n,
+                                const std::vector<Network>& on) {
   auto eps = read_endpoints(run_root, id);
   auto it = std::find_if(eps.begin(), eps.end(), [&](const Endpoint& e) { return e.network_id == n.id; });
   if (it == eps.end()) return {};
@@ -449,7 +497,17 @@ Result<void> disconnect_running(const std::string& run_root, const std::string& 
   HUSK_TRY(name_server(run_root, n).remove(id));
   HUSK_TRY(net::Leases(leases_dir(run_root, n.name)).release(id));
   eps.erase(it);
-  return write_endpoints(run_root, id, eps);
+  HUSK_TRY(write_endpoints(run_root, id, eps));
+  return sync_resolver(run_root, id, nsfd.get(), on);
+}
+
+Result<void> rename_running(const std::string& run_root, const ContainerRecord& rec) {
+  for (auto& e : endpoints_of(run_root, rec.id)) {
+    NetworkAttachment a{e.network, e.network_id, e.aliases, "", ""};
+    HUSK_TRY(
+        net::NameServer(dns_dir(run_root, e.network), {}, false).rename(rec.id, e.address, names_of(rec, a)));
+  }
+  return {};
 }
 
 std::vector<std::pair<std::string, Endpoint>> endpoints_on(const std::string& run_root, const Network& n) {

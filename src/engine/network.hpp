@@ -32,6 +32,12 @@ namespace husk::engine {
 // Where the container's kept network namespace is.
 std::string netns_path(const std::string& run_root, const std::string& id);
 
+// The name server a container on the networks ON asks (its resolv.conf's):
+// none when none of them has names, the network's own server when one has,
+// and its own server at 127.0.0.11 (docker's address) when several have:
+// that one answers for each of them (net/dns.hpp).
+std::optional<net::Ipv4> resolver_for(const std::vector<Network>& on);
+
 // What a container got on one network, as inspect shows it.
 struct Endpoint {
   std::string network;     // its name
@@ -59,10 +65,15 @@ Result<void> detach_networks(const std::string& run_root, const std::string& id)
 // What ID holds on its networks now (empty when it is not attached).
 std::vector<Endpoint> endpoints_of(const std::string& run_root, const std::string& id);
 
-// A running container (its namespace kept) joins or leaves one network.
+// A running container (its namespace kept) joins or leaves one network;
+// ON: the networks it is on afterwards.
 Result<Endpoint> connect_running(const NetworkStore& networks, const std::string& run_root,
-                                 const ContainerRecord& rec, const NetworkAttachment& a);
-Result<void> disconnect_running(const std::string& run_root, const std::string& id, const Network& n);
+                                 const ContainerRecord& rec, const NetworkAttachment& a,
+                                 const std::vector<Network>& on);
+Result<void> disconnect_running(const std::string& run_root, const std::string& id, const Network& n,
+                                const std::vector<Network>& on);
+// A running container's names on its networks, after a rename.
+Result<void> rename_running(const std::string& run_root, const ContainerRecord& rec);
 
 // The running containers that have an endpoint on N (id -> endpoint).
 std::vector<std::pair<std::string, Endpoint>> endpoints_on(const std::string& run_root, const Network& n);

@@ -38,7 +38,7 @@ Result<std::string> layer_media_type(const unsigned char* head, size_t n, const 
 // Config, manifest and names for a one-layer image made here.
 Result<StoredImage> commit_image(const Store& store, const LayerInfo& layer, const ImportOptions& opts) {
   ImageConfig c;
-  c.created = now_rfc3339();
+  c.created = opts.created.empty() ? now_rfc3339() : opts.created;
   c.platform = host_platform();
   c.config = opts.config;
   c.diff_ids = {layer.diff_id};
@@ -166,6 +166,12 @@ Result<StoredImage> find_or_make_default(const Store& store, const std::string& 
   opts.config.cmd_set = true;
   opts.config.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
   opts.created_by = "husk: busybox from " + std::string(kBusyboxBinary);
+  // Made at the binary's time (as its layer's entries): the same busybox
+  // makes the same image, so runs that make it at once agree on its id.
+  struct stat st;
+  if (::stat(std::string(kBusyboxBinary).c_str(), &st) < 0)
+    return fail_errno("stat " + std::string(kBusyboxBinary));
+  opts.created = rfc3339(st.st_mtim);
   return commit_image(store, layer, opts);
 }
 

@@ -19,6 +19,7 @@ struct ImportOptions {
   std::vector<std::string> names;  // normalised references
   RunConfig config;                // cmd, env, ... (docker import --change)
   std::string created_by;          // the history line
+  std::string created;             // RFC 3339 (empty: now)
 };
 
 // A rootfs tarball (plain, gzip, zstd, xz, bzip2) as a one-layer image. The

@@ -155,7 +155,7 @@ c, a = s.accept(); print(a[0], c.recv(64).decode().strip(), flush=True)' >"$T/se
   h start web >/dev/null
   wait_for 10 outside curl -sf --max-time 1 -o /dev/null http://192.0.2.1:8080/i.html
   h rm -f web >/dev/null
-  assert_eq "" "$(ls -A "$RUNROOT/ports" | grep -v '^lock$')" "no published ports recorded"
+  assert_eq "" "$(ls -A "$RUNROOT/.net/ports" | grep -v '^lock$')" "no published ports recorded"
 }
 
 @test "network: -P publishes the exposed ports (--expose, the image's) to free host ports; inspect shows them exposed" {
@@ -221,6 +221,44 @@ c, a = s.accept(); print(a[0], c.recv(64).decode().strip(), flush=True)' >"$T/se
   random=$(h port web 80/tcp | grep -v ':8081$' | cut -d: -f2)
   assert_eq hi "$(on_host curl -sf --max-time 2 "http://127.0.0.1:$random/i.html")" "through the random one"
   h rm -f web >/dev/null
+}
+
+@test "network: runs at once asking for one host port: one gets it, the others fail with 125; random ports never collide" {
+  for i in 1 2 3 4 5 6; do
+    (
+      rc=0
+      h run -d --name "race$i" -p 18080:80 -p 80 busybox sleep 60 >"$T/race.$i" 2>&1 || rc=$?
+      echo "$rc" >"$T/rc.$i"
+    ) &
+  done
+  wait
+  all_done() { local i; for i in 1 2 3 4 5 6; do [ -s "$T/$1.$i" ] || return 1; done; }
+  all_done rc
+  won=0
+  for i in 1 2 3 4 5 6; do
+    case "$(cat "$T/rc.$i")" in
+      0) won=$((won + 1)) ;;
+      125) assert_eq "husk: Bind for 0.0.0.0:18080 failed: port is already allocated" "$(cat "$T/race.$i")" ;;
+      *) echo "race$i: $(cat "$T/rc.$i") $(cat "$T/race.$i")" >&2; return 1 ;;
+    esac
+  done
+  assert_eq 1 "$won" "one run holds 18080"
+  assert_eq 1 "$(on_host nft list map ip husk published_any | grep -c '18080')" "one rule for 18080"
+  # Without a fixed port, each gets its own random one.
+  for i in 1 2 3 4 5 6; do
+    (
+      rc=0
+      h run -d --name "any$i" -p 80 busybox sleep 60 >/dev/null 2>"$T/any.$i" || rc=$?
+      echo "$rc" >"$T/anyrc.$i"
+    ) &
+  done
+  wait
+  all_done anyrc
+  for i in 1 2 3 4 5 6; do assert_eq 0 "$(cat "$T/anyrc.$i")" "any$i: $(cat "$T/any.$i")"; done
+  ports=$(for i in 1 2 3 4 5 6; do h port "any$i" 80; done | sort)
+  assert_eq 6 "$(sort -u <<<"$ports" | wc -l)" "six different host ports: $ports"
+  h rm -f $(h ps -aq) >/dev/null
+  assert_eq "" "$(ls -A "$RUNROOT/.net/ports" | grep -v '^lock$')" "no published ports recorded"
 }
 
 @test "network: 100 containers on one bridge, each with its own address, all reachable from another; all let go at rm" {

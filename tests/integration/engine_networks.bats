@@ -25,6 +25,18 @@ resolve() {
   h run --rm --network "$network" busybox nslookup "$name" | awk '/^Address: / { print $2; exit }'
 }
 
+# The outside host with an upstream resolver (a dnsmasq there that knows
+# example.test), named in a config file: hc is husk with it.
+with_upstream() {
+  make_outside
+  outside dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
+    --listen-address=192.0.2.254 --bind-interfaces --address=/example.test/192.0.2.80 \
+    --pid-file="$T/upstream.pid" &
+  UPSTREAM_PID=$!
+  echo '{"dns": ["192.0.2.254"]}' >"$T/daemon.json"
+}
+hc() { h --config "$T/daemon.json" "$@"; }
+
 @test "networks: create, ls, inspect and rm, with docker's fields; a chosen subnet is a free one" {
   a=$(h network create a)
   assert_match '^[0-9a-f]{64}$' "$a"
@@ -118,14 +130,7 @@ resolve() {
 }
 
 @test "networks: containers resolve each other by name, alias and short id; a replaced one's new address; other names are forwarded" {
-  make_outside
-  # The upstream resolver: a dnsmasq outside, named in the config file.
-  outside dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
-    --listen-address=192.0.2.254 --bind-interfaces --address=/example.test/192.0.2.80 \
-    --pid-file="$T/upstream.pid" &
-  UPSTREAM_PID=$!
-  echo '{"dns": ["192.0.2.254"]}' >"$T/daemon.json"
-  hc() { h --config "$T/daemon.json" "$@"; }
+  with_upstream
   hc network create n >/dev/null
   id=$(hc run -d --name web --network n --network-alias www busybox \
     sh -c 'echo hello >/tmp/i.html; exec httpd -f -p 80 -h /tmp')
@@ -221,6 +226,51 @@ resolve() {
   h start cc >/dev/null
   assert_match 'inet 10\.211\.0\.[0-9]+/24' "$(h exec cc ip -4 -o addr show eth1)"
   h rm -f cc peer >/dev/null
+}
+
+@test "networks: on several networks a container resolves each one's names (its own name server at 127.0.0.11); connect, disconnect and rename follow at once" {
+  with_upstream
+  h network create --subnet 10.212.0.0/24 ra >/dev/null
+  h network create --subnet 10.213.0.0/24 rb >/dev/null
+  h network create --subnet 10.214.0.0/24 rc >/dev/null
+  hc run -d --name on-a --network ra busybox sleep 60 >/dev/null
+  hc run -d --name on-b --network rb busybox sleep 60 >/dev/null
+  hc run -d --name on-c --network rc busybox sleep 60 >/dev/null
+  a_ip=$(h inspect -f '{{.NetworkSettings.Networks.ra.IPAddress}}' on-a)
+  b_ip=$(h inspect -f '{{.NetworkSettings.Networks.rb.IPAddress}}' on-b)
+  # On ra and rb: the names of both, not rc's; other names forwarded.
+  run hc run --rm --network ra --network rb busybox sh -c \
+    'cat /etc/resolv.conf; nslookup on-a; nslookup on-b; nslookup on-c; nslookup -type=a example.test'
+  assert_match 'nameserver 127\.0\.0\.11' "$output"
+  assert_match "Address: $a_ip" "$output" "ra's name"
+  assert_match "Address: $b_ip" "$output" "rb's name"
+  assert_match "Address: 192\.0\.2\.80" "$output" "forwarded"
+  [[ "$output" != *"Address: 10.214."* ]] || { echo "rc's name resolved" >&2; return 1; }
+  assert_eq 3 "$(name_servers | wc -l)" "its own server went with it"
+  # On ra only: rb's names are not its.
+  assert_eq "" "$(resolve ra on-b)"
+  # Connected while running: it asks its own server from then on.
+  hc run -d --name both --network ra busybox sleep 60 >/dev/null
+  look() { h exec both nslookup "$1" | awk '/^Address: / { print $2; exit }'; }
+  assert_eq "" "$(look on-b)"
+  hc network connect rb both
+  assert_match 'nameserver 127\.0\.0\.11' "$(h exec both cat /etc/resolv.conf)"
+  assert_eq "$b_ip" "$(look on-b)" "rb's name after connect"
+  assert_eq "$a_ip" "$(look on-a)" "ra's still"
+  assert_eq 4 "$(name_servers | wc -l)"
+  # Renamed while running: the new name answers at once, the old one not.
+  h rename on-b renamed-b
+  assert_eq "$b_ip" "$(look renamed-b)" "the new name"
+  assert_eq "" "$(look on-b)" "the old name"
+  assert_eq "$b_ip" "$(resolve rb renamed-b)" "on rb's own server too"
+  # Disconnected: back to ra's server; rb's names gone, its own server too.
+  h network disconnect rb both
+  assert_match 'nameserver 10\.212\.0\.1$' "$(h exec both cat /etc/resolv.conf)"
+  assert_eq "" "$(look renamed-b)"
+  assert_eq "$a_ip" "$(look on-a)"
+  assert_eq 3 "$(name_servers | wc -l)"
+  h rm -f on-a renamed-b on-c both >/dev/null
+  wait_for 5 no_name_servers
 }
 
 @test "networks: prune removes the unused ones with their bridges, rules and name servers" {

@@ -210,7 +210,7 @@ net_leftovers() {
   nft list map ip husk published 2>/dev/null | grep -q 'elements = ' && echo "published ports"
   nft list map ip husk published_any 2>/dev/null | grep -q 'elements = ' && echo "published ports (any address)"
   grep -hv '^last ' "$RUNROOT"/.net/networks/*/leases 2>/dev/null | sed 's/^/lease /'
-  ls -A "$RUNROOT/.net/netns" "$RUNROOT/.net/endpoints" "$RUNROOT/.net/ports" 2>/dev/null | grep -v ':$' | grep -v '^lock$' | grep . | sed 's/^/state /'
+  ls -A "$RUNROOT/.net/netns" "$RUNROOT/.net/endpoints" "$RUNROOT/.net/ports" "$RUNROOT/.net/resolvers" 2>/dev/null | grep -v ':$' | grep -v '^lock$' | grep . | sed 's/^/state /'
   ls -A "$RUNROOT"/.net/dns/*/hosts 2>/dev/null | grep -v ':$' | grep . | sed 's/^/name /'
   pgrep -f "dnsmasq.*--pid-file=$RUNROOT/" >/dev/null && echo "name server"
   true
@@ -220,15 +220,17 @@ no_net_leftovers() { [ -z "$(net_leftovers)" ]; }
 @test "faults: husk run killed at each network step (namespace, wired, published): rm -f leaves no veth, lease, port, name or name server" {
   local step
   h network create faultnet >/dev/null
+  # On two networks with names: the container's own name server too.
+  h network create faultnet2 >/dev/null
   for step in engine.net.netns engine.net.wired engine.net.published; do
-    crash "$step" run --name c1 --network faultnet -p 8080:80 busybox sleep 100
+    crash "$step" run --name c1 --network faultnet --network faultnet2 -p 8080:80 busybox sleep 100
     assert_consistent
     only_container
     assert_cleans_up
     # The kernel lets a veth go shortly after its namespace (bounded).
     wait_for 5 no_net_leftovers || { net_leftovers >&2; false; }
     # Detached: its monitor dies there, and the port is free again.
-    run env HUSK_FAULT="$step" "$HUSK" --root "$R" --runroot "$RUNROOT" run -d --name c1 --network faultnet -p 8080:80 busybox sleep 100
+    run env HUSK_FAULT="$step" "$HUSK" --root "$R" --runroot "$RUNROOT" run -d --name c1 --network faultnet --network faultnet2 -p 8080:80 busybox sleep 100
     assert_status 125
     only_container
     assert_cleans_up
@@ -237,6 +239,6 @@ no_net_leftovers() { [ -z "$(net_leftovers)" ]; }
   run h run -d --name c2 --network faultnet -p 8080:80 busybox sleep 100
   assert_status 0
   h rm -f c2 >/dev/null
-  h network rm faultnet >/dev/null
+  h network rm faultnet faultnet2 >/dev/null
   wait_for 5 no_net_leftovers || { net_leftovers >&2; false; }
 }

@@ -37,10 +37,19 @@ make_rootfs() {
   assert_eq '["sh"]' "$(jq -c '.[0].Config.Cmd' <<<"$output")" "Cmd"
   assert_match '^sha256:[0-9a-f]{64}$' "$(jq -r '.[0].Id' <<<"$output")" "Id"
   layer=$(jq -r '.[0].RootFS.Layers[0]' <<<"$output")
-  # The same busybox makes the same layer, in any store.
+  # The same busybox makes the same image (layer and id), in any store.
   run "$HUSK" --root "$T/other" image inspect --format '{{json .RootFS.Layers}}' busybox
   assert_status 0
   assert_eq "[\"$layer\"]" "$output" "layer of a second store"
+  id=$(hk image inspect --format '{{.Id}}' busybox)
+  assert_eq "$id" "$("$HUSK" --root "$T/other" image inspect --format '{{.Id}}' busybox)" "id of a second store"
+  # Made by four at once in a new store: all four get the one image.
+  for i in 1 2 3 4; do
+    ("$HUSK" --root "$T/racing" image inspect --format '{{.Id}}' busybox >"$T/race.$i" 2>&1) &
+  done
+  wait
+  for i in 1 2 3 4; do assert_eq "$id" "$(cat "$T/race.$i")" "maker $i"; done
+  assert_eq 1 "$("$HUSK" --root "$T/racing" image ls -q | wc -l)" "one image"
   run hk image ls
   assert_status 0
   assert_match 'busybox +latest +[0-9a-f]{12}' "$output" "image ls"

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/etc_files.hpp"
+#include "engine/network.hpp"
 #include "engine/networks.hpp"
 #include "net/dns.hpp"
 #include "net/firewall.hpp"
@@ -442,6 +443,24 @@ TEST(EngineNetworkResolvConf, TheNetworksNameServerReplacesTheHostsUnlessDnsIsGi
   f.dns = {"1.1.1.1"};
   EXPECT_EQ(resolv_conf_text(host, f, ip("10.88.0.1")),
             "search corp.example\nnameserver 1.1.1.1\noptions edns0\n");
+}
+
+TEST(EngineNetworkResolver, OneNetworkWithNamesIsAskedAtItsGatewaySeveralAtTheContainersOwn) {
+  auto net = [](const char* name, const char* gw, const char* driver = "bridge") {
+    Network n;
+    n.name = name;
+    n.driver = driver;
+    n.gateway = ip(gw);
+    return n;
+  };
+  Network bridge = net("bridge", "10.87.0.1"), a = net("a", "10.90.0.1"), b = net("b", "10.91.0.1");
+  EXPECT_EQ(resolver_for({}), std::nullopt);
+  EXPECT_EQ(resolver_for({bridge}), std::nullopt) << "the default bridge has no names";
+  EXPECT_EQ(resolver_for({net("host", "0.0.0.0", "host")}), std::nullopt);
+  EXPECT_EQ(resolver_for({bridge, a}), ip("10.90.0.1")) << "the one with names";
+  EXPECT_EQ(resolver_for({a, bridge}), ip("10.90.0.1"));
+  EXPECT_EQ(resolver_for({a, b}), ip("127.0.0.11")) << "its own, for both";
+  EXPECT_EQ(resolver_for({bridge, b, a}), ip("127.0.0.11"));
 }
 
 TEST(NetFirewallElements, ANetworkIsItsBridgeSubnetAndSameOrInternalAndSame) {

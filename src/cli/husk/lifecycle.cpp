@@ -202,7 +202,7 @@ void add_rename(CLI::App& app, Invocation& inv) {
   c->callback([names, &inv] {
     inv.action = [names](const Context& ctx) -> Result<int> {
       auto eng = HUSK_TRY(open_engine(ctx));
-      HUSK_TRY(eng.containers().rename((*names)[0], (*names)[1]));
+      HUSK_TRY(eng.rename((*names)[0], (*names)[1]));
       return 0;
     };
   });
