@@ -85,6 +85,9 @@ int Engine::stop_signal(const ContainerRecord& rec) const {
 
 Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::string>& warnings) const {
   RunFlags flags = in;
+  if (!flags.workdir.empty() && flags.workdir[0] != '/')
+    return fail(Error(EINVAL, "the working directory '" + flags.workdir + "' is invalid, it needs to be an absolute path",
+                      false, ErrorKind::invalid_argument));
   if (!flags.stop_signal.empty() && !linux::signal_from_string(flags.stop_signal))
     return fail_code(EINVAL, "invalid --stop-signal \"" + flags.stop_signal + "\"");
   auto found = store_.find_image(flags.image);
@@ -224,40 +227,19 @@ Result<void> Engine::end_run(const ContainerRecord& ran, int code, const std::st
   return cs.save(rec);
 }
 
-// The foreground run: the container's stdin is ours with -i, else nothing.
-Result<int> Engine::run_and_record(ContainerRecord rec, bool attach_stdin) const {
-  UniqueFd recorder = HUSK_TRY(containers().hold_recorder(rec.id));
-  auto begun = begin_run(rec);
-  if (!begun) {
-    // As the launcher's failed start: recorded (with --rm: removed), and
-    // whatever the start had set up let go.
-    (void)end_run(rec, exit_code_for(begun.error()), begun.error().what());
-    return fail(std::move(begun).error());
-  }
-  rec = std::move(*begun);
-  if (!attach_stdin) {
-    int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null >= 0) ::dup2(null, STDIN_FILENO);
-    if (null >= 0) ::close(null);
-  }
-  runtime::CreateOptions opts;
-  opts.id = rec.id;
-  opts.bundle = containers().bundle_dir(rec.id);
-  auto result = runtime::run_container(runtime_context(), opts, false);
-  int code = result ? *result : exit_code_for(result.error());
-  HUSK_TRY(end_run(rec, code, result ? "" : result.error().what()));
-  return result;
-}
-
-// With a terminal: a monitor runs it (so detaching leaves it running) and
-// starts it once we are attached, so none of its output is lost.
+// The foreground run: a monitor runs it (so its output is logged and its
+// end recorded even when we are killed, and detaching leaves it running)
+// and starts it once we are attached, so none of its output is lost. We
+// relay: its output to ours, our stdin to it with -i, and, without a
+// terminal, the signals we get to it (docker's --sig-proxy).
 Result<int> Engine::run_attached(ContainerRecord rec, bool attach_stdin) const {
-  if (!rec.flags.tty) return run_and_record(std::move(rec), attach_stdin);
   AttachOptions ao;
-  ao.tty = true;
+  ao.tty = rec.flags.tty;
   ao.attach_stdin = attach_stdin;
   ao.stdin_once = attach_stdin;
   ao.detach_keys = HUSK_TRY(parse_detach_keys(rec.flags.detach_keys));
+  std::string id = rec.id;
+  if (!rec.flags.tty) ao.forward_signal = [this, id](int sig) { (void)kill(id, sig); };
   auto launch = HUSK_TRY(spawn_launcher(*this, rec, LaunchOptions{.wait_attach = true}));
   HUSK_TRY(launch.wait_for("ready"));
   auto sock = HUSK_TRY(connect_attach(containers().dir(rec.id), ao));

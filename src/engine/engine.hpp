@@ -57,13 +57,13 @@ class Engine {
   // on failure too.
   Result<ContainerRecord> create(const RunFlags& flags, std::vector<std::string>& warnings) const;
 
-  // Runs a created (or exited) container in this process with its output on
-  // ours, records how it ended and, with --rm, removes it. The exit code as
+  // Runs a created (or exited) container with its output on ours, records
+  // how it ended and, with --rm, removes it. The exit code as
   // docker's: the process's, 128+N for signal N, 126/127 when the command
   // could not start.
-  // Without a terminal it runs in this process (stdin attached when
-  // ATTACH_STDIN); with one, under a monitor with us attached to it, so the
-  // detach keys leave it running.
+  // It runs under a monitor with us attached to it (our stdin too when
+  // ATTACH_STDIN): its output is logged and its end recorded even if we
+  // die, and the detach keys leave it running.
   Result<int> run_attached(ContainerRecord rec, bool attach_stdin = false) const;
   // Starts it under a monitor (see launcher.hpp: a process that outlives this
   // one and keeps its output in the container's log); returns once it runs
@@ -119,14 +119,13 @@ class Engine {
         fetch_(std::move(fetch)),
         config_(std::move(config)) {}
   // The networks F asks for, checked (docker's rules for --ip, --mac-address,
-  // --network-alias); NAMESERVER: the gateway of the first that has names.
+  // --network-alias); NAMESERVER: the one its resolv.conf names (resolver_for).
   Result<std::vector<NetworkAttachment>> plan_networks(const RunFlags& f,
                                                        std::optional<net::Ipv4>* nameserver) const;
   // container:NAME namespaces as they are at this start.
   Result<void> rejoin(const ContainerRecord& rec) const;
   // The overlay root back on an exited container's bundle (start/restart).
   Result<void> remount(const ContainerRecord& rec) const;
-  Result<int> run_and_record(ContainerRecord rec, bool attach_stdin) const;
   // Removes the container's files (and with VOLUMES its anonymous
   // volumes); IN_BACKGROUND: the files are deleted by a detached process.
   Result<void> remove_with_volumes(const std::string& id, bool volumes, bool in_background) const;

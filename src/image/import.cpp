@@ -129,10 +129,29 @@ Result<std::string> busybox_layer(const std::string& binary) {
   return out;
 }
 
+// Our stdin, whole, in a file of the store's tmp dir that has no name
+// (nothing is left of it whatever happens), read from its start.
+Result<UniqueFd> spool_stdin(const Store& store) {
+  std::string dir = store.root() + "/tmp";
+  HUSK_TRY(mkdir_all(dir, 0700));
+  UniqueFd fd(::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (!fd) return fail_errno("a temporary file in " + dir);
+  std::string buf(1 << 16, '\0');
+  while (true) {
+    ssize_t n = ::read(STDIN_FILENO, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail_errno("read the tarball from stdin");
+    if (n == 0) break;
+    HUSK_TRY(write_all(fd.get(), std::string_view(buf.data(), static_cast<size_t>(n)), "spool the tarball"));
+  }
+  if (::lseek(fd.get(), 0, SEEK_SET) < 0) return fail_errno("rewind the tarball from stdin");
+  return fd;
+}
+
 }  // namespace
 
 Result<StoredImage> import_rootfs(const Store& store, const std::string& tarball, const ImportOptions& opts) {
-  UniqueFd fd = HUSK_TRY(open_fd(tarball, O_RDONLY));
+  UniqueFd fd = tarball == "-" ? HUSK_TRY(spool_stdin(store)) : HUSK_TRY(open_fd(tarball, O_RDONLY));
   unsigned char head[8];
   ssize_t got = ::pread(fd.get(), head, sizeof head, 0);
   if (got < 0) return fail_errno("read " + tarball);

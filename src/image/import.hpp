@@ -24,6 +24,7 @@ struct ImportOptions {
 
 // A rootfs tarball (plain, gzip, zstd, xz, bzip2) as a one-layer image. The
 // file is read once: stored as the layer blob as it is, and unpacked.
+// TARBALL "-": our stdin (docker import -).
 Result<StoredImage> import_rootfs(const Store& store, const std::string& tarball, const ImportOptions& opts);
 
 // The image NAME_OR_ID names; when that is the default image and it is not

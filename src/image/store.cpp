@@ -235,6 +235,7 @@ namespace {
 Result<StoredImage> load_image(const Store& store, const Digest& manifest_digest) {
   StoredImage img;
   img.manifest_digest = manifest_digest;
+  img.manifests = {manifest_digest};
   std::string bytes = HUSK_TRY(store.read_blob(manifest_digest));
   img.manifest = HUSK_TRY_CTX(parse_manifest(bytes), "manifest " + manifest_digest.str());
   img.manifest_media_type =
@@ -271,19 +272,24 @@ Result<StoredImage> Store::add_image(const std::string& manifest_bytes, const st
 
 Result<std::vector<StoredImage>> Store::list_images() const {
   Refs refs = HUSK_TRY(load_refs(root_));
-  std::map<std::string, StoredImage> by_manifest;
+  // One image per config (docker's id), whatever manifests name it.
+  std::map<std::string, StoredImage> by_id;
+  std::map<std::string, std::string> id_of;  // manifest digest -> image id
   for (auto& [name, digest] : refs) {
-    auto it = by_manifest.find(digest);
-    if (it == by_manifest.end()) {
+    auto known = id_of.find(digest);
+    if (known == id_of.end()) {
       auto d = HUSK_TRY(parse_digest(digest));
       auto img = load_image(*this, d);
       if (!img) continue;  // a name whose content is gone (a crash mid-rmi): not an image
-      it = by_manifest.emplace(digest, std::move(*img)).first;
+      std::string id = img->id().hex;
+      known = id_of.emplace(digest, id).first;
+      auto [it, fresh] = by_id.emplace(id, std::move(*img));
+      if (!fresh) it->second.manifests.push_back(d);
     }
-    it->second.names.push_back(name);
+    by_id.at(known->second).names.push_back(name);
   }
   std::vector<StoredImage> out;
-  for (auto& [_, img] : by_manifest) out.push_back(std::move(img));
+  for (auto& [_, img] : by_id) out.push_back(std::move(img));
   return out;
 }
 
@@ -295,8 +301,10 @@ Result<StoredImage> Store::find_image(const std::string& name_or_id) const {
   auto by_id = [&](std::string_view hex, bool prefix) -> Result<std::optional<StoredImage>> {
     std::vector<const StoredImage*> hits;
     for (auto& img : all) {
-      bool hit = prefix ? img.id().hex.starts_with(hex) || img.manifest_digest.hex.starts_with(hex)
-                        : img.id().hex == hex || img.manifest_digest.hex == hex;
+      bool hit = false;
+      for (auto& m : img.manifests)
+        hit = hit || (prefix ? m.hex.starts_with(hex) : m.hex == hex);
+      hit = hit || (prefix ? img.id().hex.starts_with(hex) : img.id().hex == hex);
       if (hit) hits.push_back(&img);
     }
     if (hits.size() > 1) return fail_code(EINVAL, "image id prefix \"" + want + "\" is ambiguous");
@@ -313,7 +321,17 @@ Result<StoredImage> Store::find_image(const std::string& name_or_id) const {
     std::string full = ref->str();
     for (auto& img : all)
       for (auto& n : img.names)
-        if (n == full) return img;
+        if (n == full) {
+          // Through the manifest this name stands for (its RepoDigest).
+          Refs refs = HUSK_TRY(load_refs(root_));
+          auto named = refs.find(full);
+          if (named == refs.end() || named->second == img.manifest_digest.str()) return img;
+          auto d = HUSK_TRY(parse_digest(named->second));
+          auto exact = HUSK_TRY(load_image(*this, d));
+          exact.names = img.names;
+          exact.manifests = img.manifests;
+          return exact;
+        }
   } else if (!looks_like_id_prefix(want)) {
     return fail(std::move(ref).error());
   }
@@ -348,7 +366,8 @@ Result<std::vector<std::string>> Store::untag(const std::string& name_or_id, boo
   if (!by_name) {
     std::vector<std::string> names;
     for (auto& [n, d] : refs)
-      if (d == img.manifest_digest.str()) names.push_back(n);
+      for (auto& m : img.manifests)
+        if (d == m.str()) names.push_back(n);
     if (names.size() > 1 && !force)
       return fail_code(EBUSY, "image " + img.id().hex.substr(0, 12) + " is referenced by several names (" +
                                   join(names, ", ") + "): remove them one by one, or force");

@@ -55,6 +55,9 @@ struct StoredImage {
   std::string config_bytes;
   Digest id() const { return manifest.config.digest; }  // docker's image id: the config's digest
   std::vector<std::string> names;                       // every ref that points at it
+  // Every stored manifest of this config (MANIFEST_DIGEST first): a pull
+  // and a load of one image are one image to the user, as docker's.
+  std::vector<Digest> manifests;
 };
 
 class Lock;  // an flock held until destroyed

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 
@@ -22,6 +23,35 @@ Result<RuntimeBinary> identify_runtime_binary() {
   struct stat st;
   if (::stat("/proc/self/exe", &st) < 0) return fail_errno("stat /proc/self/exe");
   return RuntimeBinary{st.st_dev, st.st_ino};
+}
+
+namespace {
+// HOME=VALUE with a value (an empty one counts as none, as runc's getenv).
+bool has_home(const std::vector<std::string>& env) {
+  return std::any_of(env.begin(), env.end(), [](const std::string& e) { return e.starts_with("HOME=") && e.size() > 5; });
+}
+}  // namespace
+
+std::vector<std::string> env_with_home(std::vector<std::string> env, uid_t uid, const std::string& passwd_text) {
+  if (has_home(env)) return env;
+  std::erase(env, std::string("HOME="));
+  std::string home = "/";
+  for (auto& line : split(passwd_text, '\n')) {
+    auto f = split(line, ':');
+    if (f.size() < 6 || line.starts_with("#")) continue;
+    if (auto id = parse_u64(f[2]); id && *id == uid) {
+      if (!f[5].empty()) home = f[5];
+      break;
+    }
+  }
+  env.push_back("HOME=" + home);
+  return env;
+}
+
+std::vector<std::string> env_with_home(std::vector<std::string> env, uid_t uid) {
+  if (has_home(env)) return env;
+  // No passwd (or none we may read) is "/", as for a uid without an entry.
+  return env_with_home(std::move(env), uid, read_file("/etc/passwd").value_or(""));
 }
 
 Result<std::string> find_executable(const std::string& arg0, const std::vector<std::string>& env) {
@@ -132,13 +162,13 @@ void reset_signals() {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
-int exec_process(const std::string& path, const spec::Process& p) {
+int exec_process(const Executable& exe, const spec::Process& p) {
   std::vector<char*> argv, envp;
   for (auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  for (auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
+  for (auto& e : exe.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
-  ::execve(path.c_str(), argv.data(), envp.data());
+  ::execve(exe.path.c_str(), argv.data(), envp.data());
   return errno;
 }
 

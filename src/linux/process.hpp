@@ -24,6 +24,12 @@ Result<RuntimeBinary> identify_runtime_binary();
 // Resolves ARG0 through PATH from ENV, as execvp would. The error message is
 // the one podman and containerd recognise ("executable file not found").
 Result<std::string> find_executable(const std::string& arg0, const std::vector<std::string>& env);
+// ENV, with HOME added when it has none (runc's rule): UID's home in
+// PASSWD_TEXT (the container's /etc/passwd, name:x:uid:gid:gecos:home:shell),
+// "/" when UID has no entry there.
+std::vector<std::string> env_with_home(std::vector<std::string> env, uid_t uid, const std::string& passwd_text);
+// The same, reading /etc/passwd where we stand (inside the container's root).
+std::vector<std::string> env_with_home(std::vector<std::string> env, uid_t uid);
 // Refuses PATH when it, or an interpreter it names with "#!", is the runtime.
 Result<void> refuse_runtime_binary(const std::string& path, const RuntimeBinary& self);
 
@@ -44,7 +50,12 @@ Result<void> apply_identity(const spec::Process& p, bool may_setgroups);
 void reset_signals();
 
 // execve with the process's args and env. Returns only on failure, with errno.
-int exec_process(const std::string& path, const spec::Process& p);
+// What execve gets: the executable found and the environment.
+struct Executable {
+  std::string path;
+  std::vector<std::string> env;
+};
+int exec_process(const Executable& e, const spec::Process& p);
 
 // Docker's convention for a command that cannot be run: 127 not found, 126 not executable.
 int exit_code_for_exec_error(int err);

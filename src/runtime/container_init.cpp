@@ -66,7 +66,7 @@ Result<void> confine(const spec::Process& proc, const linux::SeccompProgram* sec
 
 namespace {
 
-Result<std::string> setup(linux::Kernel& k, const InitPlan& plan) {
+Result<linux::Executable> setup(linux::Kernel& k, const InitPlan& plan) {
   const auto& c = *plan.config;
   const auto& proc = *c.process;
   const auto& ns = *plan.namespaces;
@@ -146,10 +146,12 @@ Result<std::string> setup(linux::Kernel& k, const InitPlan& plan) {
 
   std::string path = HUSK_TRY(linux::find_executable(proc.args[0], proc.env));
   HUSK_TRY(linux::refuse_runtime_binary(path, plan.self));
+  // Read while still root: the container's passwd names the user's home.
+  auto env = linux::env_with_home(proc.env, proc.user.uid);
   HUSK_TRY(await_cgroup());
   HUSK_TRY(linux::apply_exec_labels(plan.lsm));
   HUSK_TRY(confine(proc, plan.seccomp, plan.preserve_fds, *plan.channel));
-  return path;
+  return linux::Executable{std::move(path), std::move(env)};
 }
 
 }  // namespace
@@ -200,7 +202,7 @@ void container_init(linux::Kernel& k, const InitPlan& plan) {
   }
   linux::reset_signals();
   int err = linux::exec_process(*path, *c.process);
-  std::string msg = "husk-runtime: exec " + *path + ": " + std::strerror(err) + "\n";
+  std::string msg = "husk-runtime: exec " + path->path + ": " + std::strerror(err) + "\n";
   (void)!::write(STDERR_FILENO, msg.data(), msg.size());
   ::_exit(linux::exit_code_for_exec_error(err));
 }

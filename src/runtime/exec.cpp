@@ -54,7 +54,7 @@ struct ExecChild {
   std::vector<std::string> v1_cgroups;  // joined by the child itself (Manager::join_v1_self)
 };
 
-Result<std::string> exec_setup(linux::Kernel& k, const ExecChild& c) {
+Result<linux::Executable> exec_setup(linux::Kernel& k, const ExecChild& c) {
   HUSK_TRY(c.channel->expect(linux::SyncMsg::go));
   // Still in the host's mount and user namespaces: the v1 files are ours.
   HUSK_TRY(cgroups::Manager::join_v1_self(c.v1_cgroups));
@@ -72,9 +72,11 @@ Result<std::string> exec_setup(linux::Kernel& k, const ExecChild& c) {
   HUSK_TRY(linux::verify_cwd_inside_root());
   std::string path = HUSK_TRY(linux::find_executable(p.args[0], p.env));
   HUSK_TRY(linux::refuse_runtime_binary(path, c.self));
+  // Read while still root: the container's passwd names the user's home.
+  auto env = linux::env_with_home(p.env, p.user.uid);
   HUSK_TRY(linux::apply_exec_labels(c.lsm));
   HUSK_TRY(confine(p, c.seccomp, c.preserve_fds, *c.channel));
-  return path;
+  return linux::Executable{std::move(path), std::move(env)};
 }
 
 [[noreturn]] void exec_child(linux::Kernel& k, const ExecChild& c) {

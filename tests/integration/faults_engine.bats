@@ -32,6 +32,20 @@ crash() {
   fi
 }
 
+# monitor_crash STEP ARGS... : a run whose STEP happens in the container's
+# monitor (every run's start does, foreground too): the monitor dies of
+# SIGKILL there, and husk says so with 125.
+monitor_crash() {
+  local step=$1
+  shift
+  run bash -c '"$@" >"$0" 2>&1 </dev/null' "$T/crash.out" env HUSK_FAULT="$step" "$HUSK" --root "$R" --runroot "$RUNROOT" "$@"
+  output=$(cat "$T/crash.out")
+  if [ "$status" -ne 125 ] || [ "$output" != "husk: the container's monitor ended before the container started" ]; then
+    printf 'expected the monitor to die at %s (125), got %s: %s\n' "$step" "$status" "$output" >&2
+    return 1
+  fi
+}
+
 # Every record parses; ps -a and inspect work on every container.
 assert_consistent() {
   local f id
@@ -111,7 +125,7 @@ assert_container_gone() {
 }
 
 @test "faults: engine.run.record: the record says running, nothing runs: ps -a says exited, rm removes it" {
-  crash engine.run.record run --name c1 busybox sleep 100
+  monitor_crash engine.run.record run --name c1 busybox sleep 100
   assert_consistent
   only_container
   assert_eq exited "$STATE_OUT" "state"
@@ -166,11 +180,11 @@ assert_container_gone() {
   assert_cleans_up
 }
 
-@test "faults: husk run -d / run killed at each runtime create step: rm -f leaves nothing" {
+@test "faults: the monitor of husk run -d / run killed at each runtime create step: rm -f leaves nothing" {
   local step
   for step in runtime.create.dir runtime.create.cgroup runtime.create.init runtime.create.state runtime.create.ready; do
-    # In the foreground husk itself dies.
-    crash "$step" run --name c1 busybox sleep 100
+    # In the foreground: the monitor dies, and husk says so.
+    monitor_crash "$step" run --name c1 busybox sleep 100
     assert_consistent
     only_container
     assert_cleans_up
@@ -217,13 +231,13 @@ net_leftovers() {
 }
 no_net_leftovers() { [ -z "$(net_leftovers)" ]; }
 
-@test "faults: husk run killed at each network step (namespace, wired, published): rm -f leaves no veth, lease, port, name or name server" {
+@test "faults: a run's monitor killed at each network step (namespace, wired, published): rm -f leaves no veth, lease, port, name or name server" {
   local step
   h network create faultnet >/dev/null
   # On two networks with names: the container's own name server too.
   h network create faultnet2 >/dev/null
   for step in engine.net.netns engine.net.wired engine.net.published; do
-    crash "$step" run --name c1 --network faultnet --network faultnet2 -p 8080:80 busybox sleep 100
+    monitor_crash "$step" run --name c1 --network faultnet --network faultnet2 -p 8080:80 busybox sleep 100
     assert_consistent
     only_container
     assert_cleans_up

@@ -176,6 +176,39 @@ TEST(ImageStore, NamesIdsAndPrefixesFindImages) {
   EXPECT_TRUE(store.find_image("busybox").has_value()) << "the other name stays";
 }
 
+TEST(ImageStore, TwoManifestsOfOneConfigAreOneImageWithAllTheirNames) {
+  TempDir tmp;
+  Store store = open_store(tmp);
+  auto pulled = add_test_image(store, "a", "localhost:5000/bbx:latest");
+  ASSERT_TRUE(pulled.has_value()) << pulled.error().what();
+  // The same config under another manifest (a save and a load: docker's
+  // media type, another annotation), named other:1.
+  Manifest m = pulled->manifest;
+  m.media_type = std::string(media::kDockerManifest);
+  m.config.media_type = std::string(media::kDockerConfig);
+  auto loaded = store.add_image(to_json(m), pulled->config_bytes, {parse_reference("other:1")->str()});
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().what();
+  ASSERT_NE(loaded->manifest_digest, pulled->manifest_digest);
+  auto all = store.list_images();
+  ASSERT_TRUE(all.has_value());
+  ASSERT_EQ(all->size(), 1u) << "one image";
+  EXPECT_EQ((*all)[0].names.size(), 2u);
+  EXPECT_EQ((*all)[0].manifests.size(), 2u);
+  for (const std::string& name :
+       std::vector<std::string>{"other:1", "localhost:5000/bbx", pulled->id().str(), pulled->id().hex.substr(0, 12)}) {
+    auto found = store.find_image(name);
+    ASSERT_TRUE(found.has_value()) << name << ": " << found.error().what();
+    EXPECT_EQ(found->id(), pulled->id()) << name;
+  }
+  EXPECT_EQ(store.find_image("other:1")->manifest_digest, loaded->manifest_digest) << "the name's own manifest";
+  // One of its names goes: the image stays, found by id.
+  auto removed = store.untag("other:1", false);
+  ASSERT_TRUE(removed.has_value());
+  EXPECT_EQ(*removed, std::vector<std::string>{"docker.io/library/other:1"});
+  EXPECT_TRUE(store.find_image(pulled->id().str()).has_value());
+  EXPECT_TRUE(FailsWith(store.untag("other:1", false), ENOENT, "no such image"));
+}
+
 TEST(ImageStore, GcKeepsWhatNamesAndContainersNeedAndRemovesTheRest) {
   TempDir tmp;
   Store store = open_store(tmp);

@@ -50,6 +50,9 @@ inline CLI::Option* add_multi(CLI::App* c, const std::string& name, std::vector<
   return c->add_option(name, into, help)->allow_extra_args(false)->take_all();
 }
 
+// Where ARGS name the command: the first argument past the global flags
+// and their values (ARGS.size() when none does).
+size_t command_at(const CLI::App& app, const std::vector<std::string>& args);
 // One adder per subcommand, in the command's file: each declares its flags
 // and leaves its action in INV when it is the one given.
 // husk-full's (image.cpp, pull.cpp):
@@ -95,6 +98,9 @@ void add_port(CLI::App& app, Invocation& inv);
 void add_container_prune(CLI::App& app, Invocation& inv);  // container prune
 void add_logs(CLI::App& app, Invocation& inv);
 void add_attach(CLI::App& app, Invocation& inv);
+// Where ARGS name the command: the first argument past the global flags
+// and their values (ARGS.size() when none does).
+size_t command_at(const CLI::App& app, const std::vector<std::string>& args);
 // run/create: where IMAGE is in ARGS (argv[1:]; ARGS.size() when there is
 // none); exec and top: where CONTAINER is. Everything after it is the
 // command's (or ps's options), which the flag parser must not see (`run

@@ -39,6 +39,20 @@ void add_container_commands(CLI::App& app, Invocation& inv) {
   add_attach(app, inv);
 }
 
+namespace {
+
+// The command ARGS name when APP has none by that name ("" when they name
+// one, or none at all): docker says so, where CLI11 would say that a
+// subcommand is required.
+std::string unknown_command(const CLI::App& app, const std::vector<std::string>& args) {
+  size_t i = command_at(app, args);
+  if (i >= args.size()) return "";
+  auto named = app.get_subcommands([&](const CLI::App* s) { return s->check_name(args[i]); });
+  return named.empty() ? args[i] : "";
+}
+
+}  // namespace
+
 int husk_main(int argc, char** argv, const Flavor& flavor) {
   ::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"husk: containers without a daemon", "husk"};
@@ -54,6 +68,10 @@ int husk_main(int argc, char** argv, const Flavor& flavor) {
   if (flavor.add_more) flavor.add_more(app, inv);
   add_container_commands(app, inv);
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (auto unknown = unknown_command(app, args); !unknown.empty()) {
+    std::fprintf(stderr, "husk: '%s' is not a husk command.\nSee 'husk --help'\n", unknown.c_str());
+    return 1;  // docker's: a plain error, not a usage one
+  }
   auto image_at = find_run_image(app, args);
   if (!image_at) {
     std::fprintf(stderr, "husk: %s\n", image_at.error().what().c_str());

@@ -179,13 +179,17 @@ Result<int> restart(const Context& ctx, const std::vector<std::string>& names, s
 
 }  // namespace
 
-Result<size_t> find_run_image(const CLI::App& app, const std::vector<std::string>& args) {
-  // The subcommand: the first argument that is not a global flag or its value.
+size_t command_at(const CLI::App& app, const std::vector<std::string>& args) {
   size_t i = 0;
   while (i < args.size() && args[i].starts_with("-")) {
     const CLI::Option* o = app.get_option_no_throw(args[i].substr(0, args[i].find('=')));
     i += o && o->get_expected_max() != 0 && args[i].find('=') == std::string::npos ? 2 : 1;
   }
+  return i;
+}
+
+Result<size_t> find_run_image(const CLI::App& app, const std::vector<std::string>& args) {
+  size_t i = command_at(app, args);
   // Those whose first operand (IMAGE, or exec's and top's CONTAINER) ends their flags.
   static constexpr std::string_view kTakeCommand[] = {"run", "create", "exec", "top"};
   if (i >= args.size() ||

@@ -1,0 +1,123 @@
+#!/usr/bin/env bats
+# What a docker user hits first (issue 16), each against docker's behaviour:
+# one image under two manifests, foreground runs that are logged and
+# recorded even when the CLI dies, a failed create that leaves nothing,
+# import from stdin, HOME and /etc/hostname, an unknown command.
+
+load ../lib/engine.bash
+
+setup_file() { image_file_setup; }
+setup() { engine_setup husk-docker; }
+teardown() { engine_teardown; }
+
+@test "docker: an image saved, tagged and loaded again is one image under every name; rmi of one name only untags" {
+  h image inspect busybox >/dev/null
+  id=$(h image inspect --format '{{.Id}}' busybox)
+  h save -o "$T/a.tar" busybox
+  h image tag busybox other:1
+  h load -i "$T/a.tar" >/dev/null
+  # The load's manifest is docker's, the store's first one OCI: two
+  # manifests, one config, one image.
+  run h run --rm --network none other:1 echo ok
+  assert_status 0
+  assert_eq ok "$output"
+  for name in busybox other:1 "$id" "${id#sha256:}" "$(cut -c8-19 <<<"$id")"; do
+    assert_eq "$id" "$(h image inspect --format '{{.Id}}' "$name")" "$name"
+  done
+  assert_eq 1 "$(h image ls -q | sort -u | wc -l)" "one image"
+  run h rmi other:1
+  assert_status 0
+  assert_eq "Untagged: other:1" "$output" "untagged, not deleted"
+  assert_eq "$id" "$(h image inspect --format '{{.Id}}' busybox)"
+}
+
+@test "docker: a foreground run's output is in its logs, and its end is recorded even when the CLI is SIGKILLed" {
+  run h run --name fg --network none busybox sh -c 'echo out; echo err >&2; exit 3'
+  assert_status 3
+  assert_eq "out"$'\n'"err" "$output"
+  assert_eq "out"$'\n'"err" "$(h logs fg 2>&1)"
+  assert_eq "out" "$(h logs fg 2>/dev/null)" "stdout and stderr kept apart"
+  assert_eq 3 "$(h inspect -f '{{.State.ExitCode}}' fg)"
+  # The CLI killed: the container runs on, its output is logged, its end
+  # recorded by the monitor.
+  # (husk itself in the background, not a subshell running it: $! is husk.)
+  "$HUSK" --root "$R" --runroot "$RUNROOT" run --name victim --network none busybox \
+    sh -c 'echo started; sleep 2; echo finished; exit 7' >"$T/victim.out" 2>&1 &
+  cli=$!
+  started() { grep -q started "$T/victim.out"; }
+  wait_for 10 started
+  assert_eq husk "$(cat "/proc/$cli/comm")"
+  kill -9 "$cli"
+  wait "$cli" 2>/dev/null || true
+  run h wait victim
+  assert_status 0
+  assert_eq 7 "$output"
+  assert_eq "started"$'\n'"finished" "$(h logs victim)"
+  assert_eq "exited 7" "$(h inspect -f '{{.State.Status}} {{.State.ExitCode}}' victim)"
+  # -i: our stdin reaches it; its output comes back.
+  run bash -c "echo piped | '$HUSK' --root '$R' --runroot '$RUNROOT' run -i --rm --network none busybox cat"
+  assert_status 0
+  assert_eq piped "$output"
+  # The signals we get go to it (docker's --sig-proxy).
+  "$HUSK" --root "$R" --runroot "$RUNROOT" run --name proxied --network none busybox \
+    sh -c 'trap "echo got TERM; exit 9" TERM; echo ready; while :; do sleep 0.1; done' >"$T/proxied.out" 2>&1 &
+  cli=$!
+  ready() { grep -q ready "$T/proxied.out"; }
+  wait_for 10 ready
+  kill -TERM "$cli"
+  rc=0
+  wait "$cli" || rc=$?
+  assert_eq 9 "$rc" "the container's exit code"
+  assert_match 'got TERM' "$(cat "$T/proxied.out")"
+}
+
+@test "docker: a run that cannot be created leaves nothing: no container, no mount" {
+  run h run --rm --network none -w rel busybox pwd
+  assert_status 125
+  assert_eq "husk: the working directory 'rel' is invalid, it needs to be an absolute path" "$output"
+  assert_eq "" "$(ls -A "$R/containers")"
+  assert_eq "" "$(_husk_mounts_under "$R")"
+  # A command that is not there: 127, and with --rm nothing left either.
+  run h run --rm --network none busybox /no/such
+  assert_status 127
+  [[ "$output" != *"$R"* ]] || { echo "an internal path in: $output" >&2; return 1; }
+  assert_eq "" "$(ls -A "$R/containers")"
+  assert_eq "" "$(_husk_mounts_under "$R")"
+}
+
+@test "docker: image import - reads the tarball from stdin" {
+  mkdir -p "$T/rootfs/bin" "$T/rootfs/etc"
+  cp "$HUSK_BUSYBOX" "$T/rootfs/bin/busybox"
+  ln -s busybox "$T/rootfs/bin/sh"
+  ln -s busybox "$T/rootfs/bin/cat"
+  echo from-stdin >"$T/rootfs/etc/marker"
+  tar -C "$T/rootfs" -cf - . | h image import - imported:stdin
+  run h run --rm --network none imported:stdin /bin/cat /etc/marker
+  assert_status 0
+  assert_eq from-stdin "$output"
+  # (removed-ID: a --rm container's files, deleted in the background.)
+  assert_eq "" "$(ls -A "$R/tmp" 2>/dev/null | grep -v '^removed-')" "nothing spooled is left"
+}
+
+@test "docker: HOME comes from the image's passwd for the user (/ without an entry), and /etc/hostname is the container's" {
+  run h run --rm --network none busybox sh -c 'echo $HOME'
+  assert_eq /root "$output"
+  run h run --rm --network none -u 65534 busybox sh -c 'echo $HOME'
+  assert_eq /home "$output" "nobody's home in busybox's passwd"
+  run h run --rm --network none -u 4242 busybox sh -c 'echo $HOME'
+  assert_eq / "$output" "no entry"
+  run h run --rm --network none -e HOME=/data busybox sh -c 'echo $HOME'
+  assert_eq /data "$output" "given: kept"
+  h run -d --name hn --network none busybox sleep 60 >/dev/null
+  id=$(h inspect -f '{{.Id}}' hn)
+  assert_eq "${id:0:12}" "$(h exec hn cat /etc/hostname)"
+  assert_eq /root "$(h exec hn sh -c 'echo $HOME')" "exec too"
+  assert_eq myhost "$(h run --rm --network none --hostname myhost busybox cat /etc/hostname)"
+  h rm -f hn >/dev/null
+}
+
+@test "docker: an unknown command says so, with docker's exit code" {
+  run h frobnicate
+  assert_status 1
+  assert_eq "husk: 'frobnicate' is not a husk command."$'\n'"See 'husk --help'" "$output"
+}
