@@ -64,9 +64,10 @@ TEST(EngineTemplate, ErrorsAreClear) {
   EXPECT_TRUE(FailsWith(render_template("{{bogus .Id}}", kDoc), EINVAL, "function \"bogus\" not defined"));
   EXPECT_TRUE(FailsWith(render_template("{{.Id", kDoc), EINVAL, "unclosed action"));
   EXPECT_TRUE(FailsWith(render_template("{{}}", kDoc), EINVAL, "missing value"));
-  EXPECT_TRUE(FailsWith(render_template("{{.Id .Id}}", kDoc), EINVAL, "non-function"));
+  EXPECT_TRUE(FailsWith(render_template("{{.Id .Id}}", kDoc), EINVAL, "not a method but has arguments"));
   EXPECT_TRUE(FailsWith(render_template("{{index .Config.Cmd 9}}", kDoc), EINVAL, "out of range"));
-  EXPECT_TRUE(FailsWith(render_template(R"({{index .Id "x" "y})", kDoc), EINVAL, "unclosed"));
+  EXPECT_TRUE(
+      FailsWith(render_template(R"({{index .Id "x" "y})", kDoc), EINVAL, "unterminated quoted string"));
 }
 
 TEST(EngineInspect, ParsesMountinfo) {

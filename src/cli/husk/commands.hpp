@@ -3,13 +3,17 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/error.hpp"
 #include "engine/engine.hpp"
+#include "engine/listing.hpp"
+#include "engine/template.hpp"
 
 namespace husk::cli {
 
@@ -58,7 +62,7 @@ size_t command_at(const CLI::App& app, const std::vector<std::string>& args);
 // husk-full's (image.cpp, pull.cpp):
 // image ls|inspect|history|rm|tag|prune|import|bundle|load|save|unbundle
 void add_image(CLI::App& app, Invocation& inv);
-void add_images(CLI::App& app, Invocation& inv);  // docker's short forms of image ls, rm, load, save
+void add_images(CLI::App& app, Invocation& inv);  // docker's short forms of image ls and history
 void add_rmi(CLI::App& app, Invocation& inv);
 void add_load(CLI::App& app, Invocation& inv);
 void add_save(CLI::App& app, Invocation& inv);
@@ -109,8 +113,34 @@ Result<size_t> find_run_image(const CLI::App& app, const std::vector<std::string
 
 // "{{.Id}}" / "{{.Config.Cmd}}" / "{{json .RootFS}}": docker's --format for
 // one JSON document; plain text passes through. "json" alone prints the
-// document itself.
+// document itself. (ps's, until it moves to engine/listing.hpp.)
 std::string format_json(const std::string& tmpl, const std::string& json_text);
+
+// docker's exit status for a --format that does not parse, at inspect.
+inline constexpr int kBadFormatStatus = 64;
+// Prints E as husk prints errors; kBadFormatStatus.
+int bad_format(const Error& e);
+
+// docker's inspect --format, parsed before anything is looked up (a bad one
+// is one error and status 64): "" prints the documents as an indented JSON
+// array, "json" as a compact one, a template formats each document.
+class InspectFormat {
+ public:
+  static Result<InspectFormat> parse(const std::string& format);
+  // DOCS printed; 1 when the template failed on some (their errors on
+  // stderr after the others' output, as docker), else 0.
+  int print(const std::vector<nlohmann::ordered_json>& docs) const;
+
+ private:
+  InspectFormat(std::string format, std::optional<engine::Template> tmpl);
+  std::string format_;
+  std::optional<engine::Template> tmpl_;
+};
+
+// docker's times in lists: "3 hours ago" (units.HumanDuration) and
+// "2024-01-02 03:04:05 +0000 UTC", from an RFC 3339 time.
+std::string time_ago(const std::string& rfc3339, time_t now);
+std::string docker_time(const std::string& rfc3339);
 // docker's sizes: "1.5MB" (decimal: images, block I/O) and "1.5MiB" (memory).
 std::string human_size(uint64_t bytes);
 std::string binary_size(uint64_t bytes);

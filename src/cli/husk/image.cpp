@@ -30,7 +30,61 @@ using image::StoredImage;
 
 std::string short_id(const image::Digest& d) { return d.hex.substr(0, 12); }
 
+// NAME as docker's REPOSITORY and TAG columns show it; an image loaded
+// without a name is kept under its digest: docker's <none> <none>.
+std::pair<std::string, std::string> repository_and_tag(const std::string& name) {
+  auto ref = name.starts_with("sha256:") ? Result<image::Reference>(fail_code(EINVAL, name))
+                                         : image::parse_reference(name);
+  if (!ref) return {"<none>", "<none>"};
+  std::string repo = ref->familiar();
+  std::string tag = ref->digest ? "<none>" : ref->tag;
+  if (auto cut = repo.rfind(':');
+      !ref->digest && cut != std::string::npos && repo.find('/', cut) == std::string::npos)
+    repo = repo.substr(0, cut);
+  if (ref->digest) repo = repo.substr(0, repo.find('@'));
+  return {repo, tag};
+}
+
+// docker's images --format fields, one row per name.
+std::vector<json> image_rows(const Store& store, const std::vector<StoredImage>& all) {
+  std::vector<json> rows;
+  time_t now = std::time(nullptr);
+  for (auto& img : all)
+    for (auto& n : img.names) {
+      auto [repo, tag] = repository_and_tag(n);
+      rows.push_back({{"Containers", "N/A"},
+                      {"CreatedAt", docker_time(img.config.created)},
+                      {"CreatedSince", time_ago(img.config.created, now)},
+                      {"Digest", img.manifest_digest.hex.empty() ? "<none>" : img.manifest_digest.str()},
+                      {"ID", short_id(img.id())},
+                      {"Repository", repo},
+                      {"SharedSize", "N/A"},
+                      {"Size", human_size(image_size(store, img))},
+                      {"Tag", tag},
+                      {"UniqueSize", "N/A"},
+                      {"VirtualSize", human_size(image_size(store, img))}});
+    }
+  return rows;
+}
+
+const json kImagesHeader = {{"ID", "IMAGE ID"},
+                            {"Repository", "REPOSITORY"},
+                            {"Tag", "TAG"},
+                            {"Digest", "DIGEST"},
+                            {"CreatedSince", "CREATED"},
+                            {"CreatedAt", "CREATED AT"},
+                            {"Size", "SIZE"},
+                            {"Containers", "CONTAINERS"},
+                            {"SharedSize", "SHARED SIZE"},
+                            {"UniqueSize", "UNIQUE SIZE"},
+                            {"VirtualSize", "VIRTUAL SIZE"}};
+constexpr const char* kImagesTable = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+
 Result<int> list_images(const Context& ctx, const std::string& format, bool quiet) {
+  // A bad --format is one error, before the store is read.
+  std::optional<engine::Listing> listing;
+  if (!format.empty() && format != "table" && format != "json")
+    listing = HUSK_TRY(engine::Listing::parse(format, kImagesTable, kImagesHeader));
   auto store = HUSK_TRY(Store::open(ctx.root));
   auto all = HUSK_TRY(store.list_images());
   if (quiet) {
@@ -51,27 +105,14 @@ Result<int> list_images(const Context& ctx, const std::string& format, bool quie
     std::cout << arr.dump(2) << "\n";
     return 0;
   }
-  if (!format.empty() && format != "table") {
-    for (auto& img : all) std::cout << format_json(format, image_inspect_json(store, img)) << "\n";
+  if (listing) {
+    std::cout << HUSK_TRY(listing->render(image_rows(store, all)));
     return 0;
   }
   std::printf("%-40s %-16s %-14s %-22s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
   for (auto& img : all)
     for (auto& n : img.names) {
-      // An image loaded without a name is kept under its digest: docker's <none>.
-      auto ref = n.starts_with("sha256:") ? Result<image::Reference>(fail_code(EINVAL, n))
-                                          : image::parse_reference(n);
-      if (!ref) {
-        std::printf("%-40s %-16s %-14s %-22s %s\n", "<none>", "<none>", short_id(img.id()).c_str(),
-                    img.config.created.substr(0, 19).c_str(), human_size(image_size(store, img)).c_str());
-        continue;
-      }
-      std::string repo = ref->familiar();
-      std::string tag = ref->digest ? "<none>" : ref->tag;
-      if (auto cut = repo.rfind(':');
-          !ref->digest && cut != std::string::npos && repo.find('/', cut) == std::string::npos)
-        repo = repo.substr(0, cut);
-      if (ref->digest) repo = repo.substr(0, repo.find('@'));
+      auto [repo, tag] = repository_and_tag(n);
       std::printf("%-40s %-16s %-14s %-22s %s\n", repo.c_str(), tag.c_str(), short_id(img.id()).c_str(),
                   img.config.created.substr(0, 19).c_str(), human_size(image_size(store, img)).c_str());
     }
@@ -80,19 +121,42 @@ Result<int> list_images(const Context& ctx, const std::string& format, bool quie
 
 Result<int> inspect_images(const Context& ctx, const std::vector<std::string>& names,
                            const std::string& format) {
+  auto parsed = InspectFormat::parse(format);
+  if (!parsed) return bad_format(parsed.error());
   auto store = HUSK_TRY(Store::open(ctx.root));
-  json arr = json::array();
+  std::vector<json> arr;
   for (auto& n : names)
     arr.push_back(json::parse(image_inspect_json(store, HUSK_TRY(image::find_or_make_default(store, n)))));
-  if (format.empty() || format == "json") {
-    std::cout << arr.dump(4) << "\n";
-    return 0;
+  return parsed->print(arr);
+}
+
+const json kHistoryHeader = {
+    {"ID", "IMAGE"},  {"CreatedSince", "CREATED"}, {"CreatedAt", "CREATED AT"}, {"CreatedBy", "CREATED BY"},
+    {"Size", "SIZE"}, {"Comment", "COMMENT"}};
+constexpr const char* kHistoryTable =
+    "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
+
+// docker's history --format fields from husk's rows (newest first): the
+// image's id on the newest, <missing> on the layers under it, as docker.
+std::vector<json> history_rows(const std::vector<json>& rows, const image::Digest& id) {
+  std::vector<json> out;
+  time_t now = std::time(nullptr);
+  for (auto& r : rows) {
+    std::string created = r["Created"].get<std::string>();
+    out.push_back({{"ID", out.empty() ? short_id(id) : "<missing>"},
+                   {"CreatedSince", time_ago(created, now)},
+                   {"CreatedAt", docker_time(created)},
+                   {"CreatedBy", r["CreatedBy"]},
+                   {"Size", human_size(r["Size"].get<uint64_t>())},
+                   {"Comment", r["Comment"]}});
   }
-  for (auto& j : arr) std::cout << format_json(format, j.dump()) << "\n";
-  return 0;
+  return out;
 }
 
 Result<int> image_history(const Context& ctx, const std::string& name, const std::string& format) {
+  std::optional<engine::Listing> listing;
+  if (!format.empty() && format != "table" && format != "json")
+    listing = HUSK_TRY(engine::Listing::parse(format, kHistoryTable, kHistoryHeader));
   auto store = HUSK_TRY(Store::open(ctx.root));
   auto img = HUSK_TRY(image::find_or_make_default(store, name));
   // Newest first, as docker; layers are matched to the entries that made one.
@@ -109,6 +173,10 @@ Result<int> image_history(const Context& ctx, const std::string& name, const std
         {{"Created", h.created}, {"CreatedBy", h.created_by}, {"Size", size}, {"Comment", h.comment}});
   }
   std::reverse(rows.begin(), rows.end());
+  if (listing) {
+    std::cout << HUSK_TRY(listing->render(history_rows(rows, img.id())));
+    return 0;
+  }
   if (format == "json") {
     std::cout << json(rows).dump(2) << "\n";
     return 0;
@@ -354,13 +422,14 @@ void add_image_inspect(CLI::App* image, Invocation& inv) {
   });
 }
 
-void add_image_history(CLI::App* image, Invocation& inv) {
+void add_image_history(CLI::App* app, Invocation& inv) {
   struct O {
     std::string name, format;
   };
   auto o = std::make_shared<O>();
-  auto* c = image->add_subcommand("history", "show how an image was made");
-  c->add_option("--format", o->format, "table (default) or json");
+  auto* c = app->add_subcommand("history", "show how an image was made");
+  c->add_option("--format", o->format,
+                "table (default), json, or a template: 'table {{.ID}}\\t{{.CreatedBy}}'");
   c->add_option("image", o->name, "image name or id")->required();
   c->callback(
       [o, &inv] { inv.action = [o](const Context& ctx) { return image_history(ctx, o->name, o->format); }; });
@@ -495,7 +564,10 @@ void add_image(CLI::App& app, Invocation& inv) {
 }
 
 // docker's short forms.
-void add_images(CLI::App& app, Invocation& inv) { add_image_ls(&app, "images", "", inv); }
+void add_images(CLI::App& app, Invocation& inv) {
+  add_image_ls(&app, "images", "", inv);
+  add_image_history(&app, inv);
+}
 void add_rmi(CLI::App& app, Invocation& inv) { add_image_rm(&app, "rmi", inv); }
 void add_load(CLI::App& app, Invocation& inv) { add_image_load(&app, inv); }
 void add_save(CLI::App& app, Invocation& inv) { add_image_save(&app, inv); }

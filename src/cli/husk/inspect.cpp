@@ -7,7 +7,6 @@
 #include "cli/husk/commands.hpp"
 #include "cli/husk/image_json.hpp"
 #include "engine/inspect.hpp"
-#include "engine/template.hpp"
 
 namespace husk::cli {
 
@@ -37,8 +36,10 @@ Result<json> inspect_one(const engine::Engine& eng, const std::string& name, con
 Result<int> inspect(const Context& ctx, const InspectOptions& o) {
   if (!o.type.empty() && o.type != "container" && o.type != "image")
     return fail_code(EINVAL, "\"" + o.type + "\" is not a valid value for --type");
+  auto format = InspectFormat::parse(o.format);
+  if (!format) return bad_format(format.error());
   auto eng = HUSK_TRY(open_engine(ctx));
-  json all = json::array();
+  std::vector<json> all;
   std::optional<Error> first_error;
   for (auto& n : o.names) {
     auto j = inspect_one(eng, n, o.type);
@@ -48,13 +49,9 @@ Result<int> inspect(const Context& ctx, const InspectOptions& o) {
       first_error = j.error();
     }
   }
-  if (o.format.empty() || o.format == "json") {
-    std::cout << all.dump(4) << "\n";
-  } else {
-    for (auto& j : all) std::cout << HUSK_TRY(engine::render_template(o.format, j)) << "\n";
-  }
+  int status = format->print(all);
   if (first_error) return fail(*first_error);
-  return 0;
+  return status;
 }
 
 }  // namespace

@@ -81,8 +81,13 @@ Result<int> list_networks(const Context& ctx, bool quiet, const std::string& for
                   "local");
     return 0;
   }
-  for (auto& n : shown)
-    std::cout << (format == "json" ? ls_json(n).dump() : format_json(format, ls_json(n).dump())) << "\n";
+  static const json kHeader = {{"ID", "NETWORK ID"}, {"Name", "NAME"},        {"Driver", "DRIVER"},
+                               {"Scope", "SCOPE"},   {"IPv6", "IPV6"},        {"Internal", "INTERNAL"},
+                               {"Labels", "LABELS"}, {"CreatedAt", "CREATED"}};
+  std::vector<json> rows;
+  for (auto& n : shown) rows.push_back(ls_json(n));
+  std::cout << HUSK_TRY(
+      engine::render_listing(format, "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}", kHeader, rows));
   return 0;
 }
 
@@ -105,8 +110,10 @@ json inspect_json(const engine::Engine& eng, const Network& n) {
 
 Result<int> inspect_networks(const Context& ctx, const std::vector<std::string>& names,
                              const std::string& format) {
+  auto parsed = InspectFormat::parse(format);
+  if (!parsed) return bad_format(parsed.error());
   auto eng = HUSK_TRY(open_engine(ctx));
-  json arr = json::array();
+  std::vector<json> arr;
   int code = 0;
   for (auto& name : names) {
     auto n = eng.networks().find(name);
@@ -117,12 +124,7 @@ Result<int> inspect_networks(const Context& ctx, const std::vector<std::string>&
     }
     arr.push_back(inspect_json(eng, *n));
   }
-  if (format.empty() || format == "json") {
-    std::cout << arr.dump(4) << "\n";
-  } else {
-    for (auto& j : arr) std::cout << format_json(format, j.dump()) << "\n";
-  }
-  return code;
+  return std::max(code, parsed->print(arr));
 }
 
 Result<int> remove_networks(const Context& ctx, const std::vector<std::string>& names, bool force) {

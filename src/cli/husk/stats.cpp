@@ -15,7 +15,6 @@
 #include "base/strings.hpp"
 #include "cli/husk/commands.hpp"
 #include "engine/inspect.hpp"
-#include "engine/template.hpp"
 
 namespace husk::cli {
 
@@ -113,26 +112,40 @@ Result<std::vector<engine::ContainerRecord>> targets(const engine::Engine& eng, 
   return out;
 }
 
-Result<void> print(const std::vector<json>& rows, const std::string& format) {
-  if (format == "json") {
-    for (auto& r : rows) std::cout << r.dump() << "\n";
-  } else if (!format.empty() && format != "table") {
-    for (auto& r : rows) std::cout << HUSK_TRY(engine::render_template(format, r)) << "\n";
-  } else {
-    std::printf("%-14s %-20s %-8s %-22s %-8s %-12s %-16s %s\n", "CONTAINER ID", "NAME", "CPU %",
-                "MEM USAGE / LIMIT", "MEM %", "NET I/O", "BLOCK I/O", "PIDS");
-    for (auto& r : rows)
-      std::printf("%-14s %-20s %-8s %-22s %-8s %-12s %-16s %s\n", r["ID"].get<std::string>().c_str(),
-                  r["Name"].get<std::string>().c_str(), r["CPUPerc"].get<std::string>().c_str(),
-                  r["MemUsage"].get<std::string>().c_str(), r["MemPerc"].get<std::string>().c_str(),
-                  r["NetIO"].get<std::string>().c_str(), r["BlockIO"].get<std::string>().c_str(),
-                  r["PIDs"].get<std::string>().c_str());
+// docker's stats columns; "" and "table" keep husk's fixed-width table.
+const json kStatsHeader = {{"Container", "CONTAINER"},
+                           {"Name", "NAME"},
+                           {"ID", "CONTAINER ID"},
+                           {"CPUPerc", "CPU %"},
+                           {"MemUsage", "MEM USAGE / LIMIT"},
+                           {"MemPerc", "MEM %"},
+                           {"NetIO", "NET I/O"},
+                           {"BlockIO", "BLOCK I/O"},
+                           {"PIDs", "PIDS"}};
+constexpr const char* kStatsTable =
+    "table "
+    "{{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}";
+
+Result<void> print(const std::vector<json>& rows, const std::string& format, const engine::Listing& listing) {
+  if (!format.empty() && format != "table") {
+    std::cout << HUSK_TRY(listing.render(rows)) << std::flush;
+    return {};
   }
+  std::printf("%-14s %-20s %-8s %-22s %-8s %-12s %-16s %s\n", "CONTAINER ID", "NAME", "CPU %",
+              "MEM USAGE / LIMIT", "MEM %", "NET I/O", "BLOCK I/O", "PIDS");
+  for (auto& r : rows)
+    std::printf("%-14s %-20s %-8s %-22s %-8s %-12s %-16s %s\n", r["ID"].get<std::string>().c_str(),
+                r["Name"].get<std::string>().c_str(), r["CPUPerc"].get<std::string>().c_str(),
+                r["MemUsage"].get<std::string>().c_str(), r["MemPerc"].get<std::string>().c_str(),
+                r["NetIO"].get<std::string>().c_str(), r["BlockIO"].get<std::string>().c_str(),
+                r["PIDs"].get<std::string>().c_str());
   std::fflush(stdout);
   return {};
 }
 
 Result<int> stats(const Context& ctx, const StatsOptions& o) {
+  // A bad --format is one error, before any sampling.
+  auto listing = HUSK_TRY(engine::Listing::parse(o.format, kStatsTable, kStatsHeader));
   auto eng = HUSK_TRY(open_engine(ctx));
   std::map<std::string, Sample> last;
   while (true) {
@@ -148,7 +161,7 @@ Result<int> stats(const Context& ctx, const StatsOptions& o) {
     }
     // Streaming redraws the screen in place, as docker's.
     if (!o.no_stream && (o.format.empty() || o.format == "table")) std::fputs("\033[2J\033[H", stdout);
-    HUSK_TRY(print(rows, o.format));
+    HUSK_TRY(print(rows, o.format, listing));
     if (o.no_stream) return 0;
   }
 }

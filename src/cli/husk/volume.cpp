@@ -1,5 +1,6 @@
 // `husk volume create|ls|inspect|rm|prune`: docker's named volumes (the
 // local driver) over the engine's volume store.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -48,15 +49,22 @@ Result<int> list_volumes(const Context& ctx, bool quiet, const std::string& form
     for (auto& v : all) std::printf("%-10s%s\n", "local", v.name.c_str());
     return 0;
   }
-  for (auto& v : all)
-    std::cout << (format == "json" ? ls_json(v).dump() : format_json(format, ls_json(v).dump())) << "\n";
+  static const json kHeader = {
+      {"Driver", "DRIVER"}, {"Name", "VOLUME NAME"}, {"Mountpoint", "MOUNTPOINT"},     {"Labels", "LABELS"},
+      {"Scope", "SCOPE"},   {"Size", "SIZE"},        {"Availability", "AVAILABILITY"}, {"Group", "GROUP"},
+      {"Status", "STATUS"}};
+  std::vector<json> rows;
+  for (auto& v : all) rows.push_back(ls_json(v));
+  std::cout << HUSK_TRY(engine::render_listing(format, "table {{.Driver}}\t{{.Name}}", kHeader, rows));
   return 0;
 }
 
 Result<int> inspect_volumes(const Context& ctx, const std::vector<std::string>& names,
                             const std::string& format) {
+  auto parsed = InspectFormat::parse(format);
+  if (!parsed) return bad_format(parsed.error());
   VolumeStore vs(ctx.root);
-  json arr = json::array();
+  std::vector<json> arr;
   int code = 0;
   for (auto& n : names) {
     auto v = vs.get(n);
@@ -67,12 +75,7 @@ Result<int> inspect_volumes(const Context& ctx, const std::vector<std::string>& 
     }
     arr.push_back(engine::to_json(*v));
   }
-  if (format.empty() || format == "json") {
-    std::cout << arr.dump(4) << "\n";
-  } else {
-    for (auto& j : arr) std::cout << format_json(format, j.dump()) << "\n";
-  }
-  return code;
+  return std::max(code, parsed->print(arr));
 }
 
 Result<int> remove_volumes(const Context& ctx, const std::vector<std::string>& names, bool force) {
