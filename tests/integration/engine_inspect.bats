@@ -62,9 +62,9 @@ init_pid() { "$RUNTIME_BIN" --root "$RUNROOT" state "$(h inspect -f '{{.Id}}' "$
   assert_eq "/box running true" "$(h inspect -f '{{.Name}} {{.State.Status}} {{.State.Running}}' box)" "several"
   assert_eq "<no value>" "$(h inspect -f '{{.NoSuchField}}' box)" "a missing field"
   [ "$(h inspect -f '{{json .Mounts}}' box | jq -r type)" = array ]
-  # A template that does not parse: one error, docker's status 64, nothing else.
+  # A template that does not parse: one error, status 125, nothing else.
   run h inspect -f '{{bogus .Name}}' box
-  assert_status 64
+  assert_status 125
   assert_eq 'husk: template parsing error: template: :1: function "bogus" not defined' "$output"
   run h inspect box nosuchthing
   assert_status 1

@@ -116,8 +116,10 @@ Result<size_t> find_run_image(const CLI::App& app, const std::vector<std::string
 // document itself. (ps's, until it moves to engine/listing.hpp.)
 std::string format_json(const std::string& tmpl, const std::string& json_text);
 
-// docker's exit status for a --format that does not parse, at inspect.
-inline constexpr int kBadFormatStatus = 64;
+// The exit status for a --format that does not parse or cannot be applied
+// (issue 16: one error, 125, before any output; docker's CLI says 64 at
+// inspect and 1 at its lists).
+inline constexpr int kBadFormatStatus = 125;
 // Prints E as husk prints errors; kBadFormatStatus.
 int bad_format(const Error& e);
 

@@ -83,8 +83,11 @@ constexpr const char* kImagesTable = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t
 Result<int> list_images(const Context& ctx, const std::string& format, bool quiet) {
   // A bad --format is one error, before the store is read.
   std::optional<engine::Listing> listing;
-  if (!format.empty() && format != "table" && format != "json")
-    listing = HUSK_TRY(engine::Listing::parse(format, kImagesTable, kImagesHeader));
+  if (!format.empty() && format != "table" && format != "json") {
+    auto parsed = engine::Listing::parse(format, kImagesTable, kImagesHeader);
+    if (!parsed) return bad_format(parsed.error());
+    listing = std::move(*parsed);
+  }
   auto store = HUSK_TRY(Store::open(ctx.root));
   auto all = HUSK_TRY(store.list_images());
   if (quiet) {
@@ -155,8 +158,11 @@ std::vector<json> history_rows(const std::vector<json>& rows, const image::Diges
 
 Result<int> image_history(const Context& ctx, const std::string& name, const std::string& format) {
   std::optional<engine::Listing> listing;
-  if (!format.empty() && format != "table" && format != "json")
-    listing = HUSK_TRY(engine::Listing::parse(format, kHistoryTable, kHistoryHeader));
+  if (!format.empty() && format != "table" && format != "json") {
+    auto parsed = engine::Listing::parse(format, kHistoryTable, kHistoryHeader);
+    if (!parsed) return bad_format(parsed.error());
+    listing = std::move(*parsed);
+  }
   auto store = HUSK_TRY(Store::open(ctx.root));
   auto img = HUSK_TRY(image::find_or_make_default(store, name));
   // Newest first, as docker; layers are matched to the entries that made one.

@@ -86,8 +86,9 @@ Result<int> list_networks(const Context& ctx, bool quiet, const std::string& for
                                {"Labels", "LABELS"}, {"CreatedAt", "CREATED"}};
   std::vector<json> rows;
   for (auto& n : shown) rows.push_back(ls_json(n));
-  std::cout << HUSK_TRY(
-      engine::render_listing(format, "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}", kHeader, rows));
+  auto text = engine::render_listing(format, "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}", kHeader, rows);
+  if (!text) return bad_format(text.error());
+  std::cout << *text;
   return 0;
 }
 

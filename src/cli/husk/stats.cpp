@@ -145,7 +145,8 @@ Result<void> print(const std::vector<json>& rows, const std::string& format, con
 
 Result<int> stats(const Context& ctx, const StatsOptions& o) {
   // A bad --format is one error, before any sampling.
-  auto listing = HUSK_TRY(engine::Listing::parse(o.format, kStatsTable, kStatsHeader));
+  auto listing = engine::Listing::parse(o.format, kStatsTable, kStatsHeader);
+  if (!listing) return bad_format(listing.error());
   auto eng = HUSK_TRY(open_engine(ctx));
   std::map<std::string, Sample> last;
   while (true) {
@@ -161,7 +162,7 @@ Result<int> stats(const Context& ctx, const StatsOptions& o) {
     }
     // Streaming redraws the screen in place, as docker's.
     if (!o.no_stream && (o.format.empty() || o.format == "table")) std::fputs("\033[2J\033[H", stdout);
-    HUSK_TRY(print(rows, o.format, listing));
+    HUSK_TRY(print(rows, o.format, *listing));
     if (o.no_stream) return 0;
   }
 }

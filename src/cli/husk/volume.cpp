@@ -55,7 +55,9 @@ Result<int> list_volumes(const Context& ctx, bool quiet, const std::string& form
       {"Status", "STATUS"}};
   std::vector<json> rows;
   for (auto& v : all) rows.push_back(ls_json(v));
-  std::cout << HUSK_TRY(engine::render_listing(format, "table {{.Driver}}\t{{.Name}}", kHeader, rows));
+  auto text = engine::render_listing(format, "table {{.Driver}}\t{{.Name}}", kHeader, rows);
+  if (!text) return bad_format(text.error());
+  std::cout << *text;
   return 0;
 }
 
