@@ -1,7 +1,10 @@
 // Timestamps as the OCI state and the logs write them.
 #pragma once
 
+#include <cstdint>
 #include <ctime>
+#include <optional>
+#include <string_view>
 #include <string>
 
 namespace husk {
@@ -10,5 +13,8 @@ namespace husk {
 std::string now_rfc3339();
 // T (since the epoch), the same way.
 std::string rfc3339(const timespec& t);
+// "YYYY-MM-DD[THH:MM:SS[.frac]][Z|+hh:mm|-hh:mm]" as nanoseconds since the
+// epoch (no zone: local time); nullopt when it is not one.
+std::optional<int64_t> parse_rfc3339_nanos(std::string_view text);
 
 }  // namespace husk

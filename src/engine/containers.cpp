@@ -46,6 +46,8 @@ json to_json(const ContainerRecord& r) {
           {"FinishedAt", r.finished},
           {"AutoRemove", r.auto_remove},
           {"RestartCount", r.restart_count},
+          {"HasBeenManuallyStopped", r.manually_stopped},
+          {"RestartDelayMs", r.restart_delay_ms},
           {"NanoCpus", r.nano_cpus},
           {"ExposedPorts", r.exposed_ports},
           {"Networks", networks_json(r.networks)},
@@ -69,6 +71,8 @@ Result<ContainerRecord> from_json(const std::string& text, const std::string& wh
     r.finished = j.value("FinishedAt", "");
     r.auto_remove = j.value("AutoRemove", false);
     r.restart_count = j.value("RestartCount", 0);
+    r.manually_stopped = j.value("HasBeenManuallyStopped", false);
+    r.restart_delay_ms = j.value("RestartDelayMs", int64_t{0});
     if (auto it = j.find("HostConfig"); it != j.end())
       r.flags = HUSK_TRY_CTX(run_flags_from_json(*it), where);
     // A record written before NanoCpus was has --cpus as text in HostConfig.

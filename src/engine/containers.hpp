@@ -46,7 +46,9 @@ struct ContainerRecord {
   std::string started;
   std::string finished;
   bool auto_remove = false;  // --rm
-  int restart_count = 0;
+  int restart_count = 0;      // restarts by its policy (engine/restart.hpp)
+  bool manually_stopped = false;  // stop or kill by the user: its policy restarts it no more
+  int64_t restart_delay_ms = 0;   // the last wait before a policy restart (its back-off)
   RunFlags flags;  // what it was made with: start/restart make it again, inspect shows them
   // --cpus set its CPU quota (docker's NanoCpus), not --cpu-period/--cpu-quota:
   // config.json has the quota either way, inspect and update tell them apart.

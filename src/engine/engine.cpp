@@ -20,6 +20,7 @@
 #include "engine/network.hpp"
 #include "engine/ports.hpp"
 #include "engine/resources.hpp"
+#include "engine/restart.hpp"
 #include "engine/security.hpp"
 #include "engine/spec.hpp"
 #include "engine/userns.hpp"
@@ -88,6 +89,9 @@ Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::stri
   if (!flags.workdir.empty() && flags.workdir[0] != '/')
     return fail(Error(EINVAL, "the working directory '" + flags.workdir + "' is invalid, it needs to be an absolute path",
                       false, ErrorKind::invalid_argument));
+  auto policy = HUSK_TRY(parse_restart_policy(flags.restart));
+  if (policy.kind != RestartPolicy::Kind::no && flags.rm)
+    return fail(Error(EINVAL, "Conflicting options: --restart and --rm", false, ErrorKind::invalid_argument));
   if (!flags.stop_signal.empty() && !linux::signal_from_string(flags.stop_signal))
     return fail_code(EINVAL, "invalid --stop-signal \"" + flags.stop_signal + "\"");
   auto found = store_.find_image(flags.image);
@@ -200,8 +204,8 @@ Result<ContainerRecord> Engine::begin_run(ContainerRecord rec) const {
     (void)detach_networks(run_root_, rec.id);
     return fail(std::move(hosts).error());
   }
-  if (rec.status == "exited") ++rec.restart_count;
   rec.status = "running";
+  rec.manually_stopped = false;
   rec.started = now_rfc3339();
   rec.finished.clear();
   rec.error.clear();
@@ -313,6 +317,7 @@ Result<void> Engine::kill(const std::string& name_or_id, int signal) const {
   auto st = live_status(rec);
   if (st != LiveStatus::running && st != LiveStatus::paused)
     return fail_code(EINVAL, "cannot kill container " + rec.name + ": it is not running");
+  HUSK_TRY(mark_stopped_by_user(rec));
   return runtime::kill_container(runtime_context(), rec.id, signal, false);
 }
 
@@ -338,8 +343,30 @@ Result<std::vector<int>> Engine::pids(const std::string& name_or_id) const {
   return runtime::container_pids(runtime_context(), rec.id);
 }
 
+Result<std::vector<ContainerRecord>> Engine::restartable_at_boot() const {
+  std::vector<ContainerRecord> out;
+  for (auto& rec : HUSK_TRY(containers().list())) {
+    auto policy = parse_restart_policy(rec.flags.restart).value_or(RestartPolicy{});
+    bool wanted = policy.kind == RestartPolicy::Kind::always ||
+                  (policy.kind == RestartPolicy::Kind::unless_stopped && !rec.manually_stopped);
+    auto st = live_status(rec);
+    if (wanted && st != LiveStatus::running && st != LiveStatus::paused) out.push_back(rec);
+  }
+  return out;
+}
+
+Result<void> Engine::mark_stopped_by_user(ContainerRecord& rec) const {
+  if (rec.manually_stopped || parse_restart_policy(rec.flags.restart).value_or(RestartPolicy{}).kind ==
+                                  RestartPolicy::Kind::no)
+    return {};
+  rec.manually_stopped = true;
+  return containers().save(rec);
+}
+
 Result<void> Engine::stop(const std::string& name_or_id, std::optional<int> timeout) const {
   auto rec = HUSK_TRY(containers().find(name_or_id));
+  // Its restart policy is done (also while it waits to be restarted).
+  HUSK_TRY(mark_stopped_by_user(rec));
   auto st = live_status(rec);
   if (st != LiveStatus::running && st != LiveStatus::paused) return {};
   int secs = timeout ? *timeout : rec.flags.stop_timeout ? *rec.flags.stop_timeout : 10;
@@ -369,6 +396,8 @@ Result<void> Engine::remove(const std::string& name_or_id, bool force, bool volu
   ContainerStore cs = containers();
   auto rec = HUSK_TRY(cs.find(name_or_id));
   auto st = live_status(rec);
+  // Its restart policy must not bring it back while it goes.
+  if (force) HUSK_TRY(mark_stopped_by_user(rec));
   if (st == LiveStatus::running || st == LiveStatus::paused) {
     if (!force)
       return fail_code(EBUSY, "cannot remove container " + rec.name + ": it is " +

@@ -104,6 +104,10 @@ class Engine {
                        const std::vector<std::string>& aliases, const std::string& ip) const;
   // `network disconnect`; FORCE: no error when it is not on it.
   Result<void> disconnect(const std::string& container, const std::string& network, bool force) const;
+  // What a boot brings back (husk start --restart-policies, as dockerd's
+  // start does): the containers not running whose policy is always, or
+  // unless-stopped when the user had not stopped them.
+  Result<std::vector<ContainerRecord>> restartable_at_boot() const;
   // The container called NEW_NAME (running: on its networks' name servers too).
   Result<void> rename(const std::string& container, const std::string& new_name) const;
   // `network rm`: refused (EBUSY) while a running container is on it.
@@ -126,6 +130,8 @@ class Engine {
   Result<void> rejoin(const ContainerRecord& rec) const;
   // The overlay root back on an exited container's bundle (start/restart).
   Result<void> remount(const ContainerRecord& rec) const;
+  // REC stopped or killed by the user: its restart policy leaves it stopped.
+  Result<void> mark_stopped_by_user(ContainerRecord& rec) const;
   // Removes the container's files (and with VOLUMES its anonymous
   // volumes); IN_BACKGROUND: the files are deleted by a detached process.
   Result<void> remove_with_volumes(const std::string& id, bool volumes, bool in_background) const;

@@ -5,6 +5,7 @@
 #include "engine/logs.hpp"
 #include "engine/network.hpp"
 #include "engine/ports.hpp"
+#include "engine/restart.hpp"
 #include "runtime/container.hpp"
 #include "spec/config.hpp"
 
@@ -66,7 +67,10 @@ json host_config(const ContainerRecord& rec, const spec::Config* cfg) {
     for (auto& b : *bindings)
       h["PortBindings"][std::to_string(b.container_port) + "/" + b.proto].push_back(
           {{"HostIp", b.host_ip}, {"HostPort", b.host_port ? std::to_string(b.host_port) : ""}});
-  h["RestartPolicy"] = {{"Name", "no"}, {"MaximumRetryCount", 0}};
+  auto policy = parse_restart_policy(f.restart).value_or(RestartPolicy{});
+  static constexpr const char* kPolicyNames[] = {"no", "on-failure", "always", "unless-stopped"};
+  h["RestartPolicy"] = {{"Name", kPolicyNames[static_cast<int>(policy.kind)]},
+                        {"MaximumRetryCount", policy.max_retries}};
   h["AutoRemove"] = rec.auto_remove;
   h["CapAdd"] = strings_or_null(f.cap_add);
   h["CapDrop"] = strings_or_null(f.cap_drop);

@@ -20,8 +20,10 @@
 #include "base/fault.hpp"
 #include "base/file.hpp"
 #include "base/strings.hpp"
+#include "base/time.hpp"
 #include "engine/attach.hpp"
 #include "engine/logs.hpp"
+#include "engine/restart.hpp"
 #include "linux/sync.hpp"
 #include "monitor/relay.hpp"
 #include "runtime/container.hpp"
@@ -138,6 +140,8 @@ void record_end(const Engine& eng, const std::string& id, int code,
   send_exit_code(clients, code);
 }
 
+void restart_by_policy(const Engine& eng, const std::string& id, UniqueFd recorder);
+
 class Launcher {
  public:
   Launcher(const Engine& eng, ContainerRecord rec, UniqueFd reports)
@@ -244,7 +248,42 @@ int Launcher::run(const LaunchOptions& o) {
   // No husk-monitor beside us: the relay runs here.
   int code = relay_container(io, h.log, h.listener, clients, pid, pidfd.get());
   record_end(eng_, rec_.id, code, clients);
+  clients.clear();
+  restart_by_policy(eng_, rec_.id, std::move(*recorder));
   return 0;
+}
+
+// After an end was recorded: the container again when its restart policy
+// says so, after its back-off wait (engine/restart.hpp), as long as nobody
+// stopped, removed or started it meanwhile. A start that works makes this
+// process its monitor (exec, no return); one that fails is an end too.
+// RECORDER (held since the end) is let go for the wait.
+void restart_by_policy(const Engine& eng, const std::string& id, UniqueFd recorder) {
+  ContainerStore cs = eng.containers();
+  for (;;) {
+    auto rec = cs.find(id);
+    if (!rec || rec->status != "exited") return;
+    auto policy = parse_restart_policy(rec->flags.restart);
+    if (!policy || !should_restart(*policy, rec->exit_code, rec->restart_count, rec->manually_stopped)) return;
+    auto started = parse_rfc3339_nanos(rec->started), finished = parse_rfc3339_nanos(rec->finished);
+    int64_t ran_ms = started && finished ? (*finished - *started) / 1000000 : 0;
+    rec->restart_delay_ms = restart_delay_ms(rec->restart_delay_ms, ran_ms);
+    if (!cs.save(*rec)) return;
+    recorder.reset();
+    for (int64_t waited = 0; waited < rec->restart_delay_ms; waited += 50) {
+      timespec ts{0, 50 * 1000 * 1000};
+      ::nanosleep(&ts, nullptr);
+      auto now = cs.find(id);
+      if (!now || now->status != "exited" || now->manually_stopped) return;
+    }
+    rec = cs.find(id);
+    if (!rec || rec->status != "exited" || rec->manually_stopped) return;
+    ++rec->restart_count;
+    if (!cs.save(*rec)) return;
+    UniqueFd quiet(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+    (void)Launcher(eng, *rec, std::move(quiet)).run(LaunchOptions{});
+    recorder = UniqueFd();  // the failed start recorded its end: decide again
+  }
 }
 
 }  // namespace
@@ -261,6 +300,8 @@ int record_end_main(int argc, char** argv) {
     return 1;  // the record stays "running": ps shows it exited (lost)
   }
   record_end(*eng, h->id, h->code, h->clients);
+  h->clients.clear();  // they have their exit code; a restart runs unattached
+  restart_by_policy(*eng, h->id, std::move(h->recorder));
   return 0;
 }
 

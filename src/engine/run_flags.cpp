@@ -32,6 +32,7 @@ void fields(RunFlags& f, Visit&& v) {
   v("Annotations", f.annotations);
   v("StopSignal", f.stop_signal);
   v("StopTimeout", f.stop_timeout);
+  v("RestartPolicyText", f.restart);
   v("CapAdd", f.cap_add);
   v("CapDrop", f.cap_drop);
   v("Privileged", f.privileged);

@@ -52,6 +52,7 @@ struct RunFlags {
   std::vector<std::string> annotations;  // --annotation K=V
   std::string stop_signal;               // --stop-signal (default: the image's, else SIGTERM)
   std::optional<int> stop_timeout;       // --stop-timeout
+  std::string restart;                   // --restart (engine/restart.hpp; "": no)
 
   // Security.
   std::vector<std::string> cap_add, cap_drop;  // CAP_X, X, or ALL

@@ -121,3 +121,63 @@ teardown() { engine_teardown; }
   assert_status 1
   assert_eq "husk: 'frobnicate' is not a husk command."$'\n'"See 'husk --help'" "$output"
 }
+
+@test "docker: --restart on-failure:3 restarts a failing container exactly 3 times with back-off; always survives its own exit, not a stop" {
+  run h run --rm --restart always --network none busybox true
+  assert_status 125
+  assert_eq "husk: Conflicting options: --restart and --rm" "$output"
+  run h run -d --restart sometimes --network none busybox true
+  assert_status 125
+  assert_eq "husk: invalid restart policy 'sometimes'" "$output"
+  assert_eq "" "$(ls -A "$R/containers")"
+  h run -d --name flaky --restart on-failure:3 --network none busybox sh -c 'echo try; exit 1' >/dev/null
+  settled() { [ "$(h inspect -f '{{.RestartCount}} {{.State.Status}}' flaky)" = "3 exited" ] && [ "$(h logs flaky | wc -l)" = 4 ]; }
+  wait_for 20 settled
+  sleep 1  # no fourth restart comes
+  assert_eq "3 exited 1" "$(h inspect -f '{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}' flaky)"
+  assert_eq 4 "$(h logs flaky | wc -l)" "the first run and three restarts"
+  assert_eq "on-failure 3" "$(h inspect -f '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}' flaky)"
+  # always: a command that ends is started again, and again.
+  h run -d --name again --restart always --network none busybox sh -c 'echo up; sleep 0.2' >/dev/null
+  restarted() { [ "$(h inspect -f '{{.RestartCount}}' again)" -ge 2 ]; }
+  wait_for 20 restarted
+  # Stopped by the user: it stays stopped.
+  h stop -t 1 again >/dev/null
+  count=$(h inspect -f '{{.RestartCount}}' again)
+  sleep 2
+  assert_eq "exited $count" "$(h inspect -f '{{.State.Status}} {{.RestartCount}}' again)" "no restart after stop"
+  # Started again by the user: its policy holds again.
+  h start again >/dev/null
+  more() { [ "$(h inspect -f '{{.RestartCount}}' again)" -gt "$count" ]; }
+  wait_for 20 more
+  h rm -f flaky again >/dev/null
+  assert_eq "" "$(ls -A "$R/containers")"
+}
+
+@test "docker: start --restart-policies (the boot service's command) brings back always ones, and unless-stopped ones the user had not stopped" {
+  h run -d --name al --restart always --network none busybox sleep 100 >/dev/null
+  h run -d --name us --restart unless-stopped --network none busybox sleep 100 >/dev/null
+  h run -d --name us2 --restart unless-stopped --network none busybox sleep 100 >/dev/null
+  h run -d --name plain --network none busybox sleep 100 >/dev/null
+  h stop -t 0 al us plain >/dev/null
+  # A reboot: every process gone, the user's stops remembered.
+  h stop -t 0 us2 >/dev/null
+  python3 - "$R/containers" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+for c in os.listdir(d):
+    p = os.path.join(d, c, "container.json")
+    j = json.load(open(p))
+    if j["Name"] == "us2":
+        j["HasBeenManuallyStopped"] = False  # as if it had died with the machine
+        json.dump(j, open(p, "w"))
+PY
+  run h start --restart-policies
+  assert_status 0
+  assert_eq "al us2" "$(echo $(sort <<<"$output"))"
+  assert_eq "running exited running exited" \
+    "$(for n in al us us2 plain; do h inspect -f '{{.State.Status}}' $n; done | tr '\n' ' ' | sed 's/ $//')"
+  run h start --restart-policies al
+  assert_status 1
+  h rm -f al us us2 plain >/dev/null
+}

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/time.hpp"
 #include "cli/husk/commands.hpp"
 #include "engine/template.hpp"
 
@@ -55,21 +56,11 @@ int bad_format(const Error& e) {
 
 namespace {
 
-// "2024-01-02T03:04:05.123Z" as seconds since the epoch; nullopt if it is not one.
+// An RFC 3339 time as seconds since the epoch; nullopt if it is not one.
 std::optional<time_t> parse_rfc3339(const std::string& t) {
-  struct tm tm {};
-  if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                  &tm.tm_min, &tm.tm_sec) != 6)
-    return std::nullopt;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  time_t at = timegm(&tm);
-  // An offset ("+02:00") after the seconds and their fraction.
-  size_t zone = t.find_first_of("+-", 19);
-  int hours = 0, minutes = 0;
-  if (zone != std::string::npos && std::sscanf(t.c_str() + zone + 1, "%2d:%2d", &hours, &minutes) == 2)
-    at -= (t[zone] == '-' ? -1 : 1) * (hours * 3600 + minutes * 60);
-  return at;
+  auto nanos = parse_rfc3339_nanos(t);
+  if (!nanos) return std::nullopt;
+  return static_cast<time_t>(*nanos / 1000000000);
 }
 
 std::string scaled(double v, double base, const char* const* units, int count) {

@@ -44,6 +44,7 @@ void add_run_flags(CLI::App* c, engine::RunFlags& f) {
   c->add_option("--stop-signal", f.stop_signal,
                 "the signal that stops it (default: the image's, else SIGTERM)");
   c->add_option("--stop-timeout", f.stop_timeout, "seconds between the stop signal and SIGKILL (default 10)");
+  c->add_option("--restart", f.restart, "restart policy: no, on-failure[:N], always, unless-stopped");
   // Security.
   add_multi(c, "--cap-add", f.cap_add, "add a capability (or ALL)");
   add_multi(c, "--cap-drop", f.cap_drop, "drop a capability (or ALL)");
@@ -165,6 +166,23 @@ Result<int> start(const Context& ctx, const std::vector<std::string>& names, boo
   return 0;
 }
 
+// start --restart-policies: what a boot service runs (contrib/husk-restart.service).
+// Each one is tried; the first failure is the exit code, after all.
+Result<int> start_restartable(const Context& ctx) {
+  auto eng = HUSK_TRY(open_engine(ctx));
+  int code = 0;
+  for (auto& rec : HUSK_TRY(eng.restartable_at_boot())) {
+    if (auto p = engine::protect_binary_for(rec.flags); !p) return fail(std::move(p).error());
+    if (auto started = eng.start_detached(rec); !started) {
+      std::fprintf(stderr, "husk: start %s: %s\n", rec.name.c_str(), started.error().what().c_str());
+      if (code == 0) code = start_failed(started.error());
+      continue;
+    }
+    std::cout << rec.name << "\n";
+  }
+  return code;
+}
+
 Result<int> restart(const Context& ctx, const std::vector<std::string>& names, std::optional<int> timeout) {
   auto eng = HUSK_TRY(open_engine(ctx));
   HUSK_TRY(protect_binary_for_all(eng, names));
@@ -258,15 +276,23 @@ void add_create(CLI::App& app, Invocation& inv) {
 void add_start(CLI::App& app, Invocation& inv) {
   struct O {
     std::vector<std::string> names;
-    bool attach = false, interactive = false;
+    bool attach = false, interactive = false, restart_policies = false;
   };
   auto o = std::make_shared<O>();
   auto* c = app.add_subcommand("start", "start created or stopped containers");
   c->add_flag("-a,--attach", o->attach, "stay attached: its output, then its exit code");
   c->add_flag("-i,--interactive", o->interactive, "attach its stdin");
-  c->add_option("container", o->names, "names or ids")->required();
+  c->add_flag("--restart-policies", o->restart_policies,
+              "start the containers whose restart policy brings them back at boot (always, unless-stopped)");
+  c->add_option("container", o->names, "names or ids");
   c->callback([o, &inv] {
     inv.action = [o](const Context& ctx) {
+      if (o->restart_policies) {
+        if (!o->names.empty() || o->attach)
+          return Result<int>(fail_code(EINVAL, "start --restart-policies takes no container and no -a"));
+        return start_restartable(ctx);
+      }
+      if (o->names.empty()) return Result<int>(fail_code(EINVAL, "\"start\" requires at least 1 argument"));
       if (o->attach && o->names.size() > 1)
         return Result<int>(fail_code(EINVAL, "start -a takes one container"));
       return start(ctx, o->names, o->attach || o->interactive, o->interactive);
