@@ -14,7 +14,7 @@ teardown() { engine_teardown; }
   h image inspect busybox >/dev/null
   id=$(h image inspect --format '{{.Id}}' busybox)
   h save -o "$T/a.tar" busybox
-  h image tag busybox other:1
+  h tag busybox other:1
   h load -i "$T/a.tar" >/dev/null
   # The load's manifest is docker's, the store's first one OCI: two
   # manifests, one config, one image.
@@ -91,7 +91,7 @@ teardown() { engine_teardown; }
   ln -s busybox "$T/rootfs/bin/sh"
   ln -s busybox "$T/rootfs/bin/cat"
   echo from-stdin >"$T/rootfs/etc/marker"
-  tar -C "$T/rootfs" -cf - . | h image import - imported:stdin
+  tar -C "$T/rootfs" -cf - . | h import - imported:stdin
   run h run --rm --network none imported:stdin /bin/cat /etc/marker
   assert_status 0
   assert_eq from-stdin "$output"

@@ -62,7 +62,7 @@ size_t command_at(const CLI::App& app, const std::vector<std::string>& args);
 // husk-full's (image.cpp, pull.cpp):
 // image ls|inspect|history|rm|tag|prune|import|bundle|load|save|unbundle
 void add_image(CLI::App& app, Invocation& inv);
-void add_images(CLI::App& app, Invocation& inv);  // docker's short forms of image ls and history
+void add_images(CLI::App& app, Invocation& inv);  // docker's short forms: images, history, tag, import
 void add_rmi(CLI::App& app, Invocation& inv);
 void add_load(CLI::App& app, Invocation& inv);
 void add_save(CLI::App& app, Invocation& inv);

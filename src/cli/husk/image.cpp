@@ -573,6 +573,8 @@ void add_image(CLI::App& app, Invocation& inv) {
 void add_images(CLI::App& app, Invocation& inv) {
   add_image_ls(&app, "images", "", inv);
   add_image_history(&app, inv);
+  add_image_tag(&app, inv);
+  add_image_import(&app, inv);
 }
 void add_rmi(CLI::App& app, Invocation& inv) { add_image_rm(&app, "rmi", inv); }
 void add_load(CLI::App& app, Invocation& inv) { add_image_load(&app, inv); }
