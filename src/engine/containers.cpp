@@ -14,6 +14,7 @@
 #include "base/fd.hpp"
 #include "base/file.hpp"
 #include "base/strings.hpp"
+#include "engine/names.hpp"
 
 namespace husk::engine {
 
@@ -152,15 +153,33 @@ Result<void> check_name_free(const std::vector<ContainerRecord>& all, const std:
   return {};
 }
 
+uint32_t random_u32() {
+  uint32_t v = 0;
+  while (::getrandom(&v, sizeof v, 0) != sizeof v) {
+  }
+  return v;
+}
+
+// docker's name for one not given any, not one ALL has; its id's first 12
+// digits should every pick be taken (3,000 of them).
+std::string free_generated_name(const std::vector<ContainerRecord>& all, const std::string& id) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::string name = generated_name(random_u32(), random_u32());
+    if (std::none_of(all.begin(), all.end(), [&](auto& r) { return r.name == name; })) return name;
+  }
+  return id.substr(0, 12);
+}
+
 }  // namespace
 
 Result<ContainerRecord> ContainerStore::create(
     ContainerRecord rec, const std::function<Result<void>(const ContainerRecord&)>& make) {
   UniqueFd lock = HUSK_TRY(lock_names(images_.root()));
   rec.id = new_container_id();
-  if (rec.name.empty()) rec.name = rec.id.substr(0, 12);
+  auto all = HUSK_TRY(list());
+  if (rec.name.empty()) rec.name = free_generated_name(all, rec.id);
   HUSK_TRY(validate_name(rec.name));
-  HUSK_TRY(check_name_free(HUSK_TRY(list()), rec.name));
+  HUSK_TRY(check_name_free(all, rec.name));
   HUSK_TRY(make(rec));
   fault_point(Fault::engine_create_bundle);
   HUSK_TRY(save(rec));

@@ -32,6 +32,14 @@ json pairs(const std::vector<std::string>& kvs) {
   return out;
 }
 
+// The image's labels under --label's.
+std::map<std::string, std::string> labels_over(std::map<std::string, std::string> labels,
+                                               const std::vector<std::string>& asked) {
+  json kvs = pairs(asked);
+  for (auto& [k, v] : kvs.items()) labels[k] = v.get<std::string>();
+  return labels;
+}
+
 json state_json(const ContainerRecord& rec, LiveStatus live, pid_t pid) {
   bool up = live == LiveStatus::running || live == LiveStatus::paused;
   return {{"Status", std::string(to_string(live))},
@@ -125,9 +133,7 @@ json config_json(const Engine& eng, const ContainerRecord& rec, const spec::Conf
     cmd.clear();  // a new entrypoint drops the image's cmd
   }
   if (!f.command.empty()) cmd = f.command;
-  json labels = json(img.labels);
-  json asked = pairs(f.labels);
-  for (auto& [k, v] : asked.items()) labels[k] = v;
+  json labels = json(labels_over(img.labels, f.labels));
   const spec::Process* p = cfg && cfg->process ? &*cfg->process : nullptr;
   json c;
   c["Hostname"] = cfg ? cfg->hostname : "";
@@ -264,6 +270,17 @@ OverlayDirs overlay_dirs(const Engine& eng, const ContainerRecord& rec) {
   d.work = cs.dir(rec.id) + "/work";
   d.merged = cs.bundle_dir(rec.id) + "/rootfs";
   return d;
+}
+
+std::map<std::string, std::string> container_labels(const Engine& eng, const ContainerRecord& rec) {
+  std::map<std::string, std::string> image_labels;
+  if (auto found = eng.images().find_image(rec.image_id)) image_labels = found->config.config.labels;
+  return labels_over(std::move(image_labels), rec.flags.labels);
+}
+
+json container_mounts(const Engine& eng, const ContainerRecord& rec) {
+  auto cfg = spec::load_config(eng.containers().bundle_dir(rec.id) + "/config.json");
+  return mounts_json(eng, cfg ? &*cfg : nullptr);
 }
 
 Result<json> inspect_container(const Engine& eng, const ContainerRecord& rec) {

@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,12 @@ namespace husk::engine {
 
 // The whole document (one element of `inspect`'s array).
 Result<nlohmann::ordered_json> inspect_container(const Engine& eng, const ContainerRecord& rec);
+
+// docker's Config.Labels: the image's under --label's.
+std::map<std::string, std::string> container_labels(const Engine& eng, const ContainerRecord& rec);
+// docker's Mounts (Type, Name, Source, Destination, ...): the binds and
+// volumes the container was given.
+nlohmann::ordered_json container_mounts(const Engine& eng, const ContainerRecord& rec);
 
 // The Isolation section of a container whose init is PID (running), with
 // the overlay dirs of its record.

@@ -1,6 +1,10 @@
 #include "engine/listing.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <ctime>
+
+#include "base/time.hpp"
 
 namespace husk::engine {
 
@@ -123,8 +127,9 @@ Result<std::string> Listing::render(const std::vector<json>& rows) const {
     for (auto& r : rows) out += go_json(r) + "\n";
     return out;
   }
-  if (mode_ == Mode::table) out += HUSK_TRY(tmpl_->execute(header_, {.header = true})) + "\n";
-  for (auto& r : rows) out += HUSK_TRY(tmpl_->execute(r)) + "\n";
+  if (mode_ == Mode::table)
+    out += HUSK_TRY(tmpl_->execute(header_, {.header = true, .methods = &header_methods_})) + "\n";
+  for (auto& r : rows) out += HUSK_TRY(tmpl_->execute(r, {.methods = &row_methods_})) + "\n";
   return mode_ == Mode::table ? align_columns(out) : out;
 }
 
@@ -132,6 +137,68 @@ Result<std::string> render_listing(const std::string& format, const std::string&
                                    const json& header, const std::vector<json>& rows) {
   auto listing = HUSK_TRY(Listing::parse(format, default_table, header));
   return listing.render(rows);
+}
+
+namespace {
+
+std::string scaled(double v, double base, const char* const* units, int count) {
+  int u = 0;
+  while (v >= base && u < count - 1) {
+    v /= base;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f%s" : "%.3g%s", v, units[u]);
+  return buf;
+}
+
+}  // namespace
+
+std::optional<time_t> parse_rfc3339_seconds(const std::string& t) {
+  auto nanos = parse_rfc3339_nanos(t);
+  if (!nanos) return std::nullopt;
+  return static_cast<time_t>(*nanos / 1000000000);
+}
+
+std::string human_size(uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB"};
+  return scaled(static_cast<double>(bytes), 1000, kUnits, 5);
+}
+
+std::string binary_size(uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  return scaled(static_cast<double>(bytes), 1024, kUnits, 5);
+}
+
+std::string human_duration(double secs) {
+  auto n = [](double v) { return std::to_string(static_cast<long long>(v)); };
+  if (secs < 1) return "Less than a second";
+  if (secs < 2) return "1 second";
+  if (secs < 60) return n(secs) + " seconds";
+  if (secs / 60 < 2) return "About a minute";
+  if (secs / 60 < 60) return n(secs / 60) + " minutes";
+  if (secs / 3600 < 1.5) return "About an hour";
+  if (secs / 3600 < 48) return n(secs / 3600 + 0.5) + " hours";
+  if (secs / 3600 < 24 * 7 * 2) return n(secs / 86400) + " days";
+  if (secs / 3600 < 24 * 30 * 2) return n(secs / 86400 / 7) + " weeks";
+  if (secs / 3600 < 24 * 365 * 2) return n(secs / 86400 / 30) + " months";
+  return n(secs / 86400 / 365) + " years";
+}
+
+std::string time_ago(const std::string& rfc3339, time_t now) {
+  auto at = parse_rfc3339_seconds(rfc3339);
+  if (!at || *at <= 0) return "N/A";
+  return human_duration(std::difftime(now, *at)) + " ago";
+}
+
+std::string docker_time(const std::string& rfc3339) {
+  auto at = parse_rfc3339_seconds(rfc3339);
+  if (!at) return rfc3339;
+  struct tm tm {};
+  gmtime_r(&*at, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+  return buf;
 }
 
 }  // namespace husk::engine

@@ -18,6 +18,8 @@
 // before anything is printed.
 #pragma once
 
+#include <ctime>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,13 @@ class Listing {
   static Result<Listing> parse(const std::string& format, const std::string& default_table,
                                nlohmann::ordered_json header);
 
+  // A method-like field ({{.Label "com.x"}}): ROW called on each row,
+  // HEADER on the header (its column's title).
+  void add_method(const std::string& name, TemplateMethod row, TemplateMethod header) {
+    row_methods_[name] = std::move(row);
+    header_methods_[name] = std::move(header);
+  }
+
   bool is_table() const { return mode_ == Mode::table; }
   bool is_json() const { return mode_ == Mode::json; }
 
@@ -52,6 +61,7 @@ class Listing {
   Mode mode_;
   std::optional<Template> tmpl_;  // none in json mode
   nlohmann::ordered_json header_;
+  std::map<std::string, TemplateMethod> row_methods_, header_methods_;
 };
 
 // Listing::parse(...) then render(ROWS), for a command that has its rows first.
@@ -63,5 +73,18 @@ Result<std::string> render_listing(const std::string& format, const std::string&
 // 3, spaces): tab-terminated cells of consecutive lines form a column, padded
 // to its widest cell; a line's text after its last tab is not padded.
 std::string align_columns(const std::string& text, size_t min_width = 10, size_t padding = 3);
+
+// Values as docker's lists show them.
+// units.HumanDuration: "Less than a second", "3 seconds", "About a minute", "2 hours".
+std::string human_duration(double seconds);
+// "3 hours ago" (human_duration), from an RFC 3339 time; "N/A" for none.
+std::string time_ago(const std::string& rfc3339, time_t now);
+// "2024-01-02 03:04:05 +0000 UTC" (Go's time.String), from an RFC 3339 time.
+std::string docker_time(const std::string& rfc3339);
+// "2024-01-02T03:04:05.123Z" (or with "+02:00") as seconds since the epoch.
+std::optional<time_t> parse_rfc3339_seconds(const std::string& rfc3339);
+// docker's sizes: "1.5MB" (decimal: images, block I/O) and "1.5MiB" (memory).
+std::string human_size(uint64_t bytes);
+std::string binary_size(uint64_t bytes);
 
 }  // namespace husk::engine

@@ -14,8 +14,11 @@
 // (the functions and Go's fmt).
 #pragma once
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -27,11 +30,22 @@ namespace tmpl {
 struct Tree;
 }
 
+// A method: called with the object it is looked up on and its arguments'
+// values; its error's message becomes the template's execution error.
+struct TemplateMethod {
+  std::function<Result<nlohmann::ordered_json>(const nlohmann::ordered_json& receiver,
+                                               const std::vector<nlohmann::ordered_json>& args)>
+      call;
+};
+
 // How a template runs. `header`: docker's table headers, where json, join,
 // split, lower, upper, title and truncate hand back their first argument
 // untouched, so "{{upper .Name}}" still heads its column "NAME".
 struct TemplateOptions {
   bool header = false;
+  // Fields given arguments, by name ({{.Label "com.x"}}): docker's structs
+  // have methods, JSON objects do not, so the command supplies them.
+  const std::map<std::string, TemplateMethod>* methods = nullptr;
 };
 
 // A parsed template: parse once (the only place a syntax error shows), then

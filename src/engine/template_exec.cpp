@@ -25,7 +25,7 @@ constexpr int kMaxDepth = 1000;
 class Exec {
  public:
   Exec(const Tree& tree, const TemplateOptions& options, std::string& out)
-      : tree_(tree), header_(options.header), out_(out) {}
+      : tree_(tree), header_(options.header), methods_(options.methods), out_(out) {}
 
   Result<void> run(const Value& dot) {
     vars_ = {{"$", dot}};
@@ -36,6 +36,7 @@ class Exec {
  private:
   const Tree& tree_;
   bool header_;
+  const std::map<std::string, TemplateMethod>* methods_;
   std::string& out_;
   std::vector<std::pair<std::string, Value>> vars_;
   std::string name_;  // the template running: "" or a {{define}}'s name
@@ -217,6 +218,8 @@ class Exec {
       case Operand::pipe: {
         Value base = HUSK_TRY(operand_base(first, dot));
         if (first.fields.empty()) HUSK_TRY(not_a_function());
+        if (has_args && methods_ && methods_->contains(first.fields.back()))
+          return method(first, base, cmd, dot, final_value);
         return fields(first, base, has_args);
       }
       case Operand::dot:
@@ -235,9 +238,23 @@ class Exec {
     return dot;
   }
 
-  // .A.B.C from RECEIVER; the last step may not be given arguments (objects have no methods).
-  Result<Value> fields(const Operand& op, Value receiver, bool has_args) {
-    for (size_t i = 0; i < op.fields.size(); ++i) {
+  // .A.B.METHOD ARGS...: METHOD of the command's, called on what .A.B is.
+  Result<Value> method(const Operand& op, const Value& base, const Command& cmd, const Value& dot,
+                       const Value* final_value) {
+    Value receiver = HUSK_TRY(fields(op, base, false, op.fields.size() - 1));
+    if (receiver.missing() || !receiver.get().is_object()) return fields(op, base, true);
+    std::vector<json> args;
+    for (size_t i = 1; i < cmd.args.size(); ++i) args.push_back(HUSK_TRY(argument(cmd.args[i], dot)).get());
+    if (final_value) args.push_back(final_value->get());
+    auto r = methods_->at(op.fields.back()).call(receiver.get(), args);
+    if (!r) return fail(error_at(op.pos, cmd.text, r.error().message()));
+    return Value(std::move(*r));
+  }
+
+  // .A.B.C from RECEIVER (its first COUNT steps, all by default); the last
+  // step may not be given arguments (objects have no methods).
+  Result<Value> fields(const Operand& op, Value receiver, bool has_args, size_t count = SIZE_MAX) {
+    for (size_t i = 0; i < std::min(count, op.fields.size()); ++i) {
       const std::string& name = op.fields[i];
       if (receiver.missing()) return Value();
       const json& j = receiver.get();

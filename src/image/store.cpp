@@ -448,4 +448,11 @@ Result<Store::GcReport> Store::gc() const {
   return report;
 }
 
+uint64_t image_size(const Store& store, const StoredImage& img) {
+  uint64_t total = 0;
+  for (auto& c : chain_ids(img.config.diff_ids))
+    if (auto l = store.layer(c)) total += l->tar_size;
+  return total;
+}
+
 }  // namespace husk::image

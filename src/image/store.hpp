@@ -164,4 +164,7 @@ class Store::BlobWriter {
   Sha256 hash_;
 };
 
+// The bytes of IMG's layers (their tars): docker's image Size.
+uint64_t image_size(const Store& store, const StoredImage& img);
+
 }  // namespace husk::image

@@ -73,9 +73,9 @@ assert_container_gone() {
   run hrun --name first busybox sh -c 'echo out; exit 4'
   assert_status 4
   assert_eq "out" "$output"
-  id=$(hps -a --format json | jq -r 'select(.Names == "first") | .Id')
+  id=$(hps -a --no-trunc --format json | jq -r 'select(.Names == "first") | .ID')
   assert_match '^[0-9a-f]{64}$' "$id" "the id"
-  assert_eq "exited 4" "$(hps -a --format json | jq -rs '.[0] | "\(.State) \(.ExitCode)"')" "state"
+  assert_match '^exited Exited \(4\) ' "$(hps -a --format json | jq -rs '.[0] | "\(.State) \(.Status)"')" "state"
   assert_eq "" "$(hps -q)" "ps without -a: nothing running"
   # Its writes stay (the upper dir), its mount does not.
   [ -z "$(_husk_mounts_under "$R")" ]
@@ -95,7 +95,7 @@ assert_container_gone() {
   run hrm sleeper
   assert_status 1
   assert_match 'running' "$output"
-  sid=$(hps --format json | jq -rs '.[0].Id')
+  sid=$(hps --no-trunc --format json | jq -rs '.[0].ID')
   run hrm -f sleeper
   assert_status 0
   wait "$runpid" || true
@@ -139,7 +139,7 @@ assert_container_gone() {
   assert_status 0
   id=$output
   assert_match '^[0-9a-f]{64}$' "$id" "run -d prints the id"
-  assert_eq "$id" "$(hps --format json | jq -rs '.[0].Id')" "running"
+  assert_eq "$id" "$(hps --no-trunc --format json | jq -rs '.[0].ID')" "running"
   wait_for 10 sh -c "\"$HUSK\" --root \"$R\" logs web | grep -q started"
   # The shell traps TERM: stop ends it with the trap's code, before the timeout.
   start=$SECONDS
@@ -286,7 +286,7 @@ state_of() { h ps -a --format '{{.Names}} {{.State}}' | awk -v n="$1" '$1 == n {
 
 @test "engine: after a reboot-style loss of /run (monitor, processes, mounts and runtime state gone), ps -a shows it exited and rm works" {
   h run -d --name survivor busybox sleep 1000 >/dev/null
-  id=$(h ps --format '{{.Id}}')
+  id=$(h ps --no-trunc --format '{{.ID}}')
   # What a reboot takes: every process (the monitor first, so nothing
   # records an exit), the cgroups and /run, and the mounts.
   husk_kill_procs_mentioning "$R"

@@ -23,7 +23,7 @@ hrun() { h run "$@"; }
 hps() { h ps "$@"; }
 
 # The host pid of a running container's init.
-init_pid() { "$RUNTIME_BIN" --root "$RUNROOT" state "$(h ps -a --format json | jq -r --arg n "$1" 'select(.Names == $n) | .Id')" | jq -r .pid; }
+init_pid() { "$RUNTIME_BIN" --root "$RUNROOT" state "$(h ps -a --no-trunc --format json | jq -r --arg n "$1" 'select(.Names == $n) | .ID')" | jq -r .pid; }
 
 # An image with busybox and a static `ipcmk -M SIZE` (System V shared
 # memory, as util-linux's), made once per file.
@@ -233,7 +233,7 @@ EOF
   [ "$uid" -ge 100000 ] && [ "$uid" = "$start" ] || { echo "host uid $uid, range $start" >&2; false; }
   assert_eq "0 $start 65536" "$(echo $(cat /proc/$pid/uid_map))" "the uid map"
   # What it wrote is the range's on the host.
-  id=$(hps --format json | jq -rs '.[0].Id')
+  id=$(hps --no-trunc --format json | jq -rs '.[0].ID')
   assert_eq "$start" "$(stat -c %u "$R/containers/$id/upper/written")"
   h rm -f mapped >/dev/null
   # Started again, the root is mapped again.

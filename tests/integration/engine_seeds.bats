@@ -68,7 +68,7 @@ teardown() {
   run h run --name wh seeds:1 sh -c 'rm /etc/seed-file && echo new >/etc/added && ls /etc/seed-file'
   [ "$status" -ne 0 ]
   assert_match 'No such file' "$output"
-  id=$(h ps -a --format '{{.Id}}')
+  id=$(h ps -a --no-trunc --format '{{.ID}}')
   upper=$R/containers/$id/upper
   assert_eq "character special file 0:0" "$(stat -c '%F %t:%T' "$upper/etc/seed-file")" "the whiteout"
   assert_eq new "$(cat "$upper/etc/added")" "the new file, in the upper dir"

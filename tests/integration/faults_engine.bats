@@ -53,20 +53,20 @@ assert_consistent() {
     [ -e "$f" ] || continue
     jq -e . "$f" >/dev/null || { echo "torn record $f: $(cat "$f")" >&2; return 1; }
   done
-  run h ps -a --format json
+  run h ps -a --no-trunc --format json
   assert_status 0
   while IFS= read -r id; do
     [ -n "$id" ] || continue
     h inspect "$id" | jq -e '.[0].State.Status' >/dev/null || { echo "inspect $id failed" >&2; return 1; }
-  done < <(jq -r .Id <<<"$output")
+  done < <(jq -r .ID <<<"$output")
 }
 
 # The id of the only container ps -a lists (its state in STATE_OUT).
 only_container() {
   local all
-  all=$(h ps -a --format json)
+  all=$(h ps -a --no-trunc --format json)
   assert_eq 1 "$(grep -c . <<<"$all")" "containers listed: $all" || return 1
-  ID=$(jq -r .Id <<<"$all")
+  ID=$(jq -r .ID <<<"$all")
   STATE_OUT=$(jq -r .State <<<"$all")
 }
 
@@ -102,7 +102,7 @@ assert_container_gone() {
   crash engine.create.dir create --name c1 busybox sleep 100
   assert_consistent
   only_container
-  assert_eq exited "$STATE_OUT" "state"
+  assert_eq dead "$STATE_OUT" "state"
   # Its name was never recorded: it is free.
   assert_cleans_up c1
 }

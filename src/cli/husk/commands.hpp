@@ -111,11 +111,6 @@ size_t command_at(const CLI::App& app, const std::vector<std::string>& args);
 // busybox sh -c ...`); an unknown flag before it is a usage error, as docker's.
 Result<size_t> find_run_image(const CLI::App& app, const std::vector<std::string>& args);
 
-// "{{.Id}}" / "{{.Config.Cmd}}" / "{{json .RootFS}}": docker's --format for
-// one JSON document; plain text passes through. "json" alone prints the
-// document itself. (ps's, until it moves to engine/listing.hpp.)
-std::string format_json(const std::string& tmpl, const std::string& json_text);
-
 // The exit status for a --format that does not parse or cannot be applied
 // (issue 16: one error, 125, before any output; docker's CLI says 64 at
 // inspect and 1 at its lists).
@@ -139,12 +134,10 @@ class InspectFormat {
   std::optional<engine::Template> tmpl_;
 };
 
-// docker's times in lists: "3 hours ago" (units.HumanDuration) and
-// "2024-01-02 03:04:05 +0000 UTC", from an RFC 3339 time.
-std::string time_ago(const std::string& rfc3339, time_t now);
-std::string docker_time(const std::string& rfc3339);
-// docker's sizes: "1.5MB" (decimal: images, block I/O) and "1.5MiB" (memory).
-std::string human_size(uint64_t bytes);
-std::string binary_size(uint64_t bytes);
+// docker's times and sizes in lists (engine/listing.hpp).
+using engine::binary_size;
+using engine::docker_time;
+using engine::human_size;
+using engine::time_ago;
 
 }  // namespace husk::cli

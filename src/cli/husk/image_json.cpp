@@ -13,13 +13,6 @@ using json = nlohmann::ordered_json;
 using image::Store;
 using image::StoredImage;
 
-uint64_t image_size(const Store& store, const StoredImage& img) {
-  uint64_t total = 0;
-  for (auto& c : image::chain_ids(img.config.diff_ids))
-    if (auto l = store.layer(c)) total += l->tar_size;
-  return total;
-}
-
 json run_config_json(const image::RunConfig& c) {
   json j = json::object();
   if (!c.user.empty()) j["User"] = c.user;

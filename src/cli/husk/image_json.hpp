@@ -11,7 +11,7 @@
 namespace husk::cli {
 
 // The bytes of the image's layers (their tars).
-uint64_t image_size(const image::Store& store, const image::StoredImage& img);
+using image::image_size;
 // The image's config as docker shows it.
 nlohmann::ordered_json run_config_json(const image::RunConfig& c);
 // `image inspect`'s document for IMG.

@@ -9,81 +9,80 @@
 
 #include "base/file.hpp"
 #include "cli/husk/commands.hpp"
-#include "engine/network.hpp"
+#include "engine/ps.hpp"
 #include "linux/signals.hpp"
 
 namespace husk::cli {
 
 namespace {
 
-using engine::LiveStatus;
+// docker's ps table, and its titles for every field.
+constexpr const char* kPsTable =
+    "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+const nlohmann::ordered_json kPsHeader = {
+    {"Command", "COMMAND"}, {"CreatedAt", "CREATED AT"}, {"ID", "CONTAINER ID"},
+    {"Image", "IMAGE"},     {"Labels", "LABELS"},        {"LocalVolumes", "LOCAL VOLUMES"},
+    {"Mounts", "MOUNTS"},   {"Names", "NAMES"},          {"Networks", "NETWORKS"},
+    {"Ports", "PORTS"},     {"RunningFor", "CREATED"},   {"Size", "SIZE"},
+    {"State", "STATE"},     {"Status", "STATUS"}};
 
-std::string status_text(const engine::ContainerRecord& r, LiveStatus live) {
-  switch (live) {
-    case LiveStatus::running:
-      return "Up since " + r.started.substr(0, 19);
-    case LiveStatus::paused:
-      return "Up since " + r.started.substr(0, 19) + " (Paused)";
-    case LiveStatus::lost:
-      return "Exited (unknown)";
-    case LiveStatus::exited:
-      return "Exited (" + std::to_string(r.exit_code) + ") " + r.finished.substr(0, 19);
-    case LiveStatus::created:
-      return "Created";
-  }
-  return "";
+struct PsFlags {
+  bool all = false, quiet = false, no_trunc = false, latest = false, size = false;
+  int last = -1;
+  std::vector<std::string> filters;
+  std::string format;
+};
+
+// docker's {{.Label "KEY"}}: a row's label KEY ("" when it has none), from
+// LABELS by the row's ID.
+void add_label_method(engine::Listing& listing,
+                      const std::map<std::string, std::map<std::string, std::string>>& labels) {
+  auto key_of = [](const std::vector<nlohmann::ordered_json>& args) -> Result<std::string> {
+    if (args.size() != 1 || !args[0].is_string())
+      return fail_code(EINVAL, "wrong number of args for Label: want 1 got " + std::to_string(args.size()));
+    return args[0].get<std::string>();
+  };
+  listing.add_method(
+      "Label",
+      {[&labels, key_of](const nlohmann::ordered_json& row,
+                         const std::vector<nlohmann::ordered_json>& args) -> Result<nlohmann::ordered_json> {
+        std::string key = HUSK_TRY(key_of(args));
+        auto it = labels.find(row.value("ID", ""));
+        if (it == labels.end() || !it->second.contains(key)) return "";
+        return it->second.at(key);
+      }},
+      {[key_of](const nlohmann::ordered_json&, const std::vector<nlohmann::ordered_json>& args)
+           -> Result<nlohmann::ordered_json> { return engine::label_header(HUSK_TRY(key_of(args))); }});
 }
 
-// docker's PORTS: "0.0.0.0:8080->80/tcp, 127.0.0.1:5353->53/udp" while it runs.
-std::string ports_text(const engine::Engine& eng, const engine::ContainerRecord& r, bool up) {
-  if (!up || (r.flags.publish.empty() && !r.flags.publish_all)) return "";
-  std::string out;
-  auto eps = engine::endpoints_of(eng.run_root(), r.id);
-  if (!eps.empty())
-    for (auto& p : eps[0].ports)
-      out += (out.empty() ? "" : ", ") + (p.host_address ? p.host_address->str() : std::string("0.0.0.0")) +
-             ":" + std::to_string(p.host_port) + "->" + std::to_string(p.port) + "/" + p.proto;
-  return out;
-}
-
-Result<int> ps(const Context& ctx, bool all, bool quiet, const std::string& format) {
+Result<int> ps(const Context& ctx, const PsFlags& o) {
+  std::string format = o.quiet ? "{{.ID}}" : o.format;
+  std::string table = kPsTable;
+  if (o.size) table += "\t{{.Size}}";
+  auto parsed = engine::Listing::parse(format, table, kPsHeader);
+  if (!parsed) return bad_format(parsed.error());
+  engine::Listing listing = std::move(*parsed);
+  engine::PsOptions opts{
+      .all = o.all, .last = o.latest ? 1 : o.last, .filter = HUSK_TRY(engine::PsFilter::parse(o.filters))};
   auto eng = HUSK_TRY(open_engine(ctx));
-  auto list = HUSK_TRY(eng.containers().list());
-  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
-  if (!quiet && format.empty())
-    std::printf("%-14s %-24s %-28s %-22s %-32s %-24s %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
-                "STATUS", "PORTS", "NAMES");
-  for (auto& r : list) {
-    LiveStatus live = eng.live_status(r);
-    bool up = live == LiveStatus::running || live == LiveStatus::paused;
-    if (!all && !up) continue;
-    if (quiet) {
-      std::cout << r.id.substr(0, 12) << "\n";
-      continue;
-    }
-    std::string cmd;
-    for (auto& a : r.command) cmd += (cmd.empty() ? "" : " ") + a;
-    std::string ports = ports_text(eng, r, up);
-    if (!format.empty()) {
-      arr.push_back({{"Id", r.id},
-                     {"Names", r.name},
-                     {"Image", r.image},
-                     {"ImageID", r.image_id},
-                     {"Command", cmd},
-                     {"Created", r.created},
-                     {"State", std::string(engine::to_string(live))},
-                     {"Status", status_text(r, live)},
-                     {"Ports", ports},
-                     {"ExitCode", r.exit_code}});
-      continue;
-    }
-    if (cmd.size() > 26) cmd = cmd.substr(0, 23) + "...";
-    std::printf("%-14s %-24s %-28s %-22s %-32s %-24s %s\n", r.id.substr(0, 12).c_str(), r.image.c_str(),
-                ("\"" + cmd + "\"").c_str(), r.created.substr(0, 19).c_str(), status_text(r, live).c_str(),
-                ports.c_str(), r.name.c_str());
+  auto image_id_of = [&eng](const std::string& name) -> std::optional<std::string> {
+    auto img = eng.images().find_image(name);
+    return img ? std::optional(img->id().str()) : std::nullopt;
+  };
+  auto entries = HUSK_TRY(engine::select_containers(HUSK_TRY(engine::ps_entries(eng)), opts, image_id_of));
+  // As docker, a template that shows .Size measures it without -s.
+  if (o.size || (!o.quiet && format.find(".Size") != std::string::npos)) engine::add_sizes(eng, entries);
+  time_t now = std::time(nullptr);
+  std::vector<nlohmann::ordered_json> rows;
+  std::map<std::string, std::map<std::string, std::string>> labels;  // by the row's ID
+  for (auto& e : entries) {
+    rows.push_back(engine::ps_row(e, !o.no_trunc, now));
+    labels[rows.back()["ID"].get<std::string>()] = e.labels;
   }
-  // docker's `ps --format json`: one object a line.
-  for (auto& item : arr) std::cout << format_json(format, item.dump()) << "\n";
+  add_label_method(listing, labels);
+  auto text = listing.render(rows);
+  if (!text) return bad_format(text.error());
+  std::cout << *text;
   return 0;
 }
 
@@ -115,17 +114,19 @@ void add_pause_or_unpause(CLI::App& app, Invocation& inv, bool pause) {
 }  // namespace
 
 void add_ps(CLI::App& app, Invocation& inv) {
-  struct O {
-    bool all = false, quiet = false;
-    std::string format;
-  };
-  auto o = std::make_shared<O>();
+  auto o = std::make_shared<PsFlags>();
   auto* c = app.add_subcommand("ps", "list containers");
   c->add_flag("-a,--all", o->all, "also the ones not running");
   c->add_flag("-q,--quiet", o->quiet, "only ids");
-  c->add_option("--format", o->format, "json, or a template: '{{.Names}} {{.State}}'");
-  c->callback(
-      [o, &inv] { inv.action = [o](const Context& ctx) { return ps(ctx, o->all, o->quiet, o->format); }; });
+  c->add_flag("--no-trunc", o->no_trunc, "ids and commands in full");
+  c->add_flag("-l,--latest", o->latest, "the last created container, whatever its state");
+  c->add_option("-n,--last", o->last, "the N last created containers, whatever their state");
+  c->add_flag("-s,--size", o->size, "the containers' sizes");
+  add_multi(c, "-f,--filter", o->filters,
+            "KEY=VALUE: status, name, id, label, ancestor, exited, before, since, volume, network");
+  c->add_option("--format", o->format,
+                "table, json, or a template: 'table {{.Names}}\\t{{.Status}}', '{{.Label \"com.x\"}}'");
+  c->callback([o, &inv] { inv.action = [o](const Context& ctx) { return ps(ctx, *o); }; });
 }
 
 void add_wait(CLI::App& app, Invocation& inv) {
