@@ -260,6 +260,8 @@ int Launcher::run(const LaunchOptions& o) {
 // RECORDER (held since the end) is let go for the wait.
 void restart_by_policy(const Engine& eng, const std::string& id, UniqueFd recorder) {
   ContainerStore cs = eng.containers();
+  // Still exited, and nobody stopped it meanwhile.
+  auto waiting = [](const Result<ContainerRecord>& r) { return r && r->status == "exited" && !r->manually_stopped; };
   for (;;) {
     auto rec = cs.find(id);
     if (!rec || rec->status != "exited") return;
@@ -273,16 +275,15 @@ void restart_by_policy(const Engine& eng, const std::string& id, UniqueFd record
     for (int64_t waited = 0; waited < rec->restart_delay_ms; waited += 50) {
       timespec ts{0, 50 * 1000 * 1000};
       ::nanosleep(&ts, nullptr);
-      auto now = cs.find(id);
-      if (!now || now->status != "exited" || now->manually_stopped) return;
+      if (!waiting(cs.find(id))) return;
     }
     rec = cs.find(id);
-    if (!rec || rec->status != "exited" || rec->manually_stopped) return;
+    if (!waiting(rec)) return;
     ++rec->restart_count;
     if (!cs.save(*rec)) return;
     UniqueFd quiet(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+    // Back only when the start failed: it recorded that end, decide again.
     (void)Launcher(eng, *rec, std::move(quiet)).run(LaunchOptions{});
-    recorder = UniqueFd();  // the failed start recorded its end: decide again
   }
 }
 

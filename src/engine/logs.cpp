@@ -20,8 +20,6 @@ namespace husk::engine {
 
 namespace {
 
-std::optional<LogTime> parse_rfc3339(std::string_view s) { return parse_rfc3339_nanos(s); }
-
 // "1h30m", "10s", "2.5m", "100ms": Go's time.ParseDuration, positive only.
 std::optional<LogTime> parse_duration(std::string_view s) {
   if (s.empty()) return {};
@@ -56,14 +54,14 @@ Result<LogEntry> parse_log_entry(std::string_view line) {
   LogEntry e;
   e.log = j["log"].get<std::string>();
   e.stream = j.value("stream", "stdout");
-  auto t = parse_rfc3339(j.value("time", ""));
+  auto t = parse_rfc3339_nanos(j.value("time", ""));
   if (!t) return fail_code(EINVAL, "log entry with a bad time: " + std::string(line.substr(0, 80)));
   e.time = *t;
   return e;
 }
 
 Result<LogTime> parse_log_time_arg(std::string_view s, LogTime now) {
-  if (auto t = parse_rfc3339(s)) return *t;
+  if (auto t = parse_rfc3339_nanos(s)) return *t;
   if (!s.empty() && s.find_first_not_of("0123456789.") == std::string_view::npos &&
       s.find('.') == s.rfind('.')) {
     size_t dot = s.find('.');

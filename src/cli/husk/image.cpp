@@ -49,7 +49,9 @@ std::pair<std::string, std::string> repository_and_tag(const std::string& name) 
 std::vector<json> image_rows(const Store& store, const std::vector<StoredImage>& all) {
   std::vector<json> rows;
   time_t now = std::time(nullptr);
-  for (auto& img : all)
+  for (auto& img : all) {
+    // Summed over its layers' records: once per image, not per name and field.
+    std::string size = human_size(image_size(store, img));
     for (auto& n : img.names) {
       auto [repo, tag] = repository_and_tag(n);
       rows.push_back({{"Containers", "N/A"},
@@ -59,11 +61,12 @@ std::vector<json> image_rows(const Store& store, const std::vector<StoredImage>&
                       {"ID", short_id(img.id())},
                       {"Repository", repo},
                       {"SharedSize", "N/A"},
-                      {"Size", human_size(image_size(store, img))},
+                      {"Size", size},
                       {"Tag", tag},
                       {"UniqueSize", "N/A"},
-                      {"VirtualSize", human_size(image_size(store, img))}});
+                      {"VirtualSize", size}});
     }
+  }
   return rows;
 }
 
@@ -113,12 +116,15 @@ Result<int> list_images(const Context& ctx, const std::string& format, bool quie
     return 0;
   }
   std::printf("%-40s %-16s %-14s %-22s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
-  for (auto& img : all)
+  for (auto& img : all) {
+    // Summed over its layers' records: once per image, not per name.
+    std::string size = human_size(image_size(store, img));
     for (auto& n : img.names) {
       auto [repo, tag] = repository_and_tag(n);
       std::printf("%-40s %-16s %-14s %-22s %s\n", repo.c_str(), tag.c_str(), short_id(img.id()).c_str(),
-                  img.config.created.substr(0, 19).c_str(), human_size(image_size(store, img)).c_str());
+                  img.config.created.substr(0, 19).c_str(), size.c_str());
     }
+  }
   return 0;
 }
 
