@@ -226,6 +226,24 @@ int Launcher::run(const LaunchOptions& o) {
   reports_.reset();
   fault_point(Fault::engine_monitor_running);
   auto log_fd = open_fd(log_path(dir_), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (!clients.empty()) {
+    // A client attached from the start (a foreground run, start -a) waits
+    // for the exit code: while it stays, the relay runs here and the end is
+    // recorded here, two programs' starts fewer between the container's end
+    // and that code. When the last client leaves first (detached, or its
+    // husk killed), the container goes on in husk-monitor as below.
+    // What sees host processes (--pid=host) must not reach us through
+    // /proc/PID, as husk-monitor says.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    auto code =
+        relay_while_attached(io, log_fd ? log_fd->get() : -1, listener->get(), clients, pid, pidfd.get());
+    if (code) {
+      record_end(eng_, rec_.id, *code, clients);
+      clients.clear();
+      restart_by_policy(eng_, rec_.id, std::move(*recorder));
+      return 0;
+    }
+  }
   // The relay goes on in husk-monitor, exec'd with the descriptors it
   // needs: what stays on the host for the container's life is then a small
   // program's few pages, not the heap and mappings of the husk that parsed

@@ -6,7 +6,10 @@
 // stdio (pipes, or the pty master), the log and the attach socket. The same
 // process, so one pid (containers/ID/monitor.pid) from launch to the end.
 // husk-monitor relays until the container ends, then execs husk in place to
-// record the end (record_end_main).
+// record the end (record_end_main). With a client attached from the start
+// (a foreground run, start -a) the launcher relays and records the end
+// itself while one stays, and execs husk-monitor only if the last leaves
+// before the container ends.
 #pragma once
 
 #include <sys/types.h>

@@ -59,7 +59,9 @@ class Relay {
  public:
   Relay(Stdio& io, LogWriter& log, int listener, std::vector<AttachClient> clients)
       : io_(io), log_(log), listener_(listener), clients_(std::move(clients)) {}
-  int run(pid_t pid, int pidfd);
+  // Its exit code; none when WHILE_ATTACHED and the last client left
+  // while it runs on (no input of theirs still to write).
+  std::optional<int> run(pid_t pid, int pidfd, bool while_attached);
   std::vector<AttachClient>& clients() { return clients_; }
 
  private:
@@ -123,10 +125,11 @@ void Relay::client_input(AttachClient& c) {
   flush_input();
 }
 
-int Relay::run(pid_t pid, int pidfd) {
+std::optional<int> Relay::run(pid_t pid, int pidfd, bool while_attached) {
   bool open[2] = {io_.output(0) >= 0, io_.output(1) >= 0};
   while (true) {
     std::erase_if(clients_, [](const AttachClient& c) { return !c.fd; });
+    if (while_attached && clients_.empty() && pending_in_.empty()) return std::nullopt;
     std::vector<pollfd> fds = {{pidfd, POLLIN, 0},
                                {open[0] ? io_.output(0) : -1, POLLIN, 0},
                                {open[1] ? io_.output(1) : -1, POLLIN, 0},
@@ -186,14 +189,28 @@ std::optional<AttachClient> accept_client(int listener, const Stdio& io) {
   return c;
 }
 
-int relay_container(Stdio& io, int log_fd, int listener, std::vector<AttachClient>& clients, pid_t pid,
-                    int pidfd) {
+namespace {
+
+std::optional<int> relay(Stdio& io, int log_fd, int listener, std::vector<AttachClient>& clients, pid_t pid,
+                         int pidfd, bool while_attached) {
   if (io.input() >= 0) set_nonblocking(io.input());
   LogWriter log(log_fd);
   Relay relay(io, log, listener, std::move(clients));
-  int code = relay.run(pid, pidfd);
+  auto code = relay.run(pid, pidfd, while_attached);
   clients = std::move(relay.clients());
   return code;
+}
+
+}  // namespace
+
+int relay_container(Stdio& io, int log_fd, int listener, std::vector<AttachClient>& clients, pid_t pid,
+                    int pidfd) {
+  return *relay(io, log_fd, listener, clients, pid, pidfd, false);
+}
+
+std::optional<int> relay_while_attached(Stdio& io, int log_fd, int listener,
+                                        std::vector<AttachClient>& clients, pid_t pid, int pidfd) {
+  return relay(io, log_fd, listener, clients, pid, pidfd, true);
 }
 
 std::vector<std::string> encode_handoff(const RelayHandoff& h) {

@@ -65,6 +65,11 @@ std::optional<AttachClient> accept_client(int listener, const Stdio& io);
 // attached before, then those still attached at the end.
 int relay_container(Stdio& io, int log_fd, int listener, std::vector<AttachClient>& clients, pid_t pid,
                     int pidfd);
+// The same while at least one of CLIENTS (or of those who attach
+// meanwhile) stays: none when the last one has left and the container runs
+// on, its output then still in its pipes or pty for the next relay.
+std::optional<int> relay_while_attached(Stdio& io, int log_fd, int listener,
+                                        std::vector<AttachClient>& clients, pid_t pid, int pidfd);
 
 // What a program hands the next one across exec (on its command line): the
 // store, the container, and the numbers of the descriptors it inherits (-1:

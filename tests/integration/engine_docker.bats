@@ -47,8 +47,15 @@ teardown() { engine_teardown; }
   started() { grep -q started "$T/victim.out"; }
   wait_for 10 started
   assert_eq husk "$(cat "/proc/$cli/comm")"
+  # While the CLI is attached, the relay is the launcher (husk itself);
+  # once it is gone, the small husk-monitor takes the container over.
+  local mon
+  mon=$(cat "$R/containers/$(h inspect -f '{{.Id}}' victim)/monitor.pid")
+  assert_match '/husk$' "$(readlink "/proc/$mon/exe")"
   kill -9 "$cli"
   wait "$cli" 2>/dev/null || true
+  handed_over() { [[ "$(readlink "/proc/$mon/exe")" == */husk-monitor ]]; }
+  wait_for 5 handed_over || { echo "the monitor is still $(readlink "/proc/$mon/exe")" >&2; return 1; }
   run h wait victim
   assert_status 0
   assert_eq 7 "$output"
