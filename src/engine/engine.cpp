@@ -162,8 +162,9 @@ Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::stri
 }
 
 Result<void> Engine::remount(const ContainerRecord& rec) const {
-  auto img = HUSK_TRY(store_.find_image(rec.image_id));
   std::string bundle = containers().bundle_dir(rec.id);
+  if (HUSK_TRY(image::bundle_mounted(bundle))) return {};  // a first start: create mounted it
+  auto img = HUSK_TRY(store_.find_image(rec.image_id));
   // A --userns container's root is id-mapped as its config says.
   auto maps = HUSK_TRY(bundle_user_maps(bundle + "/config.json"));
   return image::remount_bundle(store_, img, rec.id, bundle, maps.uids, maps.gids);
@@ -214,21 +215,26 @@ Result<ContainerRecord> Engine::begin_run(ContainerRecord rec) const {
   return rec;
 }
 
-Result<void> Engine::end_run(const ContainerRecord& ran, int code, const std::string& error) const {
+Result<Trash> Engine::end_run(const ContainerRecord& ran, int code, const std::string& error) const {
   ContainerStore cs = containers();
   // The record as it is now (a rename may have happened meanwhile).
   auto now = cs.find(ran.id);
-  if (!now) return {};  // `rm -f` from elsewhere took it
+  if (!now) return Trash();  // `rm -f` from elsewhere took it
   ContainerRecord rec = *now;
   HUSK_TRY(detach_networks(run_root_, rec.id));
   rec.status = "exited";
   rec.finished = now_rfc3339();
   rec.exit_code = code;
   rec.error = error;
-  if (rec.auto_remove) return remove_with_volumes(rec.id, true, true);
+  Trash trash;
+  if (rec.auto_remove) {
+    HUSK_TRY(remove_with_volumes(rec.id, true, &trash));
+    return trash;
+  }
   // An exited container keeps its upper dir, not its mount.
   HUSK_TRY(image::unmount_overlay(cs.bundle_dir(rec.id) + "/rootfs"));
-  return cs.save(rec);
+  HUSK_TRY(cs.save(rec));
+  return trash;
 }
 
 // The foreground run: a monitor runs it (so its output is logged and its
@@ -416,46 +422,35 @@ Result<void> Engine::remove(const std::string& name_or_id, bool force, bool volu
   }
   // A container whose end nobody recorded still holds its network.
   HUSK_TRY(detach_networks(run_root_, rec.id));
-  return remove_with_volumes(rec.id, volumes, false);
+  return remove_with_volumes(rec.id, volumes);
 }
 
 // The container's files and, with VOLUMES (rm -v, --rm), the anonymous
 // volumes no other container uses (docker keeps named ones).
-Result<void> Engine::remove_with_volumes(const std::string& id, bool volumes, bool in_background) const {
+Result<void> Engine::remove_with_volumes(const std::string& id, bool volumes, Trash* trash) const {
   VolumeStore vs(store_.root());
   auto anonymous = volumes ? vs.anonymous_of(id) : std::vector<std::string>{};
   ContainerStore cs = containers();
-  if (!in_background) {
-    // Its bundle is inside its directory; a create or rm that died half-way
-    // may have left it without a bundle, a mount or a record.
-    HUSK_TRY(image::unmount_overlay(cs.bundle_dir(id) + "/rootfs"));
+  // Its bundle is inside its directory; a create or rm that died half-way
+  // may have left it without a bundle, a mount or a record.
+  HUSK_TRY(image::unmount_overlay(cs.bundle_dir(id) + "/rootfs"));
+  if (!trash) {
     fault_point(Fault::engine_rm_unmounted);
     HUSK_TRY(remove_all(cs.dir(id)));
   } else {
-    // --rm: the container is gone once its directory leaves containers/;
-    // deleting its files (the upper dir may be large) need not hold up the
-    // user, so a detached process does it, under the store's shared
-    // content lock (gc, which clears tmp/, waits for it).
-    HUSK_TRY(image::unmount_overlay(cs.bundle_dir(id) + "/rootfs"));
-    std::string trash = store_.root() + "/tmp/removed-" + id;
-    if (::rename(cs.dir(id).c_str(), trash.c_str()) < 0) return fail_errno("remove container " + id);
-    std::fflush(nullptr);
-    pid_t pid = ::fork();
-    if (pid < 0 || (pid == 0 && ::fork() != 0)) {
-      if (pid == 0) ::_exit(0);
-      (void)remove_all(trash);  // no fork: do it now
-    } else if (pid == 0) {
-      ::setsid();
-      auto lock = store_.lock_content_shared();
-      (void)remove_all(trash);
-      ::_exit(0);
-    } else {
-      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-      }
-    }
+    std::string path = store_.root() + "/tmp/removed-" + id;
+    if (::rename(cs.dir(id).c_str(), path.c_str()) < 0) return fail_errno("remove container " + id);
+    *trash = Trash(store_, std::move(path));
   }
   vs.remove_unused_anonymous(anonymous);
   return {};
+}
+
+void Trash::empty() {
+  if (path_.empty()) return;
+  auto lock = store_->lock_content_shared();
+  (void)remove_all(path_);
+  path_.clear();
 }
 
 }  // namespace husk::engine

@@ -9,7 +9,9 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/error.hpp"
@@ -37,6 +39,33 @@ using ImageFetcher =
 // (CVE-2019-5736), before it makes anything: the re-exec starts over.
 bool needs_protected_binary(const RunFlags& f);
 Result<void> protect_binary_for(const RunFlags& f);
+
+// A removed container's files: out of containers/ already (the container
+// is gone for everyone: its name free, ps without it), not yet deleted,
+// since its upper dir may be large and whoever removed it may have someone
+// waiting first (a foreground --rm run's exit code). Emptied by empty() or
+// at the latest when destroyed, under the store's shared content lock (gc,
+// which clears tmp/, waits for it).
+class Trash {
+ public:
+  Trash() = default;
+  Trash(image::Store store, std::string path) : store_(std::move(store)), path_(std::move(path)) {}
+  Trash(Trash&& o) noexcept : store_(std::move(o.store_)), path_(std::exchange(o.path_, {})) {}
+  Trash& operator=(Trash&& o) noexcept {
+    if (this != &o) {
+      empty();
+      store_ = std::move(o.store_);
+      path_ = std::exchange(o.path_, {});
+    }
+    return *this;
+  }
+  ~Trash() { empty(); }
+  void empty();
+
+ private:
+  std::optional<image::Store> store_;
+  std::string path_;
+};
 
 class Engine {
  public:
@@ -73,9 +102,10 @@ class Engine {
 
   // The record's side of a run, for whoever runs it (us, or its monitor):
   // the root mounted again and the record "running"; then its end recorded
-  // (with --rm: the container removed).
+  // (with --rm: the container removed, its files left in the trash
+  // returned, for the caller to empty once it has told whoever waits).
   Result<ContainerRecord> begin_run(ContainerRecord rec) const;
-  Result<void> end_run(const ContainerRecord& rec, int code, const std::string& error) const;
+  Result<Trash> end_run(const ContainerRecord& rec, int code, const std::string& error) const;
 
   LiveStatus live_status(const ContainerRecord& rec) const;
   // The running init's pid (for exec, namespace sharing, inspect).
@@ -132,9 +162,9 @@ class Engine {
   Result<void> remount(const ContainerRecord& rec) const;
   // REC stopped or killed by the user: its restart policy leaves it stopped.
   Result<void> mark_stopped_by_user(ContainerRecord& rec) const;
-  // Removes the container's files (and with VOLUMES its anonymous
-  // volumes); IN_BACKGROUND: the files are deleted by a detached process.
-  Result<void> remove_with_volumes(const std::string& id, bool volumes, bool in_background) const;
+  // Removes the container (and with VOLUMES its anonymous volumes): its
+  // files deleted at once, or, into TRASH, only moved out of containers/.
+  Result<void> remove_with_volumes(const std::string& id, bool volumes, Trash* trash = nullptr) const;
 
   image::Store store_;
   std::string run_root_;

@@ -136,8 +136,9 @@ void record_end(const Engine& eng, const std::string& id, int code,
   (void)::unlink(monitor_pid_path(dir).c_str());
   ContainerRecord ran;
   ran.id = id;
-  (void)eng.end_run(ran, code, "");
+  auto trash = eng.end_run(ran, code, "");
   send_exit_code(clients, code);
+  if (trash) trash->empty();  // --rm: its files, once nobody waits
 }
 
 void restart_by_policy(const Engine& eng, const std::string& id, UniqueFd recorder);
@@ -188,8 +189,9 @@ int Launcher::fail_start(const Error& e, bool created) {
   int code = exit_code_for(e);
   (void)::unlink(monitor_pid_path(dir_).c_str());
   (void)::unlink((dir_ + "/" + std::string(kAttachSocket)).c_str());
-  (void)eng_.end_run(rec_, code, e.what());
+  auto trash = eng_.end_run(rec_, code, e.what());
   report(reports_.get(), "error " + std::to_string(code) + " " + e.what());
+  if (trash) trash->empty();
   return code;
 }
 

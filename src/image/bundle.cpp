@@ -172,14 +172,18 @@ Result<void> create_bundle(const Store& store, const StoredImage& image, const s
   return {};
 }
 
+Result<bool> bundle_mounted(const std::string& bundle) {
+  struct stat above, root;
+  if (::stat(bundle.c_str(), &above) < 0) return fail_errno("bundle " + bundle);
+  if (::stat((bundle + "/rootfs").c_str(), &root) < 0) return fail_errno("bundle " + bundle + "/rootfs");
+  return above.st_dev != root.st_dev;
+}
+
 Result<void> remount_bundle(const Store& store, const StoredImage& image, const std::string& id,
                             const std::string& bundle_dir, const std::vector<spec::IdMapping>& uid_map,
                             const std::vector<spec::IdMapping>& gid_map) {
   std::string bundle = HUSK_TRY(absolute_from_cwd(bundle_dir));
-  struct stat above, root;
-  if (::stat(bundle.c_str(), &above) < 0) return fail_errno("bundle " + bundle);
-  if (::stat((bundle + "/rootfs").c_str(), &root) < 0) return fail_errno("bundle " + bundle + "/rootfs");
-  if (above.st_dev != root.st_dev) return {};  // still mounted
+  if (HUSK_TRY(bundle_mounted(bundle))) return {};
   std::string cdir = store.root() + "/containers/" + id;
   OverlaySpec ov{store.root(), HUSK_TRY(store.lower_links(image)), cdir + "/upper", cdir + "/work", uid_map,
                  gid_map};

@@ -41,6 +41,8 @@ Result<ResolvedUser> resolve_user(const std::string& rootfs, const std::string& 
 // On failure nothing is left: no mount, no directories.
 Result<void> create_bundle(const Store& store, const StoredImage& image, const std::string& bundle_dir,
                            const BundleOptions& opts);
+// Whether BUNDLE_DIR/rootfs is a mount (of its own device).
+Result<bool> bundle_mounted(const std::string& bundle_dir);
 // Mounts the overlay root of container ID (made by create_bundle) on
 // BUNDLE_DIR/rootfs again, after it was unmounted (an exited container that
 // starts again); nothing when it is mounted.

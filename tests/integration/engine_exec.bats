@@ -182,6 +182,41 @@ box() { h run -d --name "${1:-box}" -e GREETING=hi busybox sleep 1000 >/dev/null
   assert_eq new "$(cat "$T/new-back")" "what went in is in its upper dir"
 }
 
+@test "cp: - is a tar stream: out of a container to stdout, into one from stdin (DEST a directory)" {
+  box
+  h exec box sh -c 'mkdir -p /data/sub && echo one >/data/a && echo two >/data/sub/b && chmod 640 /data/a && ln -s /etc/passwd /data/link'
+  h cp box:/data - >"$T/out.tar"
+  assert_eq "data/ data/a data/link data/sub/ data/sub/b" "$(tar -tf "$T/out.tar" | sort | tr '\n' ' ' | sed 's/ $//')"
+  assert_match '^-rw-r----- ' "$(tar -tvf "$T/out.tar" data/a)" "mode kept"
+  assert_match 'data/link -> /etc/passwd$' "$(tar -tvf "$T/out.tar" data/link)" "a symlink stays a link"
+  assert_eq two "$(tar -xOf "$T/out.tar" data/sub/b)"
+  assert_eq a "$(h cp box:/data/a - | tar -tf -)" "a file: one entry, by its name"
+  # In: the stream's tree lands under DEST, owned by the container's root;
+  # -a keeps the stream's owners.
+  mkdir -p "$T/src/dir"
+  echo three >"$T/src/dir/c"
+  chown 1234:1234 "$T/src/dir/c"
+  tar -C "$T/src" -cf - dir | h cp - box:/tmp
+  assert_eq "three 0:0" "$(h exec box sh -c 'echo $(cat /tmp/dir/c) $(stat -c %u:%g /tmp/dir/c)')"
+  h exec box mkdir /srv
+  tar -C "$T/src" -cf - dir | h cp -a - box:/srv
+  assert_eq "1234:1234" "$(h exec box stat -c %u:%g /srv/dir/c)"
+  # docker's errors: DEST missing, DEST a file, no container side.
+  run bash -c "tar -C '$T/src' -cf - dir | '$HUSK' --root '$R' --runroot '$RUNROOT' cp - box:/nonexist"
+  assert_status 1
+  assert_eq "husk: Could not find the file /nonexist in container box" "$output"
+  run bash -c "tar -C '$T/src' -cf - dir | '$HUSK' --root '$R' --runroot '$RUNROOT' cp - box:/tmp/dir/c"
+  assert_status 1
+  assert_eq "husk: extraction point is not a directory" "$output"
+  run h cp - "$T/x"
+  assert_status 1
+  assert_match 'the other side must be CONTAINER:PATH' "$output"
+  # Not a tar: libarchive's error, nothing copied, nothing left in tmp/.
+  run bash -c "echo garbage | '$HUSK' --root '$R' --runroot '$RUNROOT' cp - box:/tmp"
+  assert_status 1
+  assert_eq "" "$(ls -A "$R/tmp" | grep '^cp-' || true)" "the scratch directories are gone"
+}
+
 @test "container prune removes the stopped containers only; port lists nothing for a container without -p" {
   box up
   h run --name ended busybox true

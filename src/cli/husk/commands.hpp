@@ -17,11 +17,19 @@
 
 namespace husk::cli {
 
+// A tree as a tar stream to OUT, and a stream from IN unpacked into an
+// empty directory (libarchive: husk-full has them, the lean husk not).
+struct TarStreams {
+  std::function<Result<void>(const std::string& dir, int out)> write;
+  std::function<Result<void>(int in, const std::string& dir)> read;
+};
+
 struct Context {
   std::string root;                  // the image store (--root), default /var/lib/husk
   std::string run_root;              // the runtime's state for the engine's containers (--runroot)
   std::string config;                // the config file (--config), default /etc/husk/daemon.json
   engine::ImageFetcher fetch_image;  // an image a run lacks: made or pulled
+  TarStreams tar;                    // husk-full's: cp's "-" side
 };
 
 using Action = std::function<Result<int>(const Context&)>;
@@ -41,11 +49,14 @@ inline Result<engine::Engine> open_engine(const Context& ctx) {
 struct Flavor {
   std::function<void(CLI::App&, Invocation&)> add_more;
   engine::ImageFetcher fetch_image;
+  TarStreams tar;
 };
 // Parses the command line and runs the command: the exit code.
 int husk_main(int argc, char** argv, const Flavor& flavor);
-// Every container command (run, ps, exec, ...): the lean husk's own set.
-void add_container_commands(CLI::App& app, Invocation& inv);
+// The container commands (run, ps, exec, ...): the lean husk's own set.
+// Only ONLY when it names one of them (its flags are all a run needs),
+// every one otherwise (help, an unknown command, "container ...").
+void add_container_commands(CLI::App& app, Invocation& inv, std::string_view only);
 
 // Repeatable options (-e A -e B) take one value each, so IMAGE after them
 // stays IMAGE.

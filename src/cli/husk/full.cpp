@@ -6,6 +6,8 @@
 #include "engine/launcher.hpp"
 #include "image/import.hpp"
 #include "image/pull.hpp"
+#include "image/tar_stream.hpp"
+#include "image/unpack.hpp"
 
 namespace {
 
@@ -34,5 +36,10 @@ int main(int argc, char** argv) {
       add(app, inv);
   };
   flavor.fetch_image = make_or_pull;
+  flavor.tar.write = husk::image::write_tree_tar;
+  flavor.tar.read = [](int in, const std::string& dir) -> husk::Result<void> {
+    HUSK_TRY(husk::image::unpack_layer_fd(in, dir));
+    return {};
+  };
   return husk::cli::husk_main(argc, argv, flavor);
 }

@@ -12,31 +12,37 @@
 
 namespace husk::cli {
 
-void add_container_commands(CLI::App& app, Invocation& inv) {
-  add_run(app, inv);
-  add_create(app, inv);
-  add_start(app, inv);
-  add_restart(app, inv);
-  add_ps(app, inv);
-  add_wait(app, inv);
-  add_stop(app, inv);
-  add_kill(app, inv);
-  add_rm(app, inv);
-  add_rename(app, inv);
-  add_pause(app, inv);
-  add_unpause(app, inv);
-  add_update(app, inv);
-  add_volume(app, inv);
-  add_network(app, inv);
-  add_inspect(app, inv);
-  add_exec(app, inv);
-  add_top(app, inv);
-  add_stats(app, inv);
-  add_cp(app, inv);
-  add_port(app, inv);
-  add_container_prune(app, inv);
-  add_logs(app, inv);
-  add_attach(app, inv);
+namespace {
+
+using CommandAdder = void (*)(CLI::App&, Invocation&);
+struct NamedAdder {
+  std::string_view name;
+  CommandAdder add;
+};
+// "container" groups the others (its subcommands are theirs): it comes
+// only with all of them.
+constexpr NamedAdder kContainerCommands[] = {{"run", add_run},         {"create", add_create},
+                                             {"start", add_start},     {"restart", add_restart},
+                                             {"ps", add_ps},           {"wait", add_wait},
+                                             {"stop", add_stop},       {"kill", add_kill},
+                                             {"rm", add_rm},           {"rename", add_rename},
+                                             {"pause", add_pause},     {"unpause", add_unpause},
+                                             {"update", add_update},   {"volume", add_volume},
+                                             {"network", add_network}, {"inspect", add_inspect},
+                                             {"exec", add_exec},       {"top", add_top},
+                                             {"stats", add_stats},     {"cp", add_cp},
+                                             {"port", add_port},       {"container", add_container_prune},
+                                             {"logs", add_logs},       {"attach", add_attach}};
+
+}  // namespace
+
+void add_container_commands(CLI::App& app, Invocation& inv, std::string_view only) {
+  for (auto& c : kContainerCommands)
+    if (c.name == only && c.name != "container") {
+      c.add(app, inv);
+      return;
+    }
+  for (auto& c : kContainerCommands) c.add(app, inv);
 }
 
 namespace {
@@ -65,9 +71,13 @@ int husk_main(int argc, char** argv, const Flavor& flavor) {
   app.add_option("--config", config, "the config file (default /etc/husk/daemon.json)");
   app.set_version_flag("-v,--version", std::string("husk version 0.1.0"));
   Invocation inv;
-  if (flavor.add_more) flavor.add_more(app, inv);
-  add_container_commands(app, inv);
   std::vector<std::string> args(argv + 1, argv + argc);
+  // Only the command given, when it is one of ours: every command's flags
+  // (hundreds of options) cost a run milliseconds to build and free.
+  size_t at = command_at(app, args);
+  std::string_view named = at < args.size() ? std::string_view(args[at]) : std::string_view();
+  if (flavor.add_more) flavor.add_more(app, inv);
+  add_container_commands(app, inv, named);
   if (auto unknown = unknown_command(app, args); !unknown.empty()) {
     std::fprintf(stderr, "husk: '%s' is not a husk command.\nSee 'husk --help'\n", unknown.c_str());
     return 1;  // docker's: a plain error, not a usage one
@@ -100,6 +110,7 @@ int husk_main(int argc, char** argv, const Flavor& flavor) {
   ctx.run_root = run_root;
   ctx.config = config;
   ctx.fetch_image = flavor.fetch_image;
+  ctx.tar = flavor.tar;
   if (!inv.action) return 0;
   auto r = inv.action(ctx);
   if (!r) {

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -31,7 +32,7 @@ std::string full_binary() {
 std::string subcommand(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--root" || a == "--runroot") {
+    if (a == "--root" || a == "--runroot" || a == "--config") {
       ++i;
       continue;
     }
@@ -123,7 +124,11 @@ Result<image::StoredImage> fetch_through_full(const image::Store& store, const s
 int main(int argc, char** argv) {
   if (husk::engine::is_record_end(argc, argv)) return husk::engine::record_end_main(argc, argv);
   std::string sub = subcommand(argc, argv);
-  if (sub.empty() || !is_container_command(sub)) {
+  // cp's tar streams ("-") need libarchive: husk-full's.
+  bool cp_stream = sub == "cp" && std::find_if(argv + 1, argv + argc, [](const char* a) {
+                                    return std::string_view(a) == "-";
+                                  }) != argv + argc;
+  if (sub.empty() || !is_container_command(sub) || cp_stream) {
     std::string full = full_binary();
     argv[0] = const_cast<char*>(full.c_str());
     ::execv(full.c_str(), argv);
