@@ -1,6 +1,8 @@
 // The image's run config and docker's overrides -> config.json.
 #include "engine/container_config.hpp"
 
+#include <algorithm>
+
 #include "image/bundle.hpp"
 #include "spec/default_spec.hpp"
 
@@ -51,6 +53,11 @@ Result<std::string> make_config(const image::StoredImage& image, const std::stri
   auto args = HUSK_TRY_CTX(container_args(rc, opts), "bundle " + bundle);
   auto user =
       HUSK_TRY_CTX(image::resolve_user(rootfs, opts.user.empty() ? rc.user : opts.user), "bundle " + bundle);
+  // After the user's own groups, as docker's.
+  for (auto gid : HUSK_TRY(image::resolve_groups(rootfs, opts.group_add)))
+    if (std::find(user.additional_gids.begin(), user.additional_gids.end(), gid) ==
+        user.additional_gids.end())
+      user.additional_gids.push_back(gid);
   spec::Config spec = spec::default_config(false, 0, 0);
   spec::Process& p = spec.process.value();
   p.terminal = opts.terminal;

@@ -23,6 +23,7 @@ struct ContainerOptions {
   std::optional<std::vector<std::string>> entrypoint;  // replaces the image's entrypoint
   std::vector<std::string> env;                        // K=V, after the image's
   std::string user;                                    // replaces the image's user: "uid[:gid]" or names
+  std::vector<std::string> group_add;                  // --group-add: more groups, names or gids
   std::string workdir;                                 // replaces the image's working dir
   bool terminal = false;
   std::string hostname;  // default: the id, cut to 63 characters

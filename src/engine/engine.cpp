@@ -94,9 +94,7 @@ Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::stri
     return fail(Error(EINVAL, "Conflicting options: --restart and --rm", false, ErrorKind::invalid_argument));
   if (!flags.stop_signal.empty() && !linux::signal_from_string(flags.stop_signal))
     return fail_code(EINVAL, "invalid --stop-signal \"" + flags.stop_signal + "\"");
-  auto found = store_.find_image(flags.image);
-  if (!found && found.error().err() == ENOENT && fetch_) found = fetch_(store_, flags.image);
-  auto img = HUSK_TRY(std::move(found));
+  auto img = HUSK_TRY(choose_image(store_, fetch_, flags, warnings));
   if (flags.stop_signal.empty()) flags.stop_signal = img.config.config.stop_signal;
   std::string exe = HUSK_TRY(installed_exe());
   ContainerStore cs = containers();
@@ -108,6 +106,7 @@ Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::stri
   }
   bo.env = HUSK_TRY(resolve_env(flags.env_files, flags.env, process_env()));
   bo.user = flags.user;
+  bo.group_add = flags.group_add;
   bo.workdir = flags.workdir;
   bo.terminal = flags.tty;
   ContainerRecord rec;

@@ -16,6 +16,7 @@
 
 #include "base/error.hpp"
 #include "engine/containers.hpp"
+#include "engine/image_choice.hpp"
 #include "engine/networks.hpp"
 #include "engine/run_flags.hpp"
 #include "image/store.hpp"
@@ -26,11 +27,6 @@ namespace husk::engine {
 // What a container is now: the record's word, checked against the runtime.
 enum class LiveStatus { created, running, paused, exited, lost };
 std::string_view to_string(LiveStatus s);
-
-// Gets an image the store lacks (the default one made, anything else
-// pulled), into STORE; the engine itself only reads the store.
-using ImageFetcher =
-    std::function<Result<image::StoredImage>(const image::Store& store, const std::string& name)>;
 
 // Whether a container made with F lets its init be reached before its
 // execve, while it still runs husk's binary (the runtime's rule: no pid
@@ -79,7 +75,7 @@ class Engine {
   NetworkStore networks() const { return NetworkStore(store_.root(), run_root_, config_); }
   runtime::Context runtime_context() const;
 
-  // The image (made when it is the default one, pulled when missing), a
+  // The image (as --pull and --platform say: image_choice.hpp), a
   // record and a bundle with its config.json made from the image and FLAGS.
   // Status "created": nothing runs yet. On failure nothing is left.
   // WARNINGS gets what the user is to be told (docker's "WARNING: " lines),

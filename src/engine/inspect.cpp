@@ -3,6 +3,7 @@
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "engine/logs.hpp"
+#include "engine/namespaces.hpp"
 #include "engine/network.hpp"
 #include "engine/ports.hpp"
 #include "engine/restart.hpp"
@@ -68,6 +69,7 @@ json host_config(const ContainerRecord& rec, const spec::Config* cfg) {
   const RunFlags& f = rec.flags;
   json h;
   h["Binds"] = strings_or_null(f.volumes);
+  h["ContainerIDFile"] = f.cidfile;
   h["NetworkMode"] = mode_or(f.network, "default");
   h["PublishAllPorts"] = f.publish_all;
   h["PortBindings"] = json::object();
@@ -82,13 +84,16 @@ json host_config(const ContainerRecord& rec, const spec::Config* cfg) {
   h["AutoRemove"] = rec.auto_remove;
   h["CapAdd"] = strings_or_null(f.cap_add);
   h["CapDrop"] = strings_or_null(f.cap_drop);
+  h["VolumesFrom"] = strings_or_null(f.volumes_from);
   h["CgroupnsMode"] = mode_or(f.cgroupns, "private");
+  h["GroupAdd"] = strings_or_null(f.group_add);
   h["IpcMode"] = mode_or(f.ipc, "private");
   h["PidMode"] = f.pid;
   h["UTSMode"] = f.uts;
   h["UsernsMode"] = f.userns;
   h["Privileged"] = f.privileged;
   h["ReadonlyRootfs"] = f.read_only;
+  h["ShmSize"] = parse_shm_size(f.shm_size).value_or(kDefaultShmBytes);
   h["SecurityOpt"] = strings_or_null(f.security_opt);
   h["Tmpfs"] = f.tmpfs.empty() ? json(nullptr) : pairs(f.tmpfs);
   h["Sysctls"] = f.sysctls.empty() ? json(nullptr) : pairs(f.sysctls);

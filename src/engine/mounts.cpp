@@ -13,6 +13,7 @@
 #include "base/strings.hpp"
 #include "engine/containers.hpp"
 #include "engine/etc_files.hpp"
+#include "engine/namespaces.hpp"
 #include "engine/spec.hpp"
 #include "engine/volumes.hpp"
 
@@ -291,6 +292,52 @@ Result<std::vector<MountRequest>> mount_requests(const RunFlags& flags) {
   return out;
 }
 
+Result<VolumesFrom> parse_volumes_from(const std::string& spec) {
+  if (spec.empty()) return fail_code(EINVAL, "volumes-from specification cannot be an empty string");
+  auto colon = spec.find(':');
+  VolumesFrom v{spec.substr(0, colon), false};
+  if (colon == std::string::npos) return v;
+  std::string mode = spec.substr(colon + 1);
+  // Propagation and copy modes are the donor's own (docker refuses them here).
+  bool foreign = !valid_volume_mode(mode) || mode.empty();
+  for (auto& o : split(mode, ',')) {
+    foreign = foreign || is_propagation(o) || o == "nocopy";
+    v.readonly = v.readonly || o == "ro";
+  }
+  if (foreign) return fail_code(EINVAL, "invalid mode: " + mode);
+  return v;
+}
+
+std::vector<MountRequest> donor_mounts(const spec::Config& donor, const std::string& donor_dir,
+                                       const std::string& volumes_dir, bool readonly) {
+  std::vector<MountRequest> out;
+  auto has = [](const spec::Mount& m, std::string_view o) {
+    return std::ranges::find(m.options, o) != m.options.end();
+  };
+  for (auto& m : donor.mounts) {
+    // The runtime's defaults are not binds, but /sys may be bound as type "none".
+    if (m.type != "bind" || m.source.starts_with(donor_dir + "/")) continue;
+    if (m.destination == "/dev/shm" || m.destination == kInitInContainer) continue;
+    MountRequest r;
+    r.target = m.destination;
+    r.type = MountType::bind;
+    r.source = m.source;
+    std::string volume_prefix = volumes_dir + "/";
+    if (m.source.starts_with(volume_prefix)) {
+      r.type = MountType::volume;
+      r.source = m.source.substr(volume_prefix.size(),
+                                 m.source.find('/', volume_prefix.size()) - volume_prefix.size());
+    }
+    r.readonly = readonly || has(m, "ro");
+    r.nonrecursive = has(m, "bind") && !has(m, "rbind");
+    for (auto& o : m.options)
+      if (is_propagation(o) && o != "rprivate") r.propagation = o;
+    r.nocopy = true;  // the donor's data as it is
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 void add_image_volumes(std::vector<MountRequest>& requests, const std::vector<std::string>& image_volumes) {
   std::set<std::string> targets;
   for (auto& r : requests) targets.insert(r.target);
@@ -440,11 +487,39 @@ Result<std::string> provide_source(const SpecContext& ctx, const VolumeStore& vs
   return v.mountpoint;
 }
 
+// Every --volumes-from donor's mounts, as docker's: before the flags' own,
+// which take a target from them.
+Result<void> add_volumes_from(const SpecContext& ctx, const RunFlags& f,
+                              std::vector<MountRequest>& requests) {
+  std::vector<MountRequest> taken;
+  VolumeStore vs(ctx.store_root);
+  for (auto& flag : f.volumes_from) {
+    auto from = HUSK_TRY(parse_volumes_from(flag));
+    auto donor = ctx.find_container(from.container);
+    if (!donor && donor.error().err() == ENOENT)
+      return fail_code(ENOENT, "No such container: " + from.container);
+    std::string dir = ctx.store_root + "/containers/" + HUSK_TRY(std::move(donor)).id;  // ContainerStore::dir
+    auto config = HUSK_TRY_CTX(spec::load_config(dir + "/oci-bundle/config.json"), "--volumes-from " + flag);
+    for (auto& r : donor_mounts(config, dir, ctx.store_root + "/volumes", from.readonly)) {
+      // A volume removed since (docker's "no such volume") is not made again, empty.
+      if (r.type == MountType::volume) HUSK_TRY_CTX(vs.get(r.source), "--volumes-from " + flag);
+      std::erase_if(taken, [&](const MountRequest& t) { return t.target == r.target; });
+      taken.push_back(std::move(r));
+    }
+  }
+  std::erase_if(taken, [&](const MountRequest& t) {
+    return std::ranges::any_of(requests, [&](const MountRequest& r) { return r.target == t.target; });
+  });
+  requests.insert(requests.begin(), taken.begin(), taken.end());
+  return {};
+}
+
 }  // namespace
 
 Result<void> apply_mounts(const SpecContext& ctx, const RunFlags& f, spec::Config& spec) {
   if (f.read_only) spec.root.readonly = true;
   auto requests = HUSK_TRY(mount_requests(f));
+  HUSK_TRY(add_volumes_from(ctx, f, requests));
   // /etc/hosts, hostname, resolv.conf first: the user's mounts cover them.
   HUSK_TRY(apply_etc_files(ctx, f, spec));
   add_image_volumes(requests, ctx.image_volumes);

@@ -44,6 +44,23 @@ Result<MountRequest> parse_tmpfs_flag(const std::string& spec);
 // (named volumes' names, --mount binds' sources) and no target twice.
 Result<std::vector<MountRequest>> mount_requests(const RunFlags& flags);
 
+// --volumes-from CONTAINER[:MODE]: MODE is ro or rw (and z|Z, ignored);
+// ro makes every mount taken read-only, rw keeps each as it is (docker's
+// rule: a read-only mount stays read-only).
+struct VolumesFrom {
+  std::string container;
+  bool readonly = false;
+};
+Result<VolumesFrom> parse_volumes_from(const std::string& spec);
+
+// The mounts --volumes-from takes from DONOR (its config.json): its volumes
+// and binds (docker's MountPoints), at the same targets, read-only when they
+// were or when READONLY; not the engine's own binds of it (the /etc files
+// and /dev/shm in DONOR_DIR, /dev/init) nor the runtime's defaults.
+// VOLUMES_DIR: ROOT/volumes, whose NAME/_data are the named volumes.
+std::vector<MountRequest> donor_mounts(const spec::Config& donor, const std::string& donor_dir,
+                                       const std::string& volumes_dir, bool readonly);
+
 // The image's VOLUMEs that no flag mounts over join REQUESTS as anonymous
 // volumes (seeded from the image), after the flags' mounts, as docker's.
 void add_image_volumes(std::vector<MountRequest>& requests, const std::vector<std::string>& image_volumes);

@@ -86,6 +86,17 @@ Result<NamespaceChoice> parse_cgroupns_mode(std::string_view v) {
   return parse_mode("--cgroupns", v, {.private_ns = true, .container = false}, "private or host");
 }
 
+Result<long long> parse_shm_size(std::string_view v) {
+  if (v.empty()) return kDefaultShmBytes;
+  auto bytes = parse_ram_bytes(v);
+  if (!bytes || *bytes < 0)
+    return fail_code(EINVAL,
+                     "invalid argument \"" + std::string(v) + "\" for \"--shm-size\" flag: invalid size: '" +
+                         std::string(v) + "'",
+                     ErrorKind::invalid_argument);
+  return *bytes == 0 ? kDefaultShmBytes : *bytes;
+}
+
 Result<NamespaceChoice> parse_network_mode(std::string_view v) {
   if (v == "none") return NamespaceChoice{};  // a namespace of its own: lo only
   if (v == "host" || starts_with(v, "container:"))

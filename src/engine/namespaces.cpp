@@ -23,6 +23,7 @@ namespace {
 
 struct Modes {
   NamespaceChoice ipc, pid, uts, network, cgroup;
+  long long shm_bytes = kDefaultShmBytes;
   UsernsMode userns = UsernsMode::host;
   TimeOffsets time;
 };
@@ -34,6 +35,7 @@ Result<void> conflict(const std::string& what) { return fail_code(EINVAL, "confl
 Result<Modes> parse_modes(const RunFlags& f) {
   Modes m;
   m.ipc = HUSK_TRY(parse_ipc_mode(f.ipc));
+  m.shm_bytes = HUSK_TRY(parse_shm_size(f.shm_size));
   m.pid = HUSK_TRY(parse_pid_mode(f.pid));
   m.uts = HUSK_TRY(parse_uts_mode(f.uts));
   m.network = HUSK_TRY(parse_network_mode(f.network));
@@ -108,10 +110,22 @@ std::string shm_dir(const SpecContext& ctx, const std::string& id) {
   return ctx.store_root + "/containers/" + id + "/shm";
 }
 
-Result<void> apply_ipc(const SpecContext& ctx, const NamespaceChoice& ipc, spec::Config& spec) {
+// The runtime's own tmpfs on /dev/shm, of SHM_BYTES (docker passes its
+// size in bytes too).
+void size_private_shm(spec::Config& spec, long long shm_bytes) {
+  for (auto& m : spec.mounts) {
+    if (m.destination != "/dev/shm" || m.type != "tmpfs") continue;
+    std::erase_if(m.options, [](const std::string& o) { return o.starts_with("size="); });
+    m.options.push_back("size=" + std::to_string(shm_bytes));
+  }
+}
+
+Result<void> apply_ipc(const SpecContext& ctx, const NamespaceChoice& ipc, long long shm_bytes,
+                       spec::Config& spec) {
   switch (ipc.mode) {
     case NsMode::private_ns:
-      return {};  // the runtime's own tmpfs on /dev/shm
+      size_private_shm(spec, shm_bytes);
+      return {};
     case NsMode::none:
       set_mount(spec, "/dev/shm", std::nullopt);
       return {};
@@ -120,6 +134,10 @@ Result<void> apply_ipc(const SpecContext& ctx, const NamespaceChoice& ipc, spec:
       set_mount(spec, "/dev/shm", shm_bind("/dev/shm"));
       return {};
     case NsMode::shareable: {
+      if (shm_bytes != kDefaultShmBytes)
+        ctx.warn(
+            "--shm-size is not applied with --ipc=shareable: its /dev/shm is a directory of the store, "
+            "not a tmpfs of its own");
       std::string dir = shm_dir(ctx, ctx.id);
       if (::mkdir(dir.c_str(), 0700) < 0 && errno != EEXIST) return fail_errno("create " + dir);
       if (::chmod(dir.c_str(), 01777) < 0) return fail_errno("chmod " + dir);
@@ -201,7 +219,7 @@ Result<void> rejoin_namespaces(const SpecContext& ctx, const RunFlags& f, spec::
 
 Result<void> apply_namespaces(const SpecContext& ctx, const RunFlags& f, spec::Config& spec) {
   Modes m = HUSK_TRY(parse_modes(f));
-  HUSK_TRY(apply_ipc(ctx, m.ipc, spec));
+  HUSK_TRY(apply_ipc(ctx, m.ipc, m.shm_bytes, spec));
   HUSK_TRY(apply_simple(ctx, m.pid, NamespaceType::pid, spec));
   HUSK_TRY(apply_simple(ctx, m.network, NamespaceType::network, spec));
   // A network of the engine's: the namespace it sets up at each start.

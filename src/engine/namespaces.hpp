@@ -32,6 +32,11 @@ Result<NamespaceChoice> parse_uts_mode(std::string_view v);      // host
 Result<NamespaceChoice> parse_network_mode(std::string_view v);  // none|bridge|host|container:NAME|NAME
 Result<NamespaceChoice> parse_cgroupns_mode(std::string_view v);  // private|host
 
+// --shm-size: the bytes of a private IPC namespace's /dev/shm, in docker's
+// units ("64m", "1g", "1048576"); "" and 0 are docker's default, 64m.
+inline constexpr long long kDefaultShmBytes = 64LL << 20;
+Result<long long> parse_shm_size(std::string_view v);
+
 // --userns: host (no user namespace, the default), remap (the "husk" user's
 // subordinate range), auto (a range of its own per container).
 enum class UsernsMode { host, remap, automatic };

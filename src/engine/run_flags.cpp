@@ -33,6 +33,10 @@ void fields(RunFlags& f, Visit&& v) {
   v("StopSignal", f.stop_signal);
   v("StopTimeout", f.stop_timeout);
   v("RestartPolicyText", f.restart);
+  v("GroupAdd", f.group_add);
+  v("ContainerIDFile", f.cidfile);
+  v("Pull", f.pull);
+  v("Platform", f.platform);
   v("CapAdd", f.cap_add);
   v("CapDrop", f.cap_drop);
   v("Privileged", f.privileged);
@@ -44,8 +48,10 @@ void fields(RunFlags& f, Visit&& v) {
   v("Binds", f.volumes);
   v("Tmpfs", f.tmpfs);
   v("Mounts", f.mounts);
+  v("VolumesFrom", f.volumes_from);
   v("ReadonlyRootfs", f.read_only);
   v("IpcMode", f.ipc);
+  v("ShmSizeText", f.shm_size);
   v("PidMode", f.pid);
   v("UTSMode", f.uts);
   v("NetworkMode", f.network);

@@ -53,6 +53,12 @@ struct RunFlags {
   std::string stop_signal;               // --stop-signal (default: the image's, else SIGTERM)
   std::optional<int> stop_timeout;       // --stop-timeout
   std::string restart;                   // --restart (engine/restart.hpp; "": no)
+  std::vector<std::string> group_add;    // --group-add GROUP: a name in the image's /etc/group, or a gid
+  std::string cidfile;                   // --cidfile FILE: the new container's id is written there
+
+  // The image (engine/image_choice.hpp).
+  std::string pull;      // --pull always|missing|never ("": missing)
+  std::string platform;  // --platform os/arch[/variant] ("": any the store has, else this machine's)
 
   // Security.
   std::vector<std::string> cap_add, cap_drop;  // CAP_X, X, or ALL
@@ -67,12 +73,14 @@ struct RunFlags {
   std::vector<std::string> volumes;  // -v host:ctr[:ro|rw], -v NAME:ctr, -v ctr
   std::vector<std::string> tmpfs;    // --tmpfs /dir[:opts]
   std::vector<std::string> mounts;   // --mount type=bind|volume|tmpfs,src=,dst=,...
+  std::vector<std::string> volumes_from;  // --volumes-from CONTAINER[:ro|:rw]: its volumes and binds
   bool read_only = false;
 
   ResourceFlags resources;  // not in the record (to_json): config.json has the limits
 
   // Namespaces: "" is the default (a private one; network: the default bridge).
-  std::string ipc;      // private|shareable|host|container:NAME
+  std::string ipc;       // private|shareable|host|container:NAME
+  std::string shm_size;  // --shm-size 64m: its /dev/shm ("": docker's 64m)
   std::string pid;      // host|container:NAME
   std::string uts;      // host
   std::string network;  // none|host|container:NAME|bridge|NAME

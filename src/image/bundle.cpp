@@ -119,6 +119,29 @@ Result<ResolvedUser> resolve_user(const std::string& rootfs, const std::string& 
   return r;
 }
 
+Result<std::vector<uint32_t>> resolve_groups(const std::string& rootfs,
+                                             const std::vector<std::string>& groups) {
+  std::vector<uint32_t> out;
+  if (groups.empty()) return out;
+  auto db = parse_db(HUSK_TRY(read_in_root(rootfs, "/etc/group")), false);
+  for (auto& g : groups) {
+    std::optional<uint32_t> gid;
+    for (auto& e : db)
+      if (e.name == g || std::to_string(e.id) == g) {
+        gid = e.id;
+        break;
+      }
+    if (!gid) {
+      auto n = parse_u64(g);
+      if (!n) return fail_code(ENOENT, "Unable to find group " + g + ": no matching entries in group file");
+      if (*n > 0x7fffffffu) return fail_code(ERANGE, "uids and gids must be in range 0-2147483647");
+      gid = static_cast<uint32_t>(*n);
+    }
+    if (std::find(out.begin(), out.end(), *gid) == out.end()) out.push_back(*gid);
+  }
+  return out;
+}
+
 Result<void> create_bundle(const Store& store, const StoredImage& image, const std::string& bundle_dir,
                            const BundleOptions& opts) {
   HUSK_TRY(spec::validate_id(opts.id));

@@ -35,6 +35,11 @@ struct ResolvedUser {
   std::vector<uint32_t> additional_gids;
 };
 Result<ResolvedUser> resolve_user(const std::string& rootfs, const std::string& user);
+// docker's --group-add: each of GROUPS a name or gid in ROOTFS's /etc/group,
+// else a number taken as it is (0..2^31-1, runc's range); once each, in
+// order. An unknown name is docker's "Unable to find group NAME".
+Result<std::vector<uint32_t>> resolve_groups(const std::string& rootfs,
+                                             const std::vector<std::string>& groups);
 
 // Makes BUNDLE_DIR (must not exist or be empty) with rootfs/ mounted and
 // config.json written; the store keeps containers/ID/{upper,work,image,bundle}.

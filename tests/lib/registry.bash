@@ -189,6 +189,8 @@ registry_token_server_stop() {
 #             the layer, as builders make them) and a
 #             setuid file; gzip-compressed
 #   arm64     the same one-layer busybox image, but an index naming only linux/arm64
+#   twoarch   an index of two: this machine's platform, and linux/386 (the
+#             same layer, a config that says 386)
 #   badtype   a layer whose media type is not a layer type
 #   deep:N    busybox plus N-1 more layers, layer K adding /layers/K
 registry_oci_layout() {
@@ -247,6 +249,13 @@ top = m
 if kind == "arm64":
     m["platform"] = {"architecture": "arm64", "os": "linux"}
     index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [m]}
+    top = blob(json.dumps(index).encode()); top["mediaType"] = index["mediaType"]
+if kind == "twoarch":
+    m["platform"] = {"architecture": arch, "os": "linux"}
+    c386 = blob(json.dumps(dict(config, architecture="386")).encode()); c386["mediaType"] = c["mediaType"]
+    m386 = blob(json.dumps(dict(manifest, config=c386)).encode()); m386["mediaType"] = manifest["mediaType"]
+    m386["platform"] = {"architecture": "386", "os": "linux"}
+    index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [m, m386]}
     top = blob(json.dumps(index).encode()); top["mediaType"] = index["mediaType"]
 top["annotations"] = {"org.opencontainers.image.ref.name": "test"}
 json.dump({"schemaVersion": 2, "manifests": [top]}, open(out + "/index.json", "w"))

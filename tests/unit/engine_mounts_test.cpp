@@ -213,5 +213,61 @@ TEST(EngineMountsPut, DefaultsTheUserCoversGoAndParentsComeFirst) {
   EXPECT_EQ(destinations(spec), (Strings{"/proc", "/a", "/a/b/c", "/dev"}));
 }
 
+TEST(EngineMountsVolumesFrom, ContainerAndMode) {
+  auto v = parse_volumes_from("data");
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->container, "data");
+  EXPECT_FALSE(v->readonly);
+  EXPECT_TRUE(parse_volumes_from("data:ro")->readonly);
+  EXPECT_FALSE(parse_volumes_from("data:rw")->readonly);
+  EXPECT_TRUE(parse_volumes_from("data:ro,z")->readonly);
+  EXPECT_TRUE(FailsWith(parse_volumes_from(""), EINVAL, "cannot be an empty string"));
+  EXPECT_TRUE(FailsWith(parse_volumes_from("data:rx"), EINVAL, "invalid mode: rx"));
+  EXPECT_TRUE(FailsWith(parse_volumes_from("data:"), EINVAL, "invalid mode: "));
+  EXPECT_TRUE(FailsWith(parse_volumes_from("data:rshared"), EINVAL, "invalid mode: rshared"));
+  EXPECT_TRUE(FailsWith(parse_volumes_from("data:nocopy"), EINVAL, "invalid mode: nocopy"));
+}
+
+spec::Mount mount_of(const std::string& dest, const std::string& type, const std::string& source,
+                     Strings options) {
+  spec::Mount m;
+  m.destination = dest;
+  m.type = type;
+  m.source = source;
+  m.options = std::move(options);
+  return m;
+}
+
+TEST(EngineMountsVolumesFrom, TheDonorsVolumesAndBindsNotTheEnginesOwn) {
+  spec::Config donor;
+  donor.mounts = {
+      mount_of("/proc", "proc", "proc", {}),
+      mount_of("/sys", "none", "/sys", {"rbind", "ro"}),
+      mount_of("/dev/shm", "bind", "/dev/shm", {"rbind"}),
+      mount_of("/etc/hosts", "bind", "/r/containers/d1/hosts", {"rbind", "rprivate"}),
+      mount_of("/dev/init", "bind", "/usr/bin/husk-init", {"bind", "ro"}),
+      mount_of("/data", "bind", "/r/volumes/vol1/_data", {"rbind", "rprivate"}),
+      mount_of("/conf", "bind", "/srv/conf", {"rbind", "ro", "rro", "rslave"}),
+      mount_of("/flat", "bind", "/srv/flat", {"bind", "rprivate"}),
+  };
+  auto got = donor_mounts(donor, "/r/containers/d1", "/r/volumes", false);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].type, MountType::volume);
+  EXPECT_EQ(got[0].source, "vol1");
+  EXPECT_EQ(got[0].target, "/data");
+  EXPECT_FALSE(got[0].readonly);
+  EXPECT_TRUE(got[0].nocopy) << "the donor's data as it is";
+  EXPECT_EQ(got[1].type, MountType::bind);
+  EXPECT_EQ(got[1].source, "/srv/conf");
+  EXPECT_TRUE(got[1].readonly);
+  EXPECT_EQ(got[1].propagation, "rslave");
+  EXPECT_FALSE(got[1].create_source);
+  EXPECT_TRUE(got[2].nonrecursive);
+  // :ro makes all read-only; the OCI mount is docker's read-only bind.
+  auto ro = donor_mounts(donor, "/r/containers/d1", "/r/volumes", true);
+  for (auto& r : ro) EXPECT_TRUE(r.readonly) << r.target;
+  EXPECT_EQ(oci_mount(ro[0], "/r/volumes/vol1/_data")->options, (Strings{"rbind", "ro", "rro", "rprivate"}));
+}
+
 }  // namespace
 }  // namespace husk::engine

@@ -3,6 +3,7 @@
 // which a mode drops, joins or adds one), with containers faked.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 
 #include "engine/namespaces.hpp"
@@ -189,6 +190,36 @@ TEST(EngineNamespaces, IpcModesAndTheirShm) {
   EXPECT_TRUE(FailsWith(apply_namespaces(bad.ctx, f, bad.spec), EINVAL, "non-shareable IPC"));
   f.ipc = "container:nosuch";
   EXPECT_TRUE(FailsWith(apply_namespaces(bad.ctx, f, bad.spec), ENOENT, "no such container: nosuch"));
+}
+
+TEST(EngineNamespaceModes, ShmSizeInDockersUnits) {
+  EXPECT_EQ(parse_shm_size("").value(), 64LL << 20);
+  EXPECT_EQ(parse_shm_size("0").value(), 64LL << 20) << "0 is docker's default";
+  EXPECT_EQ(parse_shm_size("128m").value(), 128LL << 20);
+  EXPECT_EQ(parse_shm_size("1g").value(), 1LL << 30);
+  EXPECT_EQ(parse_shm_size("1048576").value(), 1LL << 20);
+  EXPECT_TRUE(FailsWith(parse_shm_size("abc"), EINVAL,
+                        "invalid argument \"abc\" for \"--shm-size\" flag: invalid size: 'abc'"));
+  EXPECT_TRUE(FailsWith(parse_shm_size("-1"), EINVAL, "invalid size: '-1'"));
+}
+
+TEST(EngineNamespaces, ShmSizeIsThePrivateTmpfsSize) {
+  SpecFixture fx;
+  RunFlags f;
+  ASSERT_TRUE(apply_namespaces(fx.ctx, f, fx.spec).has_value());
+  auto dflt = fx.mount("/dev/shm").value().options;
+  EXPECT_EQ(std::count(dflt.begin(), dflt.end(), "size=67108864"), 1) << "docker's 64m, in bytes";
+
+  SpecFixture sized;
+  f.shm_size = "1g";
+  ASSERT_TRUE(apply_namespaces(sized.ctx, f, sized.spec).has_value());
+  auto opts = sized.mount("/dev/shm").value().options;
+  EXPECT_EQ(std::count(opts.begin(), opts.end(), "size=1073741824"), 1);
+  EXPECT_EQ(std::count_if(opts.begin(), opts.end(), [](auto& o) { return o.starts_with("size="); }), 1);
+
+  SpecFixture bad;
+  f.shm_size = "lots";
+  EXPECT_TRUE(FailsWith(apply_namespaces(bad.ctx, f, bad.spec), EINVAL, "invalid size: 'lots'"));
 }
 
 TEST(EngineNamespaces, TimeDomainAndTheHostsNameWithItsNetwork) {

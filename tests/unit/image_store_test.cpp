@@ -255,6 +255,13 @@ TEST(ImageBundle, UsersResolveInTheImagesPasswdAndGroup) {
   EXPECT_EQ(r->gid, 29u);
   EXPECT_TRUE(FailsWith(resolve_user(tmp / "rootfs", "nobody"), ENOENT, "unable to find user nobody"));
   EXPECT_TRUE(FailsWith(resolve_user(tmp / "rootfs", "app:nogroup"), ENOENT, "unable to find group nogroup"));
+  // --group-add: names or gids of the group file, else numbers as they are.
+  auto g = resolve_groups(tmp / "rootfs", {"audio", "10", "4242", "wheel"});
+  ASSERT_TRUE(g.has_value()) << g.error().what();
+  EXPECT_EQ(*g, (std::vector<uint32_t>{29, 10, 4242})) << "once each, in order";
+  EXPECT_TRUE(FailsWith(resolve_groups(tmp / "rootfs", {"video"}), ENOENT,
+                        "Unable to find group video: no matching entries in group file"));
+  EXPECT_TRUE(FailsWith(resolve_groups(tmp / "rootfs", {"2147483648"}), ERANGE, "range 0-2147483647"));
   // /etc/passwd is read inside the rootfs: a symlink to a host file with a
   // root entry reads nothing of it.
   put_file(tmp / "host-passwd", "root:x:0:0:root:/root:/bin/sh\n");

@@ -13,15 +13,16 @@ namespace {
 
 using namespace husk;
 
-// The default image is made offline; anything else is pulled, as docker.
-Result<image::StoredImage> make_or_pull(const image::Store& store, const std::string& name) {
-  auto found = image::find_or_make_default(store, name);
-  if (found || found.error().err() != ENOENT) return found;
-  auto ref = image::parse_reference(name);
-  if (!ref) return found;
-  std::fprintf(stderr, "Unable to find image '%s' locally\n", ref->familiar().c_str());
+// The default image is made offline, anything else pulled, as the engine
+// decided.
+Result<image::StoredImage> make_or_pull(const image::Store& store, const engine::ImageFetch& what) {
+  if (what.step == engine::ImageStep::make_default) return image::find_or_make_default(store, what.name);
+  auto ref = HUSK_TRY(image::parse_reference(what.name));
+  if (what.step == engine::ImageStep::pull_missing)
+    std::fprintf(stderr, "Unable to find image '%s' locally\n", ref.familiar().c_str());
   image::PullOptions o;
-  return image::pull_image(store, *ref, o);
+  if (!what.platform.empty()) o.platform = HUSK_TRY(image::parse_platform(what.platform));
+  return image::pull_image(store, ref, o);
 }
 
 }  // namespace

@@ -15,8 +15,9 @@
 #include "base/fd.hpp"
 #include "base/file.hpp"
 #include "cli/husk/commands.hpp"
+#include "engine/image_choice.hpp"
 #include "engine/launcher.hpp"
-#include "image/import.hpp"
+#include "image/reference.hpp"
 
 namespace {
 
@@ -105,18 +106,21 @@ Result<void> run_full(const std::vector<std::string>& args, bool quiet) {
   return fail_code(EIO, last.empty() ? full + " failed" : last);
 }
 
-// The default image is made, anything else pulled, by husk-full; then the
-// store has it.
-Result<image::StoredImage> fetch_through_full(const image::Store& store, const std::string& name) {
-  auto ref = image::parse_reference(name);
-  auto def = image::parse_reference(image::kDefaultImage);
-  if (ref && def && ref->str() == def->str()) {
-    HUSK_TRY(run_full({"--root", store.root(), "image", "inspect", "--format", "{{.Id}}", name}, true));
-  } else {
-    if (ref) std::fprintf(stderr, "Unable to find image '%s' locally\n", ref->familiar().c_str());
-    HUSK_TRY(run_full({"--root", store.root(), "pull", name}, false));
+// husk-full makes the default image or pulls, as the engine decided; then
+// the store has it.
+Result<image::StoredImage> fetch_through_full(const image::Store& store, const engine::ImageFetch& what) {
+  if (what.step == engine::ImageStep::make_default) {
+    HUSK_TRY(run_full({"--root", store.root(), "image", "inspect", "--format", "{{.Id}}", what.name}, true));
+    return store.find_image(what.name);
   }
-  return store.find_image(name);
+  auto ref = image::parse_reference(what.name);
+  if (ref && what.step == engine::ImageStep::pull_missing)
+    std::fprintf(stderr, "Unable to find image '%s' locally\n", ref->familiar().c_str());
+  std::vector<std::string> args{"--root", store.root(), "pull"};
+  if (!what.platform.empty()) args.insert(args.end(), {"--platform", what.platform});
+  args.push_back(what.name);
+  HUSK_TRY(run_full(args, false));
+  return store.find_image(what.name);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include "cli/husk/commands.hpp"
 #include "engine/attach.hpp"
+#include "engine/cid_file.hpp"
+#include "engine/image_choice.hpp"
 
 namespace husk::cli {
 
@@ -45,6 +47,12 @@ void add_run_flags(CLI::App* c, engine::RunFlags& f) {
                 "the signal that stops it (default: the image's, else SIGTERM)");
   c->add_option("--stop-timeout", f.stop_timeout, "seconds between the stop signal and SIGKILL (default 10)");
   c->add_option("--restart", f.restart, "restart policy: no, on-failure[:N], always, unless-stopped");
+  add_multi(c, "--group-add", f.group_add,
+            "another group for the process: a name in the image's /etc/group, or a gid");
+  c->add_option("--cidfile", f.cidfile, "write the container's id to this file (which must not exist)");
+  // The image.
+  c->add_option("--pull", f.pull, "pull the image: always, missing (default) or never");
+  c->add_option("--platform", f.platform, "os/arch[/variant] of the image (default: this machine's)");
   // Security.
   add_multi(c, "--cap-add", f.cap_add, "add a capability (or ALL)");
   add_multi(c, "--cap-drop", f.cap_drop, "drop a capability (or ALL)");
@@ -59,6 +67,9 @@ void add_run_flags(CLI::App* c, engine::RunFlags& f) {
   add_multi(c, "--tmpfs", f.tmpfs, "DIR[:OPTIONS]");
   add_multi(c, "--mount", f.mounts, "type=bind|volume|tmpfs,source=..,target=..[,readonly]");
   c->add_flag("--read-only", f.read_only, "a read-only root");
+  add_multi(c, "--volumes-from", f.volumes_from,
+            "CONTAINER[:ro|:rw]: its volumes and binds, at the same places");
+  c->add_option("--shm-size", f.shm_size, "the size of /dev/shm (default 64m)");
   // Names and ports.
   add_multi(c, "--add-host", f.add_hosts, "NAME:IP in /etc/hosts (IP host-gateway: the bridge's gateway)");
   add_multi(c, "--dns", f.dns, "a nameserver for /etc/resolv.conf");
@@ -124,11 +135,21 @@ Result<engine::ContainerRecord> create_record(const engine::Engine& eng, const e
   return rec;
 }
 
+// The container F describes, made, and its id in --cidfile's file. Checked
+// first as docker's CLI does: --pull's value, then the file.
+Result<engine::ContainerRecord> create_with_cidfile(const engine::Engine& eng, const engine::RunFlags& f) {
+  HUSK_TRY(engine::parse_pull_policy(f.pull));
+  auto cidfile = HUSK_TRY(engine::ContainerIdFile::claim(f.cidfile));
+  auto rec = HUSK_TRY(create_record(eng, f));
+  HUSK_TRY(cidfile.write(rec.id));
+  return rec;
+}
+
 Result<int> run(const Context& ctx, const engine::RunFlags& f) {
   HUSK_TRY(engine::parse_detach_keys(f.detach_keys));  // before anything is made
   HUSK_TRY(engine::protect_binary_for(f));
   auto eng = HUSK_TRY(open_engine(ctx));
-  auto rec = HUSK_TRY(create_record(eng, f));
+  auto rec = HUSK_TRY(create_with_cidfile(eng, f));
   if (!f.detach) return eng.run_attached(rec, f.interactive);
   HUSK_TRY(eng.start_detached(rec));
   std::cout << rec.id << "\n";
@@ -138,7 +159,7 @@ Result<int> run(const Context& ctx, const engine::RunFlags& f) {
 Result<int> create(const Context& ctx, const engine::RunFlags& f) {
   HUSK_TRY(engine::parse_detach_keys(f.detach_keys));
   auto eng = HUSK_TRY(open_engine(ctx));
-  auto rec = HUSK_TRY(create_record(eng, f));
+  auto rec = HUSK_TRY(create_with_cidfile(eng, f));
   std::cout << rec.id << "\n";
   return 0;
 }
