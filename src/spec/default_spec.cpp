@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "spec/capabilities.hpp"
+#include "spec/version.hpp"
 
 namespace husk::spec {
 
@@ -25,7 +26,7 @@ Mount mount(std::string destination, std::string type, std::string source, std::
 
 Config default_config(bool rootless, unsigned uid, unsigned gid) {
   Config c;
-  c.oci_version = "1.2.0";
+  c.oci_version = std::string(kOciVersion);
   Process& p = c.process.emplace();
   p.terminal = true;
   p.args = {"sh"};

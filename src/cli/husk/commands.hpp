@@ -13,6 +13,7 @@
 #include "base/error.hpp"
 #include "engine/engine.hpp"
 #include "engine/listing.hpp"
+#include "engine/system.hpp"
 #include "engine/template.hpp"
 
 namespace husk::cli {
@@ -111,6 +112,10 @@ void add_stats(CLI::App& app, Invocation& inv);
 void add_cp(CLI::App& app, Invocation& inv);
 void add_port(CLI::App& app, Invocation& inv);
 void add_container_prune(CLI::App& app, Invocation& inv);  // container prune
+// husk-full's (system.cpp): version, info, system df|info|prune.
+void add_version(CLI::App& app, Invocation& inv);
+void add_info(CLI::App& app, Invocation& inv);
+void add_system(CLI::App& app, Invocation& inv);
 void add_logs(CLI::App& app, Invocation& inv);
 void add_attach(CLI::App& app, Invocation& inv);
 // Where ARGS name the command: the first argument past the global flags
@@ -121,6 +126,10 @@ size_t command_at(const CLI::App& app, const std::vector<std::string>& args);
 // command's (or ps's options), which the flag parser must not see (`run
 // busybox sh -c ...`); an unknown flag before it is a usage error, as docker's.
 Result<size_t> find_run_image(const CLI::App& app, const std::vector<std::string>& args);
+
+// A prune's report as docker's: its warnings on stderr; TITLE ("Deleted
+// Containers:"), what went, one a line, and a blank line, unless nothing went.
+void print_pruned(const std::string& title, const engine::PruneReport& report);
 
 // The exit status for a --format that does not parse or cannot be applied
 // (issue 16: one error, 125, before any output; docker's CLI says 64 at

@@ -1,5 +1,6 @@
-// husk-full: every husk command, images included (pull, push, login, image
-// ..., load, save). The lean husk (lean.cpp) hands it what it lacks.
+// husk-full: every husk command: images (pull, push, login, image ...,
+// load, save), the system ones (version, info, system df|prune), and the
+// container commands. The lean husk (lean.cpp) hands it what it lacks.
 #include <cstdio>
 
 #include "cli/husk/commands.hpp"
@@ -32,8 +33,8 @@ int main(int argc, char** argv) {
   husk::cli::Flavor flavor;
   flavor.add_more = [](CLI::App& app, husk::cli::Invocation& inv) {
     using namespace husk::cli;
-    for (auto add :
-         {add_image, add_images, add_rmi, add_load, add_save, add_pull, add_push, add_login, add_logout})
+    for (auto add : {add_image, add_images, add_rmi, add_load, add_save, add_pull, add_push, add_login,
+                     add_logout, add_version, add_info, add_system})
       add(app, inv);
   };
   flavor.fetch_image = make_or_pull;

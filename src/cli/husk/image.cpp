@@ -30,21 +30,6 @@ using image::StoredImage;
 
 std::string short_id(const image::Digest& d) { return d.hex.substr(0, 12); }
 
-// NAME as docker's REPOSITORY and TAG columns show it; an image loaded
-// without a name is kept under its digest: docker's <none> <none>.
-std::pair<std::string, std::string> repository_and_tag(const std::string& name) {
-  auto ref = name.starts_with("sha256:") ? Result<image::Reference>(fail_code(EINVAL, name))
-                                         : image::parse_reference(name);
-  if (!ref) return {"<none>", "<none>"};
-  std::string repo = ref->familiar();
-  std::string tag = ref->digest ? "<none>" : ref->tag;
-  if (auto cut = repo.rfind(':');
-      !ref->digest && cut != std::string::npos && repo.find('/', cut) == std::string::npos)
-    repo = repo.substr(0, cut);
-  if (ref->digest) repo = repo.substr(0, repo.find('@'));
-  return {repo, tag};
-}
-
 // docker's images --format fields, one row per name.
 std::vector<json> image_rows(const Store& store, const std::vector<StoredImage>& all) {
   std::vector<json> rows;
@@ -229,20 +214,11 @@ Result<int> tag_image(const Context& ctx, const std::string& src, const std::str
   return 0;
 }
 
-Result<int> prune_images(const Context& ctx) {
-  auto store = HUSK_TRY(Store::open(ctx.root));
-  // Dangling images (loaded without a name, kept under their digest) go
-  // first, as docker's prune removes them; a bundle still keeps its content.
-  for (auto& img : HUSK_TRY(store.list_images())) {
-    bool dangling =
-        std::all_of(img.names.begin(), img.names.end(), [](auto& n) { return n.starts_with("sha256:"); });
-    if (!dangling) continue;
-    HUSK_TRY(store.untag(img.manifest_digest.str(), true));
-    std::cout << "deleted: image " << img.id().str() << "\n";
-  }
-  auto report = HUSK_TRY(store.gc());
-  for (auto& r : report.removed) std::cout << "deleted: " << r << "\n";
-  std::cout << "Total reclaimed space: " << human_size(report.bytes) << "\n";
+Result<int> prune_images(const Context& ctx, bool all) {
+  auto eng = HUSK_TRY(open_engine(ctx));
+  auto report = HUSK_TRY(engine::prune_images(eng, all));
+  for (auto& r : report.removed) std::cout << r << "\n";
+  std::cout << "Total reclaimed space: " << human_size(report.reclaimed) << "\n";
   return 0;
 }
 
@@ -473,9 +449,10 @@ void add_image_tag(CLI::App* image, Invocation& inv) {
 
 void add_image_prune(CLI::App* image, Invocation& inv) {
   auto* c = image->add_subcommand("prune", "remove content no image or container needs");
-  c->add_flag("-a,--all")->description("accepted for docker's sake: unnamed images are always removed");
+  auto all = std::make_shared<bool>(false);
+  c->add_flag("-a,--all", *all, "every image no container was made from, not only unnamed ones");
   c->add_flag("-f,--force")->description("do not ask (husk never asks)");
-  c->callback([&inv] { inv.action = [](const Context& ctx) { return prune_images(ctx); }; });
+  c->callback([all, &inv] { inv.action = [all](const Context& ctx) { return prune_images(ctx, *all); }; });
 }
 
 void add_image_import(CLI::App* image, Invocation& inv) {

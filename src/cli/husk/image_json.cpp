@@ -77,4 +77,17 @@ std::string image_inspect_json(const image::Store& store, const image::StoredIma
   return inspect_json(store, img).dump();
 }
 
+std::pair<std::string, std::string> repository_and_tag(const std::string& name) {
+  auto ref = name.starts_with("sha256:") ? Result<image::Reference>(fail_code(EINVAL, name))
+                                         : image::parse_reference(name);
+  if (!ref) return {"<none>", "<none>"};
+  std::string repo = ref->familiar();
+  std::string tag = ref->digest ? "<none>" : ref->tag;
+  if (auto cut = repo.rfind(':');
+      !ref->digest && cut != std::string::npos && repo.find('/', cut) == std::string::npos)
+    repo = repo.substr(0, cut);
+  if (ref->digest) repo = repo.substr(0, repo.find('@'));
+  return {repo, tag};
+}
+
 }  // namespace husk::cli

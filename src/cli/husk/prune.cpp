@@ -2,25 +2,22 @@
 // (created, exited, or lost with /run), as docker's; running and paused ones
 // stay. Without -f it asks first, as docker's.
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 #include "cli/husk/commands.hpp"
+#include "engine/system.hpp"
 
 namespace husk::cli {
 
-namespace {
-
-// What removing the container gives back: its upper dir's files.
-uint64_t upper_size(const std::string& dir) {
-  namespace fs = std::filesystem;
-  uint64_t total = 0;
-  std::error_code ec;
-  for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
-       !ec && it != end; it.increment(ec))
-    if (it->is_regular_file(ec) && !it->is_symlink(ec)) total += it->file_size(ec);
-  return total;
+void print_pruned(const std::string& title, const engine::PruneReport& report) {
+  for (auto& w : report.warnings) std::fprintf(stderr, "husk: %s\n", w.c_str());
+  if (report.removed.empty()) return;
+  std::cout << title << "\n";
+  for (auto& r : report.removed) std::cout << r << "\n";
+  std::cout << "\n";
 }
+
+namespace {
 
 bool confirmed() {
   std::cout << "WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] "
@@ -33,26 +30,9 @@ bool confirmed() {
 Result<int> prune(const Context& ctx, bool force) {
   auto eng = HUSK_TRY(open_engine(ctx));
   if (!force && !confirmed()) return 0;
-  std::vector<std::string> removed;
-  uint64_t reclaimed = 0;
-  for (auto& rec : HUSK_TRY(eng.containers().list())) {
-    auto live = eng.live_status(rec);
-    if (live == engine::LiveStatus::running || live == engine::LiveStatus::paused) continue;
-    uint64_t size = upper_size(eng.containers().dir(rec.id) + "/upper");
-    // One that started meanwhile is refused by remove and stays.
-    if (auto r = eng.remove(rec.id, false); !r) {
-      std::fprintf(stderr, "husk: %s\n", r.error().what().c_str());
-      continue;
-    }
-    removed.push_back(rec.id);
-    reclaimed += size;
-  }
-  if (!removed.empty()) {
-    std::cout << "Deleted Containers:\n";
-    for (auto& id : removed) std::cout << id << "\n";
-    std::cout << "\n";
-  }
-  std::cout << "Total reclaimed space: " << human_size(reclaimed) << "\n";
+  auto report = HUSK_TRY(engine::prune_containers(eng));
+  print_pruned("Deleted Containers:", report);
+  std::cout << "Total reclaimed space: " << human_size(report.reclaimed) << "\n";
   return 0;
 }
 
