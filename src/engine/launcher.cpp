@@ -143,6 +143,15 @@ void record_end(const Engine& eng, const std::string& id, int code,
 
 void restart_by_policy(const Engine& eng, const std::string& id, UniqueFd recorder);
 
+// A run's end, by its recorder: written, its CLIENTS told (then let go: a
+// restart runs unattached), and its restart policy applied.
+void end_of_run(const Engine& eng, const std::string& id, int code, std::vector<AttachClient> clients,
+                UniqueFd recorder) {
+  record_end(eng, id, code, clients);
+  clients.clear();
+  restart_by_policy(eng, id, std::move(recorder));
+}
+
 class Launcher {
  public:
   Launcher(const Engine& eng, ContainerRecord rec, UniqueFd reports)
@@ -240,9 +249,7 @@ int Launcher::run(const LaunchOptions& o) {
     auto code =
         relay_while_attached(io, log_fd ? log_fd->get() : -1, listener->get(), clients, pid, pidfd.get());
     if (code) {
-      record_end(eng_, rec_.id, *code, clients);
-      clients.clear();
-      restart_by_policy(eng_, rec_.id, std::move(*recorder));
+      end_of_run(eng_, rec_.id, *code, std::move(clients), std::move(*recorder));
       return 0;
     }
   }
@@ -267,9 +274,7 @@ int Launcher::run(const LaunchOptions& o) {
   exec_handoff(program_beside_us("husk-monitor"), kRelayArg, h);
   // No husk-monitor beside us: the relay runs here.
   int code = relay_container(io, h.log, h.listener, clients, pid, pidfd.get());
-  record_end(eng_, rec_.id, code, clients);
-  clients.clear();
-  restart_by_policy(eng_, rec_.id, std::move(*recorder));
+  end_of_run(eng_, rec_.id, code, std::move(clients), std::move(*recorder));
   return 0;
 }
 
@@ -320,9 +325,7 @@ int record_end_main(int argc, char** argv) {
     send_exit_code(h->clients, h->code);
     return 1;  // the record stays "running": ps shows it exited (lost)
   }
-  record_end(*eng, h->id, h->code, h->clients);
-  h->clients.clear();  // they have their exit code; a restart runs unattached
-  restart_by_policy(*eng, h->id, std::move(h->recorder));
+  end_of_run(*eng, h->id, h->code, std::move(h->clients), std::move(h->recorder));
   return 0;
 }
 
