@@ -173,8 +173,12 @@ Result<AttachEnd> attach_session(int sock, const AttachOptions& o) {
     if (n <= 0) return fail_code(EPIPE, "the container's monitor went away");
     std::string_view payload(buf.data() + 1, static_cast<size_t>(n - 1));
     switch (buf[0]) {
-      case attach_msg::stdout_data: (void)write_all(STDOUT_FILENO, payload); break;
-      case attach_msg::stderr_data: (void)write_all(STDERR_FILENO, payload); break;
+      case attach_msg::stdout_data:
+        if (o.show_stdout) (void)write_all(STDOUT_FILENO, payload);
+        break;
+      case attach_msg::stderr_data:
+        if (o.show_stderr) (void)write_all(STDERR_FILENO, payload);
+        break;
       case attach_msg::exit: {
         int32_t code = 0;
         if (payload.size() >= sizeof code) std::memcpy(&code, payload.data(), sizeof code);

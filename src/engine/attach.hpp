@@ -41,6 +41,8 @@ struct AttachOptions {
   bool attach_stdin = false;  // relay our stdin
   bool stdin_once = false;    // our stdin's end closes the container's (run -i)
   std::string detach_keys;    // parsed (parse_detach_keys)
+  bool show_stdout = true;    // its output on ours (docker's -a: only the streams named)
+  bool show_stderr = true;
   // Without a terminal: the signals husk gets go here (to the container).
   std::function<void(int)> forward_signal;
 };

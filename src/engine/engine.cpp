@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 
@@ -236,19 +238,42 @@ Result<Trash> Engine::end_run(const ContainerRecord& ran, int code, const std::s
   return trash;
 }
 
+Result<AttachStreams> parse_attach_streams(const std::vector<std::string>& names) {
+  if (names.empty()) return AttachStreams{};
+  AttachStreams s{false, false, false};
+  for (auto& n : names) {
+    std::string v = n;
+    std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (v == "stdin")
+      s.stdin_ = true;
+    else if (v == "stdout")
+      s.stdout_ = true;
+    else if (v == "stderr")
+      s.stderr_ = true;
+    else
+      return fail(Error(EINVAL,
+                        "invalid argument \"" + n + "\" for \"-a, --attach\" flag: valid streams are STDIN, STDOUT and STDERR",
+                        false, ErrorKind::invalid_argument));
+  }
+  return s;
+}
+
 // The foreground run: a monitor runs it (so its output is logged and its
 // end recorded even when we are killed, and detaching leaves it running)
 // and starts it once we are attached, so none of its output is lost. We
 // relay: its output to ours, our stdin to it with -i, and, without a
 // terminal, the signals we get to it (docker's --sig-proxy).
-Result<int> Engine::run_attached(ContainerRecord rec, bool attach_stdin) const {
+Result<int> Engine::run_attached(ContainerRecord rec, bool attach_stdin, const AttachStreams& streams,
+                                 bool sig_proxy) const {
   AttachOptions ao;
   ao.tty = rec.flags.tty;
-  ao.attach_stdin = attach_stdin;
-  ao.stdin_once = attach_stdin;
+  ao.attach_stdin = attach_stdin && streams.stdin_;
+  ao.stdin_once = ao.attach_stdin;
+  ao.show_stdout = streams.stdout_;
+  ao.show_stderr = streams.stderr_;
   ao.detach_keys = HUSK_TRY(parse_detach_keys(rec.flags.detach_keys));
   std::string id = rec.id;
-  if (!rec.flags.tty) ao.forward_signal = [this, id](int sig) { (void)kill(id, sig); };
+  if (!rec.flags.tty && sig_proxy) ao.forward_signal = [this, id](int sig) { (void)kill(id, sig); };
   auto launch = HUSK_TRY(spawn_launcher(*this, rec, LaunchOptions{.wait_attach = true}));
   HUSK_TRY(launch.wait_for("ready"));
   auto sock = HUSK_TRY(connect_attach(containers().dir(rec.id), ao));

@@ -36,6 +36,13 @@ std::string_view to_string(LiveStatus s);
 bool needs_protected_binary(const RunFlags& f);
 Result<void> protect_binary_for(const RunFlags& f);
 
+// The streams a foreground run shows (docker's -a; none named: all).
+struct AttachStreams {
+  bool stdin_ = true, stdout_ = true, stderr_ = true;
+};
+// -a's values (STDIN, stdout...): docker's error for any other.
+Result<AttachStreams> parse_attach_streams(const std::vector<std::string>& names);
+
 // A removed container's files: out of containers/ already (the container
 // is gone for everyone: its name free, ps without it), not yet deleted,
 // since its upper dir may be large and whoever removed it may have someone
@@ -89,7 +96,9 @@ class Engine {
   // It runs under a monitor with us attached to it (our stdin too when
   // ATTACH_STDIN): its output is logged and its end recorded even if we
   // die, and the detach keys leave it running.
-  Result<int> run_attached(ContainerRecord rec, bool attach_stdin = false) const;
+  // STREAMS: docker's -a (see attach_streams); SIG_PROXY: --sig-proxy.
+  Result<int> run_attached(ContainerRecord rec, bool attach_stdin = false, const AttachStreams& streams = {},
+                           bool sig_proxy = true) const;
   // Starts it under a monitor (see launcher.hpp: a process that outlives this
   // one and keeps its output in the container's log); returns once it runs
   // (or ran and ended). An error when it could not start, whose kind gives

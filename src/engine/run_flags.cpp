@@ -27,6 +27,8 @@ void fields(RunFlags& f, Visit&& v) {
   v("AutoRemove", f.rm);
   v("Detach", f.detach);
   v("DetachKeys", f.detach_keys);
+  v("AttachStreams", f.attach);
+  v("SigProxy", f.sig_proxy);
   v("Init", f.init);
   v("Labels", f.labels);
   v("Annotations", f.annotations);

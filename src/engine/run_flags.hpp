@@ -47,6 +47,8 @@ struct RunFlags {
   bool rm = false;
   bool detach = false;                   // -d
   std::string detach_keys;               // --detach-keys (default ctrl-p,ctrl-q)
+  std::vector<std::string> attach;       // -a stdin|stdout|stderr: the streams a foreground run shows (none: all)
+  bool sig_proxy = true;                 // --sig-proxy: a foreground run's signals go to the container
   bool init = false;                     // --init
   std::vector<std::string> labels;       // --label K=V
   std::vector<std::string> annotations;  // --annotation K=V

@@ -78,6 +78,44 @@ teardown() { engine_teardown; }
   assert_match 'got TERM' "$(cat "$T/proxied.out")"
 }
 
+@test "docker: run -a shows only the streams named; --sig-proxy=false leaves the signals to husk" {
+  run h run --rm --network none -a stdout busybox sh -c 'echo out; echo err >&2'
+  assert_status 0
+  assert_eq out "$output"
+  run h run --rm --network none -a STDERR busybox sh -c 'echo out; echo err >&2'
+  assert_status 0
+  assert_eq err "$output"
+  run h run --name both --network none -a stdout -a stderr busybox sh -c 'echo out; echo err >&2; exit 4'
+  assert_status 4
+  assert_eq "out"$'\n'"err" "$output"
+  run h run --name logged --network none -a stdout busybox sh -c 'echo out; echo err >&2'
+  assert_eq "out"$'\n'"err" "$(h logs logged 2>&1)" "the log keeps every stream"
+  run bash -c "echo piped | '$HUSK' --root '$R' --runroot '$RUNROOT' run -i --rm --network none -a stdin -a stdout busybox cat"
+  assert_status 0
+  assert_eq piped "$output"
+  # docker's errors, before anything is made.
+  run h run --rm --network none -a bogus busybox true
+  assert_status 125
+  assert_eq 'husk: invalid argument "bogus" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR' "$output"
+  run h run -d -a stdout --network none busybox true
+  assert_status 125
+  assert_eq "husk: Conflicting options: -a and -d" "$output"
+  assert_eq "both logged" "$(h ps -a --format '{{.Names}}' | sort | tr '\n' ' ' | sed 's/ $//')"
+  # --sig-proxy=false: SIGTERM stops husk (143), not the container.
+  "$HUSK" --root "$R" --runroot "$RUNROOT" run --name noproxy --sig-proxy=false --network none busybox \
+    sh -c 'trap "echo got TERM; exit 9" TERM; echo ready; while :; do sleep 0.1; done' >"$T/noproxy.out" 2>&1 &
+  local cli=$!
+  ready() { grep -q ready "$T/noproxy.out"; }
+  wait_for 10 ready
+  kill -TERM "$cli"
+  local rc=0
+  wait "$cli" || rc=$?
+  assert_eq 143 "$rc" "husk itself was stopped by the signal"
+  assert_eq running "$(h inspect -f '{{.State.Status}}' noproxy)"
+  [[ "$(cat "$T/noproxy.out")" != *"got TERM"* ]] || { echo "the container got the signal" >&2; return 1; }
+  h rm -f noproxy >/dev/null
+}
+
 @test "docker: a run that cannot be created leaves nothing: no container, no mount" {
   run h run --rm --network none -w rel busybox pwd
   assert_status 125

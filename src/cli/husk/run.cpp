@@ -147,10 +147,13 @@ Result<engine::ContainerRecord> create_with_cidfile(const engine::Engine& eng, c
 
 Result<int> run(const Context& ctx, const engine::RunFlags& f) {
   HUSK_TRY(engine::parse_detach_keys(f.detach_keys));  // before anything is made
+  auto streams = HUSK_TRY(engine::parse_attach_streams(f.attach));
+  if (f.detach && !f.attach.empty())
+    return fail(Error(EINVAL, "Conflicting options: -a and -d", false, ErrorKind::invalid_argument));
   HUSK_TRY(engine::protect_binary_for(f));
   auto eng = HUSK_TRY(open_engine(ctx));
   auto rec = HUSK_TRY(create_with_cidfile(eng, f));
-  if (!f.detach) return eng.run_attached(rec, f.interactive);
+  if (!f.detach) return eng.run_attached(rec, f.interactive, streams, f.sig_proxy);
   HUSK_TRY(eng.start_detached(rec));
   std::cout << rec.id << "\n";
   return 0;
@@ -274,6 +277,9 @@ void add_run(CLI::App& app, Invocation& inv) {
   auto* c = app.add_subcommand("run", "run a command in a new container");
   c->add_flag("--rm", f->rm, "remove the container when it exits");
   c->add_flag("-d,--detach", f->detach, "run in the background; print the id");
+  add_multi(c, "-a,--attach", f->attach, "show only these streams: stdin, stdout, stderr");
+  c->add_flag("--sig-proxy", f->sig_proxy,
+              "the signals husk gets go to the container (default true; =false: they stop husk, not it)");
   add_run_flags(c, *f);
   c->callback([f, &inv] {
     f->command = inv.command;
