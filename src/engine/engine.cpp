@@ -19,6 +19,7 @@
 #include "engine/env.hpp"
 #include "engine/etc_files.hpp"
 #include "engine/launcher.hpp"
+#include "engine/log_config.hpp"
 #include "engine/network.hpp"
 #include "engine/ports.hpp"
 #include "engine/resources.hpp"
@@ -96,6 +97,7 @@ Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::stri
     return fail(Error(EINVAL, "Conflicting options: --restart and --rm", false, ErrorKind::invalid_argument));
   if (!flags.stop_signal.empty() && !linux::signal_from_string(flags.stop_signal))
     return fail_code(EINVAL, "invalid --stop-signal \"" + flags.stop_signal + "\"");
+  HUSK_TRY(parse_log_config(flags.log_driver, flags.log_opts));
   auto img = HUSK_TRY(choose_image(store_, fetch_, flags, warnings));
   if (flags.stop_signal.empty()) flags.stop_signal = img.config.config.stop_signal;
   std::string exe = HUSK_TRY(installed_exe());
@@ -125,7 +127,7 @@ Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::stri
   rec.networks = HUSK_TRY(plan_networks(flags, &nameserver));
   NetworkStore nets = networks();
   auto defaults = HUSK_TRY(nets.defaults());
-  return cs.create(rec, [&](const ContainerRecord& r) -> Result<void> {
+  auto created = HUSK_TRY(cs.create(rec, [&](const ContainerRecord& r) -> Result<void> {
     bo.id = r.id;
     auto maps = HUSK_TRY(plan_user_namespace(flags, store_.root()));
     bo.hostname = flags.hostname.empty() ? r.id.substr(0, 12) : flags.hostname;
@@ -159,7 +161,14 @@ Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::stri
     if (!made)
       for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)();
     return made;
-  });
+  }));
+  record_event(created, "create");
+  return created;
+}
+
+void Engine::record_event(const ContainerRecord& rec, std::string_view action,
+                          std::map<std::string, std::string> extra) const {
+  events().record(container_event(action, rec.id, rec.image, rec.name, rec.flags.labels, std::move(extra)));
 }
 
 Result<void> Engine::remount(const ContainerRecord& rec) const {
@@ -227,6 +236,7 @@ Result<Trash> Engine::end_run(const ContainerRecord& ran, int code, const std::s
   rec.finished = now_rfc3339();
   rec.exit_code = code;
   rec.error = error;
+  record_event(rec, "die", {{"exitCode", std::to_string(code)}});
   Trash trash;
   if (rec.auto_remove) {
     HUSK_TRY(remove_with_volumes(rec.id, true, &trash));
@@ -276,6 +286,7 @@ Result<int> Engine::run_attached(ContainerRecord rec, bool attach_stdin, const A
   if (!rec.flags.tty && sig_proxy) ao.forward_signal = [this, id](int sig) { (void)kill(id, sig); };
   auto launch = HUSK_TRY(spawn_launcher(*this, rec, LaunchOptions{.wait_attach = true}));
   HUSK_TRY(launch.wait_for("ready"));
+  record_event(rec, "attach");  // before the launcher can start it (and write "start")
   auto sock = HUSK_TRY(connect_attach(containers().dir(rec.id), ao));
   HUSK_TRY(launch.wait_for("started"));
   return attach_result(*this, rec.id, attach_session(sock.get(), ao));
@@ -348,6 +359,8 @@ Result<void> Engine::kill(const std::string& name_or_id, int signal) const {
   if (st != LiveStatus::running && st != LiveStatus::paused)
     return fail_code(EINVAL, "cannot kill container " + rec.name + ": it is not running");
   HUSK_TRY(mark_stopped_by_user(rec));
+  // Written before it is sent, so the die its monitor writes comes after.
+  record_event(rec, "kill", {{"signal", std::to_string(signal)}});
   return runtime::kill_container(runtime_context(), rec.id, signal, false);
 }
 
@@ -355,14 +368,18 @@ Result<void> Engine::pause(const std::string& name_or_id) const {
   auto rec = HUSK_TRY(containers().find(name_or_id));
   if (live_status(rec) != LiveStatus::running)
     return fail_code(EINVAL, "container " + rec.name + " is not running");
-  return runtime::pause_container(runtime_context(), rec.id);
+  HUSK_TRY(runtime::pause_container(runtime_context(), rec.id));
+  record_event(rec, "pause");
+  return {};
 }
 
 Result<void> Engine::unpause(const std::string& name_or_id) const {
   auto rec = HUSK_TRY(containers().find(name_or_id));
   if (live_status(rec) != LiveStatus::paused)
     return fail_code(EINVAL, "container " + rec.name + " is not paused");
-  return runtime::resume_container(runtime_context(), rec.id);
+  HUSK_TRY(runtime::resume_container(runtime_context(), rec.id));
+  record_event(rec, "unpause");
+  return {};
 }
 
 Result<std::vector<int>> Engine::pids(const std::string& name_or_id) const {
@@ -408,17 +425,21 @@ Result<void> Engine::stop(const std::string& name_or_id, std::optional<int> time
     auto now = containers().find(rec.id);
     return now && live_status(*now) == LiveStatus::running;
   };
+  // Each kill's event before it is sent, so the die its monitor writes comes after.
+  record_event(rec, "kill", {{"signal", std::to_string(stop_signal(rec))}});
   if (auto signalled = runtime::kill_container(rctx, rec.id, stop_signal(rec), false);
       !signalled && still_runs())
     return fail(std::move(signalled).error().context("stop " + rec.name));
   auto done = wait(rec.id, secs * 1000);
   if (!done && done.error().err() == ETIMEDOUT) {
+    record_event(rec, "kill", {{"signal", std::to_string(SIGKILL)}});
     auto killed = runtime::kill_container(rctx, rec.id, SIGKILL, false);
     done = wait(rec.id, 10000);
     if (!done && !killed) return fail(std::move(killed).error().context("stop " + rec.name));
   }
   // EIO: it stopped, but its recorder (a monitor) had died: nobody recorded how.
   if (!done && done.error().err() != EIO) return fail(std::move(done).error());
+  record_event(rec, "stop");
   return {};
 }
 
@@ -455,6 +476,7 @@ Result<void> Engine::remove_with_volumes(const std::string& id, bool volumes, Tr
   VolumeStore vs(store_.root());
   auto anonymous = volumes ? vs.anonymous_of(id) : std::vector<std::string>{};
   ContainerStore cs = containers();
+  auto gone = cs.find(id);
   // Its bundle is inside its directory; a create or rm that died half-way
   // may have left it without a bundle, a mount or a record.
   HUSK_TRY(image::unmount_overlay(cs.bundle_dir(id) + "/rootfs"));
@@ -467,6 +489,7 @@ Result<void> Engine::remove_with_volumes(const std::string& id, bool volumes, Tr
     *trash = Trash(store_, std::move(path));
   }
   vs.remove_unused_anonymous(anonymous);
+  if (gone) record_event(*gone, "destroy");
   return {};
 }
 

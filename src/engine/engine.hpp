@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -16,6 +17,7 @@
 
 #include "base/error.hpp"
 #include "engine/containers.hpp"
+#include "engine/events.hpp"
 #include "engine/image_choice.hpp"
 #include "engine/networks.hpp"
 #include "engine/run_flags.hpp"
@@ -80,6 +82,10 @@ class Engine {
   ContainerStore containers() const { return ContainerStore(store_); }
   const std::string& run_root() const { return run_root_; }
   NetworkStore networks() const { return NetworkStore(store_.root(), run_root_, config_); }
+  EventLog events() const { return EventLog(store_.root()); }
+  // docker's event ACTION about REC (its image, name and labels, and EXTRA).
+  void record_event(const ContainerRecord& rec, std::string_view action,
+                    std::map<std::string, std::string> extra = {}) const;
   runtime::Context runtime_context() const;
 
   // The image (as --pull and --platform say: image_choice.hpp), a

@@ -96,6 +96,16 @@ Result<std::vector<NetworkAttachment>> Engine::plan_networks(const RunFlags& f,
   return out;
 }
 
+Event network_event(std::string_view action, const Network& n, const std::string& container) {
+  Event e;
+  e.type = "network";
+  e.action = std::string(action);
+  e.id = n.id;
+  e.attributes = {{"name", n.name}, {"type", n.driver}};
+  if (!container.empty()) e.attributes["container"] = container;
+  return e;
+}
+
 Result<void> Engine::connect(const std::string& container, const std::string& network,
                              const std::vector<std::string>& aliases, const std::string& ip) const {
   ContainerStore cs = containers();
@@ -125,7 +135,9 @@ Result<void> Engine::connect(const std::string& container, const std::string& ne
     HUSK_TRY(connect_running(store, run_root_, rec, a, on));
   HUSK_TRY(ask_resolver(cs.dir(rec.id), rec.flags, store, asked, resolver_for(on)));
   rec.networks.push_back(a);
-  return cs.save(rec);
+  HUSK_TRY(cs.save(rec));
+  events().record(network_event("connect", n, rec.id));
+  return {};
 }
 
 Result<void> Engine::disconnect(const std::string& container, const std::string& network, bool force) const {
@@ -149,13 +161,17 @@ Result<void> Engine::disconnect(const std::string& container, const std::string&
   if (n && (st == LiveStatus::running || st == LiveStatus::paused))
     HUSK_TRY(disconnect_running(run_root_, rec.id, *n, on));
   HUSK_TRY(ask_resolver(cs.dir(rec.id), rec.flags, store, asked, resolver_for(on)));
-  return cs.save(rec);
+  HUSK_TRY(cs.save(rec));
+  if (n) events().record(network_event("disconnect", *n, rec.id));
+  return {};
 }
 
 Result<void> Engine::rename(const std::string& container, const std::string& new_name) const {
   ContainerStore cs = containers();
+  auto before = HUSK_TRY(cs.find(container));
   HUSK_TRY(cs.rename(container, new_name));
   auto rec = HUSK_TRY(cs.find(new_name));
+  record_event(rec, "rename", {{"oldName", "/" + before.name}});
   // Running: its name servers answer to the new name at once (docker's do).
   return rename_running(run_root_, rec);
 }
@@ -169,7 +185,9 @@ Result<void> Engine::remove_network(const std::string& name_or_id) const {
     return fail_code(
         EBUSY, "error while removing network: network " + n.name + " id " + n.id + " has active endpoints");
   HUSK_TRY(release_network(run_root_, n));
-  return store.remove(n);
+  HUSK_TRY(store.remove(n));
+  events().record(network_event("destroy", n));
+  return {};
 }
 
 Result<std::vector<std::string>> Engine::prune_networks() const {

@@ -158,7 +158,13 @@ Result<int> exec_in(const Engine& eng, const ExecRequest& req) {
   if (!req.interactive) silenced.push_back(STDIN_FILENO);
   if (req.detach) silenced.insert(silenced.end(), {STDOUT_FILENO, STDERR_FILENO});
   auto stdio = HUSK_TRY(NullStdio::redirect(silenced));
-  return runtime::exec_in_container(rctx, opts);
+  // docker's events: the exec made and started, and (when we wait for it) its end.
+  std::string exec_id = new_container_id(), what = join(req.command, " ");
+  eng.record_event(rec, "exec_create: " + what, {{"execID", exec_id}});
+  eng.record_event(rec, "exec_start: " + what, {{"execID", exec_id}});
+  auto code = runtime::exec_in_container(rctx, opts);
+  if (code && !req.detach) eng.record_event(rec, "exec_die", {{"execID", exec_id}, {"exitCode", std::to_string(*code)}});
+  return code;
 }
 
 }  // namespace husk::engine

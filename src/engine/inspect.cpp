@@ -81,6 +81,10 @@ json host_config(const ContainerRecord& rec, const spec::Config* cfg) {
   static constexpr const char* kPolicyNames[] = {"no", "on-failure", "always", "unless-stopped"};
   h["RestartPolicy"] = {{"Name", kPolicyNames[static_cast<int>(policy.kind)]},
                         {"MaximumRetryCount", policy.max_retries}};
+  json log_opts = json::object();
+  for (auto& o : f.log_opts)
+    if (auto eq = o.find('='); eq != std::string::npos) log_opts[o.substr(0, eq)] = o.substr(eq + 1);
+  h["LogConfig"] = {{"Type", f.log_driver.empty() ? "json-file" : f.log_driver}, {"Config", log_opts}};
   h["AutoRemove"] = rec.auto_remove;
   h["CapAdd"] = strings_or_null(f.cap_add);
   h["CapDrop"] = strings_or_null(f.cap_drop);

@@ -21,6 +21,7 @@
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "base/time.hpp"
+#include "engine/log_config.hpp"
 #include "engine/attach.hpp"
 #include "engine/logs.hpp"
 #include "engine/restart.hpp"
@@ -233,10 +234,16 @@ int Launcher::run(const LaunchOptions& o) {
   if (!pidfd) return fail_start(Error::from_errno("pidfd_open of the container's init"), true);
   if (auto started = runtime::start_container(eng_.runtime_context(), rec_.id); !started)
     return fail_start(started.error(), true);
+  eng_.record_event(rec_, "start");
   report(reports_.get(), "started");
   reports_.reset();
   fault_point(Fault::engine_monitor_running);
-  auto log_fd = open_fd(log_path(dir_), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  // --log-driver none: no log; json-file's rotation goes to whoever relays.
+  auto log_config = parse_log_config(rec_.flags.log_driver, rec_.flags.log_opts).value_or(LogConfig{});
+  auto log_fd = log_config.keeps_log()
+                    ? open_fd(log_path(dir_), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)
+                    : Result<UniqueFd>(fail_code(ENOENT, "no log"));
+  monitor::LogRotation rotation{log_path(dir_), log_config.max_size, log_config.max_files};
   if (!clients.empty()) {
     // A client attached from the start (a foreground run, start -a) waits
     // for the exit code: while it stays, the relay runs here and the end is
@@ -247,7 +254,7 @@ int Launcher::run(const LaunchOptions& o) {
     // /proc/PID, as husk-monitor says.
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     auto code =
-        relay_while_attached(io, log_fd ? log_fd->get() : -1, listener->get(), clients, pid, pidfd.get());
+        relay_while_attached(io, log_fd ? log_fd->get() : -1, listener->get(), clients, pid, pidfd.get(), rotation);
     if (code) {
       end_of_run(eng_, rec_.id, *code, std::move(clients), std::move(*recorder));
       return 0;
@@ -269,11 +276,12 @@ int Launcher::run(const LaunchOptions& o) {
                  .master = io.master.get(),
                  .out = io.out.get(),
                  .err = io.err.get(),
-                 .in = io.in.get()};
+                 .in = io.in.get(),
+                 .log_rotation = rotation};
   add_handoff_clients(h, clients);
   exec_handoff(program_beside_us("husk-monitor"), kRelayArg, h);
   // No husk-monitor beside us: the relay runs here.
-  int code = relay_container(io, h.log, h.listener, clients, pid, pidfd.get());
+  int code = relay_container(io, h.log, h.listener, clients, pid, pidfd.get(), rotation);
   end_of_run(eng_, rec_.id, code, std::move(clients), std::move(*recorder));
   return 0;
 }

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/fd.hpp"
+#include "base/file.hpp"
 #include "base/time.hpp"
 
 namespace husk::engine {
@@ -123,6 +124,9 @@ Result<void> print_logs(const std::string& path, const LogsOptions& o, const std
     return fail(std::move(f).error());
   }
   std::string partial;  // a line whose end is not written yet
+  // What --log-opt max-size rotated away comes first, oldest first.
+  for (auto& older : monitor::rotated_logs(path))
+    if (auto text = read_file(older)) partial += *text;
   bool first = true;
   while (true) {
     // Whether it runs is asked before reading, so what it wrote before
@@ -135,6 +139,19 @@ Result<void> print_logs(const std::string& path, const LogsOptions& o, const std
       char buf[65536];
       ssize_t n;
       while ((n = ::read(f->get(), buf, sizeof buf)) > 0) partial.append(buf, static_cast<size_t>(n));
+      // Rotated meanwhile (renamed away: a new log at PATH; or, with one
+      // file, begun again empty): on with the new one from its start.
+      struct stat now {}, ours {};
+      if (o.follow && ::fstat(f->get(), &ours) == 0) {
+        if (::stat(path.c_str(), &now) == 0 && now.st_ino != ours.st_ino) {
+          if (auto again = open_fd(path, O_RDONLY)) {
+            f = std::move(again);
+            more = true;
+          }
+        } else if (::lseek(f->get(), 0, SEEK_CUR) > ours.st_size) {
+          (void)::lseek(f->get(), 0, SEEK_SET);
+        }
+      }
       size_t end = partial.rfind('\n');
       std::string_view whole = end == std::string::npos ? std::string_view{} : std::string_view(partial).substr(0, end + 1);
       if (first && o.tail) whole = last_lines(whole, *o.tail);

@@ -21,6 +21,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "base/error.hpp"
+#include "engine/events.hpp"
 #include "net/cidr.hpp"
 #include "net/ipam.hpp"
 
@@ -103,5 +104,8 @@ class NetworkStore {
 
   std::string root_, run_root_, config_;
 };
+
+// docker's event ACTION about N (with the CONTAINER connected or disconnected).
+Event network_event(std::string_view action, const Network& n, const std::string& container = {});
 
 }  // namespace husk::engine

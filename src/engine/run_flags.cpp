@@ -34,6 +34,8 @@ void fields(RunFlags& f, Visit&& v) {
   v("Annotations", f.annotations);
   v("StopSignal", f.stop_signal);
   v("StopTimeout", f.stop_timeout);
+  v("LogDriver", f.log_driver);
+  v("LogOpts", f.log_opts);
   v("RestartPolicyText", f.restart);
   v("GroupAdd", f.group_add);
   v("ContainerIDFile", f.cidfile);

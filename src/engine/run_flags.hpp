@@ -54,6 +54,8 @@ struct RunFlags {
   std::vector<std::string> annotations;  // --annotation K=V
   std::string stop_signal;               // --stop-signal (default: the image's, else SIGTERM)
   std::optional<int> stop_timeout;       // --stop-timeout
+  std::string log_driver;                // --log-driver (empty: json-file)
+  std::vector<std::string> log_opts;     // --log-opt KEY=VALUE
   std::string restart;                   // --restart (engine/restart.hpp; "": no)
   std::vector<std::string> group_add;    // --group-add GROUP: a name in the image's /etc/group, or a gid
   std::string cidfile;                   // --cidfile FILE: the new container's id is written there

@@ -13,6 +13,7 @@
 #include "base/fd.hpp"
 #include "base/file.hpp"
 #include "base/time.hpp"
+#include "engine/events.hpp"
 #include "linux/rootfs.hpp"
 
 namespace husk::engine {
@@ -101,6 +102,7 @@ Result<Volume> VolumeStore::create(const std::string& name, const std::map<std::
     return fail(std::move(made).error());
   }
   if (created) *created = true;
+  EventLog(root_).record(Event{"volume", "create", name, {{"driver", "local"}}, 0});
   return v;
 }
 
@@ -172,6 +174,7 @@ Result<void> VolumeStore::remove_locked(const std::string& name) const {
   std::string doomed = root_ + "/volumes/.rm-" + name;
   (void)remove_all(doomed);
   if (::rename(dir(name).c_str(), doomed.c_str()) < 0) return fail_errno("remove volume " + name);
+  EventLog(root_).record(Event{"volume", "destroy", name, {{"driver", "local"}}, 0});
   return remove_all(doomed);
 }
 

@@ -1,5 +1,7 @@
 #include "monitor/log_writer.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -135,8 +137,43 @@ std::vector<std::string> cut_log_lines(std::string& pending, std::string_view da
   return out;
 }
 
+LogWriter::LogWriter(int fd, LogRotation rotation) : fd_(fd), rotation_(std::move(rotation)) {
+  struct stat st {};
+  if (fd_ >= 0 && rotation_.max_size > 0 && ::fstat(fd_, &st) == 0) size_ = st.st_size;
+}
+
+std::vector<std::string> rotated_logs(const std::string& path) {
+  std::vector<std::string> out;
+  for (int i = 1;; ++i) {
+    std::string p = path + "." + std::to_string(i);
+    if (::access(p.c_str(), F_OK) != 0) break;
+    out.insert(out.begin(), p);
+  }
+  return out;
+}
+
+void LogWriter::rotate() {
+  size_ = 0;
+  if (rotation_.max_files <= 1) {
+    (void)::ftruncate(fd_, 0);  // O_APPEND: the next entry is the first again
+    return;
+  }
+  const std::string& path = rotation_.path;
+  for (int i = rotation_.max_files - 1; i > 1; --i)
+    (void)::rename((path + "." + std::to_string(i - 1)).c_str(), (path + "." + std::to_string(i)).c_str());
+  if (::rename(path.c_str(), (path + ".1").c_str()) < 0) return;
+  UniqueFd next(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+  if (!next) return;  // on in the renamed one
+  rotated_in_ = std::move(next);
+  fd_ = rotated_in_.get();
+}
+
 void LogWriter::emit(int stream, std::string_view text) {
-  (void)write_all(fd_, encode_log_entry(text, kStreams[stream], log_time_now()));
+  std::string entry = encode_log_entry(text, kStreams[stream], log_time_now());
+  if (rotation_.max_size > 0 && size_ > 0 && size_ + static_cast<int64_t>(entry.size()) > rotation_.max_size &&
+      !rotation_.path.empty())
+    rotate();
+  if (write_all(fd_, entry)) size_ += static_cast<int64_t>(entry.size());
 }
 
 void LogWriter::write(int stream, std::string_view data) {

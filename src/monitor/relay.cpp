@@ -192,9 +192,9 @@ std::optional<AttachClient> accept_client(int listener, const Stdio& io) {
 namespace {
 
 std::optional<int> relay(Stdio& io, int log_fd, int listener, std::vector<AttachClient>& clients, pid_t pid,
-                         int pidfd, bool while_attached) {
+                         int pidfd, bool while_attached, const LogRotation& rotation) {
   if (io.input() >= 0) set_nonblocking(io.input());
-  LogWriter log(log_fd);
+  LogWriter log(log_fd, rotation);
   Relay relay(io, log, listener, std::move(clients));
   auto code = relay.run(pid, pidfd, while_attached);
   clients = std::move(relay.clients());
@@ -204,13 +204,14 @@ std::optional<int> relay(Stdio& io, int log_fd, int listener, std::vector<Attach
 }  // namespace
 
 int relay_container(Stdio& io, int log_fd, int listener, std::vector<AttachClient>& clients, pid_t pid,
-                    int pidfd) {
-  return *relay(io, log_fd, listener, clients, pid, pidfd, false);
+                    int pidfd, const LogRotation& rotation) {
+  return *relay(io, log_fd, listener, clients, pid, pidfd, false, rotation);
 }
 
 std::optional<int> relay_while_attached(Stdio& io, int log_fd, int listener,
-                                        std::vector<AttachClient>& clients, pid_t pid, int pidfd) {
-  return relay(io, log_fd, listener, clients, pid, pidfd, true);
+                                        std::vector<AttachClient>& clients, pid_t pid, int pidfd,
+                                        const LogRotation& rotation) {
+  return relay(io, log_fd, listener, clients, pid, pidfd, true, rotation);
 }
 
 std::vector<std::string> encode_handoff(const RelayHandoff& h) {
@@ -219,7 +220,9 @@ std::vector<std::string> encode_handoff(const RelayHandoff& h) {
   return {h.root, h.run_root, h.id, h.tty ? "1" : "0", std::to_string(h.pid), std::to_string(h.pidfd),
           std::to_string(h.listener), std::to_string(h.log), std::to_string(h.recorder),
           std::to_string(h.master), std::to_string(h.out), std::to_string(h.err), std::to_string(h.in),
-          clients.empty() ? "-" : clients, std::to_string(h.code)};
+          clients.empty() ? "-" : clients, std::to_string(h.code),
+          h.log_rotation.path.empty() ? "-" : h.log_rotation.path, std::to_string(h.log_rotation.max_size),
+          std::to_string(h.log_rotation.max_files)};
 }
 
 namespace {
@@ -227,7 +230,7 @@ namespace {
 int number(const char* s) { return static_cast<int>(std::strtol(s, nullptr, 10)); }
 
 std::optional<RelayHandoff> decode_handoff(int argc, char** argv) {
-  if (argc != 15) return {};
+  if (argc != 18) return {};
   RelayHandoff h;
   h.root = argv[0];
   h.run_root = argv[1];
@@ -241,6 +244,9 @@ std::optional<RelayHandoff> decode_handoff(int argc, char** argv) {
       if (auto colon = item.find(':'); colon != std::string::npos)
         h.clients.emplace_back(number(item.c_str()), number(item.c_str() + colon + 1));
   h.code = number(argv[14]);
+  if (std::string_view(argv[15]) != "-") h.log_rotation.path = argv[15];
+  h.log_rotation.max_size = std::strtoll(argv[16], nullptr, 10);
+  h.log_rotation.max_files = number(argv[17]);
   return h;
 }
 
@@ -259,7 +265,8 @@ std::optional<ReceivedHandoff> receive_handoff(int argc, char** argv) {
   inherit_handoff_fds(*h, false);
   ReceivedHandoff r{.root = std::move(h->root), .run_root = std::move(h->run_root), .id = std::move(h->id),
                     .pid = h->pid, .code = h->code, .pidfd = UniqueFd(h->pidfd), .listener = UniqueFd(h->listener),
-                    .log = UniqueFd(h->log), .recorder = UniqueFd(h->recorder)};
+                    .log = UniqueFd(h->log), .recorder = UniqueFd(h->recorder),
+                    .log_rotation = h->log_rotation};
   r.io.tty = h->tty;
   r.io.master = UniqueFd(h->master);
   r.io.out = UniqueFd(h->out);

@@ -63,13 +63,15 @@ std::optional<AttachClient> accept_client(int listener, const Stdio& io);
 // (LOG_FD, -1: none) and the clients, their input to it, until its init
 // PID exits (PIDFD polls it); its exit code as docker's. CLIENTS: those
 // attached before, then those still attached at the end.
+// ROTATION: the log's (log_writer.hpp).
 int relay_container(Stdio& io, int log_fd, int listener, std::vector<AttachClient>& clients, pid_t pid,
-                    int pidfd);
+                    int pidfd, const LogRotation& rotation = {});
 // The same while at least one of CLIENTS (or of those who attach
 // meanwhile) stays: none when the last one has left and the container runs
 // on, its output then still in its pipes or pty for the next relay.
 std::optional<int> relay_while_attached(Stdio& io, int log_fd, int listener,
-                                        std::vector<AttachClient>& clients, pid_t pid, int pidfd);
+                                        std::vector<AttachClient>& clients, pid_t pid, int pidfd,
+                                        const LogRotation& rotation = {});
 
 // What a program hands the next one across exec (on its command line): the
 // store, the container, and the numbers of the descriptors it inherits (-1:
@@ -83,6 +85,7 @@ struct RelayHandoff {
   int master = -1, out = -1, err = -1, in = -1;
   std::vector<std::pair<int, int>> clients;  // fd, flags (1: stdin, 2: stdin_once)
   int code = 0;                              // at the end: the container's exit code
+  LogRotation log_rotation;                  // the log's at LOG
 };
 std::vector<std::string> encode_handoff(const RelayHandoff& h);
 // CLIENTS (those still connected) named in HANDOFF, with what each attaches.
@@ -95,6 +98,7 @@ struct ReceivedHandoff {
   pid_t pid = -1;
   int code = 0;
   UniqueFd pidfd, listener, log, recorder;
+  LogRotation log_rotation;
   Stdio io;
   std::vector<AttachClient> clients;
 };

@@ -116,6 +116,7 @@ void add_container_prune(CLI::App& app, Invocation& inv);  // container prune
 void add_version(CLI::App& app, Invocation& inv);
 void add_info(CLI::App& app, Invocation& inv);
 void add_system(CLI::App& app, Invocation& inv);
+void add_events(CLI::App& app, Invocation& inv);  // events.cpp
 void add_logs(CLI::App& app, Invocation& inv);
 void add_attach(CLI::App& app, Invocation& inv);
 // Where ARGS name the command: the first argument past the global flags

@@ -13,6 +13,7 @@
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "cli/husk/commands.hpp"
+#include "engine/events.hpp"
 #include "cli/husk/image_json.hpp"
 #include "engine/container_config.hpp"
 #include "image/bundle.hpp"
@@ -193,13 +194,19 @@ Result<int> remove_images(const Context& ctx, const std::vector<std::string>& na
   for (auto& n : names) {
     auto img = HUSK_TRY(store.find_image(n));
     auto removed = HUSK_TRY(store.untag(n, force));
+    engine::EventLog events(ctx.root);
+    std::string id = img.id().str();
     for (auto& r : removed) {
       auto ref = image::parse_reference(r);
       std::cout << "Untagged: " << (ref ? ref->familiar() : r) << "\n";
+      events.record(engine::image_event("untag", id, id));
     }
     // The content goes when no other name (and no container) needs it.
-    auto still = store.find_image(img.id().str());
-    if (!still) std::cout << "Deleted: " << img.id().str() << "\n";
+    auto still = store.find_image(id);
+    if (!still) {
+      std::cout << "Deleted: " << id << "\n";
+      events.record(engine::image_event("delete", id, id));
+    }
   }
   HUSK_TRY(store.gc());
   return 0;
@@ -211,6 +218,7 @@ Result<int> tag_image(const Context& ctx, const std::string& src, const std::str
   auto ref = HUSK_TRY(image::parse_reference(dst));
   if (ref.digest) return fail_code(EINVAL, "refusing to create a tag with a digest reference: " + dst);
   HUSK_TRY(store.tag(img, ref));
+  engine::EventLog(ctx.root).record(engine::image_event("tag", img.id().str(), ref.familiar()));
   return 0;
 }
 
@@ -276,6 +284,7 @@ Result<int> import_image(const Context& ctx, const std::string& tarball, const s
   for (auto& ch : changes) HUSK_TRY(apply_change(opts.config, ch));
   opts.created_by = "husk image import " + tarball;
   auto img = HUSK_TRY(image::import_rootfs(store, tarball, opts));
+  engine::EventLog(ctx.root).record(engine::image_event("import", img.id().str(), img.id().str()));
   std::cout << img.id().str() << "\n";
   return 0;
 }
@@ -350,6 +359,7 @@ Result<int> load_images(const Context& ctx, const std::string& input, bool quiet
     for (auto& n : img.names)
       if (auto ref = image::parse_reference(n); ref && !n.starts_with("sha256:")) {
         if (!quiet) std::cout << "Loaded image: " << ref->familiar() << "\n";
+        engine::EventLog(ctx.root).record(engine::image_event("load", ref->familiar(), ref->familiar()));
         named = true;
       }
     if (!named && !quiet) std::cout << "Loaded image ID: " << img.id().str() << "\n";

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include "cli/husk/commands.hpp"
+#include "engine/log_config.hpp"
 #include "engine/logs.hpp"
 
 namespace husk::cli {
@@ -30,6 +31,8 @@ Result<int> logs(const Context& ctx, const LogsArgs& a) {
   if (!a.until.empty()) o.until = HUSK_TRY(engine::parse_log_time_arg(a.until, now));
   auto eng = HUSK_TRY(open_engine(ctx));
   auto rec = HUSK_TRY(eng.containers().find(a.name));
+  if (!HUSK_TRY(engine::parse_log_config(rec.flags.log_driver, rec.flags.log_opts)).keeps_log())
+    return fail_code(ENOTSUP, "configured logging driver does not support reading");
   std::string id = rec.id;
   auto running = [&] {
     auto r = eng.containers().find(id);

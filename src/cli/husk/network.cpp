@@ -186,7 +186,9 @@ void add_network_create(CLI::App* network, Invocation& inv) {
       o->opts.labels = HUSK_TRY(labels_from(o->labels, "label"));
       o->opts.options = HUSK_TRY(labels_from(o->options, "option"));
       auto eng = HUSK_TRY(open_engine(ctx));
-      std::cout << HUSK_TRY(eng.networks().create(o->opts)).id << "\n";
+      auto made = HUSK_TRY(eng.networks().create(o->opts));
+      eng.events().record(engine::network_event("create", made));
+      std::cout << made.id << "\n";
       return 0;
     };
   });

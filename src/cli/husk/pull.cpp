@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "cli/husk/commands.hpp"
+#include "engine/events.hpp"
 #include "image/credentials.hpp"
 #include "image/import.hpp"
 #include "image/pull.hpp"
@@ -152,6 +153,12 @@ Result<int> pull(const Context& ctx, const std::string& name, const RegistryFlag
   if (!quiet) o.progress = [&](const image::LayerProgress& p) { display.update(p); };
   if (!quiet) std::fprintf(stderr, "Pulling %s\n", ref.familiar().c_str());
   auto img = HUSK_TRY(image::pull_image(store, ref, o));
+  {
+    // docker's: the reference, and its name without the tag.
+    std::string fam = ref.familiar();
+    std::string bare = ref.tag.empty() || ref.digest ? fam : fam.substr(0, fam.size() - ref.tag.size() - 1);
+    engine::EventLog(ctx.root).record(engine::image_event("pull", fam, bare));
+  }
   if (!quiet) std::fprintf(stderr, "Digest: %s\n", img.manifest_digest.str().c_str());
   std::cout << ref.str() << "\n";
   return 0;

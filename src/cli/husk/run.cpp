@@ -46,6 +46,8 @@ void add_run_flags(CLI::App* c, engine::RunFlags& f) {
   c->add_option("--stop-signal", f.stop_signal,
                 "the signal that stops it (default: the image's, else SIGTERM)");
   c->add_option("--stop-timeout", f.stop_timeout, "seconds between the stop signal and SIGKILL (default 10)");
+  c->add_option("--log-driver", f.log_driver, "json-file (default) or none");
+  add_multi(c, "--log-opt", f.log_opts, "json-file's max-size=10m, max-file=3");
   c->add_option("--restart", f.restart, "restart policy: no, on-failure[:N], always, unless-stopped");
   add_multi(c, "--group-add", f.group_add,
             "another group for the process: a name in the image's /etc/group, or a gid");
