@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -150,6 +152,30 @@ Result<void> apply_identity(const spec::Process& p, bool may_setgroups) {
   if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return fail_errno("set no_new_privs");
   return {};
+}
+
+namespace {
+int close_range(unsigned first, unsigned last, unsigned flags) {
+  return static_cast<int>(::syscall(SYS_close_range, first, last, flags));
+}
+}  // namespace
+
+Result<void> close_fds_from(int first, std::vector<int> keep) {
+  std::sort(keep.begin(), keep.end());
+  auto from = static_cast<unsigned>(first);
+  for (int fd : keep) {
+    if (fd < 0 || static_cast<unsigned>(fd) < from) continue;
+    if (static_cast<unsigned>(fd) > from && close_range(from, static_cast<unsigned>(fd) - 1, 0) < 0)
+      return fail_errno("close fds " + std::to_string(from) + "-" + std::to_string(fd - 1));
+    from = static_cast<unsigned>(fd) + 1;
+  }
+  if (close_range(from, ~0U, 0) < 0) return fail_errno("close fds from " + std::to_string(from));
+  cloexec_fds_from(first);
+  return {};
+}
+
+void cloexec_fds_from(int first) {
+  (void)close_range(static_cast<unsigned>(first), ~0U, CLOSE_RANGE_CLOEXEC);
 }
 
 void reset_signals() {

@@ -45,6 +45,15 @@ Result<void> set_rlimits(const std::vector<spec::Rlimit>& rlimits);
 // sets the capability sets and no_new_privs: the order runc uses.
 Result<void> apply_identity(const spec::Process& p, bool may_setgroups);
 
+// Closes every fd from FIRST up except those in KEEP, and marks the kept
+// ones close-on-exec: what a container process holds of ours (the caller's
+// fds, the cgroup directory, the console socket) is gone before it waits or
+// runs anything of the container's. A few close_range calls, no /proc walk.
+Result<void> close_fds_from(int first, std::vector<int> keep);
+// Marks every fd from FIRST up close-on-exec (whatever the process execs,
+// a hook or the user's command, inherits none of them).
+void cloexec_fds_from(int first);
+
 // Default dispositions and an empty mask: what a new process expects, whatever
 // the runtime had set for itself (it ignores SIGPIPE, blocks what it forwards).
 void reset_signals();

@@ -202,6 +202,12 @@ struct LaunchPlan {
 Result<LaunchPlan> plan_launch(const Context& ctx, const CreateOptions& opts, bool foreground) {
   LaunchPlan lp;
   lp.bundle = HUSK_TRY(load_bundle(ctx, opts, foreground));
+  if (opts.listen_fds > 0) {
+    // The process is the one the sockets are meant for now (runc's words for it).
+    auto& env = lp.bundle.config.process->env;
+    env.push_back("LISTEN_FDS=" + std::to_string(opts.listen_fds));
+    env.push_back("LISTEN_PID=1");
+  }
   const auto& config = lp.bundle.config;
   lp.ns = HUSK_TRY(linux::plan_namespaces(config.linux));
   if (init_reachable_before_exec(lp.ns, *config.process)) HUSK_TRY(linux::ensure_protected_self_exe());
@@ -319,7 +325,10 @@ Result<InitPlan> make_init_plan(const Context& ctx, const CreateOptions& opts, c
   plan.channel = &ch.child;
   plan.console_fd = ch.console.get();
   plan.start_fd = ch.start_read.get();
-  plan.preserve_fds = opts.preserve_fds;
+  plan.start_write_fd = ch.start_write.get();
+  // As runc: the socket-activation fds first (systemd hands them out from
+  // 3), then the preserved ones.
+  plan.preserve_fds = opts.listen_fds + opts.preserve_fds;
   plan.new_session_keyring = !opts.no_new_keyring;
   plan.self = HUSK_TRY(linux::identify_runtime_binary());
   plan.seccomp = lp.seccomp ? &*lp.seccomp : nullptr;

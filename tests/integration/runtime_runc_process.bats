@@ -1,0 +1,139 @@
+#!/usr/bin/env bats
+# husk-runtime next to runc (issue 17, the process/init/hooks/terminal/CLI
+# items): each test runs the same config under both runtimes, in the same
+# test, and compares what can be seen.  Where runc itself departs from the
+# runtime spec, the test asserts the spec's behaviour and says so.
+#
+#   bats tests/integration/runtime_runc_process.bats
+#
+# The comparison needs runc (/usr/sbin/runc, or HUSK_REFERENCE_RUNTIME).
+
+load runtime_common
+
+REFERENCE=${HUSK_REFERENCE_RUNTIME:-$(command -v runc || echo /usr/sbin/runc)}
+
+setup_file() {
+  common_setup_file
+  [ -x "$REFERENCE" ] || husk_skip_file "runc not installed: nothing to compare with"
+}
+
+setup() {
+  husk_check_skip_file
+  common_setup
+  RROOT=$T/runc-state
+}
+
+teardown() {
+  local id
+  # runc's containers are removed with runc; common_teardown then removes
+  # husk's, the cgroups, mounts and processes left, pass or fail.
+  if [ -d "$RROOT" ]; then
+    for id in "$RROOT"/*; do
+      [ -e "$id" ] || continue
+      timeout 30 "$REFERENCE" --root "$RROOT" delete --force "${id##*/}" >/dev/null 2>&1 </dev/null
+    done
+    rm -rf "$RROOT"
+  fi
+  common_teardown
+}
+
+# ---- helpers ---------------------------------------------------------------
+
+RUNTIMES="husk runc"
+
+# rt_bin RT / rt_root RT : the binary and state dir of RT (husk or runc).
+rt_bin() { if [ "$1" = husk ]; then echo "$HUSK"; else echo "$REFERENCE"; fi; }
+rt_root() { if [ "$1" = husk ]; then echo "$ROOT"; else echo "$RROOT"; fi; }
+
+# rk RT ARGS... : runtime RT with this test's state dir.
+rk() {
+  local rt=$1
+  shift
+  "$(rt_bin "$rt")" --root "$(rt_root "$rt")" "$@"
+}
+
+# mkbundles ARGS... : one busybox bundle per runtime ($T/husk, $T/runc),
+# the same config but for the cgroup path (each its own under $CG_PARENT).
+mkbundles() {
+  local rt
+  for rt in $RUNTIMES; do
+    mkbundle "$T/$rt" "$@" || return 1
+  done
+}
+
+# cfg_both FILTER [JQ ARGS...] : edit both bundles' config.json.
+cfg_both() {
+  local rt
+  for rt in $RUNTIMES; do
+    cfg_at "$T/$rt" "$@" || return 1
+  done
+}
+
+# ---- 17: no fd of the caller's or the host's reaches the container ---------
+
+# init_fds PID : the waiting init's fds beyond stdio that are not its own
+# sync fds, as "N WHAT": the preserved file, the caller's file, a cgroup
+# directory, or any other path outside the runtime (state dirs and the
+# anonymous pipes, sockets and epoll of the runtime itself are its own).
+init_fds() {
+  local pid=$1 f n t
+  for f in /proc/"$pid"/fd/*; do
+    n=${f##*/}
+    [ "$n" -gt 2 ] || continue
+    t=$(readlink "$f") || continue
+    case "$t" in
+      "$T/preserved") echo "$n preserved" ;;
+      "$T/caller"*) echo "$n caller-file" ;;
+      /sys/fs/cgroup*) echo "$n cgroup-dir $t" ;;
+      "$ROOT"/* | "$RROOT"/* | pipe:* | socket:* | anon_inode:*) ;;
+      *) echo "$n other $t" ;;
+    esac
+  done
+}
+
+@test "fds (17): the waiting init keeps only stdio, --preserve-fds and its own fds, as runc's" {
+  mkbundles sleep 1000
+  local rt pid want="3 preserved" got
+  echo keep >"$T/preserved"
+  for rt in $RUNTIMES; do
+    # The caller's fd 7 (no close-on-exec) and a directory of the host.
+    exec 7>"$T/caller.$rt" 9</sys/fs/cgroup
+    hrun rk "$rt" create --preserve-fds 1 --bundle "$T/$rt" "$ID-$rt" 3<"$T/preserved"
+    exec 7>&- 9<&-
+    assert_status 0
+    pid=$(rk "$rt" state "$ID-$rt" | jq -r .pid)
+    got=$(init_fds "$pid")
+    assert_eq "$want" "$got" "$rt: the waiting init's fds"
+  done
+  for rt in $RUNTIMES; do
+    hrun rk "$rt" delete --force "$ID-$rt"
+    assert_status 0
+  done
+  assert_nothing_left "$ID-husk"
+}
+
+@test "fds (17): LISTEN_FDS for the runtime pass before --preserve-fds, with LISTEN_FDS/LISTEN_PID set, as runc" {
+  # The container prints where its fds 3..7 lead and the LISTEN_* variables.
+  mkbundles sh -c 'for n in 3 4 5 6 7; do t=$(readlink /proc/self/fd/$n) && echo "$n $t"; done
+                   echo "LISTEN_FDS=${LISTEN_FDS-unset} LISTEN_PID=${LISTEN_PID-unset}"'
+  local rt f out=() got=()
+  for f in l1 l2 p1 extra; do echo "$f" >"$T/$f"; done
+  for rt in $RUNTIMES; do
+    # LISTEN_PID names the runtime itself (sh execs it): two socket fds, then one preserved.
+    hrun sh -c 'LISTEN_PID=$$ LISTEN_FDS=2 exec "$@"' - "$(rt_bin "$rt")" --root "$(rt_root "$rt")" \
+      run --preserve-fds 1 --bundle "$T/$rt" "$ID-$rt" 3<"$T/l1" 4<"$T/l2" 5<"$T/p1" 6<"$T/extra"
+    assert_status 0
+    out+=("$stdout")
+    # LISTEN_PID naming another process: no socket activation, only the preserved fd.
+    hrun sh -c 'LISTEN_PID=1 LISTEN_FDS=2 exec "$@"' - "$(rt_bin "$rt")" --root "$(rt_root "$rt")" \
+      run --preserve-fds 1 --bundle "$T/$rt" "$ID-$rt" 3<"$T/l1" 4<"$T/l2" 5<"$T/p1" 6<"$T/extra"
+    assert_status 0
+    got+=("$stdout")
+  done
+  assert_eq "$(printf '3 %s\n4 %s\n5 %s\nLISTEN_FDS=2 LISTEN_PID=1' "$T/l1" "$T/l2" "$T/p1")" "${out[1]}" "runc, activated"
+  assert_eq "${out[1]}" "${out[0]}" "husk-runtime vs runc, activated"
+  assert_eq "$(printf '3 %s\nLISTEN_FDS=unset LISTEN_PID=unset' "$T/l1")" "${got[1]}" "runc, not for us"
+  assert_eq "${got[1]}" "${got[0]}" "husk-runtime vs runc, not for us"
+  assert_nothing_left "$ID-husk"
+}
+
