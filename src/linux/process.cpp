@@ -111,6 +111,39 @@ Result<void> refuse_runtime_binary(const std::string& path, const RuntimeBinary&
   return {};
 }
 
+Result<void> make_missing_cwd(const std::string& cwd, uid_t uid, gid_t gid) {
+  struct stat st;
+  if (::stat(cwd.c_str(), &st) == 0 || errno != ENOENT) return {};  // chdir reports the rest
+  std::string prefix;
+  for (auto& part : split(cwd, '/')) {
+    if (part.empty()) continue;
+    prefix += "/" + part;
+    if (::mkdir(prefix.c_str(), 0755) < 0) {
+      if (errno == EEXIST) continue;
+      return fail_errno("create cwd \"" + cwd + "\": mkdir " + prefix);
+    }
+    if (::lchown(prefix.c_str(), uid, gid) < 0)
+      return fail_errno("create cwd \"" + cwd + "\": chown " + prefix);
+  }
+  return {};
+}
+
+Result<void> give_stdio_to(uid_t uid) {
+  struct stat null_st;
+  bool have_null = ::stat("/dev/null", &null_st) == 0 && S_ISCHR(null_st.st_mode);
+  for (int fd = 0; fd < 3; ++fd) {
+    struct stat st;
+    if (::fstat(fd, &st) < 0) continue;  // closed: nothing to hand over
+    if (st.st_uid == uid) continue;
+    if (have_null && S_ISCHR(st.st_mode) && st.st_rdev == null_st.st_rdev) continue;
+    if (::fchown(fd, uid, st.st_gid) < 0) {
+      if (errno == EINVAL || errno == EPERM) continue;
+      return fail_errno("hand stdio fd " + std::to_string(fd) + " to uid " + std::to_string(uid));
+    }
+  }
+  return {};
+}
+
 Result<void> verify_cwd_inside_root() {
   char buf[PATH_MAX];
   if (::getcwd(buf, sizeof buf) == nullptr || buf[0] != '/')

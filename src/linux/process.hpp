@@ -33,6 +33,16 @@ std::vector<std::string> env_with_home(std::vector<std::string> env, uid_t uid);
 // Refuses PATH when it, or an interpreter it names with "#!", is the runtime.
 Result<void> refuse_runtime_binary(const std::string& path, const RuntimeBinary& self);
 
+// Creates CWD (absolute, inside the root we stand in) when it is missing,
+// as runc and crun do; each directory made is mode 0755 and owned by
+// UID:GID, the process's, so it may work there.
+Result<void> make_missing_cwd(const std::string& cwd, uid_t uid, gid_t gid);
+// Hands stdin/stdout/stderr to UID (keeping their group) as runc does, so a
+// process that is not root may reopen /proc/self/fd/0-2. /dev/null and what
+// UID owns already are left alone; ids the kernel cannot map (EINVAL) or
+// fds we may not change (EPERM) too.
+Result<void> give_stdio_to(uid_t uid);
+
 // After chdir: a cwd reached through a leaked host fd (CVE-2024-21626) is
 // outside our root, and the kernel reports it as unreachable.
 Result<void> verify_cwd_inside_root();

@@ -59,6 +59,7 @@ Result<void> confine(const spec::Process& proc, const linux::SeccompProgram* sec
                      const linux::SyncChannel& channel, std::vector<int> keep_fds) {
   keep_fds.push_back(channel.fd());
   HUSK_TRY(linux::close_fds_from(3 + preserve_fds, std::move(keep_fds)));
+  HUSK_TRY(linux::give_stdio_to(proc.user.uid));
   if (seccomp && !proc.no_new_privileges) HUSK_TRY(linux::apply_seccomp(*seccomp, channel));
   HUSK_TRY(linux::apply_identity(proc, linux::setgroups_allowed()));
   if (seccomp && proc.no_new_privileges) HUSK_TRY(linux::apply_seccomp(*seccomp, channel));
@@ -135,6 +136,8 @@ Result<linux::Executable> setup(linux::Kernel& k, const InitPlan& plan) {
     HUSK_TRY_CTX(linux::mount_console(k, pty.slave_path), "console");
     HUSK_TRY_CTX(linux::become_terminal_user(pty.slave.get()), "console");
   }
+  // Before a read-only root is remounted so.
+  HUSK_TRY(linux::make_missing_cwd(proc.cwd, proc.user.uid, proc.user.gid));
   HUSK_TRY_CTX(linux::finalize_rootfs(k, plan.rootfs), "rootfs");
 
   if (proc.oom_score_adj) HUSK_TRY(set_oom_score_adj(*proc.oom_score_adj));
