@@ -433,7 +433,10 @@ Result<void> await_init_ready(const Context& ctx, const LaunchPlan& lp, InitChan
 Result<Launched> finish_launch(LaunchPlan& lp, LaunchGuard& guard, InitChannels& ch, spec::State& state,
                                bool starting) {
   Launched out;
-  if (ch.console_peer) out.master = HUSK_TRY_CTX(linux::receive_fd(ch.console_peer.get()), "receive pty");
+  if (ch.console_peer) {
+    out.master = HUSK_TRY_CTX(linux::receive_fd(ch.console_peer.get()), "receive pty");
+    HUSK_TRY(linux::clear_onlcr(out.master.get()));
+  }
   state.status = spec::Status::created;
   if (!starting) HUSK_TRY(guard.dir->save_state(state));
   HUSK_TRY(write_pid_file(lp.bundle.pid_file, state.pid));

@@ -15,6 +15,36 @@ REFERENCE=${HUSK_REFERENCE_RUNTIME:-$(command -v runc || echo /usr/sbin/runc)}
 setup_file() {
   common_setup_file
   [ -x "$REFERENCE" ] || husk_skip_file "runc not installed: nothing to compare with"
+  # Receives a pty master over a unix socket (--console-socket), as
+  # containerd/conmon do, then copies what the container writes to OUT.
+  cat >"$BATS_FILE_TMPDIR/console_receiver.py" <<'EOF'
+import array, os, signal, socket, sys
+sock_path, out_path = sys.argv[1], sys.argv[2]
+signal.alarm(30)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sock_path)
+s.listen(1)
+conn, _ = s.accept()
+fds = array.array("i")
+msg, anc, _, _ = conn.recvmsg(4096, socket.CMSG_SPACE(4 * fds.itemsize))
+for level, kind, data in anc:
+    if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+        fds.frombytes(data[: len(data) - len(data) % fds.itemsize])
+if len(fds) != 1:
+    sys.exit("console receiver: expected one fd, got %d" % len(fds))
+data = b""
+while True:
+    try:
+        chunk = os.read(fds[0], 4096)
+    except OSError:  # EIO: every slave fd closed, the container is gone
+        break
+    if not chunk:
+        break
+    data += chunk
+with open(out_path + ".tmp", "wb") as f:
+    f.write(data)
+os.rename(out_path + ".tmp", out_path)
+EOF
 }
 
 setup() {
@@ -230,5 +260,61 @@ exec given: HOME=[/given]
   # The group stays the caller's.
   assert_eq "1000:0" "${owner[1]}" "runc: the file's owner"
   assert_eq "${owner[1]}" "${owner[0]}" "husk-runtime vs runc: the file's owner"
+  assert_nothing_left "$ID-husk"
+}
+
+# ---- 19: terminals as runc makes them --------------------------------------
+
+@test "terminal (19): a foreground pty has ONLCR off and belongs to the process's user, as runc's" {
+  command -v python3 >/dev/null || skip "python3 missing (scripts/install-deps.sh)"
+  # runc clears ONLCR on a pty it proxies itself; the caller's terminal then
+  # decides what a newline becomes, so the pty's own flag is compared.
+  mkbundles sh -c 'stat -c "%u %g" "$(tty)"; stty -a 2>/dev/null | grep -o "[- ]onlcr"'
+  cfg_both '.process.terminal = true | .process.user = {uid: 1000, gid: 1000}'
+  local rt out=()
+  for rt in $RUNTIMES; do
+    run husk_with_pty "$(rt_bin "$rt")" --root "$(rt_root "$rt")" run --bundle "$T/$rt" "$ID-$rt"
+    assert_status 0
+    out+=("$(printf '%s' "$output" | tr -d '\r')")
+  done
+  assert_eq $'1000 5\n-onlcr' "${out[1]}" "runc"
+  assert_eq "${out[1]}" "${out[0]}" "husk-runtime vs runc"
+  assert_nothing_left "$ID-husk"
+}
+
+@test "terminal (19): a console socket's pty has consoleSize and the process's owner, as runc's" {
+  command -v python3 >/dev/null || skip "python3 missing (scripts/install-deps.sh)"
+  mkbundles sh -c 'stty size; stat -c "%u %g" "$(tty)"'
+  cfg_both '.process.terminal = true | .process.user = {uid: 1000, gid: 1000} | .process.consoleSize = {height: 33, width: 77}'
+  local rt out=()
+  for rt in $RUNTIMES; do
+    bg python3 "$BATS_FILE_TMPDIR/console_receiver.py" "$T/console.$rt.sock" "$T/console.$rt.out"
+    wait_for 10 test -S "$T/console.$rt.sock"
+    hrun rk "$rt" run -d --console-socket "$T/console.$rt.sock" --bundle "$T/$rt" "$ID-$rt"
+    assert_status 0
+    wait_for 20 test -e "$T/console.$rt.out"
+    out+=("$(tr -d '\r' <"$T/console.$rt.out")")
+    wait_for 10 sh -c "$(rt_bin "$rt") --root $(rt_root "$rt") state $ID-$rt | grep -q stopped"
+    hrun rk "$rt" delete --force "$ID-$rt"
+  done
+  assert_eq $'33 77\n1000 5' "${out[1]}" "runc"
+  assert_eq "${out[1]}" "${out[0]}" "husk-runtime vs runc"
+  assert_nothing_left "$ID-husk"
+}
+
+@test "terminal (19): exec -p reads the process from a pipe (/dev/fd/N), as runc" {
+  mkbundles sleep 1000
+  local rt out=() proc
+  proc=$(jq -c '.process | .args = ["sh", "-c", "echo from-pipe $(id -u)"] | .user = {uid: 1000, gid: 1000}' "$T/husk/config.json")
+  for rt in $RUNTIMES; do
+    hrun rk "$rt" run -d --bundle "$T/$rt" "$ID-$rt"
+    assert_status 0
+    hrun rk "$rt" exec -p /dev/fd/5 "$ID-$rt" 5< <(printf '%s\n' "$proc")
+    assert_status 0
+    out+=("$output")
+    hrun rk "$rt" delete --force "$ID-$rt"
+  done
+  assert_eq "from-pipe 1000" "${out[1]}" "runc"
+  assert_eq "${out[1]}" "${out[0]}" "husk-runtime vs runc"
   assert_nothing_left "$ID-husk"
 }
