@@ -410,7 +410,11 @@ Result<void> await_init_ready(const Context& ctx, const LaunchPlan& lp, InitChan
   const auto& config = lp.bundle.config;
   if (!config.hooks.prestart.empty() || !config.hooks.create_runtime.empty()) {
     HUSK_TRY_CTX(ch.parent.expect(linux::SyncMsg::create_hooks), "create " + state.id);
-    std::string sj = spec::state_to_spec_json(state);
+    // The spec's "created": the create steps are done once these run (runc
+    // 1.1.5 sends "creating"; README).
+    spec::State created = state;
+    created.status = spec::Status::created;
+    std::string sj = spec::state_to_spec_json(created);
     HUSK_TRY(run_hooks(config.hooks.prestart, "prestart", sj));
     HUSK_TRY(run_hooks(config.hooks.create_runtime, "createRuntime", sj));
     HUSK_TRY(ch.parent.send(linux::SyncMsg::hooks_done));

@@ -125,7 +125,7 @@ Result<linux::Executable> setup(linux::Kernel& k, const InitPlan& plan) {
   }
   if (!c.hooks.create_container.empty()) {
     HUSK_TRY(run_hooks(c.hooks.create_container, "createContainer",
-                       hook_state_json(c, plan.id, ::getpid(), plan.rootfs.bundle, "creating")));
+                       hook_state_json(c, plan.id, ::getpid(), plan.rootfs.bundle, "creating"), &proc.env));
   }
   rootfd.reset();
   HUSK_TRY_CTX(linux::enter_rootfs(k, plan.rootfs), "rootfs");
@@ -200,8 +200,9 @@ void container_init(linux::Kernel& k, const InitPlan& plan) {
 
   const auto& c = *plan.config;
   if (!c.hooks.start_container.empty()) {
-    auto r = run_hooks(c.hooks.start_container, "startContainer",
-                       hook_state_json(c, plan.id, ::getpid(), plan.rootfs.bundle, "created"));
+    auto r =
+        run_hooks(c.hooks.start_container, "startContainer",
+                  hook_state_json(c, plan.id, ::getpid(), plan.rootfs.bundle, "created"), &c.process->env);
     if (!r) {
       std::string msg = "husk-runtime: " + r.error().what() + "\n";
       (void)!::write(STDERR_FILENO, msg.data(), msg.size());
