@@ -402,3 +402,28 @@ hook_lifecycle() {
   assert_nothing_left "$ID-husk"
 }
 
+# ---- 10: sysctl kernel.hostname --------------------------------------------
+
+@test "sysctl (10): kernel.hostname is refused with runc's message; kernel.domainname passes, as runc 1.1.5" {
+  mkbundles sh -c 'cat /proc/sys/kernel/hostname /proc/sys/kernel/domainname'
+  cfg_both '.hostname = "box" | .linux.sysctl = {"kernel.hostname": "other"}'
+  local rt msg=() out=()
+  for rt in $RUNTIMES; do
+    hrun rk "$rt" run --bundle "$T/$rt" "$ID-$rt"
+    [ "$status" -ne 0 ] || { echo "$rt: kernel.hostname accepted" >&2; return 1; }
+    # runc's log line quotes the message: its \" are undone first.
+    msg+=("$(tr -d '\\' <<<"$stderr" | grep -o 'sysctl "kernel.hostname" is not allowed as it conflicts with the OCI "hostname" field' || true)")
+  done
+  assert_eq 'sysctl "kernel.hostname" is not allowed as it conflicts with the OCI "hostname" field' "${msg[1]}" "runc"
+  assert_eq "${msg[1]}" "${msg[0]}" "husk-runtime vs runc"
+  assert_nothing_left "$ID-husk"
+  cfg_both '.linux.sysctl = {"kernel.domainname": "example.org"}'
+  for rt in $RUNTIMES; do
+    hrun rk "$rt" run --bundle "$T/$rt" "$ID-$rt"
+    assert_status 0
+    out+=("$stdout")
+  done
+  assert_eq $'box\nexample.org' "${out[1]}" "runc"
+  assert_eq "${out[1]}" "${out[0]}" "husk-runtime vs runc"
+  assert_nothing_left "$ID-husk"
+}
