@@ -59,6 +59,14 @@ Result<Pty> open_pty(const std::optional<spec::ConsoleSize>& size) {
   return p;
 }
 
+Result<void> clear_onlcr(int master) {
+  struct termios t;
+  if (::tcgetattr(master, &t) < 0) return fail_errno("read the pty's termios");
+  t.c_oflag &= ~static_cast<tcflag_t>(ONLCR);
+  if (::tcsetattr(master, TCSANOW, &t) < 0) return fail_errno("clear ONLCR on the pty");
+  return {};
+}
+
 Result<void> become_terminal_user(int slave) {
   if (::ioctl(slave, TIOCSCTTY, 0) < 0) return fail_errno("make the pty the controlling terminal");
   for (int fd = 0; fd < 3; ++fd)

@@ -29,6 +29,10 @@ struct ConsoleChannel {
 Result<ConsoleChannel> open_console_channel(const std::string& console_socket);
 // Opens /dev/ptmx of the current root; sizes it when SIZE is given.
 Result<Pty> open_pty(const std::optional<spec::ConsoleSize>& size);
+// No "\n" -> "\r\n" on the pty's output: what runc does to a pty it
+// proxies itself (foreground, no console socket), whose reader is a terminal
+// in raw mode. A console socket's peer decides for itself, as with runc.
+Result<void> clear_onlcr(int master);
 // Makes SLAVE the controlling terminal and stdin/stdout/stderr. Needs setsid first.
 Result<void> become_terminal_user(int slave);
 

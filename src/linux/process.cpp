@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -109,6 +111,39 @@ Result<void> refuse_runtime_binary(const std::string& path, const RuntimeBinary&
   return {};
 }
 
+Result<void> make_missing_cwd(const std::string& cwd, uid_t uid, gid_t gid) {
+  struct stat st;
+  if (::stat(cwd.c_str(), &st) == 0 || errno != ENOENT) return {};  // chdir reports the rest
+  std::string prefix;
+  for (auto& part : split(cwd, '/')) {
+    if (part.empty()) continue;
+    prefix += "/" + part;
+    if (::mkdir(prefix.c_str(), 0755) < 0) {
+      if (errno == EEXIST) continue;
+      return fail_errno("create cwd \"" + cwd + "\": mkdir " + prefix);
+    }
+    if (::lchown(prefix.c_str(), uid, gid) < 0)
+      return fail_errno("create cwd \"" + cwd + "\": chown " + prefix);
+  }
+  return {};
+}
+
+Result<void> give_stdio_to(uid_t uid) {
+  struct stat null_st;
+  bool have_null = ::stat("/dev/null", &null_st) == 0 && S_ISCHR(null_st.st_mode);
+  for (int fd = 0; fd < 3; ++fd) {
+    struct stat st;
+    if (::fstat(fd, &st) < 0) continue;  // closed: nothing to hand over
+    if (st.st_uid == uid) continue;
+    if (have_null && S_ISCHR(st.st_mode) && st.st_rdev == null_st.st_rdev) continue;
+    if (::fchown(fd, uid, st.st_gid) < 0) {
+      if (errno == EINVAL || errno == EPERM) continue;
+      return fail_errno("hand stdio fd " + std::to_string(fd) + " to uid " + std::to_string(uid));
+    }
+  }
+  return {};
+}
+
 Result<void> verify_cwd_inside_root() {
   char buf[PATH_MAX];
   if (::getcwd(buf, sizeof buf) == nullptr || buf[0] != '/')
@@ -150,6 +185,30 @@ Result<void> apply_identity(const spec::Process& p, bool may_setgroups) {
   if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return fail_errno("set no_new_privs");
   return {};
+}
+
+namespace {
+int close_range(unsigned first, unsigned last, unsigned flags) {
+  return static_cast<int>(::syscall(SYS_close_range, first, last, flags));
+}
+}  // namespace
+
+Result<void> close_fds_from(int first, std::vector<int> keep) {
+  std::sort(keep.begin(), keep.end());
+  auto from = static_cast<unsigned>(first);
+  for (int fd : keep) {
+    if (fd < 0 || static_cast<unsigned>(fd) < from) continue;
+    if (static_cast<unsigned>(fd) > from && close_range(from, static_cast<unsigned>(fd) - 1, 0) < 0)
+      return fail_errno("close fds " + std::to_string(from) + "-" + std::to_string(fd - 1));
+    from = static_cast<unsigned>(fd) + 1;
+  }
+  if (close_range(from, ~0U, 0) < 0) return fail_errno("close fds from " + std::to_string(from));
+  cloexec_fds_from(first);
+  return {};
+}
+
+void cloexec_fds_from(int first) {
+  (void)close_range(static_cast<unsigned>(first), ~0U, CLOSE_RANGE_CLOEXEC);
 }
 
 void reset_signals() {

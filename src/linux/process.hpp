@@ -33,6 +33,16 @@ std::vector<std::string> env_with_home(std::vector<std::string> env, uid_t uid);
 // Refuses PATH when it, or an interpreter it names with "#!", is the runtime.
 Result<void> refuse_runtime_binary(const std::string& path, const RuntimeBinary& self);
 
+// Creates CWD (absolute, inside the root we stand in) when it is missing,
+// as runc and crun do; each directory made is mode 0755 and owned by
+// UID:GID, the process's, so it may work there.
+Result<void> make_missing_cwd(const std::string& cwd, uid_t uid, gid_t gid);
+// Hands stdin/stdout/stderr to UID (keeping their group) as runc does, so a
+// process that is not root may reopen /proc/self/fd/0-2. /dev/null and what
+// UID owns already are left alone; ids the kernel cannot map (EINVAL) or
+// fds we may not change (EPERM) too.
+Result<void> give_stdio_to(uid_t uid);
+
 // After chdir: a cwd reached through a leaked host fd (CVE-2024-21626) is
 // outside our root, and the kernel reports it as unreachable.
 Result<void> verify_cwd_inside_root();
@@ -44,6 +54,15 @@ Result<void> set_rlimits(const std::vector<spec::Rlimit>& rlimits);
 // Drops the bounding set, switches uid/gid/groups keeping capabilities, then
 // sets the capability sets and no_new_privs: the order runc uses.
 Result<void> apply_identity(const spec::Process& p, bool may_setgroups);
+
+// Closes every fd from FIRST up except those in KEEP, and marks the kept
+// ones close-on-exec: what a container process holds of ours (the caller's
+// fds, the cgroup directory, the console socket) is gone before it waits or
+// runs anything of the container's. A few close_range calls, no /proc walk.
+Result<void> close_fds_from(int first, std::vector<int> keep);
+// Marks every fd from FIRST up close-on-exec (whatever the process execs,
+// a hook or the user's command, inherits none of them).
+void cloexec_fds_from(int first);
 
 // Default dispositions and an empty mask: what a new process expects, whatever
 // the runtime had set for itself (it ignores SIGPIPE, blocks what it forwards).

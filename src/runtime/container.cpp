@@ -202,6 +202,12 @@ struct LaunchPlan {
 Result<LaunchPlan> plan_launch(const Context& ctx, const CreateOptions& opts, bool foreground) {
   LaunchPlan lp;
   lp.bundle = HUSK_TRY(load_bundle(ctx, opts, foreground));
+  if (opts.listen_fds > 0) {
+    // The process is the one the sockets are meant for now (runc's words for it).
+    auto& env = lp.bundle.config.process->env;
+    env.push_back("LISTEN_FDS=" + std::to_string(opts.listen_fds));
+    env.push_back("LISTEN_PID=1");
+  }
   const auto& config = lp.bundle.config;
   lp.ns = HUSK_TRY(linux::plan_namespaces(config.linux));
   if (init_reachable_before_exec(lp.ns, *config.process)) HUSK_TRY(linux::ensure_protected_self_exe());
@@ -319,7 +325,10 @@ Result<InitPlan> make_init_plan(const Context& ctx, const CreateOptions& opts, c
   plan.channel = &ch.child;
   plan.console_fd = ch.console.get();
   plan.start_fd = ch.start_read.get();
-  plan.preserve_fds = opts.preserve_fds;
+  plan.start_write_fd = ch.start_write.get();
+  // As runc: the socket-activation fds first (systemd hands them out from
+  // 3), then the preserved ones.
+  plan.preserve_fds = opts.listen_fds + opts.preserve_fds;
   plan.new_session_keyring = !opts.no_new_keyring;
   plan.self = HUSK_TRY(linux::identify_runtime_binary());
   plan.seccomp = lp.seccomp ? &*lp.seccomp : nullptr;
@@ -401,7 +410,11 @@ Result<void> await_init_ready(const Context& ctx, const LaunchPlan& lp, InitChan
   const auto& config = lp.bundle.config;
   if (!config.hooks.prestart.empty() || !config.hooks.create_runtime.empty()) {
     HUSK_TRY_CTX(ch.parent.expect(linux::SyncMsg::create_hooks), "create " + state.id);
-    std::string sj = spec::state_to_spec_json(state);
+    // The spec's "created": the create steps are done once these run (runc
+    // 1.1.5 sends "creating"; README).
+    spec::State created = state;
+    created.status = spec::Status::created;
+    std::string sj = spec::state_to_spec_json(created);
     HUSK_TRY(run_hooks(config.hooks.prestart, "prestart", sj));
     HUSK_TRY(run_hooks(config.hooks.create_runtime, "createRuntime", sj));
     HUSK_TRY(ch.parent.send(linux::SyncMsg::hooks_done));
@@ -424,7 +437,10 @@ Result<void> await_init_ready(const Context& ctx, const LaunchPlan& lp, InitChan
 Result<Launched> finish_launch(LaunchPlan& lp, LaunchGuard& guard, InitChannels& ch, spec::State& state,
                                bool starting) {
   Launched out;
-  if (ch.console_peer) out.master = HUSK_TRY_CTX(linux::receive_fd(ch.console_peer.get()), "receive pty");
+  if (ch.console_peer) {
+    out.master = HUSK_TRY_CTX(linux::receive_fd(ch.console_peer.get()), "receive pty");
+    HUSK_TRY(linux::clear_onlcr(out.master.get()));
+  }
   state.status = spec::Status::created;
   if (!starting) HUSK_TRY(guard.dir->save_state(state));
   HUSK_TRY(write_pid_file(lp.bundle.pid_file, state.pid));

@@ -18,6 +18,10 @@ struct CreateOptions {
   std::string pid_file;
   std::string console_socket;
   int preserve_fds = 0;
+  // systemd socket activation (LISTEN_FDS/LISTEN_PID naming us): fds
+  // 3..3+N-1 pass into the init before the preserved ones, and its env
+  // gets LISTEN_FDS=N and LISTEN_PID=1.
+  int listen_fds = 0;
   bool no_pivot = false;
   bool no_new_keyring = false;
   // The caller's fds the init closes first: it holds the others until it

@@ -52,12 +52,14 @@ Result<void> join_new_session_keyring(const std::string& id) {
 // What still runs under the filter: the identity's prctl/setgroups/setres*id/
 // capset (without no_new_privs), the sync messages (sendmsg, recv), the
 // wait for start (read), startContainer hooks, rt_sigaction/rt_sigprocmask,
-// prctl and execve: all allowed by docker's profile. Our fds are marked
-// close-on-exec before, so a profile that denies close_range cannot leak
-// them into the container.
+// prctl and execve: all allowed by docker's profile. Our fds are closed
+// before, so a profile that denies close_range cannot leak them into the
+// container (CVE-2024-21626: nor may the waiting init hold them).
 Result<void> confine(const spec::Process& proc, const linux::SeccompProgram* seccomp, int preserve_fds,
-                     const linux::SyncChannel& channel) {
-  ::syscall(SYS_close_range, 3 + preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+                     const linux::SyncChannel& channel, std::vector<int> keep_fds) {
+  keep_fds.push_back(channel.fd());
+  HUSK_TRY(linux::close_fds_from(3 + preserve_fds, std::move(keep_fds)));
+  HUSK_TRY(linux::give_stdio_to(proc.user.uid));
   if (seccomp && !proc.no_new_privileges) HUSK_TRY(linux::apply_seccomp(*seccomp, channel));
   HUSK_TRY(linux::apply_identity(proc, linux::setgroups_allowed()));
   if (seccomp && proc.no_new_privileges) HUSK_TRY(linux::apply_seccomp(*seccomp, channel));
@@ -123,7 +125,7 @@ Result<linux::Executable> setup(linux::Kernel& k, const InitPlan& plan) {
   }
   if (!c.hooks.create_container.empty()) {
     HUSK_TRY(run_hooks(c.hooks.create_container, "createContainer",
-                       hook_state_json(c, plan.id, ::getpid(), plan.rootfs.bundle, "creating")));
+                       hook_state_json(c, plan.id, ::getpid(), plan.rootfs.bundle, "creating"), &proc.env));
   }
   rootfd.reset();
   HUSK_TRY_CTX(linux::enter_rootfs(k, plan.rootfs), "rootfs");
@@ -134,6 +136,8 @@ Result<linux::Executable> setup(linux::Kernel& k, const InitPlan& plan) {
     HUSK_TRY_CTX(linux::mount_console(k, pty.slave_path), "console");
     HUSK_TRY_CTX(linux::become_terminal_user(pty.slave.get()), "console");
   }
+  // Before a read-only root is remounted so.
+  HUSK_TRY(linux::make_missing_cwd(proc.cwd, proc.user.uid, proc.user.gid));
   HUSK_TRY_CTX(linux::finalize_rootfs(k, plan.rootfs), "rootfs");
 
   if (proc.oom_score_adj) HUSK_TRY(set_oom_score_adj(*proc.oom_score_adj));
@@ -150,7 +154,8 @@ Result<linux::Executable> setup(linux::Kernel& k, const InitPlan& plan) {
   auto env = linux::env_with_home(proc.env, proc.user.uid);
   HUSK_TRY(await_cgroup());
   HUSK_TRY(linux::apply_exec_labels(plan.lsm));
-  HUSK_TRY(confine(proc, plan.seccomp, plan.preserve_fds, *plan.channel));
+  HUSK_TRY(
+      confine(proc, plan.seccomp, plan.preserve_fds, *plan.channel, {plan.start_fd, plan.start_write_fd}));
   return linux::Executable{std::move(path), std::move(env)};
 }
 
@@ -174,6 +179,9 @@ void container_init(linux::Kernel& k, const InitPlan& plan) {
   if (!plan.unprivileged_parent) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   for (int fd : plan.parent_only_fds) ::close(fd);
+  // What we inherited from the runtime and its caller reaches no hook; it
+  // is closed for good in confine().
+  linux::cloexec_fds_from(3 + plan.preserve_fds);
   auto path = setup(k, plan);
   if (!path) {
     (void)plan.channel->send_error(path.error());
@@ -192,8 +200,9 @@ void container_init(linux::Kernel& k, const InitPlan& plan) {
 
   const auto& c = *plan.config;
   if (!c.hooks.start_container.empty()) {
-    auto r = run_hooks(c.hooks.start_container, "startContainer",
-                       hook_state_json(c, plan.id, ::getpid(), plan.rootfs.bundle, "created"));
+    auto r =
+        run_hooks(c.hooks.start_container, "startContainer",
+                  hook_state_json(c, plan.id, ::getpid(), plan.rootfs.bundle, "created"), &c.process->env);
     if (!r) {
       std::string msg = "husk-runtime: " + r.error().what() + "\n";
       (void)!::write(STDERR_FILENO, msg.data(), msg.size());

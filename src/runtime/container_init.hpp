@@ -25,7 +25,8 @@ struct InitPlan {
   const linux::SyncChannel* channel = nullptr;
   int console_fd = -1;   // where the pty master goes (console socket), -1 for none
   int start_fd = -1;     // read end of the start pipe: one byte means "exec now"
-  int preserve_fds = 0;  // fds 3 .. 3+N-1 pass into the container
+  int start_write_fd = -1;  // the runtime's end, kept: `start` reopens it through /proc/PID/fd
+  int preserve_fds = 0;     // fds 3 .. 3+N-1 pass into the container (LISTEN_FDS's first)
   // The runtime's own descriptors the init must not keep: the state lock
   // (held by the runtime only), the parent's channel end, the pty peer.
   std::vector<int> parent_only_fds;
@@ -48,11 +49,13 @@ struct InitPlan {
 [[noreturn]] void container_init(linux::Kernel& k, const InitPlan& plan);
 
 // The last steps of a container process (init or exec'd) before it reports
-// ready: marks every fd from 3 + PRESERVE_FDS close-on-exec (nothing of ours
-// crosses exec), takes PROC's identity and loads SECCOMP (if any) at the
-// point runc does; a listener's fd goes to the runtime over CHANNEL.
+// ready: closes every fd from 3 + PRESERVE_FDS but CHANNEL's and KEEP_FDS
+// (its own sync fds, close-on-exec: nothing of the caller's or ours is held
+// while it waits, nor crosses exec), takes PROC's identity and loads SECCOMP
+// (if any) at the point runc does; a listener's fd goes to the runtime over
+// CHANNEL.
 Result<void> confine(const spec::Process& proc, const linux::SeccompProgram* seccomp, int preserve_fds,
-                     const linux::SyncChannel& channel);
+                     const linux::SyncChannel& channel, std::vector<int> keep_fds = {});
 
 // The state JSON a hook inside the container reads (status "created"/"running").
 std::string hook_state_json(const spec::Config& c, const std::string& id, int pid, const std::string& bundle,

@@ -217,6 +217,7 @@ Result<UniqueFd> await_exec(ExecTarget& t, const linux::Cloned& cloned,
       return abort_exec_child(pid, m.error().context("receive pty"));
     }
     master = std::move(*m);
+    if (auto r = linux::clear_onlcr(master.get()); !r) return abort_exec_child(pid, r.error());
   }
   if (t.seccomp && t.seccomp->listener()) {
     t.state.status = spec::Status::running;

@@ -13,7 +13,8 @@
 namespace husk::runtime {
 namespace {
 
-Result<void> run_hook(const spec::Hook& h, const std::string& stage, const std::string& state_json) {
+Result<void> run_hook(const spec::Hook& h, const std::string& stage, const std::string& state_json,
+                      const std::vector<std::string>* default_env) {
   auto in = HUSK_TRY(make_pipe("pipe for hook"));
   UniqueFd rd = std::move(in.read), wr = std::move(in.write);
   std::vector<char*> argv, envp;
@@ -22,8 +23,11 @@ Result<void> run_hook(const spec::Hook& h, const std::string& stage, const std::
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   std::vector<std::string> env = h.env;
+  if (env.empty() && default_env) env = *default_env;
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
+  // No env of its own and none given: ours, as runc's (Go's exec with a nil Env).
+  char** hook_env = (h.env.empty() && !default_env) ? environ : envp.data();
 
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("fork hook");
@@ -32,7 +36,7 @@ Result<void> run_hook(const spec::Hook& h, const std::string& stage, const std::
     ::dup2(rd.get(), STDIN_FILENO);
     // A hook's output must not land in the container's stdout pipe unasked:
     // runc lets it through to our stderr/stdout, and so do we.
-    ::execve(h.path.c_str(), argv.data(), envp.data());
+    ::execve(h.path.c_str(), argv.data(), hook_env);
     ::_exit(127);
   }
   rd.reset();
@@ -68,8 +72,8 @@ Result<void> run_hook(const spec::Hook& h, const std::string& stage, const std::
 }  // namespace
 
 Result<void> run_hooks(const std::vector<spec::Hook>& hooks, const std::string& stage,
-                       const std::string& state_json) {
-  for (auto& h : hooks) HUSK_TRY(run_hook(h, stage, state_json));
+                       const std::string& state_json, const std::vector<std::string>* default_env) {
+  for (auto& h : hooks) HUSK_TRY(run_hook(h, stage, state_json, default_env));
   return {};
 }
 
@@ -77,7 +81,7 @@ std::vector<Error> run_hooks_all(const std::vector<spec::Hook>& hooks, const std
                                  const std::string& state_json) {
   std::vector<Error> failures;
   for (auto& h : hooks)
-    if (auto r = run_hook(h, stage, state_json); !r) failures.push_back(r.error());
+    if (auto r = run_hook(h, stage, state_json, nullptr); !r) failures.push_back(r.error());
   return failures;
 }
 

@@ -34,7 +34,12 @@ Result<void> validate_sysctl(const Config& c) {
         return fail(invalid("linux.sysctl: " + key + " requires a network namespace"));
       continue;
     }
-    if (key == "kernel.hostname" || key == "kernel.domainname") {
+    // The OCI hostname field owns it (runc's rule and message; runc 1.1.5
+    // lets kernel.domainname through, and so do we).
+    if (key == "kernel.hostname")
+      return fail(
+          invalid("sysctl \"" + key + "\" is not allowed as it conflicts with the OCI \"hostname\" field"));
+    if (key == "kernel.domainname") {
       if (!has_ns(c, NamespaceType::uts))
         return fail(invalid("linux.sysctl: " + key + " requires a uts namespace"));
       continue;

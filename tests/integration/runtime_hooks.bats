@@ -45,10 +45,12 @@ host_hook() {
 
   hk_create "$ID" "$BUNDLE"
   pid=$(state_of "$ID" pid)
-  # After create: the three create-time hooks, all seeing "creating".
+  # After create: the three create-time hooks. prestart and createRuntime
+  # see "created" (the spec's, once the create steps are done; runc 1.1.5
+  # sends "creating"), createContainer "creating" as runc's.
   assert_eq "$(printf '%s\n' \
-    "prestart $ID creating $pid tag-prestart" \
-    "createRuntime $ID creating $pid tag-createRuntime")" "$(head -2 "$LOG")" "create-time runtime hooks"
+    "prestart $ID created $pid tag-prestart" \
+    "createRuntime $ID created $pid tag-createRuntime")" "$(head -2 "$LOG")" "create-time runtime hooks"
   # createContainer runs in the container's namespaces: its pid is the init
   # as seen there, so only the rest is compared.
   assert_eq "createContainer $ID creating" "$(sed -n 3p "$LOG" | cut -d' ' -f1-3)" "createContainer hook"

@@ -1,9 +1,30 @@
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+
+#include "base/strings.hpp"
 #include "cli/husk-runtime/commands.hpp"
 #include "runtime/container.hpp"
 
 namespace husk::cli {
 
+namespace {
+// systemd's socket activation, as runc reads it: LISTEN_FDS counts the fds
+// from 3 meant for the process LISTEN_PID names; for another process, none.
+int listen_fds_for_us() {
+  const char* fds = std::getenv("LISTEN_FDS");
+  const char* pid = std::getenv("LISTEN_PID");
+  if (!fds || !pid) return 0;
+  auto n = parse_u64(fds);
+  auto p = parse_u64(pid);
+  if (!n || !p || *p != static_cast<uint64_t>(::getpid()) || *n > 65536) return 0;
+  return static_cast<int>(*n);
+}
+}  // namespace
+
 void add_create_flags(CLI::App& cmd, runtime::CreateOptions& o) {
+  o.listen_fds = listen_fds_for_us();
   cmd.add_option("-b,--bundle", o.bundle, "path to the bundle directory (default: current directory)");
   cmd.add_option("--pid-file", o.pid_file, "write the container's init pid to this file");
   cmd.add_option("--console-socket", o.console_socket,

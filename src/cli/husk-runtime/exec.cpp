@@ -2,6 +2,7 @@
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "cli/husk-runtime/commands.hpp"
+#include "linux/self_exe.hpp"
 #include "spec/capabilities.hpp"
 
 namespace husk::cli {
@@ -89,6 +90,9 @@ void add_exec(CLI::App& app, Invocation& inv) {
     auto rest = cmd->remaining();
     inv.action = [f, rest](const runtime::Context& ctx) -> Result<int> {
       if (rest.empty()) return fail_code(EINVAL, "exec: a container id is required");
+      // Any re-exec onto a protected copy of our binary comes before the
+      // process file is read: `-p /dev/fd/N` (a pipe) can be read only once.
+      HUSK_TRY(linux::ensure_protected_self_exe());
       f->exec.id = rest[0];
       std::vector<std::string> args(rest.begin() + 1, rest.end());
       if (!args.empty() && args[0] == "--") args.erase(args.begin());
