@@ -218,6 +218,11 @@ Result<LaunchPlan> plan_launch(const Context& ctx, const CreateOptions& opts, bo
   lp.cgroup_path =
       HUSK_TRY(cgroups::resolve_cgroups_path(config.linux.cgroups_path, opts.id, layout, self_cgroup));
   lp.cgroup.emplace(std::move(layout), lp.cgroup_path);
+  // A cgroup someone froze would freeze the init, and create would wait
+  // for it forever: refused, as runc does (an absent one reads as thawed).
+  if (auto frozen = lp.cgroup->frozen(); frozen && *frozen)
+    return fail_code(
+        EBUSY, "create " + opts.id + ": container's cgroup " + lp.cgroup_path + " is unexpectedly frozen");
   // Limits are planned before anything exists: a resource this host cannot
   // enforce fails create with nothing to undo.
   if (config.linux.resources) {

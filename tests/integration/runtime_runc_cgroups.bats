@@ -96,3 +96,74 @@ need_v1() {
   # same warning as kernel: its memory.kmem.tcp.limit_in_bytes stays unlimited.)
   assert_eq $((8 * MiB)) "$(cat "$hd/memory.kmem.tcp.limit_in_bytes")" "husk's memory.kmem.tcp.limit_in_bytes"
 }
+
+# ---- 18: paused and frozen cgroups -----------------------------------------
+
+# exec_ignoring_pause NAME RUNTIME... : in the background, `exec
+# --ignore-paused $ID` writing /tmp/mark-NAME; its exit code lands in
+# $T/NAME.ignore.status.
+exec_ignoring_pause() {
+  local name=$1
+  shift
+  bg sh -c '"$@" >/dev/null 2>&1 </dev/null; echo $? >"$0"' "$T/$name.ignore.status" \
+    timeout 30 "$@" exec --ignore-paused "$ID" sh -c "echo ran >/tmp/mark-$name"
+}
+
+@test "18: exec into a paused container is refused (255, runc's message) unless --ignore-paused" {
+  mkpair '{}'
+  hrun rc run -d --bundle "$RB" "$ID"
+  assert_status 0
+  hrun hk run -d --bundle "$HB" "$ID"
+  assert_status 0
+  local r
+  for r in rc hk; do
+    hrun $r pause "$ID"
+    assert_status 0
+    runtime_cmd $r
+    hrun timeout 20 "${RT[@]}" exec "$ID" true
+    assert_status 255
+    assert_contains "$stderr" "cannot exec in a paused container (use --ignore-paused to override)" "$r exec's stderr"
+  done
+  # --ignore-paused joins it: the process is frozen with it until resume.
+  exec_ignoring_pause rc "$REFERENCE" --root "$RROOT"
+  exec_ignoring_pause hk "$HUSK" --root "$ROOT"
+  sleep 1
+  for r in rc hk; do
+    [ ! -e "$T/$r.ignore.status" ] || { echo "$r exec --ignore-paused ended while paused: $(cat "$T/$r.ignore.status")" >&2; return 1; }
+    hrun $r resume "$ID"
+    assert_status 0
+  done
+  wait_for 20 file_exists "$T/rc.ignore.status"
+  wait_for 20 file_exists "$T/hk.ignore.status"
+  assert_eq "$(cat "$T/rc.ignore.status")" "$(cat "$T/hk.ignore.status")" "exit of exec --ignore-paused (runc vs husk)"
+  assert_eq 0 "$(cat "$T/hk.ignore.status")" "husk's exec --ignore-paused"
+  assert_eq ran "$(cat "$HB/rootfs/tmp/mark-hk")" "what husk's exec wrote"
+}
+
+@test "18: run -d into a cgroup someone froze is refused, as runc does; the cgroup is left as it was" {
+  local fz
+  fz=$(cg_root freezer) || skip "no freezer"
+  mkpair '{}'
+  local b
+  for b in hb rb; do
+    mkdir -p "$fz/$CG_PARENT/$b"
+    if [ -e "$fz/$CG_PARENT/$b/freezer.state" ]; then
+      echo FROZEN >"$fz/$CG_PARENT/$b/freezer.state"
+    else
+      echo 1 >"$fz/$CG_PARENT/$b/cgroup.freeze"
+    fi
+  done
+  hrun timeout 30 "$REFERENCE" --root "$RROOT" run -d --bundle "$RB" "$ID"
+  [ "$status" -eq 1 ] || { echo "runc: $status $output" >&2; return 1; }
+  assert_contains "$stderr" "container's cgroup unexpectedly frozen" "runc's stderr"
+  hrun timeout 30 "$HUSK" --root "$ROOT" run -d --bundle "$HB" "$ID"
+  assert_failed_cleanly "container's cgroup /$CG_PARENT/hb is unexpectedly frozen"
+  assert_status 1
+  # Not ours: still there, still frozen.
+  if [ -e "$fz/$CG_PARENT/hb/freezer.state" ]; then
+    assert_eq FROZEN "$(cat "$fz/$CG_PARENT/hb/freezer.state")" "the frozen cgroup's state"
+  else
+    assert_eq 1 "$(cat "$fz/$CG_PARENT/hb/cgroup.freeze")" "the frozen cgroup's state"
+  fi
+  [ ! -e "$ROOT/$ID" ] || { echo "state left: $ROOT/$ID" >&2; return 1; }
+}
