@@ -167,3 +167,61 @@ exec_ignoring_pause() {
   fi
   [ ! -e "$ROOT/$ID" ] || { echo "state left: $ROOT/$ID" >&2; return 1; }
 }
+
+# ---- 21: update --memory -1 ------------------------------------------------
+
+@test "21: update --memory -1 lifts the memory limit and resets swap, as runc; --memory 50m afterwards" {
+  mkpair "{\"memory\": {\"limit\": $((64 * MiB)), \"swap\": $((128 * MiB))}}"
+  hrun rc run -d --bundle "$RB" "$ID"
+  assert_status 0
+  hrun hk run -d --bundle "$HB" "$ID"
+  assert_status 0
+  local r step files=(memory.limit_in_bytes memory.memsw.limit_in_bytes) v2files=(memory.max memory.swap.max) i got want
+  for step in -1 50m; do
+    for r in rc hk; do
+      hrun $r update --memory "$step" "$ID"
+      assert_status 0
+    done
+    for i in 0 1; do
+      want=$(cg_read memory "${files[$i]}" "${v2files[$i]}" "/$CG_PARENT/rb") || return 1
+      got=$(cg_read memory "${files[$i]}" "${v2files[$i]}" "/$CG_PARENT/hb") || return 1
+      assert_eq "$want" "$got" "after update --memory $step: ${files[$i]} (runc vs husk)"
+    done
+  done
+}
+
+# ---- 21: delete of a container in the host's pid namespace -----------------
+
+@test "21: delete of a stopped container in the host pid namespace kills its exec'd processes, as runc" {
+  mkpair '{}' sleep 1000
+  local b r
+  for b in "$HB" "$RB"; do
+    cfg_at "$b" '.linux.namespaces |= map(select(.type != "pid"))'
+  done
+  for r in rc hk; do
+    b=$([ $r = rc ] && echo "$RB" || echo "$HB")
+    hrun $r run -d --bundle "$b" "$ID"
+    assert_status 0
+    hrun $r exec -d "$ID" sleep 1001
+    assert_status 0
+    # The init goes; the exec'd process stays in the container's cgroup.
+    kill -KILL "$($r state "$ID" | jq -r .pid)"
+    wait_for 10 status_is_of $r "$ID" stopped
+    grep -q . "$(cg_path pids cgroup.procs cgroup.procs "/$CG_PARENT/${b##*/}")" ||
+      { echo "$r: the exec'd process is not in the cgroup" >&2; return 1; }
+    runtime_cmd $r
+    hrun timeout 30 "${RT[@]}" delete "$ID"
+    assert_status 0
+    local cg=/$CG_PARENT/${b##*/}
+    [ ! -e "$(cg_path pids cgroup.procs cgroup.procs "$cg")" ] || {
+      echo "$r: cgroup $cg left with: $(cat "$(cg_path pids cgroup.procs cgroup.procs "$cg")")" >&2
+      return 1
+    }
+  done
+  assert_nothing_left "$ID"
+}
+
+# status_is_of rc|hk ID STATUS
+status_is_of() {
+  [ "$($1 state "$2" 2>/dev/null | jq -r .status)" = "$3" ]
+}
