@@ -549,7 +549,7 @@ Result<void> start_container(const Context& ctx, const std::string& id) {
   return {};
 }
 
-Result<int> run_container(const Context& ctx, const CreateOptions& opts, bool detach) {
+Result<int> run_container(const Context& ctx, const CreateOptions& opts, bool detach, bool keep) {
   std::optional<SignalForwarder> signals;
   if (!detach) signals.emplace(HUSK_TRY(SignalForwarder::install()));
   auto l = HUSK_TRY(launch(ctx, opts, !detach, true));
@@ -568,6 +568,7 @@ Result<int> run_container(const Context& ctx, const CreateOptions& opts, bool de
   auto code = supervise(l.pid, l.master.get(), *signals);
   l.master.reset();
   if (ctx.log) ctx.log->debug(opts.id + ": process exited");
+  if (keep) return code;  // stopped now: its state, cgroup and poststop hooks wait for `delete`
   // runc run removes the container once its process is gone, unless a
   // `delete` from elsewhere already did.
   if (auto relocked = l.dir.relock(); !relocked) {

@@ -76,6 +76,63 @@ need_v1() {
   return 0
 }
 
+# ---- 13: realtime CPU under the runtime's own parents ----------------------
+
+need_rt() {
+  need_v1 "cpu.rt_runtime_us"
+  [ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ] || skip "kernel without CONFIG_RT_GROUP_SCHED"
+}
+
+@test "13: cpu.realtimeRuntime under new parents: husk gives them the budget (runc 1.1.5 fails)" {
+  need_rt
+  mkpair '{"cpu": {"realtimeRuntime": 10000, "realtimePeriod": 1000000}}'
+  # Two levels nobody gave a realtime budget (a new cgroup has 0).
+  cfg_at "$HB" '.linux.cgroupsPath = $cg' --arg cg "/$CG_PARENT/mid/hb"
+  cfg_at "$RB" '.linux.cgroupsPath = $cg' --arg cg "/$CG_PARENT/mid/rb"
+  local d=/sys/fs/cgroup/cpu/$CG_PARENT
+
+  # runc 1.1.5 writes the container's cpu.rt_runtime_us only, which the
+  # kernel refuses (EINVAL) while the parents have no budget: the issue
+  # asks for more than runc 1.1.5 does here (docker's daemon grants its
+  # parents the budget itself).
+  hrun timeout 30 "$REFERENCE" --root "$RROOT" run -d --bundle "$RB" "$ID"
+  [ "$status" -ne 0 ] || { echo "runc ran it: $output" >&2; return 1; }
+  assert_contains "$stderr" "cpu.rt_runtime_us: invalid argument" "runc's stderr"
+
+  hrun timeout 30 "$HUSK" --root "$ROOT" run -d --bundle "$HB" "$ID"
+  assert_status 0
+  assert_eq 10000 "$(cat "$d/mid/hb/cpu.rt_runtime_us")" "the container's cpu.rt_runtime_us"
+  # Each parent holds at least what its children hold.
+  [ "$(cat "$d/mid/cpu.rt_runtime_us")" -ge 10000 ] || { echo "mid: $(cat "$d/mid/cpu.rt_runtime_us")" >&2; return 1; }
+  [ "$(cat "$d/cpu.rt_runtime_us")" -ge 10000 ] || { echo "parent: $(cat "$d/cpu.rt_runtime_us")" >&2; return 1; }
+  hrun hk delete --force "$ID"
+  assert_status 0
+  [ ! -e "$d/mid/hb" ] || { echo "cgroup $d/mid/hb left" >&2; return 1; }
+  # The parents stay, as husk's /husk does (and their budget with them).
+  local m
+  for m in $(husk_cgroup_dirs "$CG_PARENT/mid"); do
+    rmdir "$m" || return 1
+  done
+  assert_nothing_left "$ID"
+}
+
+@test "13: a realtime budget no parent can give fails create, naming the parent that lacks it; nothing left" {
+  need_rt
+  local root_rt
+  root_rt=$(cat /sys/fs/cgroup/cpu/cpu.rt_runtime_us)
+  [ "$root_rt" -ge 0 ] && [ "$root_rt" -lt 990000 ] || skip "the root's realtime budget ($root_rt) is unlimited"
+  # More than the whole host has (kernel.sched_rt_runtime_us of the period).
+  mkpair "{\"cpu\": {\"realtimeRuntime\": $((root_rt + 10000)), \"realtimePeriod\": 1000000}}"
+  hrun timeout 30 "$REFERENCE" --root "$RROOT" run -d --bundle "$RB" "$ID"
+  [ "$status" -ne 0 ] || { echo "runc ran it: $output" >&2; return 1; }
+  hrun timeout 30 "$HUSK" --root "$ROOT" run -d --bundle "$HB" "$ID"
+  assert_failed_cleanly "its parent /sys/fs/cgroup/cpu lacks the realtime budget"
+  assert_contains "$stderr" "/sys/fs/cgroup/cpu/$CG_PARENT" stderr
+  assert_contains "$stderr" "Invalid argument" stderr
+  [ ! -e "/sys/fs/cgroup/cpu/$CG_PARENT/hb" ] || { echo "cgroup hb left" >&2; return 1; }
+  assert_nothing_left "$ID"
+}
+
 # ---- 14: memory.kernelTCP --------------------------------------------------
 
 @test "14: memory.kernelTCP is written where the kernel has memory.kmem.tcp.limit_in_bytes; kernel only warns" {
@@ -188,6 +245,83 @@ exec_ignoring_pause() {
       assert_eq "$want" "$got" "after update --memory $step: ${files[$i]} (runc vs husk)"
     done
   done
+}
+
+# ---- 15: run --keep, delete -f of processes frozen elsewhere ---------------
+
+@test "15: run --keep leaves the stopped container for state and delete, as runc" {
+  mkpair '{}' sh -c 'exit 3'
+  local r
+  for r in rc hk; do
+    runtime_cmd $r
+    hrun timeout 30 "${RT[@]}" run --keep --bundle "$([ $r = rc ] && echo "$RB" || echo "$HB")" "$ID"
+    assert_status 3
+    assert_eq stopped "$($r state "$ID" | jq -r .status)" "$r: state after run --keep"
+    hrun $r delete "$ID"
+    assert_status 0
+    hrun $r state "$ID"
+    [ "$status" -ne 0 ] || { echo "$r: $ID still there after delete" >&2; return 1; }
+  done
+  assert_nothing_left "$ID"
+}
+
+# freeze_elsewhere NAME CGPATH INIT : moves the processes of cgroup CGPATH
+# but INIT out of its freezer cgroup into a frozen one of their own,
+# $CG_PARENT/NAME-frozen. Prints how many it moved.
+freeze_elsewhere() {
+  local name=$1 cg=$2 init=$3 fz pid n=0
+  fz=$(cg_root freezer) || return 1
+  mkdir -p "$fz/$CG_PARENT/$name-frozen" || return 1
+  for pid in $(cat "$fz$cg/cgroup.procs"); do
+    [ "$pid" = "$init" ] && continue
+    echo "$pid" >"$fz/$CG_PARENT/$name-frozen/cgroup.procs" || return 1
+    n=$((n + 1))
+  done
+  echo FROZEN >"$fz/$CG_PARENT/$name-frozen/freezer.state" || return 1
+  wait_for 10 grep -qx FROZEN "$fz/$CG_PARENT/$name-frozen/freezer.state" || return 1
+  echo "$n"
+}
+
+# has_procs DIR N : cgroup DIR has at least N processes.
+has_procs() {
+  local a
+  mapfile -t a <"$1/cgroup.procs"
+  [ "${#a[@]}" -ge "$2" ]
+}
+
+@test "15: delete -f of a container whose processes are frozen in another freezer cgroup thaws and kills them" {
+  need_v1 "a v1 freezer of its own beside the container's cgroups"
+  [ -d /sys/fs/cgroup/freezer ] || skip "no v1 freezer"
+  mkpair '{}' sh -c 'sleep 1000 & sleep 1000 & wait'
+  local r b init n t0 left
+  for r in rc hk; do
+    b=$([ $r = rc ] && echo rb || echo hb)
+    hrun $r run -d --bundle "$T/$b" "$ID"
+    assert_status 0
+    init=$($r state "$ID" | jq -r .pid)
+    wait_for 10 has_procs "/sys/fs/cgroup/pids/$CG_PARENT/$b" 3
+    n=$(freeze_elsewhere "$r" "/$CG_PARENT/$b" "$init") || return 1
+    assert_eq 2 "$n" "$r: processes frozen elsewhere"
+    t0=$SECONDS
+    runtime_cmd $r
+    hrun timeout 60 "${RT[@]}" delete --force "$ID"
+    echo "# $r delete -f: status $status in $((SECONDS - t0)) s: $output" >&3
+    eval "${r}_status=\$status ${r}_secs=\$((SECONDS - t0))"
+    left=$(cat "/sys/fs/cgroup/pids/$CG_PARENT/$b/cgroup.procs" 2>/dev/null | wc -l)
+    eval "${r}_left=\$left"
+  done
+  # runc 1.1.5 is wrong here: it freezes and thaws the container's own
+  # freezer cgroup only, and its delete -f fails after ~10 s ("container
+  # init still running"), the two processes left alive and frozen. Asserted
+  # is what delete -f means: thawed (moved back into the container's own
+  # freezer cgroup, the other one's tasks untouched), killed, removed.
+  echo "# runc: status $rc_status, $rc_secs s, $rc_left left; husk: status $hk_status, $hk_secs s, $hk_left left" >&3
+  assert_eq 0 "$hk_status" "husk delete -f"
+  [ "$hk_secs" -lt 5 ] || { echo "husk delete -f took $hk_secs s" >&2; return 1; }
+  assert_eq 0 "$hk_left" "husk: processes left in the container's pids cgroup"
+  [ ! -e "/sys/fs/cgroup/pids/$CG_PARENT/hb" ] || { echo "husk left its pids cgroup" >&2; return 1; }
+  # The other freezer cgroup is not the container's: it stays, frozen.
+  assert_eq FROZEN "$(cat "/sys/fs/cgroup/freezer/$CG_PARENT/hk-frozen/freezer.state")" "the other freezer cgroup"
 }
 
 # ---- 21: delete of a container in the host's pid namespace -----------------
