@@ -189,11 +189,97 @@ Result<void> Manager::write(const Write& w, OpenFile& last) const {
   return {};
 }
 
+namespace {
+struct RtBudget {
+  int64_t period = 0, runtime = 0;
+};
+
+Result<RtBudget> read_rt_budget(const std::string& dir) {
+  RtBudget b;
+  for (auto [file, out] : {std::pair{"/cpu.rt_period_us", &b.period}, {"/cpu.rt_runtime_us", &b.runtime}}) {
+    auto text = HUSK_TRY(read_file(dir + file));
+    auto v = parse_i64(trim(text));
+    if (!v) return fail_code(EINVAL, dir + file + ": not a number: \"" + trim(text) + "\"");
+    *out = *v;
+  }
+  return b;
+}
+
+// RUNTIME of every PERIOD as microseconds of PER, rounded up: what a parent
+// with period PER must hold for it. The kernel compares shares of the
+// period rounded down, so a parent holding the rounded-up sum of its
+// children's always passes.
+int64_t rt_share(int64_t runtime, int64_t period, int64_t per) {
+  if (runtime <= 0 || period <= 0) return 0;
+  return static_cast<int64_t>((static_cast<__int128>(runtime) * per + period - 1) / period);
+}
+
+// What DIR's children other than SKIP hold of its budget (period PER).
+int64_t rt_runtime_of_children(const std::string& dir, const std::string& skip, int64_t per) {
+  int64_t sum = 0;
+  for (auto& name : list_dir(dir)) {
+    std::string child = dir + "/" + name;
+    if (child == skip) continue;
+    if (auto b = read_rt_budget(child)) sum += rt_share(b->runtime, b->period, per);
+  }
+  return sum;
+}
+}  // namespace
+
+Result<void> Manager::grant_rt_budget(const Plan& plan) const {
+  int64_t runtime = 0, period = 0;
+  for (auto& w : plan.writes) {
+    if (w.v2 || w.controller != "cpu") continue;
+    if (w.file == "cpu.rt_runtime_us") runtime = parse_i64(w.value).value_or(0);
+    if (w.file == "cpu.rt_period_us") period = parse_i64(w.value).value_or(0);
+  }
+  const Hierarchy* h = v1_hierarchy("cpu");
+  if (!h || runtime <= 0) return {};
+  std::string leaf = dir(*h);
+  if (period == 0) period = HUSK_TRY(read_rt_budget(leaf)).period;
+  // Bottom-up from the leaf's parent: what each level must hold for its
+  // children, until one already does. The root's budget is the kernel's
+  // (kernel.sched_rt_runtime_us), never raised.
+  struct Grant {
+    std::string dir;
+    int64_t runtime, period;
+  };
+  std::vector<Grant> grants;
+  int64_t need_runtime = runtime, need_period = period;
+  std::string child = leaf;
+  while (true) {
+    std::string parent = child.substr(0, child.rfind('/'));
+    if (parent.size() <= h->mount_point.size()) break;
+    auto have = HUSK_TRY(read_rt_budget(parent));
+    if (have.runtime < 0) break;  // unlimited
+    int64_t want =
+        rt_share(need_runtime, need_period, have.period) + rt_runtime_of_children(parent, child, have.period);
+    if (have.runtime >= want) break;
+    grants.push_back({parent, want, have.period});
+    need_runtime = want;
+    need_period = have.period;
+    child = parent;
+  }
+  // Top-down: a level can hold only what its parent can spare.
+  for (auto it = grants.rbegin(); it != grants.rend(); ++it) {
+    auto r = write_file(it->dir + "/cpu.rt_runtime_us", std::to_string(it->runtime));
+    if (r) continue;
+    std::string parent = it->dir.substr(0, it->dir.rfind('/'));
+    return fail(Error(r.error().err(), "cgroup " + path_ + ": realtimeRuntime " + std::to_string(runtime) +
+                                           " of " + std::to_string(period) + " us needs " +
+                                           std::to_string(it->runtime) + " of " + std::to_string(it->period) +
+                                           " us in " + it->dir + ", and its parent " + parent +
+                                           " lacks the realtime budget for it (cpu.rt_runtime_us)"));
+  }
+  return {};
+}
+
 Result<void> Manager::apply(const Plan& plan) const {
   std::set<std::string> v2_needed;
   for (auto& w : plan.writes)
     if (w.v2 && w.controller != "cgroup") v2_needed.insert(w.controller);
   HUSK_TRY_CTX(enable_v2_controllers(v2_needed), "cgroup " + path_);
+  HUSK_TRY(grant_rt_budget(plan));
   // Some limits constrain others (memsw >= memory, quota vs period, a
   // child's cpuset within its parent's): a write the kernel refuses now may
   // be right once the others are in. Retry while rounds make progress.
@@ -331,6 +417,24 @@ Result<std::vector<int>> Manager::pids() const {
   return std::vector<int>(all.begin(), all.end());
 }
 
+void Manager::reclaim_from_other_freezers(const std::vector<int>& pids) const {
+  const Hierarchy* h = freezer();
+  if (!h || h->cgroup2) return;
+  std::string procs = dir(*h) + "/cgroup.procs";
+  for (int pid : pids) {
+    auto text = read_file("/proc/" + std::to_string(pid) + "/cgroup");
+    if (!text) continue;  // gone already
+    for (auto& [ctrls, p] : parse_proc_cgroup(*text)) {
+      auto list = split(ctrls, ',');
+      if (std::find(list.begin(), list.end(), "freezer") == list.end()) continue;
+      if (p == path_) continue;
+      // destroy's first pass may have removed ours already (it was empty).
+      (void)::mkdir(dir(*h).c_str(), 0755);
+      (void)write_file(procs, std::to_string(pid));
+    }
+  }
+}
+
 Result<void> Manager::signal_all(int signal) const {
   // Frozen tasks do not act on SIGKILL until thawed.
   if (signal == SIGKILL)
@@ -348,6 +452,7 @@ Result<void> Manager::signal_all(int signal) const {
   while (true) {
     auto pids = HUSK_TRY(this->pids());
     if (pids.empty()) return {};
+    if (signal == SIGKILL) reclaim_from_other_freezers(pids);
     for (int pid : pids) ::kill(pid, signal);
     if (signal != SIGKILL) return {};
     if (deadline() - start > 10000)

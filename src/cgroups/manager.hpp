@@ -89,6 +89,14 @@ class Manager {
   // The v1 hierarchy holding CONTROLLER, if any.
   const Hierarchy* v1_hierarchy(const std::string& controller) const;
   Result<void> enable_v2_controllers(const std::set<std::string>& wanted) const;
+  // v1: a process of ours that was moved into another freezer cgroup may be
+  // frozen there, where SIGKILL cannot end it. Moved back into our (thawed)
+  // freezer cgroup it thaws, without thawing that cgroup's other tasks.
+  void reclaim_from_other_freezers(const std::vector<int>& pids) const;
+  // A v1 cgroup's realtime budget comes out of its parent's, and a new
+  // cgroup has none: the ancestors (not the root) that lack what the
+  // plan's cpu.rt_runtime_us needs are given it, top-down.
+  Result<void> grant_rt_budget(const Plan& plan) const;
   struct OpenFile {
     std::string path;
     UniqueFd fd;

@@ -76,10 +76,20 @@ struct Planner {
   static std::string unum(uint64_t v) { return std::to_string(v); }
 
   Result<void> memory(const spec::MemoryResources& m) {
-    if (m.kernel || m.kernel_tcp)
+    if (m.kernel)
       plan.warnings.push_back(
-          "memory.kernel and memory.kernelTCP are ignored: kernel memory limits are deprecated and this "
-          "kernel has none (as runc)");
+          "memory.kernel is ignored: kernel memory limits are deprecated and current kernels have none "
+          "(as runc)");
+    // The TCP buffer limit outlived the kernel memory one in v1's memory
+    // controller: written where the kernel still has the file (nothing to
+    // do where it has not); cgroup v2 has no such limit.
+    if (m.kernel_tcp) {
+      if (host.in_v1("memory"))
+        plan.writes.push_back(
+            {false, "memory", "memory.kmem.tcp.limit_in_bytes", num(*m.kernel_tcp), "", "", true});
+      else
+        plan.warnings.push_back("memory.kernelTCP is ignored: this host has no cgroup v1 memory controller");
+    }
     bool any = m.limit || m.reservation || m.swap || m.swappiness || m.disable_oom_killer || m.use_hierarchy;
     if (!any) return {};
     bool v2 = HUSK_TRY(use_v2("memory", "memory", "linux.resources.memory"));

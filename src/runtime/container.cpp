@@ -224,6 +224,11 @@ Result<LaunchPlan> plan_launch(const Context& ctx, const CreateOptions& opts, bo
   lp.cgroup_path =
       HUSK_TRY(cgroups::resolve_cgroups_path(config.linux.cgroups_path, opts.id, layout, self_cgroup));
   lp.cgroup.emplace(std::move(layout), lp.cgroup_path);
+  // A cgroup someone froze would freeze the init, and create would wait
+  // for it forever: refused, as runc does (an absent one reads as thawed).
+  if (auto frozen = lp.cgroup->frozen(); frozen && *frozen)
+    return fail_code(
+        EBUSY, "create " + opts.id + ": container's cgroup " + lp.cgroup_path + " is unexpectedly frozen");
   // Limits are planned before anything exists: a resource this host cannot
   // enforce fails create with nothing to undo.
   if (config.linux.resources) {
@@ -560,7 +565,7 @@ Result<void> start_container(const Context& ctx, const std::string& id) {
   return {};
 }
 
-Result<int> run_container(const Context& ctx, const CreateOptions& opts, bool detach) {
+Result<int> run_container(const Context& ctx, const CreateOptions& opts, bool detach, bool keep) {
   std::optional<SignalForwarder> signals;
   if (!detach) signals.emplace(HUSK_TRY(SignalForwarder::install()));
   auto l = HUSK_TRY(launch(ctx, opts, !detach, true));
@@ -579,6 +584,7 @@ Result<int> run_container(const Context& ctx, const CreateOptions& opts, bool de
   auto code = supervise(l.pid, l.master.get(), *signals);
   l.master.reset();
   if (ctx.log) ctx.log->debug(opts.id + ": process exited");
+  if (keep) return code;  // stopped now: its state, cgroup and poststop hooks wait for `delete`
   // runc run removes the container once its process is gone, unless a
   // `delete` from elsewhere already did.
   if (auto relocked = l.dir.relock(); !relocked) {

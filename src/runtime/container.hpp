@@ -33,8 +33,9 @@ struct CreateOptions {
 Result<void> create_container(const Context& ctx, const CreateOptions& opts);
 Result<void> start_container(const Context& ctx, const std::string& id);
 // create + start; in the foreground it forwards signals, proxies a terminal,
-// deletes the container when it exits and returns its exit code.
-Result<int> run_container(const Context& ctx, const CreateOptions& opts, bool detach);
+// deletes the container when it exits (unless KEEP: runc's --keep leaves it
+// stopped, for `state` and `delete`) and returns its exit code.
+Result<int> run_container(const Context& ctx, const CreateOptions& opts, bool detach, bool keep = false);
 Result<spec::State> container_state(const Context& ctx, const std::string& id);
 Result<void> kill_container(const Context& ctx, const std::string& id, int signal, bool all);
 Result<void> delete_container(const Context& ctx, const std::string& id, bool force);

@@ -152,6 +152,10 @@ Result<ExecTarget> open_exec_target(const Context& ctx, const ExecOptions& opts)
   t.pidfd = UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, t.state.pid, 0)));
   if (!t.pidfd || !linux::process_alive(t.state.pid, t.state.pid_start_time))
     return fail_code(ESRCH, "cannot exec in a stopped container: container not running");
+  // A process that joins a frozen cgroup freezes before it runs anything,
+  // and this command would wait for it until `resume`.
+  if (!opts.ignore_paused && live_status(t.state) == spec::Status::paused)
+    return fail_code(EBUSY, "cannot exec in a paused container (use --ignore-paused to override)");
   if (!t.state.cgroup_path.empty()) t.cgroup.emplace(HUSK_TRY(cgroup_manager_for(t.state)));
   t.joins = linux::pidfd_joins(linux::namespace_inodes(t.state.pid), linux::namespace_inodes(::getpid()));
   HUSK_TRY(refuse_ptrace_before_start(opts, t));

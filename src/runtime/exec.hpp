@@ -16,6 +16,9 @@ struct ExecOptions {
   std::string pid_file;
   int preserve_fds = 0;
   bool detach = false;
+  // runc's --ignore-paused: join a paused container (the process is frozen
+  // with it until `resume`) instead of refusing.
+  bool ignore_paused = false;
 };
 
 // The container's own process settings: the base `exec CMD...` starts from.

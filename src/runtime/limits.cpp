@@ -61,6 +61,11 @@ Result<void> update_container(const Context& ctx, const std::string& id, const s
   auto live = HUSK_TRY(open_live(ctx, id));
   auto config = HUSK_TRY(spec::parse_config(HUSK_TRY(live.dir.load_config_text())));
   auto merged = spec::merge_resources(config.linux.resources.value_or(spec::Resources{}), update);
+  // runc's rule: lifting the memory limit (-1) without a word on swap lifts
+  // the memory+swap limit too, which could not stay below an unlimited one.
+  if (update.memory && update.memory->limit == -1 && !update.memory->swap && merged.memory &&
+      merged.memory->swap)
+    merged.memory->swap = -1;
 
   if (merged.memory) {
     auto& m = *merged.memory;

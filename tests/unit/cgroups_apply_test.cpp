@@ -135,6 +135,29 @@ TEST_F(ApplyTest, HybridWritesV1FilesAndV2Hugetlb) {
 // The kernel takes each write(2) to a cgroup file as one value, so a run of
 // rules for one file goes through one open: here the plain file collects
 // every rule, in order (one open per rule would leave only the last).
+// A v1 realtime budget comes out of the parent's: a parent that lacks what
+// its children (the container and its siblings) need gets it first.
+TEST_F(ApplyTest, RealtimeRuntimeGivesTheParentsTheBudget) {
+  Manager m = hybrid();
+  ASSERT_TRUE(mkdir_all(tmp_ / "cpu/husk/other").has_value());
+  for (const char* d : {"cpu/husk", "cpu/husk/c1", "cpu/husk/other"}) {
+    put_file(tmp_ / (std::string(d) + "/cpu.rt_period_us"), "1000000\n");
+    put_file(tmp_ / (std::string(d) + "/cpu.rt_runtime_us"), "0\n");
+  }
+  put_file(tmp_ / "cpu/husk/other/cpu.rt_runtime_us", "20000\n");
+  Plan p = plan_for(m, R"({"cpu": {"realtimeRuntime": 10000, "realtimePeriod": 1000000}})");
+  auto r = m.apply(p);
+  ASSERT_TRUE(r.has_value()) << r.error().what();
+  EXPECT_EQ(file("cpu/husk/cpu.rt_runtime_us"), "30000");  // the container's and its sibling's
+  EXPECT_EQ(file("cpu/husk/c1/cpu.rt_runtime_us"), "10000");
+  EXPECT_EQ(file("cpu/husk/other/cpu.rt_runtime_us"), "20000\n");
+
+  // A parent with enough is left alone.
+  put_file(tmp_ / "cpu/husk/cpu.rt_runtime_us", "500000\n");
+  ASSERT_TRUE(m.apply(p).has_value());
+  EXPECT_EQ(file("cpu/husk/cpu.rt_runtime_us"), "500000\n");
+}
+
 TEST_F(ApplyTest, ConsecutiveWritesToOneFileShareOneOpen) {
   Manager m = hybrid();
   files("devices/husk/c1", {"devices.allow", "devices.deny"});

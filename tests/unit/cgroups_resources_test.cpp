@@ -307,7 +307,7 @@ TEST(PlanV1, UnifiedNeedsCgroupV2) {
 
 TEST(PlanV1, KernelMemoryIsOnlyAWarning) {
   for (const Controllers& host : {v1_host(), hybrid_host(), v2_host(), Controllers{}}) {
-    Plan p = plan_ok(R"({"memory": {"kernel": 1073741824, "kernelTCP": 1048576}})", host);
+    Plan p = plan_ok(R"({"memory": {"kernel": 1073741824}})", host);
     EXPECT_TRUE(p.writes.empty()) << ::testing::PrintToString(summary(p));
     ASSERT_EQ(p.warnings.size(), 1u);
     EXPECT_NE(p.warnings[0].find("memory.kernel"), std::string::npos) << p.warnings[0];
@@ -316,6 +316,25 @@ TEST(PlanV1, KernelMemoryIsOnlyAWarning) {
   Plan p = plan_ok(R"({"memory": {"limit": 4096, "kernel": 1024}})", v1_host());
   EXPECT_EQ(summary(p), (Strings{"v1 memory memory.limit_in_bytes=4096"}));
   EXPECT_EQ(p.warnings.size(), 1u);
+}
+
+TEST(PlanV1, KernelTcpIsWrittenWhereTheKernelHasIt) {
+  // v1's memory controller: written, and nothing to do on a kernel without the file.
+  for (const Controllers& host : {v1_host(), hybrid_host()}) {
+    Plan p = plan_ok(R"({"memory": {"kernel": 1073741824, "kernelTCP": 1048576}})", host);
+    EXPECT_EQ(summary(p), (Strings{"v1 memory memory.kmem.tcp.limit_in_bytes=1048576"}));
+    ASSERT_EQ(p.writes.size(), 1u);
+    EXPECT_TRUE(p.writes[0].optional);
+    ASSERT_EQ(p.warnings.size(), 1u);  // memory.kernel's
+    EXPECT_NE(p.warnings[0].find("memory.kernel "), std::string::npos) << p.warnings[0];
+  }
+  // cgroup v2 (or no memory controller at all): a warning, never a failure.
+  for (const Controllers& host : {v2_host(), Controllers{}}) {
+    Plan p = plan_ok(R"({"memory": {"kernelTCP": 1048576}})", host);
+    EXPECT_TRUE(p.writes.empty()) << ::testing::PrintToString(summary(p));
+    ASSERT_EQ(p.warnings.size(), 1u);
+    EXPECT_NE(p.warnings[0].find("memory.kernelTCP"), std::string::npos) << p.warnings[0];
+  }
 }
 
 TEST(PlanV1, UseHierarchyIsAWarning) {

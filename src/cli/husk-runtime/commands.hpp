@@ -14,6 +14,8 @@ using Action = std::function<Result<int>(const runtime::Context&)>;
 
 struct Invocation {
   Action action;
+  // The exit code when the action fails (runc's 1; its exec's 255).
+  int failure_code = 1;
 };
 
 void add_create(CLI::App& app, Invocation& inv);

@@ -80,6 +80,8 @@ void add_exec(CLI::App& app, Invocation& inv) {
   cmd->add_option("--pid-file", f->exec.pid_file, "write the process's pid to this file");
   cmd->add_option("-c,--cap", f->caps, "add a capability")->allow_extra_args(false);
   cmd->add_flag("--no-new-privs", f->no_new_privs, "set no_new_privs");
+  cmd->add_flag("--ignore-paused", f->exec.ignore_paused,
+                "join a paused container (the process stays frozen until resume)");
   cmd->add_option("--apparmor", f->apparmor, "the AppArmor profile for the process");
   cmd->add_option("--process-label", f->process_label, "the SELinux label for the process");
   cmd->add_option("--preserve-fds", f->exec.preserve_fds, "pass N extra fds (from 3)")
@@ -87,6 +89,8 @@ void add_exec(CLI::App& app, Invocation& inv) {
   // ID then the command, whose own flags must not be parsed as ours.
   cmd->prefix_command();
   cmd->callback([f, cmd, &inv] {
+    // runc's: a failed exec exits 255, apart from the exit code of a process.
+    inv.failure_code = 255;
     auto rest = cmd->remaining();
     inv.action = [f, rest](const runtime::Context& ctx) -> Result<int> {
       if (rest.empty()) return fail_code(EINVAL, "exec: a container id is required");

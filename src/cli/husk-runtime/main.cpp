@@ -136,9 +136,9 @@ int main(int argc, char** argv) {
       logger->error(err.what());
     else
       std::fprintf(stderr, "husk-runtime: %s\n", err.what().c_str());
-    // docker's 126/127 for a command that cannot run; 1 for everything
-    // else, as runc.
-    return husk::exit_code_for(err.kind(), 1);
+    // docker's 126/127 for a command that cannot run; else what the command
+    // says (runc's 1, its exec's 255).
+    return husk::exit_code_for(err.kind(), inv.failure_code);
   }
   return *result;
 }
