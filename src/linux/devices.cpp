@@ -55,8 +55,11 @@ Result<void> create_one(Kernel& k, int rootfd, const spec::Device& d, bool bind)
   mode_t mode = type_bits(d.type) | (d.file_mode ? (*d.file_mode & 07777) : 0666);
   dev_t devno = d.type == 'p' ? 0 : makedev(static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor));
   // An image may ship its own node or a symlink there: replace it.
-  if (::unlinkat(parent.get(), name.c_str(), 0) < 0 && errno != ENOENT && errno != EISDIR)
-    return fail_errno("remove existing " + path);
+  if (::unlinkat(parent.get(), name.c_str(), 0) < 0) {
+    // A directory there stays, as runc leaves whatever exists ("/mnt/").
+    if (errno == EISDIR) return {};
+    if (errno != ENOENT) return fail_errno("remove existing " + path);
+  }
   if (k.mknodat(parent.get(), name.c_str(), mode, devno) < 0) return fail_errno("mknod " + path);
   if (k.fchmodat(parent.get(), name.c_str(), mode & 07777, 0) < 0) return fail_errno("chmod " + path);
   if (k.fchownat(parent.get(), name.c_str(), d.uid.value_or(0), d.gid.value_or(0), AT_SYMLINK_NOFOLLOW) < 0)

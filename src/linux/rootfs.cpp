@@ -47,11 +47,25 @@ Result<void> bind_mount(Kernel& k, const std::string& source, int target_fd, con
   if (!tree) return fail_errno("bind " + source + " on " + dest);
   struct mount_attr attr = {};
   attr.attr_set = attrs_from_flags(o.flags);
-  if (attr.attr_set & (MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME)) attr.attr_clr = MOUNT_ATTR__ATIME;
-  if (attr.attr_set || attr.attr_clr) {
-    // Plain options act on the top mount only, as with mount(2) remount.
-    if (k.mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr) < 0)
-      return fail_errno("set options on bind of " + source + " at " + dest);
+  // An atime mode asked for replaces the source's; none keeps it (as a
+  // remount without one does).
+  uint64_t atime_clr = (o.flags & (MS_NOATIME | MS_STRICTATIME | MS_RELATIME)) ? MOUNT_ATTR__ATIME : 0;
+  if (attr.attr_set || atime_clr) {
+    // Plain options act on the top mount only, and, as runc's remount, they
+    // are the mount's whole set: the source's ro, nosuid, ... go unless
+    // asked for again (a bind with no such option keeps them all).
+    attr.attr_clr = (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
+                     MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW) &
+                    ~attr.attr_set;
+    attr.attr_clr |= atime_clr;
+    if (k.mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr) < 0) {
+      // Flags a user namespace locked (the host's ro, nosuid, ...) cannot
+      // be cleared: keep them and add what was asked.
+      if (errno != EPERM) return fail_errno("set options on bind of " + source + " at " + dest);
+      attr.attr_clr = atime_clr;
+      if (k.mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr) < 0)
+        return fail_errno("set options on bind of " + source + " at " + dest);
+    }
   }
   if (o.rec_attr_set || o.rec_attr_clr) {
     struct mount_attr rattr = {};
@@ -159,6 +173,37 @@ Result<void> copy_tree(int src, int dst) {
 
 namespace {
 
+Result<void> require_plain_directory(int rootfd, const std::string& dest, const std::string& type) {
+  auto existing = open_in_root(rootfd, dest, O_PATH | O_NOFOLLOW);
+  if (!existing) {
+    if (existing.error().err() == ENOENT) return {};
+    return fail(std::move(existing).error());
+  }
+  struct stat st;
+  if (::fstat(existing->get(), &st) < 0) return fail_errno("stat " + dest);
+  if (!S_ISDIR(st.st_mode))
+    return fail_code(ENOTDIR,
+                     "filesystem \"" + type + "\" must be mounted on ordinary directory (" + dest + ")");
+  return {};
+}
+
+// DEST's top mount made read-only (its other flags as they are).
+Result<void> make_read_only(Kernel& k, int rootfd, const std::string& dest) {
+  auto top = HUSK_TRY(open_in_root(rootfd, dest, O_PATH | O_DIRECTORY));
+  struct mount_attr attr = {};
+  attr.attr_set = MOUNT_ATTR_RDONLY;
+  if (k.mount_setattr(top.get(), "", AT_EMPTY_PATH, &attr) < 0)
+    return fail_errno("make " + dest + " read-only");
+  return {};
+}
+
+// Whether DATA (comma-joined filesystem options) sets NAME=...
+bool has_data_option(const std::string& data, std::string_view name) {
+  for (auto& opt : split(data, ','))
+    if (opt.size() > name.size() && opt.starts_with(name) && opt[name.size()] == '=') return true;
+  return false;
+}
+
 Result<void> mount_cgroup_views(Kernel& k, int rootfd, const std::string& dest, const MountOptions& o,
                                 const RootfsSpec& spec) {
   // Pure v2 with its own cgroup namespace: the real thing.
@@ -210,6 +255,17 @@ Result<void> mount_one(Kernel& k, int rootfd, const spec::Mount& m, const Rootfs
     if (spec.await_cgroup) HUSK_TRY(spec.await_cgroup());
     HUSK_TRY(mount_cgroup_views(k, rootfd, dest, o, spec));
   } else {
+    // proc and sysfs never go through a symlink (runc's rule, after the
+    // attacks that swapped /proc for a link).
+    if (m.type == "proc" || m.type == "sysfs") HUSK_TRY(require_plain_directory(rootfd, dest, m.type));
+    // A tmpfs on an existing directory keeps that directory's mode (runc),
+    // unless mode= asks for another; a new one gets tmpfs' own 1777.
+    std::optional<mode_t> keep_mode;
+    if (m.type == "tmpfs" && !has_data_option(o.data, "mode"))
+      if (auto existing = open_in_root(rootfd, dest, O_PATH | O_DIRECTORY)) {
+        struct stat st;
+        if (::fstat(existing->get(), &st) == 0) keep_mode = st.st_mode & 07777;
+      }
     auto target = HUSK_TRY(ensure_path_in_root(rootfd, dest, true));
     UniqueFd below;
     if (o.tmpcopyup) below = UniqueFd(::openat(target.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -217,7 +273,12 @@ Result<void> mount_one(Kernel& k, int rootfd, const spec::Mount& m, const Rootfs
     // proc and sysfs take no context= option; tmpfs, mqueue, devpts do.
     std::string labeled = type == "proc" || type == "sysfs" ? o.data : with_mount_label(o.data, spec.mount_label);
     const char* data = labeled.empty() ? nullptr : labeled.c_str();
-    if (k.mount(m.source.c_str(), fd_path(target.get()).c_str(), type.c_str(), o.flags, data) < 0) {
+    // A read-only tmpfs (and /dev) turns read-only once filled: after its
+    // mode, copy-up, and for /dev its devices, devpts and console
+    // (finalize_rootfs).
+    bool late_ro = (o.flags & MS_RDONLY) && (type == "tmpfs" || dest == "/dev");
+    unsigned long flags = late_ro ? o.flags & ~MS_RDONLY : o.flags;
+    if (k.mount(m.source.c_str(), fd_path(target.get()).c_str(), type.c_str(), flags, data) < 0) {
       int err = errno;
       // In a user namespace that does not own the network (or ipc)
       // namespace, sysfs (mqueue) cannot be mounted: bind the host's, as runc does.
@@ -234,6 +295,11 @@ Result<void> mount_one(Kernel& k, int rootfd, const spec::Mount& m, const Rootfs
       auto top = HUSK_TRY(open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY));
       HUSK_TRY_CTX(copy_tree(below.get(), top.get()), "tmpcopyup " + dest);
     }
+    if (keep_mode) {
+      auto top = HUSK_TRY(open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY));
+      if (::fchmod(top.get(), *keep_mode) < 0) return fail_errno("chmod tmpfs on " + dest);
+    }
+    if (late_ro && dest != "/dev") HUSK_TRY(make_read_only(k, rootfd, dest));
   }
   if (o.propagation) {
     auto top = HUSK_TRY(open_in_root(rootfd, dest, O_PATH));
@@ -343,6 +409,55 @@ Result<UniqueFd> ensure_path_in_root(int rootfd, const std::string& path, bool d
   return parent;
 }
 
+// mountinfo escapes spaces and friends as \040 etc.
+std::string unescape_mount_point(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' &&
+        s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+      out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+      i += 3;
+      continue;
+    }
+    out += s[i];
+  }
+  return out;
+}
+
+// The mount PATH is on, from /proc/self/mountinfo: its mount point and
+// whether it is shared (an optional field "shared:N").
+struct MountOf {
+  std::string mount_point;
+  bool shared = false;
+};
+
+Result<MountOf> mount_of(const std::string& path) {
+  struct statx stx = {};
+  if (::statx(AT_FDCWD, path.c_str(), 0, STATX_MNT_ID, &stx) < 0) return fail_errno("statx " + path);
+  if (!(stx.stx_mask & STATX_MNT_ID)) return fail_code(ENOTSUP, "statx " + path + ": no mount id");
+  std::string info = HUSK_TRY(read_file("/proc/self/mountinfo"));
+  std::string id = std::to_string(stx.stx_mnt_id);
+  for (auto& line : split(info, '\n')) {
+    auto fields = split(line, ' ');
+    // id parent maj:min root mountpoint opts [optional...] - fstype source superopts
+    if (fields.size() < 7 || fields[0] != id) continue;
+    MountOf m;
+    m.mount_point = unescape_mount_point(fields[4]);
+    for (size_t i = 6; i < fields.size() && fields[i] != "-"; ++i)
+      if (fields[i].starts_with("shared:")) m.shared = true;
+    return m;
+  }
+  return fail_code(ENOENT, "mount of " + path + " (id " + id + ") not in /proc/self/mountinfo");
+}
+
+Result<void> make_parent_mount_private(Kernel& k, const std::string& rootfs) {
+  auto m = HUSK_TRY_CTX(mount_of(rootfs), "find the mount of rootfs");
+  if (!m.shared) return {};
+  if (k.mount(nullptr, m.mount_point.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
+    return fail_errno("make " + m.mount_point + " (the rootfs's mount) private");
+  return {};
+}
+
 }  // namespace
 
 Result<UniqueFd> ensure_path_in_root(int rootfd, const std::string& path, bool dir) {
@@ -351,18 +466,24 @@ Result<UniqueFd> ensure_path_in_root(int rootfd, const std::string& path, bool d
 
 Result<UniqueFd> prepare_rootfs(Kernel& k, const RootfsSpec& spec) {
   const auto& c = *spec.config;
-  // Nothing the container mounts may reach the host: slave by default, or
-  // what rootfsPropagation asks for.
-  // A shared root is made shared only after pivot_root, which refuses a
-  // shared parent mount.
+  // The mounts we copied from the host: rslave by default, so nothing the
+  // container mounts reaches the host. rshared keeps the host's shared
+  // mounts as peers (Kubernetes' Bidirectional propagation); private and
+  // slave are applied as asked. Unbindable waits until after the rootfs
+  // self-bind (an unbindable source cannot be bound) and pivot_root.
+  unsigned long wanted = propagation_flags(c.linux.rootfs_propagation);
   unsigned long prop = MS_SLAVE | MS_REC;
-  if (auto p = propagation_flags(c.linux.rootfs_propagation); p && !(p & MS_SHARED)) prop = p | MS_REC;
+  if (wanted & MS_SHARED)
+    prop = wanted;
+  else if (wanted & (MS_PRIVATE | MS_SLAVE))
+    prop = wanted | MS_REC;
   if (k.mount(nullptr, "/", nullptr, prop, nullptr) < 0) return fail_errno("set propagation of /");
-  // pivot_root needs the new root to be a mount point whose parent is not shared.
+  // Only what pivot_root needs is made private: the mount holding the
+  // rootfs, when shared (the self-bind would reach its peers, and
+  // pivot_root refuses a shared parent).
+  HUSK_TRY(make_parent_mount_private(k, spec.rootfs));
   if (k.mount(spec.rootfs.c_str(), spec.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
     return fail_errno("bind rootfs " + spec.rootfs);
-  if (k.mount(nullptr, spec.rootfs.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
-    return fail_errno("make rootfs private");
 
   UniqueFd rootfd = HUSK_TRY(open_fd(spec.rootfs, O_PATH | O_DIRECTORY));
   for (auto& m : c.mounts)
@@ -412,6 +533,15 @@ Result<void> mount_console(Kernel& k, const std::string& slave_path) {
 
 Result<void> finalize_rootfs(Kernel& k, const RootfsSpec& spec) {
   const auto& c = *spec.config;
+  // A read-only /dev was mounted writable for its devices, devpts, console.
+  for (auto& m : c.mounts) {
+    if (clean_path(m.destination) != "/dev") continue;
+    auto o = HUSK_TRY(parse_mount_options(m.options));
+    if ((o.flags & MS_RDONLY) && !o.bind && m.type != "bind") {
+      UniqueFd root = HUSK_TRY(open_fd("/", O_PATH | O_DIRECTORY));
+      HUSK_TRY(make_read_only(k, root.get(), "/dev"));
+    }
+  }
   for (auto& [key, value] : c.linux.sysctl) {
     std::string path = "/proc/sys/" + key;
     for (size_t i = 10; i < path.size(); ++i)

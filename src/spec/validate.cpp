@@ -112,9 +112,11 @@ Result<void> validate(const Config& c) {
       "", "shared", "slave", "private", "rshared", "rslave", "rprivate", "unbindable", "runbindable"};
   if (!propagations.contains(c.linux.rootfs_propagation))
     return fail(invalid("linux.rootfsPropagation: unknown value \"" + c.linux.rootfs_propagation + "\""));
+  // The spec asks for no /dev prefix, and runc makes a node anywhere in the
+  // rootfs; only the root itself cannot become one.
   for (auto& d : c.linux.devices)
-    if (d.path.empty() || d.path[0] != '/' || !starts_with(clean_path(d.path), "/dev/"))
-      return fail(invalid("linux.devices: path \"" + d.path + "\" must be under /dev"));
+    if (d.path.empty() || d.path[0] != '/' || clean_path(d.path) == "/")
+      return fail(invalid("linux.devices: path \"" + d.path + "\" must be an absolute path below /"));
   HUSK_TRY(validate_sysctl(c));
   return {};
 }
