@@ -83,8 +83,9 @@ TEST(ImageCommit, UpperDirWhiteoutsBecomeOciWhiteouts) {
   auto entries = read_tar(out.get());
   std::vector<std::string> names;
   for (auto& [n, e] : entries) names.push_back(n);
-  // Sorted, each directory before what it holds, the opaque marker first in it.
-  EXPECT_EQ(names, (std::vector<std::string>{"copied", "etc", "etc/.wh.gone", "etc/new", "opq",
+  // Sorted, each directory (named with a slash, as tar does) before what it
+  // holds, the opaque marker first in it.
+  EXPECT_EQ(names, (std::vector<std::string>{"copied", "etc/", "etc/.wh.gone", "etc/new", "opq/",
                                              "opq/.wh..wh..opq", "opq/kept"}));
   std::map<std::string, TarEntry> by_name(entries.begin(), entries.end());
   EXPECT_EQ(by_name["etc/.wh.gone"].type, static_cast<unsigned>(AE_IFREG));
@@ -107,7 +108,7 @@ TEST(ImageCommit, RootTarKeepsCharDevicesAndLinksAsTheyAre) {
   ASSERT_TRUE(r.has_value()) << r.error().what();
   auto entries = read_tar(out.get());
   ASSERT_EQ(entries.size(), 3u);
-  EXPECT_EQ(entries[0].first, "d");
+  EXPECT_EQ(entries[0].first, "d/");
   EXPECT_EQ(entries[1].first, "d/f");
   EXPECT_EQ(entries[2].first, "link");
   EXPECT_EQ(entries[2].second.type, static_cast<unsigned>(AE_IFLNK));  // never followed
