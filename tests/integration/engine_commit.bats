@@ -15,14 +15,14 @@ teardown() { engine_teardown; }
 
 hrun() { h run --network none "$@"; }
 
-# c: exited, having added /greeting and /data/f and deleted /etc/group.
+# ch: exited, having added /greeting and /data/f and deleted /etc/group.
 changed_container() {
-  hrun --name c busybox sh -c 'echo hello >/greeting; mkdir /data; echo d >/data/f; rm /etc/group'
+  hrun --name ch busybox sh -c 'echo hello >/greeting; mkdir /data; echo d >/data/f; rm /etc/group'
 }
 
 @test "export: a stopped container's image files and changes, not what it deleted" {
   changed_container
-  h export c >"$T/c.tar"
+  h export ch >"$T/c.tar"
   run tar -tf "$T/c.tar"
   assert_status 0
   assert_contains "$output" "bin/busybox"
@@ -37,7 +37,7 @@ changed_container() {
 
 @test "export -o FILE writes the file and nothing to stdout" {
   changed_container
-  run h export -o "$T/out.tar" c
+  run h export -o "$T/out.tar" ch
   assert_status 0
   assert_eq "" "$output" "stdout"
   assert_eq "d" "$(tar -xOf "$T/out.tar" data/f)" "data/f in the file"
@@ -45,7 +45,7 @@ changed_container() {
 
 @test "export to a terminal is refused, as docker's" {
   changed_container
-  run script -qefc "$HUSK --root $R --runroot $RUNROOT export c" /dev/null
+  run script -qefc "$HUSK --root $R --runroot $RUNROOT export ch" /dev/null
   assert_status 1
   assert_contains "$output" "cowardly refusing to save to a terminal. Use the -o flag or redirect"
 }
@@ -66,7 +66,7 @@ changed_container() {
 
 @test "commit: the new image has the change, and not the deleted file (whiteout)" {
   changed_container
-  run h commit c mine:v1
+  run h commit ch mine:v1
   assert_status 0
   assert_match '^sha256:[0-9a-f]{64}$' "$output"
   id=$output
@@ -82,13 +82,13 @@ changed_container() {
   assert_eq 2 "$(h image inspect --format '{{len .RootFS.Layers}}' mine:v1)" "layers"
   assert_eq '["sh","-c","echo hello >/greeting; mkdir /data; echo d >/data/f; rm /etc/group"]' \
     "$(h image inspect mine:v1 | jq -c '.[0].Config.Cmd')" "Cmd"
-  assert_eq "$(h inspect --format '{{.Id}}' c)" "$(h image inspect --format '{{.Container}}' mine:v1)" "Container"
+  assert_eq "$(h inspect --format '{{.Id}}' ch)" "$(h image inspect --format '{{.Container}}' mine:v1)" "Container"
 }
 
 @test "commit -c CMD, ENV, EXPOSE, WORKDIR, LABEL: the image's config" {
   changed_container
   h commit -c 'CMD ["echo","hi"]' -c 'ENV GREETING=bonjour' -c 'EXPOSE 8080' -c 'WORKDIR /data' \
-    -c 'LABEL team=core' c conf:1 >/dev/null
+    -c 'LABEL team=core' ch conf:1 >/dev/null
   run hrun --rm conf:1
   assert_status 0
   assert_output "hi"
@@ -101,7 +101,7 @@ changed_container() {
 
 @test "commit -m and -a: Comment and Author in image inspect and history" {
   changed_container
-  h commit -m "my message" -a "Ann Author <ann@example.com>" c msg:1 >/dev/null
+  h commit -m "my message" -a "Ann Author <ann@example.com>" ch msg:1 >/dev/null
   assert_eq "my message|Ann Author <ann@example.com>" \
     "$(h image inspect --format '{{.Comment}}|{{.Author}}' msg:1)" "Comment|Author"
   run h history --format '{{.Comment}}' msg:1
@@ -125,7 +125,7 @@ changed_container() {
 
 @test "commit without a name: an untagged image, <none> in images, runnable by id" {
   changed_container
-  id=$(h commit c)
+  id=$(h commit ch)
   assert_match '^sha256:[0-9a-f]{64}$' "$id"
   run h images --format '{{.ID}} {{.Repository}} {{.Tag}}'
   assert_contains "$output" "${id:7:12} <none> <none>"
@@ -135,10 +135,10 @@ changed_container() {
 
 @test "commit: a bad -c and an unknown container are errors (exit 1)" {
   changed_container
-  run h commit -c 'RUN echo hi' c bad:1
+  run h commit -c 'RUN echo hi' ch bad:1
   assert_status 1
   assert_contains "$output" "run is not a valid change command"
-  run h commit -c 'LABEL novalue' c bad:1
+  run h commit -c 'LABEL novalue' ch bad:1
   assert_status 1
   assert_contains "$output" "can't find = in \"novalue\""
   run h image inspect bad:1
