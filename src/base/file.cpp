@@ -134,6 +134,18 @@ std::vector<std::string> list_dir(const std::string& path) {
   return out;
 }
 
+Result<std::vector<std::string>> dir_entries(int dir, const std::string& what) {
+  DIR* d = ::fdopendir(::fcntl(dir, F_DUPFD_CLOEXEC, 0));
+  if (!d) return fail_errno("read directory " + what);
+  std::vector<std::string> names;
+  while (auto* e = ::readdir(d))
+    if (std::string_view(e->d_name) != "." && std::string_view(e->d_name) != "..")
+      names.emplace_back(e->d_name);
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 bool dir_is_empty(const std::string& path) {
   DIR* d = ::opendir(path.c_str());
   if (!d) return false;

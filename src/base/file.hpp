@@ -23,6 +23,9 @@ bool path_exists(const std::string& path);
 // The names in the directory PATH, sorted, but hidden ones (".lock",
 // ".tmp-..."); none when it cannot be read.
 std::vector<std::string> list_dir(const std::string& path);
+// Every name in the opened directory DIR ("." and ".." left out, hidden
+// ones in), sorted; WHAT names it in the error.
+Result<std::vector<std::string>> dir_entries(int dir, const std::string& what);
 // Whether PATH is a directory without any entry (hidden ones count).
 bool dir_is_empty(const std::string& path);
 // PATH as given when absolute, else joined onto the current directory

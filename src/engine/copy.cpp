@@ -1,6 +1,5 @@
 #include "engine/copy.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -47,17 +46,6 @@ Result<UniqueFd> open_on(const CopySide& side, const std::string& path, int flag
 
 Result<void> copy_entry(int sdir, const std::string& sname, int ddir, const std::string& dname,
                         const CopyOptions& opts);
-
-// The names in the directory DIR (opened for reading), "." and ".." left out.
-Result<std::vector<std::string>> entries(int dir, const std::string& what) {
-  DIR* d = ::fdopendir(::fcntl(dir, F_DUPFD_CLOEXEC, 0));
-  if (!d) return fail_errno("read directory " + what);
-  std::vector<std::string> names;
-  while (auto* e = ::readdir(d))
-    if (std::string_view(e->d_name) != "." && std::string_view(e->d_name) != "..") names.push_back(e->d_name);
-  ::closedir(d);
-  return names;
-}
 
 Result<void> set_owner_mode_times(int fd, const struct stat& st, const CopyOptions& opts,
                                   const std::string& what) {
@@ -113,7 +101,7 @@ Result<void> copy_dir(int sdir, const std::string& sname, const struct stat& st,
     return fail_errno("create directory " + dname);
   UniqueFd from = HUSK_TRY(open_at(sdir, sname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
   UniqueFd to = HUSK_TRY(open_at(ddir, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
-  for (auto& n : HUSK_TRY(entries(from.get(), sname)))
+  for (auto& n : HUSK_TRY(dir_entries(from.get(), sname)))
     HUSK_TRY_CTX(copy_entry(from.get(), n, to.get(), n, opts), sname);
   return set_owner_mode_times(to.get(), st, opts, dname);
 }
@@ -195,7 +183,7 @@ Result<void> copy_path(const CopySide& src, const CopySide& dst, const CopyOptio
     if (s.contents) {
       // Into DST itself: each entry of SRC by its name.
       UniqueFd from = HUSK_TRY(open_at(s.place.dir.get(), s.place.name, O_RDONLY | O_DIRECTORY));
-      for (auto& n : HUSK_TRY(entries(from.get(), src.path)))
+      for (auto& n : HUSK_TRY(dir_entries(from.get(), src.path)))
         HUSK_TRY(copy_entry(from.get(), n, as_dir->get(), n, opts));
       return {};
     }
@@ -235,7 +223,18 @@ Result<ContainerRoot> ContainerRoot::open(const Engine& eng, const ContainerReco
     r.fd_ = HUSK_TRY(open_fd("/proc/" + std::to_string(state.pid) + "/root", O_PATH | O_DIRECTORY));
     return r;
   }
-  // Stopped: the overlay root, mounted again if an exit unmounted it.
+  HUSK_TRY(r.open_rootfs(eng, rec));  // stopped
+  return r;
+}
+
+Result<ContainerRoot> ContainerRoot::open_filesystem(const Engine& eng, const ContainerRecord& rec) {
+  ContainerRoot r;
+  HUSK_TRY(r.open_rootfs(eng, rec));
+  return r;
+}
+
+Result<void> ContainerRoot::open_rootfs(const Engine& eng, const ContainerRecord& rec) {
+  ContainerStore cs = eng.containers();
   std::string rootfs = cs.bundle_dir(rec.id) + "/rootfs";
   struct stat mine, parent;
   bool mounted = ::stat(rootfs.c_str(), &mine) == 0 && ::stat(cs.bundle_dir(rec.id).c_str(), &parent) == 0 &&
@@ -243,10 +242,10 @@ Result<ContainerRoot> ContainerRoot::open(const Engine& eng, const ContainerReco
   if (!mounted) {
     auto img = HUSK_TRY(eng.images().find_image(rec.image_id));
     HUSK_TRY(image::remount_bundle(eng.images(), img, rec.id, cs.bundle_dir(rec.id)));
-    r.mounted_ = rootfs;
+    mounted_ = rootfs;
   }
-  r.fd_ = HUSK_TRY(open_fd(rootfs, O_PATH | O_DIRECTORY));
-  return r;
+  fd_ = HUSK_TRY(open_fd(rootfs, O_PATH | O_DIRECTORY));
+  return {};
 }
 
 ContainerRoot::~ContainerRoot() {

@@ -42,6 +42,15 @@ Result<void> copy_path(const CopySide& src, const CopySide& dst, const CopyOptio
 class ContainerRoot {
  public:
   static Result<ContainerRoot> open(const Engine& eng, const ContainerRecord& rec);
+  // Its filesystem alone (export): the overlay root on the host, image
+  // layers and its changes, without the volumes and binds, which are
+  // mounted in the container's own mount namespace (rslave: none come back
+  // to this mount). A running container's processes may change it while it
+  // is read: the reader walks it by fds without following a link
+  // (image/tar_stream.hpp's write_root_tar), so no swap under the walk leads
+  // out of it. (A read-only overlay of the same dirs elsewhere would not
+  // hold still either: overlayfs reads its lowers live.)
+  static Result<ContainerRoot> open_filesystem(const Engine& eng, const ContainerRecord& rec);
   ContainerRoot(ContainerRoot&&) = default;
   ~ContainerRoot();
   int fd() const { return fd_.get(); }
@@ -50,6 +59,8 @@ class ContainerRoot {
 
  private:
   ContainerRoot() = default;
+  // The overlay root at the bundle's rootfs, mounted again if an exit unmounted it.
+  Result<void> open_rootfs(const Engine& eng, const ContainerRecord& rec);
   UniqueFd fd_;
   std::string mounted_;  // the rootfs we mounted (unmounted on destruction)
   std::pair<uid_t, gid_t> owner_{0, 0};

@@ -15,6 +15,7 @@
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "base/time.hpp"
+#include "image/commit.hpp"
 
 namespace husk::image {
 
@@ -37,20 +38,12 @@ Result<std::string> layer_media_type(const unsigned char* head, size_t n, const 
 
 // Config, manifest and names for a one-layer image made here.
 Result<StoredImage> commit_image(const Store& store, const LayerInfo& layer, const ImportOptions& opts) {
-  ImageConfig c;
-  c.created = opts.created.empty() ? now_rfc3339() : opts.created;
-  c.platform = host_platform();
-  c.config = opts.config;
-  c.diff_ids = {layer.diff_id};
-  c.history.push_back(HistoryEntry{c.created, opts.created_by, "", "", false});
-  std::string config = to_json(c);
-  Manifest m;
-  m.schema_version = 2;
-  m.media_type = std::string(media::kOciManifest);
-  m.config =
-      Descriptor{std::string(media::kOciConfig), sha256_of(config), static_cast<int64_t>(config.size())};
-  m.layers.push_back(Descriptor{layer.blob_media_type, layer.blob, layer.blob_size});
-  return store.add_image(to_json(m), config, opts.names);
+  NewImage what;
+  what.config = opts.config;
+  what.created = opts.created;
+  what.created_by = opts.created_by;
+  what.names = opts.names;
+  return add_layer_image(store, nullptr, layer, what);
 }
 
 ReadFn read_string(const std::string& data) {

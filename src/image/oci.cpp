@@ -131,6 +131,7 @@ Result<RunConfig> run_config_from_json(const json& j) {
   c.working_dir = HUSK_TRY(get_string(j, "WorkingDir", w));
   c.labels = HUSK_TRY(get_string_map(j, "Labels", w));
   c.stop_signal = HUSK_TRY(get_string(j, "StopSignal", w));
+  c.on_build = HUSK_TRY(get_strings(j, "OnBuild", w));
   return c;
 }
 
@@ -150,6 +151,8 @@ Result<ImageConfig> image_config_from_json(const json& j) {
   ImageConfig c;
   c.created = HUSK_TRY(get_string(j, "created", ""));
   c.author = HUSK_TRY(get_string(j, "author", ""));
+  c.comment = HUSK_TRY(get_string(j, "comment", ""));
+  c.container = HUSK_TRY(get_string(j, "container", ""));
   c.platform = HUSK_TRY(platform_from_json(j, ""));
   if (const json* config = get_object(j, "config")) c.config = HUSK_TRY(run_config_from_json(*config));
 
@@ -243,6 +246,7 @@ ojson run_config_json(const RunConfig& c) {
   if (!c.working_dir.empty()) j["WorkingDir"] = c.working_dir;
   if (!c.labels.empty()) j["Labels"] = c.labels;
   if (!c.stop_signal.empty()) j["StopSignal"] = c.stop_signal;
+  if (!c.on_build.empty()) j["OnBuild"] = c.on_build;
   return j;
 }
 
@@ -387,6 +391,8 @@ std::string to_json(const ImageConfig& c) {
   ojson j = ojson::object();
   if (!c.created.empty()) j["created"] = c.created;
   if (!c.author.empty()) j["author"] = c.author;
+  if (!c.comment.empty()) j["comment"] = c.comment;
+  if (!c.container.empty()) j["container"] = c.container;
   j["architecture"] = c.platform.architecture;
   j["os"] = c.platform.os;
   if (!c.platform.variant.empty()) j["variant"] = c.platform.variant;

@@ -106,12 +106,17 @@ struct RunConfig {
   std::string working_dir;
   std::map<std::string, std::string> labels;
   std::string stop_signal;
+  std::vector<std::string> on_build;  // docker's OnBuild: instructions for images built FROM this one
   friend bool operator==(const RunConfig&, const RunConfig&) = default;
 };
 
 struct ImageConfig {
   std::string created;
   std::string author;
+  // docker's own fields (commit sets them): the commit's message and the
+  // container the image was made from.
+  std::string comment;
+  std::string container;
   Platform platform;  // architecture, os, variant, os.version, os.features
   RunConfig config;
   std::vector<Digest> diff_ids;  // rootfs.diff_ids, bottom layer first

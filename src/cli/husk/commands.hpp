@@ -82,6 +82,8 @@ void add_pull(CLI::App& app, Invocation& inv);
 void add_push(CLI::App& app, Invocation& inv);
 void add_login(CLI::App& app, Invocation& inv);
 void add_logout(CLI::App& app, Invocation& inv);
+void add_commit(CLI::App& app, Invocation& inv);  // commit.cpp: commit, export
+void add_export(CLI::App& app, Invocation& inv);
 // The container commands (both programs):
 void add_run(CLI::App& app, Invocation& inv);  // run.cpp: run, create, start, restart
 void add_create(CLI::App& app, Invocation& inv);

@@ -1,5 +1,5 @@
 // husk-full: every husk command: images (pull, push, login, image ...,
-// load, save), the system ones (version, info, system df|prune), and the
+// load, save, commit), export, the system ones (version, info, system df|prune), and the
 // container commands. The lean husk (lean.cpp) hands it what it lacks.
 #include <cstdio>
 
@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   flavor.add_more = [](CLI::App& app, husk::cli::Invocation& inv) {
     using namespace husk::cli;
     for (auto add : {add_image, add_images, add_rmi, add_load, add_save, add_pull, add_push, add_login,
-                     add_logout, add_version, add_info, add_system, add_events})
+                     add_logout, add_commit, add_export, add_version, add_info, add_system, add_events})
       add(app, inv);
   };
   flavor.fetch_image = make_or_pull;

@@ -28,6 +28,7 @@ json run_config_json(const image::RunConfig& c) {
     for (auto& v : c.volumes) j["Volumes"][v] = json::object();
   }
   j["WorkingDir"] = c.working_dir;
+  j["OnBuild"] = c.on_build.empty() ? json(nullptr) : json(c.on_build);
   j["Labels"] = c.labels.empty() ? json(nullptr) : json(c.labels);
   if (!c.stop_signal.empty()) j["StopSignal"] = c.stop_signal;
   return j;
@@ -59,7 +60,9 @@ json inspect_json(const Store& store, const StoredImage& img) {
   j["Id"] = img.id().str();
   j["RepoTags"] = tags;
   j["RepoDigests"] = digests;
+  j["Comment"] = img.config.comment;
   j["Created"] = img.config.created;
+  j["Container"] = img.config.container;
   j["Author"] = img.config.author;
   j["Config"] = run_config_json(img.config.config);
   j["Architecture"] = img.config.platform.architecture;
