@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/fd.hpp"
+#include "monitor/log_writer.hpp"
 
 namespace husk::monitor {
 

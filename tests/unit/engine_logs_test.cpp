@@ -9,6 +9,7 @@
 
 #include "base/file.hpp"
 #include "engine/attach.hpp"
+#include "base/strings.hpp"
 #include "engine/logs.hpp"
 #include "test_helpers.hpp"
 
@@ -114,6 +115,41 @@ TEST(EngineLogs, TheReaderSplitsStreamsAndHonoursTailTimestampsSinceAndUntil) {
   LogsOptions until;
   until.until = kT + 1000000000;
   EXPECT_EQ(printed(path, until).first, "old\n");
+}
+
+// json-file's rotation: full, the log becomes .1 (.1 becomes .2, the
+// oldest past max-file goes); no file passes max-size; the reader reads
+// the rotated files first, so what is kept comes out whole and in order.
+TEST(EngineLogs, RotationKeepsMaxFilesUnderMaxSizeAndTheReaderReadsThemInOrder) {
+  TempDir tmp;
+  std::string path = tmp / "log";
+  {
+    auto fd = open_fd(path, O_WRONLY | O_CREAT | O_APPEND, 0640);
+    LogWriter w(fd->get(), monitor::LogRotation{path, 400, 3});
+    for (int i = 0; i < 100; ++i) w.write(0, "line-" + std::to_string(i) + "\n");
+  }
+  EXPECT_TRUE(path_exists(path + ".1"));
+  EXPECT_TRUE(path_exists(path + ".2"));
+  EXPECT_FALSE(path_exists(path + ".3"));
+  for (auto p : {path, path + ".1", path + ".2"}) EXPECT_LE(read_file(p)->size(), 400u) << p;
+  EXPECT_EQ(monitor::rotated_logs(path), (std::vector<std::string>{path + ".2", path + ".1"}));
+  auto out = printed(path, {}).first;
+  auto lines = split(out, '\n');
+  ASSERT_GT(lines.size(), 3u);
+  EXPECT_EQ(out.substr(out.size() - 8), "line-99\n");
+  int first = std::stoi(lines[0].substr(5));
+  EXPECT_GT(first, 0) << "the oldest were dropped";
+  for (size_t i = 0; i + 1 < lines.size(); ++i) EXPECT_EQ(lines[i], "line-" + std::to_string(first + static_cast<int>(i)));
+  // One file: it begins again.
+  std::string one = tmp / "one";
+  {
+    auto fd = open_fd(one, O_WRONLY | O_CREAT | O_APPEND, 0640);
+    LogWriter w(fd->get(), monitor::LogRotation{one, 400, 1});
+    for (int i = 0; i < 100; ++i) w.write(0, "line-" + std::to_string(i) + "\n");
+  }
+  EXPECT_FALSE(path_exists(one + ".1"));
+  EXPECT_LE(read_file(one)->size(), 400u);
+  EXPECT_NE(read_file(one)->find("line-99"), std::string::npos);
 }
 
 // A record of the wrong shape (another writer's, or two cut lines joined by
