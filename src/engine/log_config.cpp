@@ -97,10 +97,10 @@ Result<LogConfig> parse_log_config(const std::string& driver, const std::vector<
     if (c.max_files < 1) return fail(invalid("max-file cannot be less than 1"));
   }
   if (auto it = c.options.find("compress"); it != c.options.end()) {
-    c.compress = HUSK_TRY(go_parse_bool(it->second));
-    if (c.compress && (c.max_files == 1 || c.max_size == -1))
+    bool compress = HUSK_TRY(go_parse_bool(it->second));
+    if (compress && (c.max_files == 1 || c.max_size == -1))
       return fail(invalid("compress cannot be true when max-file is less than 2 or max-size is not set"));
-    if (c.compress)
+    if (compress)
       return fail(Error(ENOTSUP, "compress=true is not supported by husk: its rotated logs stay plain", false,
                         ErrorKind::invalid_argument));
   }

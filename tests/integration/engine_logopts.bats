@@ -37,7 +37,7 @@ lines_cmd() { echo "i=0; while [ \$i -lt $1 ]; do echo line-\$i; i=\$((i+1)); sl
   local first=${lines[0]#line-} i
   for i in "${!lines[@]}"; do assert_eq "line-$((first + i))" "${lines[$i]}"; done
   assert_eq '{"Config":{"max-file":"3","max-size":"1k"},"Type":"json-file"}' \
-    "$(h inspect rot | jq -c '.[0].HostConfig.LogConfig')"
+    "$(h inspect rot | jq -cS '.[0].HostConfig.LogConfig')"
 }
 
 @test "logopts: with one file the log begins again once full" {
