@@ -63,6 +63,18 @@ common_setup() {
   : >"$T/bg.pids"
 }
 
+# The containers a reference runtime (runc) made under its --root STATE,
+# force-deleted with it, and STATE removed; nothing made is no error.
+reference_teardown() {
+  local runtime=$1 state=$2 id
+  [ -n "$state" ] && [ -d "$state" ] || return 0
+  for id in "$state"/*; do
+    [ -e "$id" ] || continue
+    timeout 30 "$runtime" --root "$state" delete --force "${id##*/}" >/dev/null 2>&1 </dev/null
+  done
+  rm -rf "$state"
+}
+
 common_teardown() {
   local id cg d pid
   # Background helpers (console receivers, foreground runs) we started.

@@ -29,13 +29,7 @@ teardown() {
   for f in /sys/fs/cgroup/freezer/"$CG_PARENT"/*/freezer.state; do
     [ -e "$f" ] && echo THAWED >"$f"
   done
-  if [ -d "${RROOT:-}" ]; then
-    for id in "$RROOT"/*; do
-      [ -e "$id" ] || continue
-      timeout 30 "$REFERENCE" --root "$RROOT" delete --force "${id##*/}" >/dev/null 2>&1 </dev/null
-    done
-    rm -rf "$RROOT"
-  fi
+  reference_teardown "$REFERENCE" "${RROOT:-}"
   common_teardown
 }
 

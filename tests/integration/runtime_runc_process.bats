@@ -57,13 +57,7 @@ teardown() {
   local id
   # runc's containers are removed with runc; common_teardown then removes
   # husk's, the cgroups, mounts and processes left, pass or fail.
-  if [ -d "$RROOT" ]; then
-    for id in "$RROOT"/*; do
-      [ -e "$id" ] || continue
-      timeout 30 "$REFERENCE" --root "$RROOT" delete --force "${id##*/}" >/dev/null 2>&1 </dev/null
-    done
-    rm -rf "$RROOT"
-  fi
+  reference_teardown "$REFERENCE" "$RROOT"
   common_teardown
 }
 
