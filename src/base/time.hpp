@@ -16,5 +16,10 @@ std::string rfc3339(const timespec& t);
 // "YYYY-MM-DD[THH:MM:SS[.frac]][Z|+hh:mm|-hh:mm]" as nanoseconds since the
 // epoch (no zone: local time); nullopt when it is not one.
 std::optional<int64_t> parse_rfc3339_nanos(std::string_view text);
+// Go's time.ParseDuration: "1h30m", "2.5s", "100ms", "-5s", "0"; units ns,
+// us (µs), ms, s, m, h. Nanoseconds; nullopt when it is not one.
+std::optional<int64_t> parse_go_duration(std::string_view text);
+// NANOS as Go's Duration.String prints it: "30s", "1m30s", "1h0m0s", "500ms", "1.5s", "0s".
+std::string format_go_duration(int64_t nanos);
 
 }  // namespace husk

@@ -19,31 +19,6 @@
 
 namespace husk::engine {
 
-namespace {
-
-// "1h30m", "10s", "2.5m", "100ms": Go's time.ParseDuration, positive only.
-std::optional<LogTime> parse_duration(std::string_view s) {
-  if (s.empty()) return {};
-  LogTime total = 0;
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t start = i;
-    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-    if (i == start) return {};
-    double v = std::stod(std::string(s.substr(start, i - start)));
-    size_t u = i;
-    while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) ++i;
-    std::string_view unit = s.substr(u, i - u);
-    double scale = unit == "ns" ? 1 : unit == "us" ? 1e3 : unit == "ms" ? 1e6 : unit == "s" ? 1e9
-                   : unit == "m" ? 60e9 : unit == "h" ? 3600e9 : 0;
-    if (scale == 0) return {};
-    total += static_cast<LogTime>(v * scale);
-  }
-  return total;
-}
-
-}  // namespace
-
 Result<LogEntry> parse_log_entry(std::string_view line) {
   auto j = nlohmann::json::parse(line, nullptr, false);
   // Every field is checked for its type before it is read: a record written
@@ -75,7 +50,7 @@ Result<LogTime> parse_log_time_arg(std::string_view s, LogTime now) {
     }
     return secs * 1000000000 + nanos;
   }
-  if (auto d = parse_duration(s)) return now - *d;
+  if (auto d = parse_go_duration(s); d && *d >= 0) return now - *d;
   return fail_code(EINVAL, "invalid time \"" + std::string(s) +
                                "\": want a Unix time, an RFC 3339 date or time, or a duration like 10m");
 }
