@@ -21,6 +21,9 @@ packages=(
   # tests and peers
   bats iproute2 procps util-linux kmod uidmap python3 nftables
   runc crun podman containerd conmon
+  # dockerd, the third real client of husk-runtime (tests/integration/runtime_dockerd.bats,
+  # which starts its own in its network namespace); the host's is not started (below)
+  docker.io
   # podman's bridge networks, the peer of husk's in bench/network-run.sh
   netavark aardvark-dns iptables
   # podman's default seccomp profile: the reference husk's default is checked against
@@ -49,4 +52,20 @@ if [ ! -e "$stamp" ] || [ -n "$(find "$stamp" -mmin +720 2>/dev/null)" ]; then
   apt-get update -q
   mkdir -p "$(dirname "$stamp")" && touch "$stamp"
 fi
+# docker.io's postinst starts the host's dockerd (and on systemd enables it)
+# with its default config: a docker0 bridge and iptables rules on the
+# machine's network. Nothing here needs it: while apt installs docker.io, a
+# policy-rc.d (asked by invoke-rc.d and deb-systemd-invoke) denies every
+# start, unless the machine has one of its own; on systemd, it stays disabled.
+new_docker=0
+case " ${missing[*]} " in *" docker.io "*) new_docker=1 ;; esac
+policy=/usr/sbin/policy-rc.d
+if [ "$new_docker" = 1 ] && [ ! -e "$policy" ]; then
+  trap 'rm -f "$policy"' EXIT
+  printf '#!/bin/sh\n# install-deps.sh: no service starts while it installs packages\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+fi
 apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ "$new_docker" = 1 ] && [ -d /run/systemd/system ]; then
+  systemctl disable docker.service docker.socket || true
+fi

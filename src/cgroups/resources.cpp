@@ -73,6 +73,11 @@ struct Planner {
                                   (v2_name.empty() || v2_name == v1_name ? "" : " (v2: " + v2_name + ")"));
   }
   static std::string num(int64_t v) { return std::to_string(v); }
+  // Given, and not 0.
+  template <typename T>
+  static bool set(const std::optional<T>& v) {
+    return v && *v != 0;
+  }
   static std::string unum(uint64_t v) { return std::to_string(v); }
 
   Result<void> memory(const spec::MemoryResources& m) {
@@ -83,22 +88,25 @@ struct Planner {
     // The TCP buffer limit outlived the kernel memory one in v1's memory
     // controller: written where the kernel still has the file (nothing to
     // do where it has not); cgroup v2 has no such limit.
-    if (m.kernel_tcp) {
+    if (set(m.kernel_tcp)) {
       if (host.in_v1("memory"))
         plan.writes.push_back(
             {false, "memory", "memory.kmem.tcp.limit_in_bytes", num(*m.kernel_tcp), "", "", true});
       else
         plan.warnings.push_back("memory.kernelTCP is ignored: this host has no cgroup v1 memory controller");
     }
-    bool any = m.limit || m.reservation || m.swap || m.swappiness || m.disable_oom_killer || m.use_hierarchy;
+    // 0 is "not set", as runc's cgroup managers take it (dockerd's update
+    // sends every field, 0 for the ones not asked for).
+    bool any = set(m.limit) || set(m.reservation) || set(m.swap) || m.swappiness || m.disable_oom_killer ||
+               m.use_hierarchy;
     if (!any) return {};
     bool v2 = HUSK_TRY(use_v2("memory", "memory", "linux.resources.memory"));
     if (!v2) {
       // The limit before memsw: the kernel keeps memsw >= limit, and the
       // Manager retries the pair in the other order when shrinking.
-      if (m.limit) w1("memory", "memory.limit_in_bytes", num(*m.limit));
-      if (m.swap) w1("memory", "memory.memsw.limit_in_bytes", num(*m.swap));
-      if (m.reservation) w1("memory", "memory.soft_limit_in_bytes", num(*m.reservation));
+      if (set(m.limit)) w1("memory", "memory.limit_in_bytes", num(*m.limit));
+      if (set(m.swap)) w1("memory", "memory.memsw.limit_in_bytes", num(*m.swap));
+      if (set(m.reservation)) w1("memory", "memory.soft_limit_in_bytes", num(*m.reservation));
       if (m.swappiness) w1("memory", "memory.swappiness", unum(*m.swappiness));
       if (m.disable_oom_killer && *m.disable_oom_killer) w1("memory", "memory.oom_control", "1");
       if (m.use_hierarchy)
@@ -111,7 +119,7 @@ struct Planner {
     auto swap_max = [&](int64_t v) {
       plan.writes.push_back({true, "memory", "memory.swap.max", bytes(v), "", "", v == -1 || v == 0});
     };
-    if (m.swap) {
+    if (set(m.swap)) {
       int64_t s = HUSK_TRY(swap_to_v2(*m.swap, m.limit.value_or(0)));
       // 0 is "leave it" unless swap was asked for and equals the limit:
       // then the container may not swap at all.
@@ -119,8 +127,8 @@ struct Planner {
     } else if (m.limit && *m.limit == -1) {
       swap_max(-1);
     }
-    if (m.limit) w2("memory", "memory.max", bytes(*m.limit));
-    if (m.reservation) w2("memory", "memory.low", bytes(*m.reservation));
+    if (set(m.limit)) w2("memory", "memory.max", bytes(*m.limit));
+    if (set(m.reservation)) w2("memory", "memory.low", bytes(*m.reservation));
     if (m.swappiness) plan.warnings.push_back("memory.swappiness is ignored: cgroup v2 has no such setting");
     if (m.disable_oom_killer && *m.disable_oom_killer)
       plan.warnings.push_back("memory.disableOOMKiller is ignored: cgroup v2 cannot turn the OOM killer off");
@@ -128,29 +136,29 @@ struct Planner {
   }
 
   Result<void> cpu(const spec::CpuResources& c) {
-    bool cpu_any = (c.shares && *c.shares) || c.quota || (c.period && *c.period) || c.burst ||
-                   c.realtime_runtime || c.realtime_period || c.idle;
+    bool cpu_any = set(c.shares) || set(c.quota) || set(c.period) || c.burst || set(c.realtime_runtime) ||
+                   set(c.realtime_period) || c.idle;
     if (cpu_any) {
       bool v2 = HUSK_TRY(use_v2("cpu", "cpu", "linux.resources.cpu"));
       if (!v2) {
-        if (c.shares && *c.shares) w1("cpu", "cpu.shares", unum(*c.shares));
+        if (set(c.shares)) w1("cpu", "cpu.shares", unum(*c.shares));
         // The period first: a quota is checked against the current period.
-        if (c.period && *c.period) w1("cpu", "cpu.cfs_period_us", unum(*c.period));
-        if (c.quota) w1("cpu", "cpu.cfs_quota_us", num(*c.quota));
+        if (set(c.period)) w1("cpu", "cpu.cfs_period_us", unum(*c.period));
+        if (set(c.quota)) w1("cpu", "cpu.cfs_quota_us", num(*c.quota));
         if (c.burst) w1("cpu", "cpu.cfs_burst_us", unum(*c.burst));
-        if (c.realtime_period) w1("cpu", "cpu.rt_period_us", unum(*c.realtime_period));
-        if (c.realtime_runtime) w1("cpu", "cpu.rt_runtime_us", num(*c.realtime_runtime));
+        if (set(c.realtime_period)) w1("cpu", "cpu.rt_period_us", unum(*c.realtime_period));
+        if (set(c.realtime_runtime)) w1("cpu", "cpu.rt_runtime_us", num(*c.realtime_runtime));
         if (c.idle) w1("cpu", "cpu.idle", num(*c.idle));
       } else {
-        if (c.realtime_runtime || c.realtime_period)
+        if (set(c.realtime_runtime) || set(c.realtime_period))
           return fail_code(ENOTSUP,
                            "linux.resources.cpu.realtimeRuntime/realtimePeriod: cgroup v2 has no "
                            "realtime cpu limits");
-        if (c.shares && *c.shares) w2("cpu", "cpu.weight", unum(cpu_shares_to_weight(*c.shares)));
-        if (c.quota || (c.period && *c.period)) {
+        if (set(c.shares)) w2("cpu", "cpu.weight", unum(cpu_shares_to_weight(*c.shares)));
+        if (set(c.quota) || set(c.period)) {
           // "QUOTA PERIOD"; a quota alone keeps the period, "max" lifts the quota.
           std::string v = c.quota && *c.quota > 0 ? num(*c.quota) : "max";
-          if (c.period && *c.period) v += " " + unum(*c.period);
+          if (set(c.period)) v += " " + unum(*c.period);
           w2("cpu", "cpu.max", v);
         }
         if (c.burst) w2("cpu", "cpu.max.burst", unum(*c.burst));

@@ -175,10 +175,7 @@ containerd_teardown() {
     done
     containerd_remove_all
     hctr images rm "$CONTAINERD_IMAGE" >/dev/null 2>&1 || true
-    kill -TERM "$pid" 2>/dev/null
-    local deadline=$((SECONDS + 10))
-    while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
+    husk_stop_daemon "$pid" 10
   fi
   # Shims outlive containerd by design (they are reparented to init); kill any
   # left over from this run along with container processes that mention the

@@ -315,6 +315,15 @@ husk_unmount_under() {
   [ -z "$(_husk_mounts_under "$dir")" ]
 }
 
+# A daemon of this run (PID) told to stop with SIGTERM, given SECS seconds
+# to (a daemon stops its children first), then killed.
+husk_stop_daemon() {
+  local pid=$1 deadline=$((SECONDS + $2))
+  kill -TERM "$pid" 2>/dev/null
+  while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
 # Kill processes whose command line mentions DIR (conmon, shims, container
 # inits started from this run's bundles).  Only ever our own processes: the
 # dir is a fresh mktemp name.

@@ -212,6 +212,16 @@ TEST(PlanV1, CpuWithThePeriodBeforeTheQuota) {
                                  "v1 cpu cpu.idle=0"}));
 }
 
+// dockerd's update sends every field, 0 for those not asked for: runc's
+// managers leave those alone, and so does the plan.
+TEST(PlanResources, ZeroIsNotSetAsRuncsManagersTakeIt) {
+  const char* update = R"({"memory": {"limit": 0, "reservation": 0, "swap": 0, "kernel": 0, "kernelTCP": 0},
+                           "cpu": {"shares": 512, "quota": 0, "period": 0}, "pids": {"limit": 0},
+                           "blockIO": {"weight": 0}})";
+  EXPECT_EQ(summary(plan_ok(update, v1_host())), (Strings{"v1 cpu cpu.shares=512"}));
+  EXPECT_EQ(summary(plan_ok(update, v2_host())), (Strings{"v2 cpu cpu.weight=20"}));
+}
+
 TEST(PlanV1, CpuQuotaMinusOne) {
   Plan p = plan_ok(R"({"cpu": {"quota": -1}})", v1_host());
   EXPECT_EQ(summary(p), (Strings{"v1 cpu cpu.cfs_quota_us=-1"}));
