@@ -4,7 +4,11 @@
 # `run -d busybox sleep 1000` (podman with --network none and husk-runtime,
 # so only the monitor differs). RSS and PSS from /proc/PID/smaps_rollup,
 # with N containers of each running at once (PSS splits the pages the
-# monitors share, e.g. their binary's text, between them).
+# monitors share, e.g. their binary's text, between them). husk's twice:
+# plain, and with `--restart always` and a healthcheck every second (its
+# monitor then also starts `husk healthcheck run` each interval; what it
+# holds between runs is measured). conmon is the same either way: podman's
+# healthchecks are systemd timers, apart from conmon.
 #
 #   N=5 bench/engine-density.sh
 #
@@ -45,13 +49,22 @@ mem_of() {
 # The mean "RSS PSS USS" of the pids on stdin.
 mean() { awk '{ r += $1; p += $2; u += $3; n++ } END { printf "%d %d %d\n", r / n, p / n, u / n }'; }
 
-husk_pids=()
-for i in $(seq "$N"); do
-  "$HUSK" --root "$T/store" --runroot "$T/run" run -d --name "idle$i" --network none busybox sleep 1000 >/dev/null
-done
-for f in "$T"/store/containers/*/monitor.pid; do husk_pids+=("$(cat "$f")"); done
-sleep 1  # idle: whatever start-up left behind is what counts
-read -r husk_rss husk_pss husk_uss < <(for p in "${husk_pids[@]}"; do mem_of "$p"; done | mean)
+# The mean "RSS PSS USS" of N idle husk monitors of containers run with
+# FLAGS, then those containers removed.
+husk_monitors() {
+  local i f p pids=()
+  for i in $(seq "$N"); do
+    "$HUSK" --root "$T/store" --runroot "$T/run" run -d --network none "$@" busybox sleep 1000 >/dev/null
+  done
+  for f in "$T"/store/containers/*/monitor.pid; do pids+=("$(cat "$f")"); done
+  sleep 1.5  # idle: whatever start-up left behind is what counts
+  for p in "${pids[@]}"; do mem_of "$p"; done | mean
+  for f in "$T"/store/containers/*/; do
+    "$HUSK" --root "$T/store" --runroot "$T/run" rm -f "$(basename "$f")" >/dev/null
+  done
+}
+read -r husk_rss husk_pss husk_uss <<<"$(husk_monitors)"
+read -r hc_rss hc_pss hc_uss <<<"$(husk_monitors --restart always --health-cmd true --health-interval 1s)"
 
 podman_setup >/dev/null
 conmon_pids=()
@@ -62,8 +75,14 @@ done
 sleep 1
 read -r conmon_rss conmon_pss conmon_uss < <(for p in "${conmon_pids[@]}"; do mem_of "$p"; done | mean)
 
-printf '%-14s %10s %10s %10s\n' "per container" "RSS kB" "PSS kB" "USS kB"
-printf '%-14s %10d %10d %10d\n' "husk monitor" "$husk_rss" "$husk_pss" "$husk_uss"
-printf '%-14s %10d %10d %10d\n' "conmon" "$conmon_rss" "$conmon_pss" "$conmon_uss"
-awk -v a="$husk_rss" -v b="$conmon_rss" -v c="$husk_pss" -v d="$conmon_pss" -v e="$husk_uss" -v f="$conmon_uss" \
-  'BEGIN { printf "husk/conmon: RSS %.2fx, PSS %.2fx, USS %.2fx\n", a / b, c / d, e / f }'
+row() { printf '%-26s %10s %10s %10s\n' "$@"; }
+row "per container" "RSS kB" "PSS kB" "USS kB"
+row "husk monitor" "$husk_rss" "$husk_pss" "$husk_uss"
+row "husk monitor, restart+hc" "$hc_rss" "$hc_pss" "$hc_uss"
+row "conmon" "$conmon_rss" "$conmon_pss" "$conmon_uss"
+ratio() {
+  awk -v what="$1" -v a="$2" -v b="$conmon_rss" -v c="$3" -v d="$conmon_pss" -v e="$4" -v f="$conmon_uss" \
+    'BEGIN { printf "%s/conmon: RSS %.2fx, PSS %.2fx, USS %.2fx\n", what, a / b, c / d, e / f }'
+}
+ratio husk "$husk_rss" "$husk_pss" "$husk_uss"
+ratio "husk (restart always, healthcheck)" "$hc_rss" "$hc_pss" "$hc_uss"

@@ -218,6 +218,7 @@ image::RunConfig container_run_config(const Engine& eng, const ContainerRecord& 
   if (!rec.exposed_ports.empty()) c.exposed_ports = rec.exposed_ports;
   c.labels = container_labels(eng, rec);
   if (!f.stop_signal.empty()) c.stop_signal = f.stop_signal;
+  if (rec.healthcheck) c.healthcheck = rec.healthcheck;  // the image's with --health-* over it
   return c;
 }
 

@@ -34,25 +34,27 @@ json networks_json(const std::vector<NetworkAttachment>& networks) {
 }
 
 json to_json(const ContainerRecord& r) {
-  return {{"Id", r.id},
-          {"Name", r.name},
-          {"Image", r.image},
-          {"ImageID", r.image_id},
-          {"Cmd", r.command},
-          {"Created", r.created},
-          {"Status", r.status},
-          {"ExitCode", r.exit_code},
-          {"Error", r.error},
-          {"StartedAt", r.started},
-          {"FinishedAt", r.finished},
-          {"AutoRemove", r.auto_remove},
-          {"RestartCount", r.restart_count},
-          {"HasBeenManuallyStopped", r.manually_stopped},
-          {"RestartDelayMs", r.restart_delay_ms},
-          {"NanoCpus", r.nano_cpus},
-          {"ExposedPorts", r.exposed_ports},
-          {"Networks", networks_json(r.networks)},
-          {"HostConfig", to_json(r.flags)}};
+  json j = {{"Id", r.id},
+            {"Name", r.name},
+            {"Image", r.image},
+            {"ImageID", r.image_id},
+            {"Cmd", r.command},
+            {"Created", r.created},
+            {"Status", r.status},
+            {"ExitCode", r.exit_code},
+            {"Error", r.error},
+            {"StartedAt", r.started},
+            {"FinishedAt", r.finished},
+            {"AutoRemove", r.auto_remove},
+            {"RestartCount", r.restart_count},
+            {"HasBeenManuallyStopped", r.manually_stopped},
+            {"RestartDelayMs", r.restart_delay_ms},
+            {"NanoCpus", r.nano_cpus},
+            {"ExposedPorts", r.exposed_ports},
+            {"Networks", networks_json(r.networks)},
+            {"HostConfig", to_json(r.flags)}};
+  if (r.healthcheck) j["Healthcheck"] = image::health_config_json(*r.healthcheck);
+  return j;
 }
 
 Result<ContainerRecord> from_json(const std::string& text, const std::string& where) {
@@ -84,6 +86,12 @@ Result<ContainerRecord> from_json(const std::string& text, const std::string& wh
       r.networks.push_back({n.at("Name").get<std::string>(), n.at("NetworkID").get<std::string>(),
                             n.value("Aliases", std::vector<std::string>{}), n.value("IPAddress", ""),
                             n.value("MacAddress", "")});
+    if (auto h = j.find("Healthcheck"); h != j.end() && h->is_object())
+      r.healthcheck = image::HealthConfig{.test = h->value("Test", std::vector<std::string>{}),
+                                          .interval = h->value("Interval", int64_t{0}),
+                                          .timeout = h->value("Timeout", int64_t{0}),
+                                          .start_period = h->value("StartPeriod", int64_t{0}),
+                                          .retries = h->value("Retries", 0)};
     return r;
   } catch (const json::exception& e) {
     return fail_code(EINVAL, where + ": " + e.what());

@@ -57,6 +57,9 @@ struct ContainerRecord {
   // what -P publishes.
   std::vector<std::string> exposed_ports;
   std::vector<NetworkAttachment> networks;
+  // docker's Config.Healthcheck: the image's HEALTHCHECK with the --health-*
+  // flags over it, merged when it was made (engine/health.hpp).
+  std::optional<image::HealthConfig> healthcheck;
 };
 
 class ContainerStore {

@@ -18,6 +18,7 @@
 #include "engine/container_config.hpp"
 #include "engine/env.hpp"
 #include "engine/etc_files.hpp"
+#include "engine/health.hpp"
 #include "engine/launcher.hpp"
 #include "engine/log_config.hpp"
 #include "engine/network.hpp"
@@ -98,6 +99,7 @@ Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::stri
   if (!flags.stop_signal.empty() && !linux::signal_from_string(flags.stop_signal))
     return fail_code(EINVAL, "invalid --stop-signal \"" + flags.stop_signal + "\"");
   HUSK_TRY(parse_log_config(flags.log_driver, flags.log_opts));
+  HUSK_TRY(container_healthcheck(flags, std::nullopt));  // its flags checked before a pull
   auto img = HUSK_TRY(choose_image(store_, fetch_, flags, warnings));
   if (flags.stop_signal.empty()) flags.stop_signal = img.config.config.stop_signal;
   std::string exe = HUSK_TRY(installed_exe());
@@ -123,6 +125,7 @@ Result<ContainerRecord> Engine::create(const RunFlags& in, std::vector<std::stri
   rec.flags = flags;
   rec.nano_cpus = parse_nano_cpus(flags.resources.cpus).value_or(0) > 0;
   rec.exposed_ports = HUSK_TRY(exposed_ports(img.config.config.exposed_ports, flags.expose, flags.publish));
+  rec.healthcheck = HUSK_TRY(container_healthcheck(flags, img.config.config.healthcheck));
   std::optional<net::Ipv4> nameserver;
   rec.networks = HUSK_TRY(plan_networks(flags, &nameserver));
   NetworkStore nets = networks();
@@ -220,6 +223,7 @@ Result<ContainerRecord> Engine::begin_run(ContainerRecord rec) const {
   rec.started = now_rfc3339();
   rec.finished.clear();
   rec.error.clear();
+  if (health_active(rec.healthcheck)) HUSK_TRY(health_started(containers().dir(rec.id)));
   HUSK_TRY(containers().save(rec));
   fault_point(Fault::engine_run_record);
   return rec;
@@ -236,6 +240,7 @@ Result<Trash> Engine::end_run(const ContainerRecord& ran, int code, const std::s
   rec.finished = now_rfc3339();
   rec.exit_code = code;
   rec.error = error;
+  if (health_active(rec.healthcheck)) (void)health_stopped(cs.dir(rec.id));
   record_event(rec, "die", {{"exitCode", std::to_string(code)}});
   Trash trash;
   if (rec.auto_remove) {
@@ -414,6 +419,12 @@ Result<void> Engine::stop(const std::string& name_or_id, std::optional<int> time
   auto rec = HUSK_TRY(containers().find(name_or_id));
   // Its restart policy is done (also while it waits to be restarted).
   HUSK_TRY(mark_stopped_by_user(rec));
+  // A monitor waiting out its back-off sees that and gives up within 50 ms;
+  // one that had just begun the restart has the container running: stopped below.
+  std::string dir = containers().dir(rec.id);
+  for (int waited = 0; waited < 2000 && waiting_to_restart(dir); waited += 10) ::usleep(10000);
+  rec = HUSK_TRY(containers().find(rec.id));
+  HUSK_TRY(mark_stopped_by_user(rec));  // that start cleared it
   auto st = live_status(rec);
   if (st != LiveStatus::running && st != LiveStatus::paused) return {};
   int secs = timeout ? *timeout : rec.flags.stop_timeout ? *rec.flags.stop_timeout : 10;
@@ -447,6 +458,9 @@ Result<void> Engine::remove(const std::string& name_or_id, bool force, bool volu
   ContainerStore cs = containers();
   auto rec = HUSK_TRY(cs.find(name_or_id));
   auto st = live_status(rec);
+  if (!force && st == LiveStatus::exited && waiting_to_restart(cs.dir(rec.id)))
+    return fail_code(EBUSY,
+                     "cannot remove container " + rec.name + ": it is restarting (stop it first, or use -f)");
   // Its restart policy must not bring it back while it goes.
   if (force) HUSK_TRY(mark_stopped_by_user(rec));
   if (st == LiveStatus::running || st == LiveStatus::paused) {

@@ -148,6 +148,7 @@ Result<int> exec_in(const Engine& eng, const ExecRequest& req) {
   runtime::ExecOptions opts;
   opts.id = rec.id;
   opts.detach = req.detach;
+  opts.pid_file = req.pid_file;
   opts.process = HUSK_TRY(exec_process(std::move(base), req, "/proc/" + std::to_string(state.pid) + "/root"));
   if (req.tty) {
     struct winsize ws;

@@ -20,6 +20,7 @@ struct ExecRequest {
   std::string user;                    // -u user[:group], names from the container's /etc/passwd
   std::string workdir;                 // -w, absolute
   bool tty = false, interactive = false, detach = false, privileged = false;
+  std::string pid_file;  // the process's host pid is written there once it runs
 };
 
 // The process to run: BASE (the container's) with REQ's overrides; ROOTFS

@@ -2,6 +2,7 @@
 
 #include "base/file.hpp"
 #include "base/strings.hpp"
+#include "engine/health.hpp"
 #include "engine/logs.hpp"
 #include "engine/namespaces.hpp"
 #include "engine/network.hpp"
@@ -41,12 +42,13 @@ std::map<std::string, std::string> labels_over(std::map<std::string, std::string
   return labels;
 }
 
-json state_json(const ContainerRecord& rec, LiveStatus live, pid_t pid) {
+json state_json(const ContainerRecord& rec, LiveStatus live, pid_t pid, bool restarting) {
   bool up = live == LiveStatus::running || live == LiveStatus::paused;
-  return {{"Status", std::string(to_string(live))},
-          {"Running", up},
+  // Waiting out its back-off, docker's says running and restarting.
+  return {{"Status", restarting ? std::string("restarting") : std::string(to_string(live))},
+          {"Running", up || restarting},
           {"Paused", live == LiveStatus::paused},
-          {"Restarting", false},
+          {"Restarting", restarting},
           {"OOMKilled", false},
           {"Dead", live == LiveStatus::lost},
           {"Pid", up ? pid : 0},
@@ -156,6 +158,7 @@ json config_json(const Engine& eng, const ContainerRecord& rec, const spec::Conf
   c["StdinOnce"] = false;
   c["Env"] = p ? p->env : std::vector<std::string>{};
   c["Cmd"] = strings_or_null(cmd);
+  if (rec.healthcheck) c["Healthcheck"] = image::health_config_json(*rec.healthcheck);
   c["Image"] = rec.image;
   c["Volumes"] = nullptr;
   if (!rec.exposed_ports.empty()) {
@@ -308,7 +311,9 @@ Result<json> inspect_container(const Engine& eng, const ContainerRecord& rec) {
   j["Created"] = rec.created;
   j["Path"] = path;
   j["Args"] = args;
-  j["State"] = state_json(rec, live, pid);
+  j["State"] = state_json(rec, live, pid, live == LiveStatus::exited && waiting_to_restart(cs.dir(rec.id)));
+  if (health_active(rec.healthcheck))
+    if (auto h = read_health(cs.dir(rec.id)); h && *h) j["State"]["Health"] = to_json(**h);
   j["Image"] = rec.image_id;
   j["ResolvConfPath"] = "";
   j["HostnamePath"] = "";

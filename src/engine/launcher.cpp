@@ -21,8 +21,9 @@
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "base/time.hpp"
-#include "engine/log_config.hpp"
 #include "engine/attach.hpp"
+#include "engine/health.hpp"
+#include "engine/log_config.hpp"
 #include "engine/logs.hpp"
 #include "engine/restart.hpp"
 #include "linux/sync.hpp"
@@ -244,6 +245,8 @@ int Launcher::run(const LaunchOptions& o) {
                     ? open_fd(log_path(dir_), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)
                     : Result<UniqueFd>(fail_code(ENOENT, "no log"));
   monitor::LogRotation rotation{log_path(dir_), log_config.max_size, log_config.max_files};
+  int64_t health_ms = health_active(rec_.healthcheck) ? health_interval_ms(*rec_.healthcheck) : 0;
+  HealthProbe probe = health_probe(eng_.images().root(), eng_.run_root(), rec_.id, health_ms);
   if (!clients.empty()) {
     // A client attached from the start (a foreground run, start -a) waits
     // for the exit code: while it stays, the relay runs here and the end is
@@ -253,8 +256,8 @@ int Launcher::run(const LaunchOptions& o) {
     // What sees host processes (--pid=host) must not reach us through
     // /proc/PID, as husk-monitor says.
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    auto code =
-        relay_while_attached(io, log_fd ? log_fd->get() : -1, listener->get(), clients, pid, pidfd.get(), rotation);
+    auto code = relay_while_attached(io, log_fd ? log_fd->get() : -1, listener->get(), clients, pid,
+                                     pidfd.get(), rotation, probe);
     if (code) {
       end_of_run(eng_, rec_.id, *code, std::move(clients), std::move(*recorder));
       return 0;
@@ -277,11 +280,12 @@ int Launcher::run(const LaunchOptions& o) {
                  .out = io.out.get(),
                  .err = io.err.get(),
                  .in = io.in.get(),
-                 .log_rotation = rotation};
+                 .log_rotation = rotation,
+                 .health_interval_ms = health_ms};
   add_handoff_clients(h, clients);
   exec_handoff(program_beside_us("husk-monitor"), kRelayArg, h);
   // No husk-monitor beside us: the relay runs here.
-  int code = relay_container(io, h.log, h.listener, clients, pid, pidfd.get(), rotation);
+  int code = relay_container(io, h.log, h.listener, clients, pid, pidfd.get(), rotation, probe);
   end_of_run(eng_, rec_.id, code, std::move(clients), std::move(*recorder));
   return 0;
 }
@@ -305,6 +309,8 @@ void restart_by_policy(const Engine& eng, const std::string& id, UniqueFd record
     rec->restart_delay_ms = restart_delay_ms(rec->restart_delay_ms, ran_ms);
     if (!cs.save(*rec)) return;
     recorder.reset();
+    // "restarting" to ps and inspect until the wait is over.
+    auto restarting = hold_restart_wait(cs.dir(id));
     for (int64_t waited = 0; waited < rec->restart_delay_ms; waited += 50) {
       timespec ts{0, 50 * 1000 * 1000};
       ::nanosleep(&ts, nullptr);
@@ -314,6 +320,7 @@ void restart_by_policy(const Engine& eng, const std::string& id, UniqueFd record
     if (!waiting(rec)) return;
     ++rec->restart_count;
     if (!cs.save(*rec)) return;
+    if (restarting) restarting->reset();
     UniqueFd quiet(::open("/dev/null", O_WRONLY | O_CLOEXEC));
     // Back only when the start failed: it recorded that end, decide again.
     (void)Launcher(eng, *rec, std::move(quiet)).run(LaunchOptions{});

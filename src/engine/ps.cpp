@@ -4,9 +4,11 @@
 #include <filesystem>
 #include <regex>
 
+#include "engine/health.hpp"
 #include "engine/inspect.hpp"
 #include "engine/listing.hpp"
 #include "engine/network.hpp"
+#include "engine/restart.hpp"
 
 namespace husk::engine {
 
@@ -15,14 +17,17 @@ namespace {
 using json = nlohmann::ordered_json;
 
 // docker's ps filter keys (daemon/list.go); the ones it takes that husk has
-// nothing to match on (health, isolation, is-task, publish, expose) are
-// refused rather than silently matching everything.
-const std::vector<std::string> kFilterKeys = {"ancestor", "before",  "exited", "id",     "label",
+// nothing to match on (isolation, is-task, publish, expose) are refused
+// rather than silently matching everything.
+const std::vector<std::string> kFilterKeys = {"ancestor", "before",  "exited", "health", "id",    "label",
                                               "name",     "network", "since",  "status", "volume"};
+const std::vector<std::string> kHealthValues = {"starting", "healthy", "unhealthy", "none"};
 const std::vector<std::string> kStates = {"created", "restarting", "running", "removing",
                                           "paused",  "exited",     "dead"};
 
 bool up(LiveStatus live) { return live == LiveStatus::running || live == LiveStatus::paused; }
+// docker counts a restarting container as running (ps lists it without -a).
+bool up(const PsEntry& e) { return up(e.live) || e.restarting; }
 
 // docker's formatter.Ellipsis: at most WIDTH characters, the last one "…".
 std::string ellipsis(const std::string& s, size_t width) {
@@ -91,7 +96,9 @@ bool matches(const PsEntry& e, const PsFilter& f, const std::vector<std::string>
   const ContainerRecord& r = e.rec;
   bool ok = any("name", [&](const std::string& v) { return name_matches(v, r.name); }) &&
             any("id", [&](const std::string& v) { return r.id.starts_with(v); }) &&
-            any("status", [&](const std::string& v) { return v == ps_state(r, e.live); }) &&
+            any("status", [&](const std::string& v) { return v == ps_state(r, e.live, e.restarting); }) &&
+            any("health",
+                [&](const std::string& v) { return v == (e.health.empty() ? "none" : e.health); }) &&
             any("exited",
                 [&](const std::string& v) {
                   return e.live == LiveStatus::exited && !r.started.empty() && std::stoi(v) == r.exit_code;
@@ -160,19 +167,25 @@ uint64_t dir_bytes(const std::string& dir) {
 
 }  // namespace
 
-std::string ps_state(const ContainerRecord& rec, LiveStatus live) {
+std::string ps_state(const ContainerRecord& rec, LiveStatus live, bool restarting) {
   if (live == LiveStatus::lost && rec.status == "dead") return "dead";
+  if (live == LiveStatus::exited && restarting) return "restarting";
   return std::string(to_string(live));
 }
 
-std::string ps_status(const ContainerRecord& rec, LiveStatus live, time_t now) {
+std::string ps_status(const ContainerRecord& rec, LiveStatus live, time_t now, const std::string& health,
+                      bool restarting) {
   auto since = [&](const std::string& t) {
     auto at = parse_rfc3339_seconds(t);
     return human_duration(at ? std::difftime(now, *at) : 0);
   };
+  if (live == LiveStatus::exited && restarting)
+    return "Restarting (" + std::to_string(rec.exit_code) + ") " + since(rec.finished) + " ago";
   switch (live) {
     case LiveStatus::running:
-      return "Up " + since(rec.started);
+      if (health.empty()) return "Up " + since(rec.started);
+      return "Up " + since(rec.started) +
+             (health == "starting" ? " (health: starting)" : " (" + health + ")");
     case LiveStatus::paused:
       return "Up " + since(rec.started) + " (Paused)";
     case LiveStatus::lost:
@@ -209,6 +222,9 @@ Result<PsFilter> PsFilter::parse(const std::vector<std::string>& args) {
         (value.empty() || value.find_first_not_of("0123456789") != std::string::npos || value.size() > 9);
     if (bad_state || bad_code)
       return fail_code(EINVAL, "invalid filter '" + a + "'", ErrorKind::invalid_argument);
+    if (key == "health" &&
+        std::find(kHealthValues.begin(), kHealthValues.end(), value) == kHealthValues.end())
+      return fail_code(EINVAL, "Unrecognised filter value for health: " + value, ErrorKind::invalid_argument);
     f.terms_[key].push_back(value);
   }
   return f;
@@ -238,7 +254,7 @@ Result<std::vector<PsEntry>> select_containers(std::vector<PsEntry> entries, con
     if (before && i <= *before) continue;  // newer than it, or it
     if (since && i >= *since) break;       // it, or older
     if (opts.last > 0 && out.size() >= static_cast<size_t>(opts.last)) break;
-    if (!all && !up(entries[i].live)) continue;
+    if (!all && !up(entries[i])) continue;
     if (!matches(entries[i], f, ancestor_ids)) continue;
     out.push_back(std::move(entries[i]));
   }
@@ -258,6 +274,9 @@ Result<std::vector<PsEntry>> ps_entries(const Engine& eng) {
         e.mounts.push_back({m.value("Name", ""), m.value("Source", ""), m.value("Destination", "")});
     e.networks = networks_of(r);
     e.ports = ports_text(eng, r, up(e.live));
+    e.restarting = e.live == LiveStatus::exited && waiting_to_restart(eng.containers().dir(r.id));
+    if (health_active(r.healthcheck))
+      if (auto h = read_health(eng.containers().dir(r.id)); h && *h) e.health = (*h)->status;
     e.rec = std::move(r);
     out.push_back(std::move(e));
   }
@@ -304,8 +323,8 @@ json ps_row(const PsEntry& e, bool trunc, time_t now) {
           {"Ports", e.ports},
           {"RunningFor", time_ago(r.created, now)},
           {"Size", size},
-          {"State", ps_state(r, e.live)},
-          {"Status", ps_status(r, e.live, now)}};
+          {"State", ps_state(r, e.live, e.restarting)},
+          {"Status", ps_status(r, e.live, now, e.health, e.restarting)}};
 }
 
 std::string label_header(const std::string& key) {

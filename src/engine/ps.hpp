@@ -38,15 +38,20 @@ struct PsEntry {
   };
   std::vector<Network> networks;
   std::string ports;  // "0.0.0.0:8080->80/tcp, ..." while it runs
+  std::string health;       // its healthcheck's status (starting, healthy, unhealthy); "": none
+  bool restarting = false;  // exited, its monitor waiting to start it again (engine/restart.hpp)
   // -s: the bytes of its upper dir, and those plus its image's.
   std::optional<uint64_t> size_rw, size_root_fs;
 };
 
-// docker's State: created, running, paused, exited, dead.
-std::string ps_state(const ContainerRecord& rec, LiveStatus live);
+// docker's State: created, running, paused, restarting, exited, dead.
+std::string ps_state(const ContainerRecord& rec, LiveStatus live, bool restarting = false);
 // docker's Status at NOW: "Created", "Up 3 seconds", "Up 2 minutes
-// (Paused)", "Exited (0) 2 minutes ago", "Dead".
-std::string ps_status(const ContainerRecord& rec, LiveStatus live, time_t now);
+// (Paused)", "Up 1 second (healthy)", "Exited (0) 2 minutes ago",
+// "Restarting (1) 3 seconds ago", "Dead". HEALTH: its healthcheck's status
+// ("": none); RESTARTING: its monitor waits to start it again.
+std::string ps_status(const ContainerRecord& rec, LiveStatus live, time_t now, const std::string& health = "",
+                      bool restarting = false);
 // docker's COMMAND: quoted, and unless FULL cut to 20 characters with "…".
 std::string ps_command(const std::vector<std::string>& command, bool full);
 

@@ -1,8 +1,12 @@
 #include "engine/restart.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+
 #include <algorithm>
 #include <string>
 
+#include "base/file.hpp"
 #include "base/strings.hpp"
 
 namespace husk::engine {
@@ -63,6 +67,18 @@ bool should_restart(const RestartPolicy& p, int code, int restarts, bool stopped
 int64_t restart_delay_ms(int64_t previous_ms, int64_t ran_ms) {
   if (previous_ms <= 0 || ran_ms >= kResetAfterMs) return kFirstDelayMs;
   return std::min(previous_ms * 2, kMaxDelayMs);
+}
+
+Result<UniqueFd> hold_restart_wait(const std::string& container_dir) {
+  auto fd = HUSK_TRY(open_fd(container_dir + "/restart.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  HUSK_TRY(flock_fd(fd.get(), LOCK_EX, "lock " + container_dir + "/restart.lock"));
+  return fd;
+}
+
+bool waiting_to_restart(const std::string& container_dir) {
+  UniqueFd fd(::open((container_dir + "/restart.lock").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return false;  // never restarted by its policy
+  return !flock_fd(fd.get(), LOCK_SH | LOCK_NB, "");
 }
 
 }  // namespace husk::engine

@@ -8,9 +8,11 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "base/error.hpp"
+#include "base/fd.hpp"
 
 namespace husk::engine {
 
@@ -31,5 +33,12 @@ bool should_restart(const RestartPolicy& p, int code, int restarts, bool stopped
 // each time up to a minute, back to 100 ms after a run of 10 s or more.
 // PREVIOUS_MS: the last wait (0: none yet); RAN_MS: how long it ran.
 int64_t restart_delay_ms(int64_t previous_ms, int64_t ran_ms);
+
+// While the monitor of the container in CONTAINER_DIR waits out its
+// back-off it holds the lock of containers/ID/restart.lock (the kernel
+// drops it if that process dies): ps and inspect then say "restarting", as
+// docker's do between a run and the next.
+Result<UniqueFd> hold_restart_wait(const std::string& container_dir);
+bool waiting_to_restart(const std::string& container_dir);
 
 }  // namespace husk::engine

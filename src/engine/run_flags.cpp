@@ -39,6 +39,12 @@ void fields(RunFlags& f, Visit&& v) {
   v("RestartPolicyText", f.restart);
   v("GroupAdd", f.group_add);
   v("ContainerIDFile", f.cidfile);
+  v("HealthCmd", f.health_cmd);
+  v("HealthInterval", f.health_interval);
+  v("HealthTimeout", f.health_timeout);
+  v("HealthStartPeriod", f.health_start_period);
+  v("HealthRetries", f.health_retries);
+  v("NoHealthcheck", f.no_healthcheck);
   v("Pull", f.pull);
   v("Platform", f.platform);
   v("CapAdd", f.cap_add);

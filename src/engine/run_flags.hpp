@@ -60,6 +60,12 @@ struct RunFlags {
   std::vector<std::string> group_add;    // --group-add GROUP: a name in the image's /etc/group, or a gid
   std::string cidfile;                   // --cidfile FILE: the new container's id is written there
 
+  // Its healthcheck (engine/health.hpp), over the image's HEALTHCHECK.
+  std::optional<std::string> health_cmd;                             // --health-cmd: a shell command
+  std::string health_interval, health_timeout, health_start_period;  // Go durations ("30s")
+  std::optional<int> health_retries;
+  bool no_healthcheck = false;
+
   // The image (engine/image_choice.hpp).
   std::string pull;      // --pull always|missing|never ("": missing)
   std::string platform;  // --platform os/arch[/variant] ("": any the store has, else this machine's)

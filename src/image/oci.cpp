@@ -132,6 +132,17 @@ Result<RunConfig> run_config_from_json(const json& j) {
   c.labels = HUSK_TRY(get_string_map(j, "Labels", w));
   c.stop_signal = HUSK_TRY(get_string(j, "StopSignal", w));
   c.on_build = HUSK_TRY(get_strings(j, "OnBuild", w));
+  if (const json* h = get_object(j, "Healthcheck"); h && !h->is_null()) {
+    if (!h->is_object()) return fail(field_error(w + "Healthcheck", "must be an object"));
+    const std::string hw = w + "Healthcheck.";
+    HealthConfig hc;
+    hc.test = HUSK_TRY(get_strings(*h, "Test", hw));
+    hc.interval = HUSK_TRY(get_int<int64_t>(*h, "Interval", hw)).value_or(0);
+    hc.timeout = HUSK_TRY(get_int<int64_t>(*h, "Timeout", hw)).value_or(0);
+    hc.start_period = HUSK_TRY(get_int<int64_t>(*h, "StartPeriod", hw)).value_or(0);
+    hc.retries = static_cast<int>(HUSK_TRY(get_int<int64_t>(*h, "Retries", hw)).value_or(0));
+    c.healthcheck = std::move(hc);
+  }
   return c;
 }
 
@@ -234,6 +245,20 @@ ojson key_set_json(std::vector<std::string> keys) {
   return j;
 }
 
+}  // namespace
+
+ojson health_config_json(const HealthConfig& h) {
+  ojson j = ojson::object();
+  if (!h.test.empty()) j["Test"] = h.test;
+  if (h.interval) j["Interval"] = h.interval;
+  if (h.timeout) j["Timeout"] = h.timeout;
+  if (h.start_period) j["StartPeriod"] = h.start_period;
+  if (h.retries) j["Retries"] = h.retries;
+  return j;
+}
+
+namespace {
+
 ojson run_config_json(const RunConfig& c) {
   ojson j = ojson::object();
   if (!c.user.empty()) j["User"] = c.user;
@@ -247,6 +272,7 @@ ojson run_config_json(const RunConfig& c) {
   if (!c.labels.empty()) j["Labels"] = c.labels;
   if (!c.stop_signal.empty()) j["StopSignal"] = c.stop_signal;
   if (!c.on_build.empty()) j["OnBuild"] = c.on_build;
+  if (c.healthcheck) j["Healthcheck"] = health_config_json(*c.healthcheck);
   return j;
 }
 

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "base/error.hpp"
 #include "image/digest.hpp"
 
@@ -94,6 +96,16 @@ struct HistoryEntry {
 };
 
 // The image config's "config": what a container of this image runs with.
+// docker's Healthcheck (HEALTHCHECK in a Dockerfile, --health-* flags): the
+// test and its timing, durations in nanoseconds (0: docker's default).
+struct HealthConfig {
+  // [] (take the image's), ["NONE"], ["CMD", ARG...] or ["CMD-SHELL", "CMD"]
+  std::vector<std::string> test;
+  int64_t interval = 0, timeout = 0, start_period = 0;
+  int retries = 0;
+  friend bool operator==(const HealthConfig&, const HealthConfig&) = default;
+};
+
 struct RunConfig {
   std::string user;
   std::vector<std::string> exposed_ports;  // "80/tcp"
@@ -107,6 +119,7 @@ struct RunConfig {
   std::map<std::string, std::string> labels;
   std::string stop_signal;
   std::vector<std::string> on_build;  // docker's OnBuild: instructions for images built FROM this one
+  std::optional<HealthConfig> healthcheck;
   friend bool operator==(const RunConfig&, const RunConfig&) = default;
 };
 
@@ -140,6 +153,9 @@ std::string to_json(const Manifest& m);
 std::string to_json(const Index& i);
 std::string to_json(const ImageConfig& c);
 std::string to_json(const Descriptor& d);
+// docker's Healthcheck object (zero fields left out), as image configs and
+// `inspect`'s Config have it.
+nlohmann::ordered_json health_config_json(const HealthConfig& h);
 
 // The manifest of INDEX for PLATFORM: exact os/architecture match, then the
 // variant (an empty wanted variant takes the first match; arm64 takes "v8" or

@@ -25,8 +25,9 @@ int main(int argc, char** argv) {
   // binary or memory through /proc/PID: only CAP_SYS_PTRACE over the host's
   // user namespace may.
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  HealthProbe probe = health_probe(h->root, h->run_root, h->id, h->health_interval_ms);
   int code = relay_container(h->io, h->log.get(), h->listener.get(), h->clients, h->pid, h->pidfd.get(),
-                             h->log_rotation);
+                             h->log_rotation, probe);
   // The end is written by husk, which has the store's code: exec'd in
   // place, the same process, so the recorder lock stays held.
   RelayHandoff end{.root = h->root, .run_root = h->run_root, .id = h->id, .recorder = h->recorder.get(), .code = code};

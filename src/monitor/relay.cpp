@@ -4,9 +4,12 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -53,12 +56,77 @@ void apply_size(int master, std::string_view rows_cols) {
   ::ioctl(master, TIOCSWINSZ, &ws);
 }
 
+int64_t monotonic_ms() {
+  timespec t{};
+  ::clock_gettime(CLOCK_MONOTONIC, &t);
+  return static_cast<int64_t>(t.tv_sec) * 1000 + t.tv_nsec / 1000000;
+}
+
+// The healthcheck's runs: when the next is due, the one running (its pidfd
+// polled with the rest), its end reaped.
+class ProbeTimer {
+ public:
+  explicit ProbeTimer(const HealthProbe& p) : p_(p), next_(monotonic_ms() + p.interval_ms) {}
+  // What poll waits for: the running probe's pidfd (-1: none running).
+  int pidfd() const { return pidfd_.get(); }
+  // poll's timeout: until the next is due (-1: none to start).
+  int timeout_ms() const {
+    if (p_.interval_ms <= 0 || child_ > 0) return -1;
+    return static_cast<int>(std::clamp<int64_t>(next_ - monotonic_ms(), 0, 1 << 30));
+  }
+  // After poll: the running one reaped when it ended (EXITED), the next
+  // started when due.
+  void tick(bool exited) {
+    if (exited && child_ > 0) reap();
+    if (p_.interval_ms > 0 && child_ <= 0 && monotonic_ms() >= next_) start();
+  }
+  // The relay ends: a probe still running is waited for (WAIT), or killed.
+  void stop(bool wait) {
+    if (child_ <= 0) return;
+    if (!wait) ::kill(child_, SIGKILL);
+    reap();
+  }
+
+ private:
+  void start() {
+    pid_t pid = ::fork();
+    if (pid < 0) {
+      next_ = monotonic_ms() + p_.interval_ms;
+      return;
+    }
+    if (pid == 0) {
+      int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+      for (int fd = 0; fd < 3; ++fd) ::dup2(null, fd);
+      ::syscall(SYS_close_range, 3, ~0U, 0);
+      std::vector<char*> argv;
+      for (auto& a : p_.argv) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    child_ = pid;
+    pidfd_ = UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!pidfd_) reap();  // cannot poll for it: wait for it now
+  }
+  void reap() {
+    while (::waitpid(child_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    child_ = -1;
+    pidfd_.reset();
+    next_ = monotonic_ms() + p_.interval_ms;
+  }
+  const HealthProbe& p_;
+  int64_t next_;
+  pid_t child_ = -1;
+  UniqueFd pidfd_;
+};
+
 // The running container: its output to the log and the clients, the
 // clients' input to it, until its init exits; its exit code.
 class Relay {
  public:
-  Relay(Stdio& io, LogWriter& log, int listener, std::vector<AttachClient> clients)
-      : io_(io), log_(log), listener_(listener), clients_(std::move(clients)) {}
+  Relay(Stdio& io, LogWriter& log, int listener, std::vector<AttachClient> clients, const HealthProbe& probe)
+      : io_(io), log_(log), listener_(listener), clients_(std::move(clients)), probes_(probe) {}
   // Its exit code; none when WHILE_ATTACHED and the last client left
   // while it runs on (no input of theirs still to write).
   std::optional<int> run(pid_t pid, int pidfd, bool while_attached);
@@ -74,6 +142,7 @@ class Relay {
   std::vector<AttachClient> clients_;
   std::string pending_in_;
   bool close_in_ = false;
+  ProbeTimer probes_;
 };
 
 bool Relay::pump_output(int stream) {
@@ -127,25 +196,33 @@ void Relay::client_input(AttachClient& c) {
 
 std::optional<int> Relay::run(pid_t pid, int pidfd, bool while_attached) {
   bool open[2] = {io_.output(0) >= 0, io_.output(1) >= 0};
+  constexpr size_t kFirstClient = 6;
   while (true) {
     std::erase_if(clients_, [](const AttachClient& c) { return !c.fd; });
-    if (while_attached && clients_.empty() && pending_in_.empty()) return std::nullopt;
+    if (while_attached && clients_.empty() && pending_in_.empty()) {
+      probes_.stop(true);
+      return std::nullopt;
+    }
     std::vector<pollfd> fds = {{pidfd, POLLIN, 0},
                                {open[0] ? io_.output(0) : -1, POLLIN, 0},
                                {open[1] ? io_.output(1) : -1, POLLIN, 0},
                                {listener_, POLLIN, 0},
-                               {pending_in_.empty() ? -1 : io_.input(), POLLOUT, 0}};
+                               {pending_in_.empty() ? -1 : io_.input(), POLLOUT, 0},
+                               {probes_.pidfd(), POLLIN, 0}};
     for (auto& c : clients_) fds.push_back({pending_in_.empty() ? c.fd.get() : -1, POLLIN, 0});
-    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) break;
+    if (::poll(fds.data(), fds.size(), probes_.timeout_ms()) < 0 && errno != EINTR) break;
     for (int s = 0; s < 2; ++s)
       if (fds[1 + s].revents && !pump_output(s)) open[s] = false;
     if (fds[4].revents) flush_input();
     if (fds[3].revents & POLLIN)
       if (auto c = accept_client(listener_, io_)) clients_.push_back(std::move(*c));
-    for (size_t i = 5; i < fds.size(); ++i)
-      if (fds[i].revents && clients_[i - 5].fd) client_input(clients_[i - 5]);
+    for (size_t i = kFirstClient; i < fds.size(); ++i)
+      if (fds[i].revents && clients_[i - kFirstClient].fd) client_input(clients_[i - kFirstClient]);
     if (fds[0].revents) break;
+    probes_.tick(fds[5].revents != 0);
   }
+  // The container has ended: a probe of it still running is of no use.
+  probes_.stop(false);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -192,10 +269,11 @@ std::optional<AttachClient> accept_client(int listener, const Stdio& io) {
 namespace {
 
 std::optional<int> relay(Stdio& io, int log_fd, int listener, std::vector<AttachClient>& clients, pid_t pid,
-                         int pidfd, bool while_attached, const LogRotation& rotation) {
+                         int pidfd, bool while_attached, const LogRotation& rotation,
+                         const HealthProbe& probe) {
   if (io.input() >= 0) set_nonblocking(io.input());
   LogWriter log(log_fd, rotation);
-  Relay relay(io, log, listener, std::move(clients));
+  Relay relay(io, log, listener, std::move(clients), probe);
   auto code = relay.run(pid, pidfd, while_attached);
   clients = std::move(relay.clients());
   return code;
@@ -204,25 +282,45 @@ std::optional<int> relay(Stdio& io, int log_fd, int listener, std::vector<Attach
 }  // namespace
 
 int relay_container(Stdio& io, int log_fd, int listener, std::vector<AttachClient>& clients, pid_t pid,
-                    int pidfd, const LogRotation& rotation) {
-  return *relay(io, log_fd, listener, clients, pid, pidfd, false, rotation);
+                    int pidfd, const LogRotation& rotation, const HealthProbe& probe) {
+  return *relay(io, log_fd, listener, clients, pid, pidfd, false, rotation, probe);
 }
 
 std::optional<int> relay_while_attached(Stdio& io, int log_fd, int listener,
                                         std::vector<AttachClient>& clients, pid_t pid, int pidfd,
-                                        const LogRotation& rotation) {
-  return relay(io, log_fd, listener, clients, pid, pidfd, true, rotation);
+                                        const LogRotation& rotation, const HealthProbe& probe) {
+  return relay(io, log_fd, listener, clients, pid, pidfd, true, rotation, probe);
+}
+
+HealthProbe health_probe(const std::string& root, const std::string& run_root, const std::string& id,
+                         int64_t interval_ms) {
+  if (interval_ms <= 0) return {};
+  return {interval_ms,
+          {program_beside_us("husk"), "--root", root, "--runroot", run_root, "healthcheck", "run", id}};
 }
 
 std::vector<std::string> encode_handoff(const RelayHandoff& h) {
   std::string clients;
   for (auto& [fd, flags] : h.clients) clients += std::to_string(fd) + ":" + std::to_string(flags) + ",";
-  return {h.root, h.run_root, h.id, h.tty ? "1" : "0", std::to_string(h.pid), std::to_string(h.pidfd),
-          std::to_string(h.listener), std::to_string(h.log), std::to_string(h.recorder),
-          std::to_string(h.master), std::to_string(h.out), std::to_string(h.err), std::to_string(h.in),
-          clients.empty() ? "-" : clients, std::to_string(h.code),
-          h.log_rotation.path.empty() ? "-" : h.log_rotation.path, std::to_string(h.log_rotation.max_size),
-          std::to_string(h.log_rotation.max_files)};
+  return {h.root,
+          h.run_root,
+          h.id,
+          h.tty ? "1" : "0",
+          std::to_string(h.pid),
+          std::to_string(h.pidfd),
+          std::to_string(h.listener),
+          std::to_string(h.log),
+          std::to_string(h.recorder),
+          std::to_string(h.master),
+          std::to_string(h.out),
+          std::to_string(h.err),
+          std::to_string(h.in),
+          clients.empty() ? "-" : clients,
+          std::to_string(h.code),
+          h.log_rotation.path.empty() ? "-" : h.log_rotation.path,
+          std::to_string(h.log_rotation.max_size),
+          std::to_string(h.log_rotation.max_files),
+          std::to_string(h.health_interval_ms)};
 }
 
 namespace {
@@ -230,7 +328,7 @@ namespace {
 int number(const char* s) { return static_cast<int>(std::strtol(s, nullptr, 10)); }
 
 std::optional<RelayHandoff> decode_handoff(int argc, char** argv) {
-  if (argc != 18) return {};
+  if (argc != 19) return {};
   RelayHandoff h;
   h.root = argv[0];
   h.run_root = argv[1];
@@ -247,6 +345,7 @@ std::optional<RelayHandoff> decode_handoff(int argc, char** argv) {
   if (std::string_view(argv[15]) != "-") h.log_rotation.path = argv[15];
   h.log_rotation.max_size = std::strtoll(argv[16], nullptr, 10);
   h.log_rotation.max_files = number(argv[17]);
+  h.health_interval_ms = std::strtoll(argv[18], nullptr, 10);
   return h;
 }
 
@@ -263,10 +362,17 @@ std::optional<ReceivedHandoff> receive_handoff(int argc, char** argv) {
   auto h = decode_handoff(argc, argv);
   if (!h) return {};
   inherit_handoff_fds(*h, false);
-  ReceivedHandoff r{.root = std::move(h->root), .run_root = std::move(h->run_root), .id = std::move(h->id),
-                    .pid = h->pid, .code = h->code, .pidfd = UniqueFd(h->pidfd), .listener = UniqueFd(h->listener),
-                    .log = UniqueFd(h->log), .recorder = UniqueFd(h->recorder),
-                    .log_rotation = h->log_rotation};
+  ReceivedHandoff r{.root = std::move(h->root),
+                    .run_root = std::move(h->run_root),
+                    .id = std::move(h->id),
+                    .pid = h->pid,
+                    .code = h->code,
+                    .pidfd = UniqueFd(h->pidfd),
+                    .listener = UniqueFd(h->listener),
+                    .log = UniqueFd(h->log),
+                    .recorder = UniqueFd(h->recorder),
+                    .log_rotation = h->log_rotation,
+                    .health_interval_ms = h->health_interval_ms};
   r.io.tty = h->tty;
   r.io.master = UniqueFd(h->master);
   r.io.out = UniqueFd(h->out);

@@ -10,6 +10,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,19 +62,31 @@ void send_exit_code(const std::vector<AttachClient>& clients, int code);
 // attaches and its window size. None when it does not say hello in time.
 std::optional<AttachClient> accept_client(int listener, const Stdio& io);
 
+// A container's healthcheck as its relay drives it: ARGV (husk's
+// `healthcheck run ID`, which runs the test and records the result) in a
+// child of the relay's, INTERVAL_MS after the container started and then
+// INTERVAL_MS after each run ended. One at a time.
+struct HealthProbe {
+  int64_t interval_ms = 0;  // 0: no healthcheck
+  std::vector<std::string> argv;
+};
+// husk beside us, run as `husk --root ROOT --runroot RUN_ROOT healthcheck run ID`.
+HealthProbe health_probe(const std::string& root, const std::string& run_root, const std::string& id,
+                         int64_t interval_ms);
+
 // The container's life from its start to its end: its output to the log
 // (LOG_FD, -1: none) and the clients, their input to it, until its init
 // PID exits (PIDFD polls it); its exit code as docker's. CLIENTS: those
 // attached before, then those still attached at the end.
-// ROTATION: the log's (log_writer.hpp).
+// ROTATION: the log's (log_writer.hpp); PROBE: its healthcheck's.
 int relay_container(Stdio& io, int log_fd, int listener, std::vector<AttachClient>& clients, pid_t pid,
-                    int pidfd, const LogRotation& rotation = {});
+                    int pidfd, const LogRotation& rotation = {}, const HealthProbe& probe = {});
 // The same while at least one of CLIENTS (or of those who attach
 // meanwhile) stays: none when the last one has left and the container runs
 // on, its output then still in its pipes or pty for the next relay.
 std::optional<int> relay_while_attached(Stdio& io, int log_fd, int listener,
                                         std::vector<AttachClient>& clients, pid_t pid, int pidfd,
-                                        const LogRotation& rotation = {});
+                                        const LogRotation& rotation = {}, const HealthProbe& probe = {});
 
 // What a program hands the next one across exec (on its command line): the
 // store, the container, and the numbers of the descriptors it inherits (-1:
@@ -87,6 +101,7 @@ struct RelayHandoff {
   std::vector<std::pair<int, int>> clients;  // fd, flags (1: stdin, 2: stdin_once)
   int code = 0;                              // at the end: the container's exit code
   LogRotation log_rotation;                  // the log's at LOG
+  int64_t health_interval_ms = 0;            // its healthcheck's (0: none)
 };
 std::vector<std::string> encode_handoff(const RelayHandoff& h);
 // CLIENTS (those still connected) named in HANDOFF, with what each attaches.
@@ -100,6 +115,7 @@ struct ReceivedHandoff {
   int code = 0;
   UniqueFd pidfd, listener, log, recorder;
   LogRotation log_rotation;
+  int64_t health_interval_ms = 0;
   Stdio io;
   std::vector<AttachClient> clients;
 };

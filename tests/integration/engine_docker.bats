@@ -199,6 +199,23 @@ teardown() { engine_teardown; }
   assert_eq "" "$(ls -A "$R/containers")"
 }
 
+@test "docker: between a run and its policy's restart the container is restarting, as docker's ps and inspect say" {
+  h run -d --name loop --restart always --network none busybox sh -c 'exit 2' >/dev/null
+  # The back-off doubles from 100 ms: soon each wait is long enough to see.
+  waiting() { [ "$(h inspect -f '{{.State.Status}}' loop)" = restarting ]; }
+  wait_for 20 waiting
+  assert_eq "restarting true true 2" \
+    "$(h inspect -f '{{.State.Status}} {{.State.Running}} {{.State.Restarting}} {{.State.ExitCode}}' loop)"
+  assert_match '^loop Restarting \(2\) (Less than a second|[0-9]+ seconds?) ago$' "$(h ps --format '{{.Names}} {{.Status}}')"
+  assert_eq loop "$(h ps -f status=restarting --format '{{.Names}}')"
+  run h rm loop
+  assert_status 1
+  assert_eq "husk: cannot remove container loop: it is restarting (stop it first, or use -f)" "$output"
+  h stop loop >/dev/null
+  assert_eq "exited false" "$(h inspect -f '{{.State.Status}} {{.State.Restarting}}' loop)"
+  h rm loop >/dev/null
+}
+
 @test "docker: start --restart-policies (the boot service's command) brings back always ones, and unless-stopped ones the user had not stopped" {
   h run -d --name al --restart always --network none busybox sleep 100 >/dev/null
   h run -d --name us --restart unless-stopped --network none busybox sleep 100 >/dev/null

@@ -65,6 +65,18 @@ TEST(EnginePs, StatusAndStateAsDockers) {
   EXPECT_EQ(ps_state(r, LiveStatus::paused), "paused");
 }
 
+TEST(EnginePs, HealthAndRestartingAsDockers) {
+  ContainerRecord r = record("a", "running");
+  EXPECT_EQ(ps_status(r, LiveStatus::running, kT0 + 3, "healthy"), "Up 3 seconds (healthy)");
+  EXPECT_EQ(ps_status(r, LiveStatus::running, kT0 + 3, "unhealthy"), "Up 3 seconds (unhealthy)");
+  EXPECT_EQ(ps_status(r, LiveStatus::running, kT0 + 3, "starting"), "Up 3 seconds (health: starting)");
+  EXPECT_EQ(ps_status(r, LiveStatus::paused, kT0 + 3, "healthy"), "Up 3 seconds (Paused)");
+  r.exit_code = 2;
+  EXPECT_EQ(ps_status(r, LiveStatus::exited, kT0 + 60 + 5, "", true), "Restarting (2) 5 seconds ago");
+  EXPECT_EQ(ps_state(r, LiveStatus::exited, true), "restarting");
+  EXPECT_EQ(ps_status(r, LiveStatus::exited, kT0 + 60 + 5, "unhealthy"), "Exited (2) 5 seconds ago");
+}
+
 TEST(EnginePs, CommandQuotedAndCutAsDockers) {
   EXPECT_EQ(ps_command({"sleep", "100"}, false), "\"sleep 100\"");
   EXPECT_EQ(ps_command({"sh", "-c", "echo hello; sleep 1000"}, false), "\"sh -c echo hello; s…\"");

@@ -70,6 +70,26 @@ TEST(MonitorHandoff, AnExitCodeAndATerminalTravel) {
   EXPECT_TRUE(r->clients.empty());
 }
 
+TEST(MonitorHandoff, TheLogsRotationAndTheHealthchecksIntervalTravel) {
+  RelayHandoff h{.root = "r",
+                 .run_root = "rr",
+                 .id = "i",
+                 .log_rotation = {"/x/log", 1000, 3},
+                 .health_interval_ms = 1500};
+  auto r = round_trip(h);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->log_rotation.path, "/x/log");
+  EXPECT_EQ(r->log_rotation.max_size, 1000);
+  EXPECT_EQ(r->log_rotation.max_files, 3);
+  EXPECT_EQ(r->health_interval_ms, 1500);
+  auto probe = health_probe(r->root, r->run_root, r->id, r->health_interval_ms);
+  EXPECT_EQ(probe.interval_ms, 1500);
+  ASSERT_EQ(probe.argv.size(), 8u);
+  EXPECT_EQ(std::vector<std::string>(probe.argv.begin() + 1, probe.argv.end()),
+            (std::vector<std::string>{"--root", "r", "--runroot", "rr", "healthcheck", "run", "i"}));
+  EXPECT_TRUE(health_probe("r", "rr", "i", 0).argv.empty());
+}
+
 TEST(MonitorHandoff, AnythingElseIsNoHandoff) {
   char a[] = "only", b[] = "two";
   char* argv[] = {a, b};

@@ -109,6 +109,7 @@ Result<std::map<std::string, std::string>> labels_from(const std::vector<std::st
                                                        const std::string& what);
 void add_inspect(CLI::App& app, Invocation& inv);
 void add_exec(CLI::App& app, Invocation& inv);
+void add_healthcheck(CLI::App& app, Invocation& inv);  // exec.cpp: healthcheck run
 void add_top(CLI::App& app, Invocation& inv);
 void add_stats(CLI::App& app, Invocation& inv);
 void add_cp(CLI::App& app, Invocation& inv);

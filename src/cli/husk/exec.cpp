@@ -6,6 +6,7 @@
 
 #include "cli/husk/commands.hpp"
 #include "engine/exec.hpp"
+#include "engine/health.hpp"
 
 namespace husk::cli {
 
@@ -43,6 +44,30 @@ void add_exec(CLI::App& app, Invocation& inv) {
   c->callback([req, &inv] {
     req->command = inv.command;
     inv.action = [req](const Context& ctx) { return exec(ctx, *req); };
+  });
+}
+
+// `husk healthcheck run CONTAINER`: one run of its healthcheck, recorded
+// as the monitor's are (podman's command; the monitor calls it). 0 when it
+// passed; "unhealthy" and 1 when not; 125 when it cannot run.
+void add_healthcheck(CLI::App& app, Invocation& inv) {
+  auto name = std::make_shared<std::string>();
+  auto* hc = app.add_subcommand("healthcheck", "a container's healthcheck");
+  hc->require_subcommand(1);
+  auto* run = hc->add_subcommand("run", "run its healthcheck once and record the result");
+  run->add_option("container", *name, "name or id")->required();
+  run->callback([name, &inv] {
+    inv.action = [name](const Context& ctx) -> Result<int> {
+      auto eng = HUSK_TRY(open_engine(ctx));
+      auto r = engine::run_healthcheck(eng, *name);
+      if (!r) {
+        std::fprintf(stderr, "husk: %s\n", r.error().what().c_str());
+        return 125;
+      }
+      if (r->exit_code == 0) return 0;
+      std::printf("unhealthy\n");
+      return 1;
+    };
   });
 }
 

@@ -21,18 +21,31 @@ struct NamedAdder {
 };
 // "container" groups the others (its subcommands are theirs): it comes
 // only with all of them.
-constexpr NamedAdder kContainerCommands[] = {{"run", add_run},         {"create", add_create},
-                                             {"start", add_start},     {"restart", add_restart},
-                                             {"ps", add_ps},           {"wait", add_wait},
-                                             {"stop", add_stop},       {"kill", add_kill},
-                                             {"rm", add_rm},           {"rename", add_rename},
-                                             {"pause", add_pause},     {"unpause", add_unpause},
-                                             {"update", add_update},   {"volume", add_volume},
-                                             {"network", add_network}, {"inspect", add_inspect},
-                                             {"exec", add_exec},       {"top", add_top},
-                                             {"stats", add_stats},     {"cp", add_cp},
-                                             {"port", add_port},       {"container", add_container_prune},
-                                             {"logs", add_logs},       {"attach", add_attach}};
+constexpr NamedAdder kContainerCommands[] = {{"run", add_run},
+                                             {"create", add_create},
+                                             {"start", add_start},
+                                             {"restart", add_restart},
+                                             {"ps", add_ps},
+                                             {"wait", add_wait},
+                                             {"stop", add_stop},
+                                             {"kill", add_kill},
+                                             {"rm", add_rm},
+                                             {"rename", add_rename},
+                                             {"pause", add_pause},
+                                             {"unpause", add_unpause},
+                                             {"update", add_update},
+                                             {"volume", add_volume},
+                                             {"network", add_network},
+                                             {"inspect", add_inspect},
+                                             {"exec", add_exec},
+                                             {"top", add_top},
+                                             {"stats", add_stats},
+                                             {"cp", add_cp},
+                                             {"port", add_port},
+                                             {"container", add_container_prune},
+                                             {"logs", add_logs},
+                                             {"attach", add_attach},
+                                             {"healthcheck", add_healthcheck}};
 
 }  // namespace
 

@@ -23,6 +23,7 @@ json run_config_json(const image::RunConfig& c) {
   j["Env"] = c.env;
   j["Entrypoint"] = c.entrypoint_set || !c.entrypoint.empty() ? json(c.entrypoint) : json(nullptr);
   j["Cmd"] = c.cmd_set || !c.cmd.empty() ? json(c.cmd) : json(nullptr);
+  if (c.healthcheck) j["Healthcheck"] = image::health_config_json(*c.healthcheck);
   if (!c.volumes.empty()) {
     j["Volumes"] = json::object();
     for (auto& v : c.volumes) j["Volumes"][v] = json::object();

@@ -47,10 +47,10 @@ bool is_container_command(const std::string& name) {
   // A list, not a probe CLI: building every command's options costs half a
   // millisecond of each run. It names add_container_commands' set; one
   // missing here would still work (husk-full has every command), slower.
-  static constexpr const char* kCommands[] = {"run",   "create", "start",  "restart",   "stop",    "kill",
-                                              "wait",  "rm",     "rename", "pause",     "unpause", "ps",
-                                              "logs",  "update", "volume", "inspect",   "exec",    "top",
-                                              "stats", "cp",     "port",   "container", "attach"};
+  static constexpr const char* kCommands[] = {
+      "run",    "create", "start",   "restart", "stop", "kill",      "wait",   "rm",
+      "rename", "pause",  "unpause", "ps",      "logs", "update",    "volume", "inspect",
+      "exec",   "top",    "stats",   "cp",      "port", "container", "attach", "healthcheck"};
   for (auto* c : kCommands)
     if (name == c) return true;
   return false;

@@ -52,6 +52,14 @@ void add_run_flags(CLI::App* c, engine::RunFlags& f) {
   add_multi(c, "--group-add", f.group_add,
             "another group for the process: a name in the image's /etc/group, or a gid");
   c->add_option("--cidfile", f.cidfile, "write the container's id to this file (which must not exist)");
+  // Its healthcheck, over the image's HEALTHCHECK.
+  c->add_option("--health-cmd", f.health_cmd, "the command (a shell's) that says whether it is healthy");
+  c->add_option("--health-interval", f.health_interval, "time between its runs (default 30s)");
+  c->add_option("--health-timeout", f.health_timeout, "longest a run may take (default 30s)");
+  c->add_option("--health-start-period", f.health_start_period,
+                "time to start in, during which failures do not count (default 0s)");
+  c->add_option("--health-retries", f.health_retries, "failures in a row that make it unhealthy (default 3)");
+  c->add_flag("--no-healthcheck", f.no_healthcheck, "no healthcheck, not even the image's");
   // The image.
   c->add_option("--pull", f.pull, "pull the image: always, missing (default) or never");
   c->add_option("--platform", f.platform, "os/arch[/variant] of the image (default: this machine's)");
