@@ -26,6 +26,9 @@ packages=(
   docker.io
   # podman's bridge networks, the peer of husk's in bench/network-run.sh
   netavark aardvark-dns iptables
+  # /usr/lib/cni: the tests' podman (tests/lib/podman.bash) uses the cni
+  # backend, and podman refuses to start without its plugin dir
+  containernetworking-plugins
   # podman's default seccomp profile: the reference husk's default is checked against
   golang-github-containers-common
   skopeo umoci docker-registry curl openssl
