@@ -126,8 +126,11 @@ Result<MountOptions> parse_mount_options(const std::vector<std::string>& options
       out.bind = out.recursive_bind = true;
       continue;
     }
-    if (opt == "idmap" || opt == "ridmap")
-      return fail_code(ENOTSUP, "mount option \"" + opt + "\" (id-mapped mounts) is not supported");
+    if (opt == "idmap" || opt == "ridmap") {
+      out.idmap = true;
+      out.recursive_idmap = opt == "ridmap";
+      continue;
+    }
     if (opt == "tmpcopyup") {
       out.tmpcopyup = true;
       continue;
@@ -150,6 +153,8 @@ std::vector<std::string> known_mount_option_names() {
   for (auto& r : kRecursive) out.emplace_back(r.name);
   out.emplace_back("bind");
   out.emplace_back("rbind");
+  out.emplace_back("idmap");
+  out.emplace_back("ridmap");
   return out;
 }
 

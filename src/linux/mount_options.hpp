@@ -20,6 +20,10 @@ struct MountOptions {
   uint64_t rec_attr_clr = 0;
   // runc's extension: a tmpfs starts with a copy of what the image had there.
   bool tmpcopyup = false;
+  // An id-mapped bind (runtime-spec 1.2): "idmap" maps the top mount,
+  // "ridmap" every mount of a recursive bind.
+  bool idmap = false;
+  bool recursive_idmap = false;
   std::string data;  // comma-joined filesystem-specific options
 };
 

@@ -16,6 +16,7 @@
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "linux/devices.hpp"
+#include "linux/idmap.hpp"
 #include "linux/lsm.hpp"
 #include "linux/mount_options.hpp"
 
@@ -36,11 +37,12 @@ uint64_t attrs_from_flags(unsigned long flags) {
   return a;
 }
 
-// A bind mount made as a detached tree, its attributes set before it is
+// A bind made as a detached tree, its attributes set before it is
 // attached: no window where it is visible writable, and flags locked by a
-// user namespace stay as they were.
-Result<void> bind_mount(Kernel& k, const std::string& source, int target_fd, const MountOptions& o,
-                        const std::string& dest) {
+// user namespace stay as they were. IDMAP_USERNS (-1: none): the user
+// namespace whose maps id-map it (O.recursive_idmap: every mount of it).
+Result<UniqueFd> bind_tree(Kernel& k, const std::string& source, const MountOptions& o,
+                           const std::string& dest, int idmap_userns = -1) {
   unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
   if (o.recursive_bind) flags |= AT_RECURSIVE;
   UniqueFd tree(k.open_tree(AT_FDCWD, source.c_str(), flags));
@@ -74,9 +76,34 @@ Result<void> bind_mount(Kernel& k, const std::string& source, int target_fd, con
     if (k.mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &rattr) < 0)
       return fail_errno("set recursive options on bind of " + source + " at " + dest);
   }
-  if (k.move_mount(tree.get(), "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+  if (idmap_userns >= 0) {
+    struct mount_attr iattr = {};
+    iattr.attr_set = MOUNT_ATTR_IDMAP;
+    iattr.userns_fd = static_cast<uint64_t>(idmap_userns);
+    if (k.mount_setattr(tree.get(), "", AT_EMPTY_PATH | (o.recursive_idmap ? AT_RECURSIVE : 0), &iattr) < 0)
+      return fail_errno("id-map the bind of " + source + " at " + dest +
+                        (errno == EINVAL ? " (its filesystem cannot be id-mapped, or it is already)" : ""));
+  }
+  return tree;
+}
+
+Result<void> attach_tree(Kernel& k, int tree, int target_fd, const std::string& source,
+                         const std::string& dest) {
+  if (k.move_mount(tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return fail_errno("attach bind of " + source + " at " + dest);
   return {};
+}
+
+Result<void> bind_mount(Kernel& k, const std::string& source, int target_fd, const MountOptions& o,
+                        const std::string& dest) {
+  auto tree = HUSK_TRY(bind_tree(k, source, o, dest));
+  return attach_tree(k, tree.get(), target_fd, source, dest);
+}
+
+// A bind's source: a relative one is the bundle's.
+std::string bind_source(const spec::Mount& m, const std::string& bundle) {
+  if (!m.source.empty() && m.source[0] != '/') return bundle + "/" + m.source;
+  return m.source;
 }
 
 // The bytes of IN into OUT: copy_file_range where the kernel can (it
@@ -239,14 +266,29 @@ Result<void> mount_cgroup_views(Kernel& k, int rootfd, const std::string& dest, 
   return {};
 }
 
-Result<void> mount_one(Kernel& k, int rootfd, const spec::Mount& m, const RootfsSpec& spec) {
+unsigned long copied_mounts_propagation(const spec::Config& c);
+
+Result<void> mount_one(Kernel& k, int rootfd, const spec::Mount& m, const RootfsSpec& spec, size_t index) {
   auto o = HUSK_TRY(parse_mount_options(m.options));
   std::string dest = clean_path(m.destination);
   bool bind = o.bind || m.type == "bind";
-  if (bind) {
+  if (auto prepared = spec.prepared_binds.find(index); prepared != spec.prepared_binds.end()) {
+    // Made by the runtime (an id-mapped bind): only attached here.
+    struct stat st;
+    if (::fstat(prepared->second, &st) < 0) return fail_errno("stat the prepared bind for " + dest);
+    auto target = HUSK_TRY(ensure_path_in_root(rootfd, dest, S_ISDIR(st.st_mode)));
+    HUSK_TRY(attach_tree(k, prepared->second, target.get(), m.source, dest));
+    // Cloned in the host's namespace, it is still a peer of the host's
+    // shared mounts: it becomes what the container's other copies are.
+    auto top = HUSK_TRY(open_in_root(rootfd, dest, O_PATH));
+    if (k.mount(nullptr, fd_path(top.get()).c_str(), nullptr, copied_mounts_propagation(*spec.config),
+                nullptr) < 0)
+      return fail_errno("set propagation of " + dest);
+  } else if (bind) {
+    if (is_idmapped_bind(m))
+      return fail_code(EINVAL, "an id-mapped bind the runtime did not prepare (prepare_binds)");
     o.bind = true;
-    std::string source = m.source;
-    if (!source.empty() && source[0] != '/') source = spec.bundle + "/" + source;
+    std::string source = bind_source(m, spec.bundle);
     struct stat st;
     if (::stat(source.c_str(), &st) < 0) return fail_errno("bind source " + source + " for " + dest);
     auto target = HUSK_TRY(ensure_path_in_root(rootfd, dest, S_ISDIR(st.st_mode)));
@@ -336,6 +378,15 @@ unsigned long propagation_flags(const std::string& p) {
   if (p == "unbindable") return MS_UNBINDABLE;
   if (p == "runbindable") return MS_UNBINDABLE | MS_REC;
   return 0;
+}
+
+// What the mounts copied from the host become in the container: rslave
+// unless rootfsPropagation asks for shared (kept as it is), private or slave.
+unsigned long copied_mounts_propagation(const spec::Config& c) {
+  unsigned long wanted = propagation_flags(c.linux.rootfs_propagation);
+  if (wanted & MS_SHARED) return wanted;
+  if (wanted & (MS_PRIVATE | MS_SLAVE)) return wanted | MS_REC;
+  return MS_SLAVE | MS_REC;
 }
 
 }  // namespace
@@ -471,12 +522,7 @@ Result<UniqueFd> prepare_rootfs(Kernel& k, const RootfsSpec& spec) {
   // mounts as peers (Kubernetes' Bidirectional propagation); private and
   // slave are applied as asked. Unbindable waits until after the rootfs
   // self-bind (an unbindable source cannot be bound) and pivot_root.
-  unsigned long wanted = propagation_flags(c.linux.rootfs_propagation);
-  unsigned long prop = MS_SLAVE | MS_REC;
-  if (wanted & MS_SHARED)
-    prop = wanted;
-  else if (wanted & (MS_PRIVATE | MS_SLAVE))
-    prop = wanted | MS_REC;
+  unsigned long prop = copied_mounts_propagation(c);
   if (k.mount(nullptr, "/", nullptr, prop, nullptr) < 0) return fail_errno("set propagation of /");
   // Only what pivot_root needs is made private: the mount holding the
   // rootfs, when shared (the self-bind would reach its peers, and
@@ -486,8 +532,9 @@ Result<UniqueFd> prepare_rootfs(Kernel& k, const RootfsSpec& spec) {
     return fail_errno("bind rootfs " + spec.rootfs);
 
   UniqueFd rootfd = HUSK_TRY(open_fd(spec.rootfs, O_PATH | O_DIRECTORY));
-  for (auto& m : c.mounts)
-    HUSK_TRY_CTX(mount_one(k, rootfd.get(), m, spec), "mount " + clean_path(m.destination));
+  for (size_t i = 0; i < c.mounts.size(); ++i)
+    HUSK_TRY_CTX(mount_one(k, rootfd.get(), c.mounts[i], spec, i),
+                 "mount " + clean_path(c.mounts[i].destination));
   if (spec.await_cgroup) HUSK_TRY(spec.await_cgroup());
 
   if (!dev_is_bind_of_host(c)) {
@@ -579,6 +626,43 @@ Result<void> finalize_rootfs(Kernel& k, const RootfsSpec& spec) {
     if (k.mount(nullptr, "/", nullptr, p, nullptr) < 0) return fail_errno("set rootfs propagation");
   }
   return {};
+}
+
+bool is_idmapped_bind(const spec::Mount& m) {
+  if (!m.uid_mappings.empty() || !m.gid_mappings.empty()) return true;
+  return std::ranges::any_of(m.options, [](const std::string& o) { return o == "idmap" || o == "ridmap"; });
+}
+
+Result<std::map<size_t, UniqueFd>> prepare_binds(Kernel& k, const spec::Config& c, const std::string& bundle,
+                                                 bool every_bind) {
+  std::map<size_t, UniqueFd> out;
+  for (size_t i = 0; i < c.mounts.size(); ++i) {
+    const spec::Mount& m = c.mounts[i];
+    bool idmapped = is_idmapped_bind(m);
+    std::string dest = clean_path(m.destination);
+    auto o = HUSK_TRY_CTX(parse_mount_options(m.options), "mount " + dest);
+    bool bind = o.bind || m.type == "bind";
+    if (idmapped && !bind)
+      return fail_code(EINVAL,
+                       "mount " + dest + ": id-mapped mounts are only for binds (type " + m.type + ")");
+    if (!bind || (!idmapped && !every_bind)) continue;
+    o.bind = true;
+    UniqueFd userns;
+    if (idmapped) {
+      // runc's rule: a mapping of the mount's own, or the container's.
+      auto uids = m.uid_mappings.empty() ? c.linux.uid_mappings : m.uid_mappings;
+      auto gids = m.gid_mappings.empty() ? c.linux.gid_mappings : m.gid_mappings;
+      if (uids.empty() || gids.empty())
+        return fail_code(EINVAL, "mount " + dest +
+                                     ": an id-mapped bind needs uidMappings and gidMappings, on the mount or "
+                                     "for the container's user namespace");
+      o.idmap = true;  // mappings alone ask for it
+      userns = HUSK_TRY_CTX(user_namespace_fd(uids, gids), "mount " + dest);
+    }
+    out.emplace(i, HUSK_TRY_CTX(bind_tree(k, bind_source(m, bundle), o, dest, userns ? userns.get() : -1),
+                                "mount " + dest));
+  }
+  return out;
 }
 
 }  // namespace husk::linux

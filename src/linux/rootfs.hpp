@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -34,7 +35,25 @@ struct RootfsSpec {
   // done: the runtime creates the cgroup while the init mounts, and this
   // waits for it (and, with a cgroup namespace, enters it). Must be idempotent.
   std::function<Result<void>()> await_cgroup;
+  // Binds the runtime made before the init existed (prepare_binds),
+  // by the index of their mount in config->mounts: attached as they are.
+  std::map<size_t, int> prepared_binds;
 };
+
+// Whether M is an id-mapped bind: "idmap"/"ridmap", or uidMappings or
+// gidMappings on the mount.
+bool is_idmapped_bind(const spec::Mount& m);
+// Binds made by the runtime, in the host's namespaces, as detached trees
+// with every attribute set; the init only attaches them. Id-mapped ones
+// always: the kernel id-maps a mount only for a caller with CAP_SYS_ADMIN
+// over its filesystem, which an init in a user namespace of its own lacks
+// (each maps ids by the mount's uidMappings/gidMappings, else by the
+// container's). EVERY_BIND (an init in a user namespace): all of them, as
+// runc opens bind sources before it enters one, so a source under a
+// directory only the host's root may enter still works. BUNDLE: relative
+// sources are under it. Trees by mount index.
+Result<std::map<size_t, UniqueFd>> prepare_binds(Kernel& k, const spec::Config& c, const std::string& bundle,
+                                                 bool every_bind);
 
 // Step 1, before the createContainer hooks: propagation, the rootfs bind,
 // every mount in config order, /dev. Returns an O_PATH fd of the new root.

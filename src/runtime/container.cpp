@@ -362,8 +362,17 @@ Result<linux::Cloned> start_init(linux::Kernel& k, const Context& ctx, const Lau
     cgroup2 = HUSK_TRY(guard.cgroup->open_unified());
     if (!plan.rootfs.in_user_namespace) plan.self_attach_v1 = guard.cgroup->v1_dirs();
   }
+  // Id-mapped binds, and every bind of an init in a user namespace when we
+  // are root (a rootless runtime could not make them), are made here, in
+  // the host's namespaces: the init attaches them (linux/rootfs.hpp); ours
+  // close once it is cloned.
+  bool every_bind = plan.rootfs.in_user_namespace && !plan.unprivileged_parent;
+  auto idmapped =
+      HUSK_TRY_CTX(linux::prepare_binds(k, lp.bundle.config, lp.bundle.dir, every_bind), "rootfs");
+  for (auto& [index, tree] : idmapped) plan.rootfs.prepared_binds[index] = tree.get();
   auto cloned = HUSK_TRY(clone_init(k, lp.ns, lp.bundle.config.linux, plan, cgroup2 ? cgroup2.get() : -1));
   cgroup2.reset();
+  idmapped.clear();
   debug(ctx, plan.id, "init cloned: pid " + std::to_string(cloned.pid));
   guard.child = cloned.pid;
   fault_point(Fault::runtime_create_init);

@@ -34,7 +34,9 @@ std::string features_json() {
   l["apparmor"] = {{"enabled", true}};  // applied where the host enables it (else a warning)
   l["selinux"] = {{"enabled", true}};
   l["intelRdt"] = {{"enabled", false}};
-  l["mountExtensions"] = {{"idmap", {{"enabled", false}}}};
+  // Id-mapped binds (idmap, ridmap, or mappings on a bind): the runtime
+  // makes them with mount_setattr(MOUNT_ATTR_IDMAP), kernel 5.12 and later.
+  l["mountExtensions"] = {{"idmap", {{"enabled", true}}}};
   f["linux"] = l;
   f["annotations"] = {{"io.github.husk.runtime", "husk-runtime"}};
   return f.dump(4);

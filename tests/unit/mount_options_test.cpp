@@ -156,9 +156,16 @@ TEST(MountOptions, TmpcopyupIsAFlagNotData) {
   EXPECT_FALSE(parse({"tmpcopyup", "notmpcopyup"}).tmpcopyup);
 }
 
-TEST(MountOptions, IdmappedMountsAreRefused) {
-  EXPECT_TRUE(testing::FailsWith(parse_mount_options({"rbind", "idmap"}), ENOTSUP, "\"idmap\""));
-  EXPECT_TRUE(testing::FailsWith(parse_mount_options({"ridmap"}), ENOTSUP, "\"ridmap\""));
+TEST(MountOptions, IdmapMapsTheTopMountRidmapEveryOne) {
+  auto m = parse({"rbind", "idmap"});
+  EXPECT_TRUE(m.idmap);
+  EXPECT_FALSE(m.recursive_idmap);
+  EXPECT_TRUE(m.recursive_bind);
+  EXPECT_EQ(m.data, "");
+  auto r = parse({"bind", "ridmap"});
+  EXPECT_TRUE(r.idmap);
+  EXPECT_TRUE(r.recursive_idmap);
+  EXPECT_FALSE(parse({"rbind"}).idmap);
 }
 
 TEST(MountOptions, KnownNamesCoverTheTables) {
