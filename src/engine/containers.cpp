@@ -43,6 +43,7 @@ json to_json(const ContainerRecord& r) {
             {"Status", r.status},
             {"ExitCode", r.exit_code},
             {"Error", r.error},
+            {"OOMKilled", r.oom_killed},
             {"StartedAt", r.started},
             {"FinishedAt", r.finished},
             {"AutoRemove", r.auto_remove},
@@ -70,6 +71,7 @@ Result<ContainerRecord> from_json(const std::string& text, const std::string& wh
     r.status = j.value("Status", "created");
     r.exit_code = j.value("ExitCode", 0);
     r.error = j.value("Error", "");
+    r.oom_killed = j.value("OOMKilled", false);
     r.started = j.value("StartedAt", "");
     r.finished = j.value("FinishedAt", "");
     r.auto_remove = j.value("AutoRemove", false);

@@ -43,6 +43,7 @@ struct ContainerRecord {
   std::string status = "created";  // created, running, exited; dead: its creation was interrupted
   int exit_code = 0;
   std::string error;  // why it could not start (docker's State.Error), when it could not
+  bool oom_killed = false;  // the OOM killer killed in it during its last run (docker's State.OOMKilled)
   std::string started;
   std::string finished;
   bool auto_remove = false;  // --rm

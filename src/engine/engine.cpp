@@ -223,13 +223,15 @@ Result<ContainerRecord> Engine::begin_run(ContainerRecord rec) const {
   rec.started = now_rfc3339();
   rec.finished.clear();
   rec.error.clear();
+  rec.oom_killed = false;
   if (health_active(rec.healthcheck)) HUSK_TRY(health_started(containers().dir(rec.id)));
   HUSK_TRY(containers().save(rec));
   fault_point(Fault::engine_run_record);
   return rec;
 }
 
-Result<Trash> Engine::end_run(const ContainerRecord& ran, int code, const std::string& error) const {
+Result<Trash> Engine::end_run(const ContainerRecord& ran, int code, const std::string& error,
+                              bool oom_killed) const {
   ContainerStore cs = containers();
   // The record as it is now (a rename may have happened meanwhile).
   auto now = cs.find(ran.id);
@@ -240,7 +242,9 @@ Result<Trash> Engine::end_run(const ContainerRecord& ran, int code, const std::s
   rec.finished = now_rfc3339();
   rec.exit_code = code;
   rec.error = error;
+  rec.oom_killed = oom_killed;
   if (health_active(rec.healthcheck)) (void)health_stopped(cs.dir(rec.id));
+  if (oom_killed) record_event(rec, "oom");
   record_event(rec, "die", {{"exitCode", std::to_string(code)}});
   Trash trash;
   if (rec.auto_remove) {

@@ -116,7 +116,8 @@ class Engine {
   // (with --rm: the container removed, its files left in the trash
   // returned, for the caller to empty once it has told whoever waits).
   Result<ContainerRecord> begin_run(ContainerRecord rec) const;
-  Result<Trash> end_run(const ContainerRecord& rec, int code, const std::string& error) const;
+  Result<Trash> end_run(const ContainerRecord& rec, int code, const std::string& error,
+                        bool oom_killed = false) const;
 
   LiveStatus live_status(const ContainerRecord& rec) const;
   // The running init's pid (for exec, namespace sharing, inspect).

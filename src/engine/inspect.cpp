@@ -49,7 +49,7 @@ json state_json(const ContainerRecord& rec, LiveStatus live, pid_t pid, bool res
           {"Running", up || restarting},
           {"Paused", live == LiveStatus::paused},
           {"Restarting", restarting},
-          {"OOMKilled", false},
+          {"OOMKilled", !up && rec.oom_killed},
           {"Dead", live == LiveStatus::lost},
           {"Pid", up ? pid : 0},
           {"ExitCode", up ? 0 : rec.exit_code},

@@ -23,12 +23,14 @@
 #include "base/time.hpp"
 #include "engine/attach.hpp"
 #include "engine/health.hpp"
+#include "engine/inspect.hpp"
 #include "engine/log_config.hpp"
 #include "engine/logs.hpp"
 #include "engine/restart.hpp"
 #include "linux/sync.hpp"
 #include "monitor/relay.hpp"
 #include "runtime/container.hpp"
+#include "runtime/limits.hpp"
 
 namespace husk::engine {
 
@@ -132,18 +134,39 @@ std::vector<AttachClient> first_client(int listener, int reports, const Stdio& i
 
 void record_end(const Engine& eng, const std::string& id, int code,
                 const std::vector<AttachClient>& clients) {
+  // Whether the OOM killer struck: its cgroup says so until the delete.
+  bool oom = runtime::container_oom_kills(eng.runtime_context(), id).value_or(0) > 0;
   (void)runtime::delete_container(eng.runtime_context(), id, true);
   std::string dir = eng.containers().dir(id);
   (void)::unlink((dir + "/" + std::string(kAttachSocket)).c_str());
   (void)::unlink(monitor_pid_path(dir).c_str());
   ContainerRecord ran;
   ran.id = id;
-  auto trash = eng.end_run(ran, code, "");
+  auto trash = eng.end_run(ran, code, "", oom);
   send_exit_code(clients, code);
   if (trash) trash->empty();  // --rm: its files, once nobody waits
 }
 
 void restart_by_policy(const Engine& eng, const std::string& id, UniqueFd recorder);
+
+// docker's volume "mount" events at each start, one for each named volume
+// of the container, after its attach and before its start (config.json is
+// read only when the flags name volumes: a plain run pays nothing).
+void record_volume_mounts(const Engine& eng, const ContainerRecord& rec) {
+  const RunFlags& f = rec.flags;
+  if (f.volumes.empty() && f.mounts.empty() && f.volumes_from.empty()) return;
+  for (auto& m : container_mounts(eng, rec))
+    if (m.value("Type", "") == "volume")
+      eng.events().record(Event{"volume",
+                                "mount",
+                                m.value("Name", ""),
+                                {{"container", rec.id},
+                                 {"destination", m.value("Destination", "")},
+                                 {"driver", "local"},
+                                 {"propagation", m.value("Propagation", "")},
+                                 {"read/write", m.value("RW", true) ? "true" : "false"}},
+                                0});
+}
 
 // A run's end, by its recorder: written, its CLIENTS told (then let go: a
 // restart runs unattached), and its restart policy applied.
@@ -233,6 +256,7 @@ int Launcher::run(const LaunchOptions& o) {
   pid_t pid = static_cast<pid_t>(state->pid);
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   if (!pidfd) return fail_start(Error::from_errno("pidfd_open of the container's init"), true);
+  record_volume_mounts(eng_, rec_);
   if (auto started = runtime::start_container(eng_.runtime_context(), rec_.id); !started)
     return fail_start(started.error(), true);
   eng_.record_event(rec_, "start");

@@ -114,6 +114,13 @@ Result<std::string> container_stats_event(const Context& ctx, const std::string&
   return stats_event(id, live.cgroup);
 }
 
+Result<uint64_t> container_oom_kills(const Context& ctx, const std::string& id) {
+  StateStore store(ctx.root);
+  auto dir = HUSK_TRY(store.open(id));
+  auto s = HUSK_TRY(dir.load_state());
+  return HUSK_TRY(cgroup_manager_for(s)).oom_kills();
+}
+
 Result<void> watch_events(const Context& ctx, const std::string& id, std::chrono::milliseconds interval,
                           const std::function<void(const std::string&)>& emit) {
   // The container's lock is not held while we watch: other commands

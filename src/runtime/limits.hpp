@@ -29,6 +29,10 @@ Result<void> update_container(const Context& ctx, const std::string& id, const s
 // One runc-style stats event: {"type":"stats","id":ID,"data":{...}}.
 Result<std::string> container_stats_event(const Context& ctx, const std::string& id);
 
+// How many times the OOM killer killed in container ID's cgroup; also once
+// its init has exited, until `delete` (docker's State.OOMKilled).
+Result<uint64_t> container_oom_kills(const Context& ctx, const std::string& id);
+
 // Streams events as JSON lines to EMIT: stats every INTERVAL, and
 // {"type":"oom","id":ID} as soon as the OOM killer kills in the container.
 // Returns when the container stops.

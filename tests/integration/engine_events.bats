@@ -97,6 +97,37 @@ volume destroy vol1" "$output"
   assert_eq "import" "$(events_since_start --filter "image=$id" --filter event=import --format '{{.Action}}')"
 }
 
+@test "events: a container's commit and export, an image's save, a volume's mount at each start" {
+  T0=$(date +%s.%N)
+  hrun --name src -v data:/data busybox sh -c 'echo x >/data/f'
+  local img
+  img=$(h commit -m snap src snapped:1)
+  h export -o "$T/src.tar" src
+  h save -o "$T/img.tar" snapped:1
+  h start -a src >/dev/null
+  run events_since_start --format '{{.Type}} {{.Action}}{{with .Actor.Attributes.name}} {{.}}{{end}}'
+  assert_status 0
+  assert_eq "volume create
+container create src
+container attach src
+volume mount
+container start src
+container die src
+container commit src
+container export src
+image save snapped:1
+container attach src
+volume mount
+container start src
+container die src" "$output"
+  assert_eq "snap $img snapped:1" \
+    "$(events_since_start --filter event=commit --format '{{.Actor.Attributes.comment}} {{.Actor.Attributes.imageID}} {{.Actor.Attributes.imageRef}}')"
+  run events_since_start --filter event=mount --format '{{.Actor.ID}} {{.Actor.Attributes.destination}} {{index .Actor.Attributes "read/write"}} {{.Actor.Attributes.driver}}'
+  assert_eq "data /data true local
+data /data true local" "$output"
+  [ "$(events_since_start --filter event=mount --format '{{.Actor.Attributes.container}}' | sort -u)" = "$(h inspect -f '{{.Id}}' src)" ]
+}
+
 @test "events: network create, connect, disconnect and destroy" {
   T0=$(date +%s.%N)
   local nid

@@ -23,13 +23,26 @@ MiB=1048576
   [ "$(cgfile memory "$id3" memory.memsw.limit_in_bytes)" -gt $((1 << 40)) ]
 }
 
-@test "limits: -m 10m: a memory hog is killed by the OOM killer (exit 137)" {
+@test "limits: -m 10m: a memory hog is killed by the OOM killer (exit 137, OOMKilled, an oom event)" {
   # dd fills a 64 MiB buffer; the host has no swap to spill it to.
   run hk run --rm -m 10m busybox dd if=/dev/zero of=/dev/null bs=64M count=1
   assert_status 137
   # The same without the limit completes.
   run hk run --rm busybox dd if=/dev/zero of=/dev/null bs=64M count=1
   assert_status 0
+  # Detached: inspect says the OOM killer did it (docker's State.OOMKilled),
+  # and events has its oom before its die; a run that was not killed says false.
+  local t0 id ok
+  t0=$(date +%s.%N)
+  id=$(hk run -d -m 10m busybox dd if=/dev/zero of=/dev/null bs=64M count=1)
+  assert_eq 137 "$(hk wait "$id")"
+  assert_eq "true 137" "$(hk inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' "$id")"
+  assert_eq "oom die" "$(hk events --since "$t0" --until "$(date +%s.%N)" --filter "container=$id" \
+    --filter event=oom --filter event=die --format '{{.Action}}' | tr '\n' ' ' | sed 's/ $//')"
+  ok=$(hk run -d busybox true)
+  assert_eq 0 "$(hk wait "$ok")"
+  assert_eq false "$(hk inspect -f '{{.State.OOMKilled}}' "$ok")"
+  hk rm "$id" "$ok" >/dev/null
   assert_nothing_left
 }
 

@@ -41,6 +41,9 @@ Result<int> commit(const Context& ctx, const CommitFlags& f) {
   if (f.pause) paused.emplace(HUSK_TRY(engine::PauseGuard::freeze(eng, src.rec)));
   auto img = HUSK_TRY(image::commit_upper(eng.images(), src.image, src.upper, what));
   if (paused) HUSK_TRY(paused->thaw());
+  std::map<std::string, std::string> attrs{{"comment", f.message}, {"imageID", img.id().str()}};
+  if (!f.name.empty()) attrs["imageRef"] = HUSK_TRY(image::parse_reference(f.name)).familiar();
+  eng.record_event(src.rec, "commit", attrs);
   std::cout << img.id().str() << "\n";
   return 0;
 }
@@ -62,6 +65,7 @@ Result<int> export_container(const Context& ctx, const ExportFlags& f) {
   auto rec = HUSK_TRY(engine::find_container(eng, f.container));
   auto root = HUSK_TRY(engine::ContainerRoot::open_filesystem(eng, rec));
   HUSK_TRY_CTX(image::write_root_tar(root.fd(), out), "export " + f.container);
+  eng.record_event(rec, "export");
   return 0;
 }
 

@@ -389,6 +389,13 @@ Result<int> save_images(const Context& ctx, const std::vector<std::string>& name
     items.push_back(std::move(item));
   }
   HUSK_TRY(image::save_archive(store, items, fmt, output.empty() ? "-" : output));
+  engine::EventLog events(ctx.root);
+  for (auto& item : items) {
+    auto ref = item.names.empty() ? Result<image::Reference>(fail_code(ENOENT, "no name"))
+                                  : image::parse_reference(item.names.front());
+    events.record(
+        engine::image_event("save", item.image.id().str(), ref ? ref->familiar() : item.image.id().str()));
+  }
   return 0;
 }
 

@@ -175,6 +175,7 @@ Result<int> push(const Context& ctx, const std::string& name, const std::string&
   auto digest =
       HUSK_TRY(image::push_image(store, img, dest, HUSK_TRY(registry_options(flags, dest.domain)), progress));
   std::cout << dest.familiar() << ": digest: " << digest.str() << "\n";
+  engine::EventLog(ctx.root).record(engine::image_event("push", dest.familiar(), dest.familiar()));
   return 0;
 }
 
