@@ -254,6 +254,11 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
     return fail_code(EINVAL, "cannot allocate a tty without --console-socket when the runtime detaches");
   std::string pid_file = HUSK_TRY(absolute_from_cwd(opts.pid_file));
   auto target = HUSK_TRY(open_exec_target(ctx, opts));
+  auto debug = [&](const std::string& m) {
+    if (ctx.log) ctx.log->debug(opts.id + ": exec: " + m);
+  };
+  debug("joining the init (pid " + std::to_string(target.state.pid) + ")'s namespaces" +
+        (target.cgroup ? " and cgroup" : ""));
 
   UniqueFd console, console_peer;
   if (opts.process.terminal) {
@@ -281,12 +286,16 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
   if (ctx.log)
     for (auto& m : child.lsm.unapplied) ctx.log->warn(opts.id + ": exec: " + m);
   auto cloned = HUSK_TRY(clone_exec_child(kernel, target, child));
+  debug("process cloned: pid " + std::to_string(cloned.pid));
   child_ch.close();
   console.reset();
 
   auto master = HUSK_TRY(await_exec(target, cloned, parent_ch, console_peer, pid_file));
+  debug("process runs " + (opts.process.args.empty() ? std::string() : opts.process.args[0]));
   if (opts.detach) return 0;
-  return supervise(cloned.pid, master.get(), *signals);
+  int code = HUSK_TRY(supervise(cloned.pid, master.get(), *signals));
+  debug("process exited: " + std::to_string(code));
+  return code;
 }
 
 }  // namespace husk::runtime

@@ -59,11 +59,12 @@ Config default_config(bool rootless, unsigned uid, unsigned gid) {
   Linux& l = c.linux;
   using enum NamespaceType;
   if (rootless) {
-    l.namespaces = {{pid, ""}, {ipc, ""}, {uts, ""}, {mount, ""}, {cgroup, ""}, {user, ""}};
+    // runc's (1.1) namespaces: no cgroup namespace unless asked for.
+    l.namespaces = {{pid, ""}, {ipc, ""}, {uts, ""}, {mount, ""}, {user, ""}};
     l.uid_mappings = {IdMapping{0, uid, 1}};
     l.gid_mappings = {IdMapping{0, gid, 1}};
   } else {
-    l.namespaces = {{pid, ""}, {network, ""}, {ipc, ""}, {uts, ""}, {mount, ""}, {cgroup, ""}};
+    l.namespaces = {{pid, ""}, {network, ""}, {ipc, ""}, {uts, ""}, {mount, ""}};
     l.resources.emplace().devices = {DeviceRule{.allow = false, .type = 'a', .access = "rwm"}};
   }
   l.masked_paths = {"/proc/acpi",          "/proc/asound",     "/proc/kcore",       "/proc/keys",

@@ -158,7 +158,8 @@ Result<std::vector<E>> name_list(const Named<E> (&table)[N], const json& j, cons
 
 // What the runtime's own steps between loading the filter and execve need.
 // The listener's fd travels to the runtime with sendmsg: a rule that would
-// hold sendmsg for the listener waits for a listener that never gets the fd.
+// hold sendmsg for the listener waits for a listener that never gets the fd;
+// and write is refused as runc refuses it.
 Result<void> check_notify(const Seccomp& s, const std::string& where) {
   if (s.default_action == SeccompAction::notify)
     return fail(field_error(where + "defaultAction", "SCMP_ACT_NOTIFY cannot be the default action"));
@@ -170,10 +171,14 @@ Result<void> check_notify(const Seccomp& s, const std::string& where) {
     std::string w = where + "syscalls[" + std::to_string(i) + "]";
     if (s.listener_path.empty())
       return fail(field_error(w + ".action", "SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath"));
-    for (auto& n : r.names)
+    for (auto& n : r.names) {
       if (n == "sendmsg")
         return fail(field_error(w + ".names", "SCMP_ACT_NOTIFY cannot be used for sendmsg: the runtime "
                                               "passes the listener's descriptor with it"));
+      // runc's rule (its init reports with write after the filter is on).
+      if (n == "write")
+        return fail(field_error(w + ".names", "SCMP_ACT_NOTIFY cannot be used for the write syscall"));
+    }
   }
   return {};
 }

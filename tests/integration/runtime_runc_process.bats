@@ -421,3 +421,64 @@ hook_lifecycle() {
   assert_eq "${out[1]}" "${out[0]}" "husk-runtime vs runc"
   assert_nothing_left "$ID-husk"
 }
+
+# ---- 22: runc's command-line details ---------------------------------------
+
+@test "cli (22): kill ID 0 only asks whether the init is there; ps ID passes its options to ps, as runc" {
+  mkbundles sleep 1000
+  local rt out=()
+  for rt in $RUNTIMES; do
+    hrun rk "$rt" run -d --bundle "$T/$rt" "$ID-$rt"
+    assert_status 0
+    hrun rk "$rt" kill "$ID-$rt" 0
+    assert_status 0
+    assert_eq running "$(rk "$rt" state "$ID-$rt" | jq -r .status)" "$rt: signal 0 kills nothing"
+    # ps options after ID are ps's own (-o, and BSD-style x).
+    hrun rk "$rt" ps "$ID-$rt" -o pid,args -x
+    assert_status 0
+    out+=("$(awk '{ $1 = ""; print }' <<<"$stdout")")
+  done
+  assert_eq $' COMMAND\n sleep 1000' "${out[1]}" "runc"
+  assert_eq "${out[1]}" "${out[0]}" "husk-runtime vs runc"
+  for rt in $RUNTIMES; do
+    hrun rk "$rt" delete --force "$ID-$rt"
+    assert_status 0
+    hrun rk "$rt" kill "$ID-$rt" 0
+    [ "$status" -ne 0 ] || { echo "$rt: kill 0 of a deleted container succeeded" >&2; return 1; }
+  done
+  assert_nothing_left "$ID-husk"
+}
+
+@test "cli (22): spec has runc's namespaces (no cgroup namespace), rootless too" {
+  local rt args
+  for args in "" "--rootless"; do
+    for rt in $RUNTIMES; do
+      mkdir -p "$T/spec-$rt$args"
+      # shellcheck disable=SC2086 # args: one flag or none
+      (cd "$T/spec-$rt$args" && "$(rt_bin "$rt")" spec $args) || return 1
+    done
+    assert_eq "$(jq -c '[.linux.namespaces[].type]' "$T/spec-runc$args/config.json")" \
+      "$(jq -c '[.linux.namespaces[].type]' "$T/spec-husk$args/config.json")" "spec $args"
+  done
+}
+
+@test "cli (22): --debug logs what exec does; SCMP_ACT_NOTIFY on write is refused before anything is made, as runc" {
+  mkbundles sleep 1000
+  local rt
+  hrun rk husk run -d --bundle "$T/husk" "$ID-husk"
+  assert_status 0
+  hrun rk husk --debug exec "$ID-husk" true
+  assert_status 0
+  assert_match 'level=debug msg="[^"]*: exec: process cloned: pid [0-9]+"' "$stderr"
+  assert_match 'level=debug msg="[^"]*: exec: process exited: 0"' "$stderr"
+  hrun rk husk delete --force "$ID-husk"
+  cfg_both '.process.args = ["true"]
+    | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/nonexistent/agent.sock",
+                        syscalls: [{names: ["write"], action: "SCMP_ACT_NOTIFY"}]}'
+  for rt in $RUNTIMES; do
+    hrun rk "$rt" run --bundle "$T/$rt" "$ID-$rt"
+    [ "$status" -ne 0 ] || { echo "$rt: NOTIFY on write accepted" >&2; return 1; }
+    assert_contains "$stderr" "SCMP_ACT_NOTIFY cannot be used for the write syscall" "$rt"
+  done
+  assert_nothing_left "$ID-husk"
+}

@@ -177,6 +177,11 @@ TEST(SpecSeccomp, NotifyNeedsAListenerAndCannotHoldTheRuntimesSendmsg) {
                                {"listenerPath", "/l"},
                                {"syscalls", {rule({"sendmsg"}, "SCMP_ACT_NOTIFY")}}}),
                         EINVAL, "linux.seccomp.syscalls[0].names: SCMP_ACT_NOTIFY cannot be used for sendmsg"));
+  EXPECT_TRUE(FailsWith(
+      parse({{"defaultAction", "SCMP_ACT_ALLOW"},
+             {"listenerPath", "/l"},
+             {"syscalls", {rule({"mkdir", "write"}, "SCMP_ACT_NOTIFY")}}}),
+      EINVAL, "linux.seccomp.syscalls[0].names: SCMP_ACT_NOTIFY cannot be used for the write syscall"));
   EXPECT_TRUE(FailsWith(parse({{"defaultAction", "SCMP_ACT_ALLOW"}, {"listenerMetadata", "m"}}), EINVAL,
                         "linux.seccomp.listenerMetadata: is set without listenerPath"));
   // A listener nobody notifies is harmless, as the spec says it is ignored.

@@ -17,7 +17,8 @@ void add_kill(CLI::App& app, Invocation& inv) {
   cmd->add_option("signal", o->signal, "signal name (TERM, SIGTERM) or number");
   cmd->callback([o, &inv] {
     inv.action = [o](const runtime::Context& ctx) -> Result<int> {
-      auto sig = linux::signal_from_string(o->signal);
+      // 0, as runc takes it: no signal, only whether the init is there.
+      auto sig = o->signal == "0" ? std::optional<int>(0) : linux::signal_from_string(o->signal);
       if (!sig) return fail_code(EINVAL, "unknown signal \"" + o->signal + "\"");
       HUSK_TRY(runtime::kill_container(ctx, o->id, *sig, o->all));
       return 0;

@@ -61,8 +61,11 @@ void add_ps(CLI::App& app, Invocation& inv) {
   auto* cmd = app.add_subcommand("ps", "list the processes of a container");
   cmd->add_option("-f,--format", o->format, "table or json")->check(CLI::IsMember({"table", "json"}));
   cmd->add_option("id", o->id, "container id")->required();
-  cmd->add_option("ps-args", o->ps_args, "arguments for ps (table format)");
-  cmd->callback([o, &inv] {
+  // As runc: everything after ID is ps's (`ps ID -e -x`), options included.
+  cmd->prefix_command();
+  cmd->footer("Everything after ID is passed to ps (table format; default -ef).");
+  cmd->callback([o, cmd, &inv] {
+    o->ps_args = cmd->remaining();
     inv.action = [o](const runtime::Context& ctx) -> Result<int> {
       auto pids = HUSK_TRY(runtime::container_pids(ctx, o->id));
       if (o->format == "json") {
