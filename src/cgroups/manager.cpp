@@ -401,6 +401,40 @@ Result<UniqueFd> Manager::open_unified() const {
   return open_fd(dir(*h), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+Result<Manager::SubDirs> Manager::sub_dirs(const std::map<std::string, std::string>& subs) const {
+  auto under = [&](const Hierarchy& h, const std::string& sub) -> Result<std::string> {
+    std::string base = dir(h);
+    for (auto& part : split(sub, '/'))
+      if (part == "..")
+        return fail_code(EINVAL, "bad sub cgroup path \"" + sub + "\": it leaves the container's cgroup");
+    std::string d = sub.empty() ? base : base + "/" + sub;
+    struct stat st;
+    if (::stat(d.c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
+      return fail_code(ENOENT, "sub cgroup " + d + " does not exist");
+    return d;
+  };
+  SubDirs out;
+  auto all = subs.find("");
+  for (auto& h : layout_.hierarchies) {
+    const std::string* sub = all != subs.end() ? &all->second : nullptr;
+    for (auto& c : h.controllers)
+      if (auto it = subs.find(c); it != subs.end()) sub = &it->second;
+    // On a v2-only host one tree holds every controller: a path given for
+    // one of them is the path.
+    if (h.cgroup2 && !sub && layout_.kind == LayoutKind::v2 && subs.size() == 1) sub = &subs.begin()->second;
+    std::string d = HUSK_TRY(under(h, sub ? *sub : ""));
+    if (h.cgroup2)
+      out.unified = d;
+    else
+      out.v1.push_back(d);
+  }
+  for (auto& [ctrl, sub] : subs)
+    if (!ctrl.empty() && layout_.kind != LayoutKind::v2 && !v1_hierarchy(ctrl))
+      return fail_code(
+          EINVAL, "exec --cgroup " + ctrl + ":" + sub + ": this host has no " + ctrl + " cgroup hierarchy");
+  return out;
+}
+
 Result<std::vector<int>> Manager::pids() const {
   std::set<int> all;
   for (auto& h : layout_.hierarchies) {
@@ -503,6 +537,30 @@ Result<void> Manager::set_frozen(bool frozen) const {
   return fail_code(EBUSY, "cgroup " + path_ + (frozen ? " did not freeze" : " did not thaw"));
 }
 
+namespace {
+
+// The cgroup directory D with the cgroups made under it (by the container,
+// or `exec --cgroup`'s), deepest first, as runc removes them: what still
+// runs in one is killed. A just-killed process can linger a moment as a
+// member: each rmdir is tried for up to half a second.
+Result<void> remove_cgroup_tree(const std::string& d) {
+  struct stat st;
+  for (auto& name : list_dir(d))
+    if (::lstat((d + "/" + name).c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+      HUSK_TRY(remove_cgroup_tree(d + "/" + name));
+  for (int attempt = 0;; ++attempt) {
+    if (::rmdir(d.c_str()) == 0 || errno == ENOENT) return {};
+    if (errno != EBUSY || attempt > 500) return fail_errno("remove cgroup " + d);
+    if (attempt == 0)
+      if (auto procs = read_file(d + "/cgroup.procs"))
+        for (auto& line : split(*procs, '\n'))
+          if (auto pid = parse_i64(line); pid && *pid > 0) ::kill(static_cast<pid_t>(*pid), SIGKILL);
+    ::usleep(1000);
+  }
+}
+
+}  // namespace
+
 Result<void> Manager::destroy() const {
   // An empty cgroup just goes (the usual case: `run` and `delete` after the
   // init has exited); only a busy one costs the search for its processes.
@@ -515,15 +573,7 @@ Result<void> Manager::destroy() const {
   }
   if (!busy) return {};
   HUSK_TRY(signal_all(SIGKILL));
-  for (auto& h : layout_.hierarchies) {
-    std::string d = dir(h);
-    for (int attempt = 0;; ++attempt) {
-      if (::rmdir(d.c_str()) == 0 || errno == ENOENT) break;
-      // A just-killed process can linger a moment as the cgroup's member.
-      if (errno != EBUSY || attempt > 500) return fail_errno("remove cgroup " + d);
-      ::usleep(1000);
-    }
-  }
+  for (auto& h : layout_.hierarchies) HUSK_TRY(remove_cgroup_tree(dir(h)));
   return {};
 }
 

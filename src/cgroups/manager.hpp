@@ -3,6 +3,7 @@
 // interface, whatever the layout (v1, hybrid, v2).
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -72,6 +73,15 @@ class Manager {
   static Result<void> join_v1_self(const std::vector<V1Task>& tasks);
   // The cgroup2 directory, for clone3's CLONE_INTO_CGROUP; empty without one.
   Result<UniqueFd> open_unified() const;
+  // runc's `exec --cgroup [CONTROLLER[,CONTROLLER]:]PATH`: where an exec'd
+  // process goes instead of this cgroup. SUBS maps a controller to a path
+  // under this cgroup, "" to the one for every hierarchy not named (and for
+  // cgroup2). Each directory must exist and stay under this cgroup.
+  struct SubDirs {
+    std::vector<std::string> v1;  // as v1_dirs(), each its sub-cgroup where one is asked
+    std::string unified;          // the cgroup2 one ("": none)
+  };
+  Result<SubDirs> sub_dirs(const std::map<std::string, std::string>& subs) const;
   Result<std::vector<int>> pids() const;
   // SIGNAL to every process; with SIGKILL, waits until the cgroup is empty.
   Result<void> signal_all(int signal) const;

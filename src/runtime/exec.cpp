@@ -12,14 +12,16 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <map>
 #include <optional>
 
-#include "base/file.hpp"
 #include "base/fault.hpp"
+#include "base/file.hpp"
+#include "base/strings.hpp"
 #include "cgroups/manager.hpp"
 #include "linux/capabilities.hpp"
-#include "linux/lsm.hpp"
 #include "linux/console.hpp"
+#include "linux/lsm.hpp"
 #include "linux/namespaces.hpp"
 #include "linux/proc.hpp"
 #include "linux/process.hpp"
@@ -119,8 +121,25 @@ struct ExecTarget {
   std::optional<linux::SeccompProgram> seccomp;
   UniqueFd pidfd;
   std::optional<cgroups::Manager> cgroup;
+  // exec --cgroup: the sub-cgroups the process goes to instead (runc's).
+  std::optional<cgroups::Manager::SubDirs> sub_cgroups;
   linux::PidfdJoins joins;
 };
+
+// exec --cgroup's values ([CONTROLLER[,CONTROLLER...]:]PATH) by controller,
+// "" for every one not named, as runc reads them.
+std::map<std::string, std::string> sub_cgroup_paths(const std::vector<std::string>& values) {
+  std::map<std::string, std::string> out;
+  for (auto& v : values) {
+    auto colon = v.find(':');
+    if (colon == std::string::npos) {
+      out[""] = v;
+      continue;
+    }
+    for (auto& c : split(v.substr(0, colon), ',')) out[c] = v.substr(colon + 1);
+  }
+  return out;
+}
 
 // The other half of the init's protection (see container.cpp): before
 // `start` an init may still run the runtime's binary from a writable file,
@@ -157,6 +176,10 @@ Result<ExecTarget> open_exec_target(const Context& ctx, const ExecOptions& opts)
   if (!opts.ignore_paused && live_status(t.state) == spec::Status::paused)
     return fail_code(EBUSY, "cannot exec in a paused container (use --ignore-paused to override)");
   if (!t.state.cgroup_path.empty()) t.cgroup.emplace(HUSK_TRY(cgroup_manager_for(t.state)));
+  if (!opts.sub_cgroups.empty()) {
+    if (!t.cgroup) return fail_code(EINVAL, "exec --cgroup: container " + opts.id + " has no cgroup");
+    t.sub_cgroups = HUSK_TRY(t.cgroup->sub_dirs(sub_cgroup_paths(opts.sub_cgroups)));
+  }
   t.joins = linux::pidfd_joins(linux::namespace_inodes(t.state.pid), linux::namespace_inodes(::getpid()));
   HUSK_TRY(refuse_ptrace_before_start(opts, t));
   return t;
@@ -187,7 +210,12 @@ Result<linux::Cloned> clone_exec_child(linux::Kernel& k, const ExecTarget& t, Ex
     if (k.setns(t.pidfd.get(), t.joins.parent_flags) < 0) return fail_errno("join the container's pid namespace");
   }
   UniqueFd cgroup2;
-  if (t.cgroup) cgroup2 = HUSK_TRY(t.cgroup->open_unified());
+  if (t.sub_cgroups) {
+    if (!t.sub_cgroups->unified.empty())
+      cgroup2 = HUSK_TRY(open_fd(t.sub_cgroups->unified, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  } else if (t.cgroup) {
+    cgroup2 = HUSK_TRY(t.cgroup->open_unified());
+  }
   auto cloned = HUSK_TRY_CTX(linux::clone_child(k, 0, cgroup2 ? cgroup2.get() : -1), "clone exec process");
   if (cloned.pid == 0) exec_child(k, child);
   return cloned;
@@ -206,9 +234,13 @@ Result<UniqueFd> await_exec(ExecTarget& t, const linux::Cloned& cloned,
                             linux::SyncChannel& parent_ch, const UniqueFd& console_peer,
                             const std::string& pid_file) {
   pid_t pid = cloned.pid;
-  if (t.cgroup && !cloned.in_cgroup2)
+  if (t.sub_cgroups && !t.sub_cgroups->unified.empty() && !cloned.in_cgroup2) {
+    if (auto r = write_file(t.sub_cgroups->unified + "/cgroup.procs", std::to_string(pid)); !r)
+      return abort_exec_child(pid, r.error());
+  } else if (t.cgroup && !t.sub_cgroups && !cloned.in_cgroup2) {
     if (auto r = t.cgroup->add_process(pid, cgroups::Manager::Hierarchies::unified); !r)
       return abort_exec_child(pid, r.error());
+  }
   fault_point(Fault::runtime_exec_joined);
   if (auto r = parent_ch.send(linux::SyncMsg::go); !r) return abort_exec_child(pid, r.error());
   UniqueFd master;
@@ -281,7 +313,9 @@ Result<int> exec_in_container(const Context& ctx, const ExecOptions& opts) {
                   target.seccomp ? &*target.seccomp : nullptr,
                   linux::plan_lsm(opts.process.apparmor_profile, opts.process.selinux_label, ""),
                   {parent_ch.fd(), console_peer.get()},
-                  target.cgroup ? target.cgroup->v1_dirs() : std::vector<std::string>{}};
+                  target.sub_cgroups ? target.sub_cgroups->v1
+                  : target.cgroup    ? target.cgroup->v1_dirs()
+                                     : std::vector<std::string>{}};
   if (ctx.log && ctx.log->fd() >= 0) child.parent_only_fds.push_back(ctx.log->fd());
   if (ctx.log)
     for (auto& m : child.lsm.unapplied) ctx.log->warn(opts.id + ": exec: " + m);

@@ -19,6 +19,10 @@ struct ExecOptions {
   // runc's --ignore-paused: join a paused container (the process is frozen
   // with it until `resume`) instead of refusing.
   bool ignore_paused = false;
+  // runc's --cgroup [CONTROLLER[,CONTROLLER]:]PATH: the process goes to that
+  // (existing) sub-cgroup of the container's, for those controllers (all
+  // without one).
+  std::vector<std::string> sub_cgroups;
 };
 
 // The container's own process settings: the base `exec CMD...` starts from.

@@ -353,3 +353,46 @@ has_procs() {
 status_is_of() {
   [ "$($1 state "$2" 2>/dev/null | jq -r .status)" = "$3" ]
 }
+
+# /proc/self/cgroup of `exec --cgroup ARGS... ID cat /proc/self/cgroup`
+# under runtime R (rc or hk), the container's own cgroup path written CG,
+# sorted; or its failure.
+exec_sub_cgroup() {
+  local r=$1 base=$2
+  shift 2
+  hrun $r exec "$@" "$ID" cat /proc/self/cgroup
+  [ "$status" -eq 0 ] || { echo "exit $status"; return 0; }
+  sed "s|$base|CG|" <<<"$stdout" | grep -v ':name=\|^0::/$' | sort
+}
+
+@test "15: exec --cgroup PATH and CONTROLLER:PATH put the process in the container's sub-cgroups, as runc" {
+  mkpair '{}'
+  local r base out=() missing=()
+  for r in rc hk; do
+    base=/$CG_PARENT/$([ $r = rc ] && echo rb || echo hb)
+    hrun $r run -d --bundle "$([ $r = rc ] && echo "$RB" || echo "$HB")" "$ID"
+    assert_status 0
+    local d
+    for d in $(husk_cgroup_dirs "$base"); do
+      mkdir "$d/sub"
+      # A new v1 cpuset cgroup has no CPUs or memory nodes until given some.
+      if [ -e "$d/cpuset.cpus" ]; then
+        cat "$d/cpuset.cpus" >"$d/sub/cpuset.cpus" && cat "$d/cpuset.mems" >"$d/sub/cpuset.mems"
+      fi
+    done
+    mkdir "$(husk_cgroup_dir memory "$base")/msub"
+    out+=("$(exec_sub_cgroup $r "$base" --cgroup sub)
+--
+$(exec_sub_cgroup $r "$base" --cgroup memory:msub)")
+    missing+=("$(exec_sub_cgroup $r "$base" --cgroup nosuch)")
+    hrun $r delete --force "$ID"
+  done
+  # Every hierarchy in sub; then memory alone in msub, the rest in the container's.
+  grep -q '^[0-9]*:memory:CG/sub$' <<<"${out[0]}" || { echo "runc: ${out[0]}" >&2; return 1; }
+  grep -q '^[0-9]*:memory:CG/msub$' <<<"${out[0]}" || { echo "runc: ${out[0]}" >&2; return 1; }
+  grep -q '^[0-9]*:pids:CG$' <<<"${out[0]}" || { echo "runc: ${out[0]}" >&2; return 1; }
+  assert_eq "${out[0]}" "${out[1]}" "husk-runtime vs runc"
+  assert_eq "exit 255" "${missing[1]}" "husk-runtime: a sub-cgroup that does not exist"
+  [ "${missing[0]}" != "${missing[0]#exit }" ] || { echo "runc accepted a missing sub-cgroup" >&2; return 1; }
+  assert_nothing_left "$ID"
+}

@@ -372,5 +372,34 @@ TEST_F(ApplyTest, OomKillsV1AndV2) {
   EXPECT_EQ(v2m.oom_kills().value_or(99), 1u);
 }
 
+// runc's `exec --cgroup`: a path for every hierarchy, or for one
+// controller's; it must exist and stay under the container's cgroup.
+TEST_F(ApplyTest, ExecSubCgroupsByControllerOrForAll) {
+  Manager m = hybrid();
+  for (const char* c : {"memory", "cpu", "pids", "blkio", "devices", "unified"})
+    ASSERT_TRUE(mkdir_all(tmp_ / (std::string(c) + "/husk/c1/sub")).has_value());
+  ASSERT_TRUE(mkdir_all(tmp_ / "memory/husk/c1/msub").has_value());
+  auto all = m.sub_dirs({{"", "sub"}});
+  ASSERT_TRUE(all.has_value()) << all.error().what();
+  ASSERT_EQ(all->v1.size(), 5u);
+  for (auto& d : all->v1) EXPECT_TRUE(d.ends_with("/husk/c1/sub")) << d;
+  EXPECT_EQ(all->unified, tmp_ / "unified/husk/c1/sub");
+  auto mem = m.sub_dirs({{"memory", "msub"}});
+  ASSERT_TRUE(mem.has_value()) << mem.error().what();
+  EXPECT_EQ(mem->v1[0], tmp_ / "memory/husk/c1/msub");
+  EXPECT_EQ(mem->v1[1], tmp_ / "cpu/husk/c1");
+  EXPECT_EQ(mem->unified, tmp_ / "unified/husk/c1");
+  EXPECT_TRUE(FailsWith(m.sub_dirs({{"", "nosuch"}}), ENOENT, "does not exist"));
+  EXPECT_TRUE(FailsWith(m.sub_dirs({{"", "../.."}}), EINVAL, "leaves the container's cgroup"));
+  EXPECT_TRUE(FailsWith(m.sub_dirs({{"rdma", "sub"}}), EINVAL, "this host has no rdma cgroup hierarchy"));
+  // On a v2-only host, one tree: a controller's path is the path.
+  Manager v2 = pure_v2();
+  ASSERT_TRUE(mkdir_all(tmp_ / "unified/husk/c1/s2").has_value());
+  auto one = v2.sub_dirs({{"memory", "s2"}});
+  ASSERT_TRUE(one.has_value()) << one.error().what();
+  EXPECT_EQ(one->unified, tmp_ / "unified/husk/c1/s2");
+  EXPECT_TRUE(one->v1.empty());
+}
+
 }  // namespace
 }  // namespace husk::cgroups

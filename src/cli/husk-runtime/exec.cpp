@@ -84,6 +84,9 @@ void add_exec(CLI::App& app, Invocation& inv) {
                 "join a paused container (the process stays frozen until resume)");
   cmd->add_option("--apparmor", f->apparmor, "the AppArmor profile for the process");
   cmd->add_option("--process-label", f->process_label, "the SELinux label for the process");
+  cmd->add_option("--cgroup", f->exec.sub_cgroups,
+                  "run it in this existing sub-cgroup of the container's: [CONTROLLER[,CONTROLLER]:]PATH")
+      ->allow_extra_args(false);
   cmd->add_option("--preserve-fds", f->exec.preserve_fds, "pass N extra fds (from 3)")
       ->check(CLI::NonNegativeNumber);
   // ID then the command, whose own flags must not be parsed as ours.
