@@ -14,40 +14,7 @@ load runtime_common
 
 setup_file() {
   common_setup_file
-  # Receives a pty master over a unix socket (--console-socket), as
-  # containerd/conmon do, then copies what the container writes to OUT.
-  cat >"$BATS_FILE_TMPDIR/console_receiver.py" <<'EOF'
-import array, os, signal, socket, sys
-sock_path, out_path = sys.argv[1], sys.argv[2]
-send = sys.argv[3] if len(sys.argv) > 3 else None
-signal.alarm(30)
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(sock_path)
-s.listen(1)
-conn, _ = s.accept()
-fds = array.array("i")
-msg, anc, _, _ = conn.recvmsg(4096, socket.CMSG_SPACE(4 * fds.itemsize))
-for level, kind, data in anc:
-    if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-        fds.frombytes(data[: len(data) - len(data) % fds.itemsize])
-if len(fds) != 1:
-    sys.exit("console receiver: expected one fd, got %d" % len(fds))
-master = fds[0]
-if send is not None:
-    os.write(master, send.encode())
-data = b""
-while True:
-    try:
-        chunk = os.read(master, 4096)
-    except OSError:  # EIO: every slave fd closed, the container is gone
-        break
-    if not chunk:
-        break
-    data += chunk
-with open(out_path + ".tmp", "wb") as f:
-    f.write(data)
-os.rename(out_path + ".tmp", out_path)
-EOF
+  write_console_receiver
 }
 
 # ---- run -------------------------------------------------------------------
