@@ -293,6 +293,8 @@ Result<int> Engine::run_attached(ContainerRecord rec, bool attach_stdin, const A
   ao.detach_keys = HUSK_TRY(parse_detach_keys(rec.flags.detach_keys));
   std::string id = rec.id;
   if (!rec.flags.tty && sig_proxy) ao.forward_signal = [this, id](int sig) { (void)kill(id, sig); };
+  // The last run's recorder may still be finishing after writing its end.
+  (void)containers().await_recorder(rec.id, 10000);
   auto launch = HUSK_TRY(spawn_launcher(*this, rec, LaunchOptions{.wait_attach = true}));
   HUSK_TRY(launch.wait_for("ready"));
   record_event(rec, "attach");  // before the launcher can start it (and write "start")
@@ -302,6 +304,10 @@ Result<int> Engine::run_attached(ContainerRecord rec, bool attach_stdin, const A
 }
 
 Result<void> Engine::start_detached(const ContainerRecord& rec) const {
+  // The last run's recorder (its monitor) writes the end, then exits: a
+  // start right after a stop (restart, `stop && start`) waits for it to go,
+  // or the new run would find the run still held.
+  (void)containers().await_recorder(rec.id, 10000);
   auto launch = HUSK_TRY(spawn_launcher(*this, rec, LaunchOptions{}));
   fault_point(Fault::engine_run_monitor);
   return launch.wait_for("started");
