@@ -154,9 +154,9 @@ class Engine {
   Result<void> rename(const std::string& container, const std::string& new_name) const;
   // `network rm`: refused (EBUSY) while a running container is on it.
   Result<void> remove_network(const std::string& name_or_id) const;
-  // `network prune`: the user-defined networks no running container is on;
-  // their names.
-  Result<std::vector<std::string>> prune_networks() const;
+  // `network prune`: the user-defined networks no running container is on
+  // (and that TAKE takes, none: every one); their names.
+  Result<std::vector<std::string>> prune_networks(const std::function<bool(const Network&)>& take = {}) const;
 
  private:
   Engine(image::Store store, std::string run_root, ImageFetcher fetch, std::string config)

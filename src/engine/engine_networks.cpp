@@ -190,10 +190,12 @@ Result<void> Engine::remove_network(const std::string& name_or_id) const {
   return {};
 }
 
-Result<std::vector<std::string>> Engine::prune_networks() const {
+Result<std::vector<std::string>> Engine::prune_networks(
+    const std::function<bool(const Network&)>& take) const {
   std::vector<std::string> removed;
   for (auto& n : HUSK_TRY(networks().list())) {
     if (!is_bridge(n) || n.is_default() || !endpoints_on(run_root_, n).empty()) continue;
+    if (take && !take(n)) continue;
     HUSK_TRY(remove_network(n.id));
     removed.push_back(n.name);
   }

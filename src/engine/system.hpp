@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <ctime>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -126,19 +128,44 @@ struct PruneReport {
   std::vector<std::string> warnings;  // what could not go (a container that started meanwhile)
   uint64_t reclaimed = 0;
 };
-// `container prune`: every container that neither runs nor is paused.
-Result<PruneReport> prune_containers(const Engine& eng);
+// docker's prune --filter: until=TIME (made before TIME: a Unix time, an
+// RFC 3339 date or time, or a Go duration before now), label=KEY[=VALUE]
+// and label!=KEY[=VALUE] (every label term must hold). Checked before
+// anything is removed: another key, or a bad time, is docker's error.
+class PruneFilter {
+ public:
+  static Result<PruneFilter> parse(const std::vector<std::string>& args, int64_t now_ns);
+  // Whether what was made at CREATED (RFC 3339) with LABELS is pruned.
+  bool matches(const std::string& created, const std::map<std::string, std::string>& labels) const;
+  bool has_until() const { return until_.has_value(); }
+
+ private:
+  struct Label {
+    std::string key;
+    std::optional<std::string> value;
+    bool negated = false;
+  };
+  std::optional<int64_t> until_;
+  std::vector<Label> labels_;
+};
+
+// `container prune`: every container that neither runs nor is paused (and
+// that FILTER takes).
+Result<PruneReport> prune_containers(const Engine& eng, const PruneFilter& filter = {});
 // `image prune`: dangling images (loaded without a name), with ALL every
 // image no container was made from, then what no name or container needs.
 // REMOVED: "untagged: NAME" and "deleted: ..." lines, as docker's.
-Result<PruneReport> prune_images(const Engine& eng, bool all);
+Result<PruneReport> prune_images(const Engine& eng, bool all, const PruneFilter& filter = {});
 
 struct SystemPruneOptions {
   bool all = false;      // -a: unused images, not only dangling ones
   bool volumes = false;  // --volumes
+  PruneFilter filter;    // --filter (docker's: until cannot go with --volumes)
 };
 // docker's "WARNING! This will remove:" list for OPTS.
 std::vector<std::string> system_prune_warnings(const SystemPruneOptions& opts);
+// OPTS as docker's CLI checks them before it asks: until cannot go with --volumes.
+Result<void> check_system_prune(const SystemPruneOptions& opts);
 
 struct SystemPruneReport {
   PruneReport containers, networks, volumes, images;

@@ -191,13 +191,15 @@ void VolumeStore::remove_unused_anonymous(const std::vector<std::string>& names)
     if (auto v = read(name); v && v->anonymous()) (void)remove_locked(name);
 }
 
-Result<std::vector<std::string>> VolumeStore::prune(bool all, unsigned long long* reclaimed) const {
+Result<std::vector<std::string>> VolumeStore::prune(bool all, unsigned long long* reclaimed,
+                                                    const std::function<bool(const Volume&)>& take) const {
   UniqueFd lock = HUSK_TRY(lock_volumes(root_ + "/volumes"));
   std::vector<std::string> removed;
   unsigned long long bytes = 0;
   for (auto& name : list_dir(root_ + "/volumes")) {
     auto v = read(name);
     if (!v || (!all && !v->anonymous())) continue;
+    if (take && !take(*v)) continue;
     if (!HUSK_TRY(users(name)).empty()) continue;
     unsigned long long size = tree_bytes(v->mountpoint);
     HUSK_TRY(remove_locked(name));

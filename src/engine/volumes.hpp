@@ -7,6 +7,7 @@
 // (ROOT/volumes/.lock); a volume appears by rename, whole or not at all.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -52,9 +53,10 @@ class VolumeStore {
   Result<std::vector<Volume>> list() const;  // by name
   // Refused (EBUSY) while a container uses it.
   Result<void> remove(const std::string& name) const;
-  // Unused volumes (anonymous ones only unless ALL); the removed ones and
-  // the bytes they held.
-  Result<std::vector<std::string>> prune(bool all, unsigned long long* reclaimed = nullptr) const;
+  // Unused volumes (anonymous ones only unless ALL) that TAKE takes (none:
+  // every one); the removed ones and the bytes they held.
+  Result<std::vector<std::string>> prune(bool all, unsigned long long* reclaimed = nullptr,
+                                         const std::function<bool(const Volume&)>& take = {}) const;
 
   // Copies SRC (a directory fd: the image's files at the mount target) into
   // NAME when NAME holds nothing yet, with SRC's mode and owner on the

@@ -240,6 +240,66 @@ gone
   assert_eq "keep" "$(h volume ls -q)"
 }
 
+@test "prune --filter: until= takes what was made before, label=/label!= what has (or lacks) the label" {
+  h create --network none --name old --label keep=no busybox true >/dev/null
+  sleep 1.2
+  local cut
+  cut=$(date +%s)
+  sleep 1.2
+  h create --network none --name new --label keep=no busybox true >/dev/null
+  h create --network none --name kept --label keep=yes busybox true >/dev/null
+  # until: only what was made before the cut.
+  run h container prune -f --filter "until=$cut"
+  assert_status 0
+  assert_eq "Deleted Containers:" "${lines[0]}"
+  assert_eq "$(h ps -aq --no-trunc -f name=old)" "" "old went"
+  assert_eq "kept new" "$(h ps -a --format '{{.Names}}' | sort | tr '\n' ' ' | sed 's/ $//')"
+  # label!=keep=yes: everything but kept.
+  run h system prune -f --filter label!=keep=yes
+  assert_status 0
+  assert_eq "kept" "$(h ps -a --format '{{.Names}}')"
+  # label=: only what has it; networks and volumes too.
+  h network create --label tier=a na >/dev/null
+  h network create nb >/dev/null
+  h volume create --label tier=a va >/dev/null
+  h volume create vb >/dev/null
+  run h network prune -f --filter label=tier=a
+  assert_status 0
+  assert_eq "Deleted Networks:
+na" "$output"
+  run h volume prune -a -f --filter label=tier
+  assert_status 0
+  assert_contains "$output" "Deleted Volumes:
+va
+"
+  assert_eq "vb" "$(h volume ls -q)"
+  # An image without the label stays; with until=0s (now) every unused image would go.
+  import_small_image
+  run h image prune -a --filter label=nosuch
+  assert_status 0
+  assert_contains "$(h images --format '{{.Repository}}')" "mine"
+  run h image prune -a --filter until=0s
+  assert_status 0
+  assert_contains "$output" "untagged: mine:1"
+}
+
+@test "prune --filter: bad filters are docker's errors, before anything is asked or removed" {
+  h create --network none --name stays busybox true >/dev/null
+  run h container prune -f --filter colour=red
+  assert_status 1
+  assert_eq "husk: invalid filter 'colour'" "$output"
+  run h system prune -f --filter until=soon
+  assert_status 1
+  assert_match "^husk: invalid filter 'until=soon': " "$output"
+  run h system prune -f --volumes --filter until=1h
+  assert_status 1
+  assert_eq 'husk: ERROR: The "until" filter is not supported with "--volumes"' "$output"
+  run h volume prune -f --filter until=1h
+  assert_status 1
+  assert_eq "husk: invalid filter 'until'" "$output"
+  assert_eq "stays" "$(h ps -a --format '{{.Names}}')"
+}
+
 @test "a bad --format is one error and status 125, for version, info and system df" {
   local cmd
   for cmd in version info "system df"; do

@@ -150,5 +150,43 @@ TEST(EngineSystem, PruneWarningsFollowTheOptions) {
   EXPECT_EQ(everything[3], "all images without at least one container associated to them");
 }
 
+TEST(EnginePrune, FilterTakesWhatWasMadeBeforeUntilAndMatchesItsLabels) {
+  const int64_t now = 1700000000LL * 1000000000;  // 2023-11-14T22:13:20Z
+  auto f = PruneFilter::parse({"until=1h", "label=tier", "label!=keep=yes"}, now);
+  ASSERT_TRUE(f.has_value()) << f.error().what();
+  EXPECT_TRUE(f->has_until());
+  std::map<std::string, std::string> tiered{{"tier", "a"}};
+  EXPECT_TRUE(f->matches("2023-11-14T21:00:00Z", tiered));
+  EXPECT_FALSE(f->matches("2023-11-14T21:30:00Z", tiered)) << "made after until";
+  EXPECT_FALSE(f->matches("2023-11-14T21:00:00Z", {})) << "no tier label";
+  EXPECT_FALSE(f->matches("2023-11-14T21:00:00Z", {{"tier", "a"}, {"keep", "yes"}})) << "label!=keep=yes";
+  EXPECT_TRUE(f->matches("2023-11-14T21:00:00Z", {{"tier", "a"}, {"keep", "no"}}));
+  EXPECT_FALSE(f->matches("not a time", tiered));
+  auto none = PruneFilter::parse({}, now);
+  ASSERT_TRUE(none.has_value());
+  EXPECT_FALSE(none->has_until());
+  EXPECT_TRUE(none->matches("", {}));
+  auto unix_time = PruneFilter::parse({"until=1700000000"}, now);
+  ASSERT_TRUE(unix_time.has_value());
+  EXPECT_TRUE(unix_time->matches("2023-11-14T22:13:19Z", {}));
+  EXPECT_FALSE(unix_time->matches("2023-11-14T22:13:20Z", {}));
+}
+
+TEST(EnginePrune, BadFiltersAreDockersErrors) {
+  EXPECT_FALSE(PruneFilter::parse({"colour=red"}, 0).has_value());
+  EXPECT_EQ(PruneFilter::parse({"colour=red"}, 0).error().what(), "invalid filter 'colour'");
+  EXPECT_EQ(PruneFilter::parse({"until"}, 0).error().what(), "invalid filter 'until'");
+  EXPECT_EQ(PruneFilter::parse({"until!=1h"}, 0).error().what(), "invalid filter 'until!'");
+  EXPECT_TRUE(
+      PruneFilter::parse({"until=soon"}, 0).error().what().starts_with("invalid filter 'until=soon': "));
+  SystemPruneOptions o;
+  o.volumes = true;
+  o.filter = *PruneFilter::parse({"until=1h"}, 0);
+  EXPECT_EQ(check_system_prune(o).error().what(),
+            "ERROR: The \"until\" filter is not supported with \"--volumes\"");
+  o.volumes = false;
+  EXPECT_TRUE(check_system_prune(o).has_value());
+}
+
 }  // namespace
 }  // namespace husk::engine

@@ -134,6 +134,9 @@ Result<size_t> find_run_image(const CLI::App& app, const std::vector<std::string
 // A prune's report as docker's: its warnings on stderr; TITLE ("Deleted
 // Containers:"), what went, one a line, and a blank line, unless nothing went.
 void print_pruned(const std::string& title, const engine::PruneReport& report);
+// The prunes' --filter (until=, label=, label!=), checked before anything
+// is asked or removed (engine::PruneFilter).
+Result<engine::PruneFilter> prune_filter(const std::vector<std::string>& args);
 
 // The exit status for a --format that does not parse or cannot be applied
 // (issue 16: one error, 125, before any output; docker's CLI says 64 at

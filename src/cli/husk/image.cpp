@@ -222,9 +222,10 @@ Result<int> tag_image(const Context& ctx, const std::string& src, const std::str
   return 0;
 }
 
-Result<int> prune_images(const Context& ctx, bool all) {
+Result<int> prune_images(const Context& ctx, bool all, const std::vector<std::string>& filters) {
+  auto filter = HUSK_TRY(prune_filter(filters));
   auto eng = HUSK_TRY(open_engine(ctx));
-  auto report = HUSK_TRY(engine::prune_images(eng, all));
+  auto report = HUSK_TRY(engine::prune_images(eng, all, filter));
   for (auto& r : report.removed) std::cout << r << "\n";
   std::cout << "Total reclaimed space: " << human_size(report.reclaimed) << "\n";
   return 0;
@@ -466,10 +467,16 @@ void add_image_tag(CLI::App* image, Invocation& inv) {
 
 void add_image_prune(CLI::App* image, Invocation& inv) {
   auto* c = image->add_subcommand("prune", "remove content no image or container needs");
-  auto all = std::make_shared<bool>(false);
-  c->add_flag("-a,--all", *all, "every image no container was made from, not only unnamed ones");
+  struct O {
+    bool all = false;
+    std::vector<std::string> filters;
+  };
+  auto o = std::make_shared<O>();
+  c->add_flag("-a,--all", o->all, "every image no container was made from, not only unnamed ones");
   c->add_flag("-f,--force")->description("do not ask (husk never asks)");
-  c->callback([all, &inv] { inv.action = [all](const Context& ctx) { return prune_images(ctx, *all); }; });
+  add_multi(c, "--filter", o->filters, "until=TIME, label=KEY[=VALUE], label!=KEY[=VALUE]");
+  c->callback(
+      [o, &inv] { inv.action = [o](const Context& ctx) { return prune_images(ctx, o->all, o->filters); }; });
 }
 
 void add_image_import(CLI::App* image, Invocation& inv) {

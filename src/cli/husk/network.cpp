@@ -143,7 +143,8 @@ Result<int> remove_networks(const Context& ctx, const std::vector<std::string>& 
   return code;
 }
 
-Result<int> prune_networks(const Context& ctx, bool force) {
+Result<int> prune_networks(const Context& ctx, bool force, const std::vector<std::string>& filters) {
+  auto filter = HUSK_TRY(prune_filter(filters));
   if (!force) {
     std::printf(
         "WARNING! This will remove all custom networks not used by at least one container.\n"
@@ -154,7 +155,8 @@ Result<int> prune_networks(const Context& ctx, bool force) {
     if (answer != "y" && answer != "Y") return 0;
   }
   auto eng = HUSK_TRY(open_engine(ctx));
-  auto removed = HUSK_TRY(eng.prune_networks());
+  auto removed = HUSK_TRY(
+      eng.prune_networks([&](const engine::Network& n) { return filter.matches(n.created, n.labels); }));
   if (!removed.empty()) {
     std::cout << "Deleted Networks:\n";
     for (auto& n : removed) std::cout << n << "\n";
@@ -242,11 +244,17 @@ void add_network_rm(CLI::App* network, Invocation& inv) {
 }
 
 void add_network_prune(CLI::App* network, Invocation& inv) {
-  auto force = std::make_shared<bool>(false);
+  struct O {
+    bool force = false;
+    std::vector<std::string> filters;
+  };
+  auto o = std::make_shared<O>();
   auto* c = network->add_subcommand("prune", "remove the user-defined networks no running container is on");
-  c->add_flag("-f,--force", *force, "do not ask");
-  c->callback(
-      [force, &inv] { inv.action = [force](const Context& ctx) { return prune_networks(ctx, *force); }; });
+  c->add_flag("-f,--force", o->force, "do not ask");
+  add_multi(c, "--filter", o->filters, "until=TIME, label=KEY[=VALUE], label!=KEY[=VALUE]");
+  c->callback([o, &inv] {
+    inv.action = [o](const Context& ctx) { return prune_networks(ctx, o->force, o->filters); };
+  });
 }
 
 void add_network_connect(CLI::App* network, Invocation& inv) {

@@ -1,6 +1,8 @@
-// `husk container prune [-f]`: removes every container that does not run
+// `husk container prune [-f] [--filter until=|label=]`: removes every container that does not run
 // (created, exited, or lost with /run), as docker's; running and paused ones
 // stay. Without -f it asks first, as docker's.
+#include <time.h>
+
 #include <cstdio>
 #include <iostream>
 
@@ -17,6 +19,12 @@ void print_pruned(const std::string& title, const engine::PruneReport& report) {
   std::cout << "\n";
 }
 
+Result<engine::PruneFilter> prune_filter(const std::vector<std::string>& args) {
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  return engine::PruneFilter::parse(args, static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec);
+}
+
 namespace {
 
 bool confirmed() {
@@ -27,10 +35,11 @@ bool confirmed() {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
-Result<int> prune(const Context& ctx, bool force) {
+Result<int> prune(const Context& ctx, bool force, const std::vector<std::string>& filters) {
+  auto filter = HUSK_TRY(prune_filter(filters));
   auto eng = HUSK_TRY(open_engine(ctx));
   if (!force && !confirmed()) return 0;
-  auto report = HUSK_TRY(engine::prune_containers(eng));
+  auto report = HUSK_TRY(engine::prune_containers(eng, filter));
   print_pruned("Deleted Containers:", report);
   std::cout << "Total reclaimed space: " << human_size(report.reclaimed) << "\n";
   return 0;
@@ -49,10 +58,16 @@ void add_container_prune(CLI::App& app, Invocation& inv) {
     container = app.add_subcommand("container", "manage containers");
     container->require_subcommand(1);
   }
-  auto force = std::make_shared<bool>(false);
+  struct O {
+    bool force = false;
+    std::vector<std::string> filters;
+  };
+  auto o = std::make_shared<O>();
   auto* c = container->add_subcommand("prune", "remove every stopped container");
-  c->add_flag("-f,--force", *force, "do not ask");
-  c->callback([force, &inv] { inv.action = [force](const Context& ctx) { return prune(ctx, *force); }; });
+  c->add_flag("-f,--force", o->force, "do not ask");
+  add_multi(c, "--filter", o->filters, "until=TIME, label=KEY[=VALUE], label!=KEY[=VALUE]");
+  c->callback(
+      [o, &inv] { inv.action = [o](const Context& ctx) { return prune(ctx, o->force, o->filters); }; });
 }
 
 }  // namespace husk::cli

@@ -157,7 +157,10 @@ bool confirmed(const engine::SystemPruneOptions& opts) {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
-Result<int> system_prune(const Context& ctx, const engine::SystemPruneOptions& opts, bool force) {
+Result<int> system_prune(const Context& ctx, engine::SystemPruneOptions opts, bool force,
+                         const std::vector<std::string>& filters) {
+  opts.filter = HUSK_TRY(prune_filter(filters));
+  HUSK_TRY(engine::check_system_prune(opts));
   auto eng = HUSK_TRY(open_engine(ctx));
   if (!force && !confirmed(opts)) return 0;
   auto report = HUSK_TRY(engine::prune_system(eng, opts));
@@ -209,14 +212,18 @@ void add_system(CLI::App& app, Invocation& inv) {
   struct PruneOptions {
     engine::SystemPruneOptions opts;
     bool force = false;
+    std::vector<std::string> filters;
   };
   auto prune = std::make_shared<PruneOptions>();
   auto* p = system->add_subcommand("prune", "remove stopped containers, unused networks and dangling images");
   p->add_flag("-a,--all", prune->opts.all, "every image no container uses, not only dangling ones");
   p->add_flag("--volumes", prune->opts.volumes, "unused volumes too");
   p->add_flag("-f,--force", prune->force, "do not ask");
+  add_multi(p, "--filter", prune->filters, "until=TIME, label=KEY[=VALUE], label!=KEY[=VALUE]");
   p->callback([prune, &inv] {
-    inv.action = [prune](const Context& ctx) { return system_prune(ctx, prune->opts, prune->force); };
+    inv.action = [prune](const Context& ctx) {
+      return system_prune(ctx, prune->opts, prune->force, prune->filters);
+    };
   });
 }
 

@@ -109,7 +109,10 @@ std::string human_size(unsigned long long bytes) {
   return buf;
 }
 
-Result<int> prune_volumes(const Context& ctx, bool all, bool force) {
+Result<int> prune_volumes(const Context& ctx, bool all, bool force, const std::vector<std::string>& filters) {
+  auto filter = HUSK_TRY(prune_filter(filters));
+  // docker's volume prune takes labels, not times.
+  if (filter.has_until()) return fail_code(EINVAL, "invalid filter 'until'", ErrorKind::invalid_argument);
   if (!force) {
     std::printf(
         "WARNING! This will remove %s local volumes not used by at least one container.\n"
@@ -121,7 +124,8 @@ Result<int> prune_volumes(const Context& ctx, bool all, bool force) {
     if (answer != "y" && answer != "Y") return 0;
   }
   unsigned long long bytes = 0;
-  auto removed = HUSK_TRY(VolumeStore(ctx.root).prune(all, &bytes));
+  auto removed = HUSK_TRY(VolumeStore(ctx.root).prune(
+      all, &bytes, [&](const engine::Volume& v) { return filter.matches(v.created, v.labels); }));
   if (!removed.empty()) {
     std::cout << "Deleted Volumes:\n";
     for (auto& n : removed) std::cout << n << "\n";
@@ -199,13 +203,16 @@ void add_volume_rm(CLI::App* volume, Invocation& inv) {
 void add_volume_prune(CLI::App* volume, Invocation& inv) {
   struct O {
     bool all = false, force = false;
+    std::vector<std::string> filters;
   };
   auto o = std::make_shared<O>();
   auto* c = volume->add_subcommand("prune", "remove the anonymous volumes no container uses");
   c->add_flag("-a,--all", o->all, "named ones too");
   c->add_flag("-f,--force", o->force, "do not ask");
-  c->callback(
-      [o, &inv] { inv.action = [o](const Context& ctx) { return prune_volumes(ctx, o->all, o->force); }; });
+  add_multi(c, "--filter", o->filters, "label=KEY[=VALUE], label!=KEY[=VALUE]");
+  c->callback([o, &inv] {
+    inv.action = [o](const Context& ctx) { return prune_volumes(ctx, o->all, o->force, o->filters); };
+  });
 }
 
 }  // namespace
