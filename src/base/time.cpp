@@ -19,6 +19,18 @@ std::string rfc3339(const timespec& t) {
   return buf;
 }
 
+int64_t now_nanos() {
+  timespec t{};
+  clock_gettime(CLOCK_REALTIME, &t);
+  return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
+}
+
+int64_t monotonic_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return static_cast<int64_t>(t.tv_sec) * 1000 + t.tv_nsec / 1000000;
+}
+
 std::string now_rfc3339() {
   timespec t{};
   clock_gettime(CLOCK_REALTIME, &t);

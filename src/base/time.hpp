@@ -9,6 +9,10 @@
 
 namespace husk {
 
+// Nanoseconds since the epoch (CLOCK_REALTIME).
+int64_t now_nanos();
+// Milliseconds of CLOCK_MONOTONIC: for timeouts and intervals.
+int64_t monotonic_ms();
 // Now, UTC, RFC 3339 with nanoseconds: "2026-11-23T13:07:59.404044429Z".
 std::string now_rfc3339();
 // T (since the epoch), the same way.

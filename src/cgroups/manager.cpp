@@ -12,6 +12,7 @@
 
 #include "base/file.hpp"
 #include "base/strings.hpp"
+#include "base/time.hpp"
 #include "cgroups/device_filter.hpp"
 
 namespace husk::cgroups {
@@ -473,12 +474,7 @@ Result<void> Manager::signal_all(int signal) const {
   // Frozen tasks do not act on SIGKILL until thawed.
   if (signal == SIGKILL)
     if (auto f = frozen(); f && *f) HUSK_TRY(set_frozen(false));
-  auto deadline = [] {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-  };
-  long start = deadline();
+  int64_t start = monotonic_ms();
   // cgroup.kill (Linux 5.14) kills the whole cgroup at once, forks racing us
   // included; on a hybrid host our processes are in the v2 hierarchy too.
   if (signal == SIGKILL)
@@ -489,7 +485,7 @@ Result<void> Manager::signal_all(int signal) const {
     if (signal == SIGKILL) reclaim_from_other_freezers(pids);
     for (int pid : pids) ::kill(pid, signal);
     if (signal != SIGKILL) return {};
-    if (deadline() - start > 10000)
+    if (monotonic_ms() - start > 10000)
       return fail_code(EBUSY, "cgroup " + path_ + " still has processes after SIGKILL");
     ::usleep(1000);
   }

@@ -6,7 +6,6 @@
 #include <sys/file.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -52,18 +51,6 @@ Result<UniqueFd> lock_health(const std::string& dir) {
 
 Result<void> write_health(const std::string& dir, const HealthState& s) {
   return write_file_atomic(health_path(dir), to_json(s).dump() + "\n", 0644);
-}
-
-int64_t now_nanos() {
-  timespec t{};
-  ::clock_gettime(CLOCK_REALTIME, &t);
-  return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
-}
-
-int64_t monotonic_ms() {
-  timespec t{};
-  ::clock_gettime(CLOCK_MONOTONIC, &t);
-  return static_cast<int64_t>(t.tv_sec) * 1000 + t.tv_nsec / 1000000;
 }
 
 // One run of COMMAND in the container, as exec runs it, with its stdout

@@ -16,6 +16,7 @@
 
 #include "base/file.hpp"
 #include "base/strings.hpp"
+#include "base/time.hpp"
 #include "linux/signals.hpp"
 #include "monitor/log_writer.hpp"
 
@@ -54,12 +55,6 @@ void apply_size(int master, std::string_view rows_cols) {
   ws.ws_row = v[0];
   ws.ws_col = v[1];
   ::ioctl(master, TIOCSWINSZ, &ws);
-}
-
-int64_t monotonic_ms() {
-  timespec t{};
-  ::clock_gettime(CLOCK_MONOTONIC, &t);
-  return static_cast<int64_t>(t.tv_sec) * 1000 + t.tv_nsec / 1000000;
 }
 
 // The healthcheck's runs: when the next is due, the one running (its pidfd

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/time.hpp"
 #include "cgroups/resources.hpp"
 #include "runtime/live.hpp"
 #include "runtime/state_store.hpp"
@@ -102,11 +103,6 @@ Result<std::string> stats_event(const std::string& id, const cgroups::Manager& c
   return "{\"type\":\"stats\",\"id\":" + quoted(id) + ",\"data\":" + cgroups::stats_to_json(stats) + "}";
 }
 
-int64_t now_ms() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 }  // namespace
 
 Result<std::string> container_stats_event(const Context& ctx, const std::string& id) {
@@ -143,7 +139,7 @@ Result<void> watch_events(const Context& ctx, const std::string& id, std::chrono
     if (!n || *n <= seen) return;
     for (; seen < *n; ++seen) emit("{\"type\":\"oom\",\"id\":" + quoted(id) + "}");
   };
-  int64_t next_stats = now_ms();
+  int64_t next_stats = monotonic_ms();
   while (true) {
     report_ooms();
     // Stopped, or deleted (and perhaps made again under the same id).
@@ -151,12 +147,12 @@ Result<void> watch_events(const Context& ctx, const std::string& id, std::chrono
       report_ooms();  // a kill that stopped the container between the two looks
       return {};
     }
-    if (now_ms() >= next_stats) {
+    if (monotonic_ms() >= next_stats) {
       auto ev = stats_event(id, *cgroup);
       if (ev) emit(*ev);
       next_stats += interval.count();
     }
-    int64_t wait = std::min<int64_t>(kTickMs, std::max<int64_t>(1, next_stats - now_ms()));
+    int64_t wait = std::min<int64_t>(kTickMs, std::max<int64_t>(1, next_stats - monotonic_ms()));
     ::usleep(static_cast<useconds_t>(wait * 1000));
   }
 }

@@ -98,15 +98,7 @@ EOF
   export CONTAINERD_PID
   echo "$CONTAINERD_PID" >"$CONTAINERD_TMP/containerd.pid"
 
-  local deadline=$((SECONDS + 30))
-  until hctr version >/dev/null 2>&1; do
-    if ! kill -0 "$CONTAINERD_PID" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
-      echo "containerd_setup: containerd did not come up; log:" >&2
-      tail -n 30 "$CONTAINERD_TMP/containerd.log" >&2
-      return 1
-    fi
-    sleep 0.1
-  done
+  husk_await_daemon containerd "$CONTAINERD_PID" 30 "$CONTAINERD_TMP/containerd.log" hctr version || return 1
 
   husk_oci_image_archive "$CONTAINERD_TMP/busybox.tar" "$CONTAINERD_IMAGE" || return 1
   if ! hctr images import --snapshotter overlayfs "$CONTAINERD_TMP/busybox.tar" \

@@ -91,15 +91,8 @@ dockerd_setup() {
   DOCKERD_PID=$!
   export DOCKERD_PID
 
-  local deadline=$((SECONDS + 60))
-  until HUSK_PEER_TIMEOUT=10 hdocker version >/dev/null 2>&1; do
-    if ! kill -0 "$DOCKERD_PID" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
-      echo "dockerd_setup: dockerd did not come up; log:" >&2
-      tail -n 30 "$DOCKERD_TMP/dockerd.log" >&2
-      return 1
-    fi
-    sleep 0.2
-  done
+  HUSK_PEER_TIMEOUT=10 husk_await_daemon dockerd "$DOCKERD_PID" 60 "$DOCKERD_TMP/dockerd.log" hdocker version ||
+    return 1
   # (setsid forks when it has to: the pid dockerd wrote is the one to stop.)
   DOCKERD_PID=$(cat "$DOCKERD_TMP/dockerd.pid" 2>/dev/null) || DOCKERD_PID=$!
   echo "$DOCKERD_PID" >"$DOCKERD_TMP/dockerd.launched"

@@ -315,6 +315,22 @@ husk_unmount_under() {
   [ -z "$(_husk_mounts_under "$dir")" ]
 }
 
+# husk_await_daemon NAME PID SECS LOG CMD... : until CMD (a client's
+# request) succeeds, for at most SECS seconds while daemon PID lives; if it
+# never does, says so with the last lines of the daemon's LOG and fails.
+husk_await_daemon() {
+  local name=$1 pid=$2 deadline=$((SECONDS + $3)) log=$4
+  shift 4
+  until "$@" >/dev/null 2>&1; do
+    if ! kill -0 "$pid" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
+      echo "${name}_setup: $name did not come up; log:" >&2
+      tail -n 30 "$log" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+
 # A daemon of this run (PID) told to stop with SIGTERM, given SECS seconds
 # to (a daemon stops its children first), then killed.
 husk_stop_daemon() {

@@ -1,11 +1,10 @@
 // `husk container prune [-f] [--filter until=|label=]`: removes every container that does not run
 // (created, exited, or lost with /run), as docker's; running and paused ones
 // stay. Without -f it asks first, as docker's.
-#include <time.h>
-
 #include <cstdio>
 #include <iostream>
 
+#include "base/time.hpp"
 #include "cli/husk/commands.hpp"
 #include "engine/system.hpp"
 
@@ -20,9 +19,7 @@ void print_pruned(const std::string& title, const engine::PruneReport& report) {
 }
 
 Result<engine::PruneFilter> prune_filter(const std::vector<std::string>& args) {
-  timespec now{};
-  ::clock_gettime(CLOCK_REALTIME, &now);
-  return engine::PruneFilter::parse(args, static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec);
+  return engine::PruneFilter::parse(args, now_nanos());
 }
 
 namespace {
